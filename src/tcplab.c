@@ -1,0 +1,72 @@
+/* tcplab: the subcommand table and nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+struct subcommand {
+	const char *name;
+	int (*main_fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "serve", cmd_serve_main, "run the agent that tests connect to" },
+	{ "stream", cmd_stream_main, "bulk throughput over many flows, with TCP_INFO" },
+};
+
+#define SUBCOMMAND_COUNT (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tcplab COMMAND [OPTIONS]\n\n"
+		   "A TCP laboratory: measure, emulate, diagnose and tune TCP.\n\nCommands:\n");
+	for (size_t i = 0; i < SUBCOMMAND_COUNT; i++)
+		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f, "\n'tcplab help COMMAND' or 'tcplab COMMAND --help' shows a command's options.\n"
+		   "'tcplab --version' prints the version.\n");
+}
+
+static const struct subcommand *find(const char *name)
+{
+	for (size_t i = 0; i < SUBCOMMAND_COUNT; i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TL_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return TL_EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("tcplab %s\n", TCPLAB_VERSION);
+		return TL_EXIT_OK;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return TL_EXIT_OK;
+		}
+		const struct subcommand *sc = find(argv[2]);
+		if (!sc) {
+			fprintf(stderr, "tcplab: no command \"%s\" (see 'tcplab --help')\n", argv[2]);
+			return TL_EXIT_USAGE;
+		}
+		char *help_argv[] = { argv[2], "--help", NULL };
+		return sc->main_fn(2, help_argv);
+	}
+	const struct subcommand *sc = find(name);
+	if (!sc) {
+		fprintf(stderr, "tcplab: no command \"%s\" (see 'tcplab --help')\n", name);
+		return TL_EXIT_USAGE;
+	}
+	return sc->main_fn(argc - 1, argv + 1);
+}
