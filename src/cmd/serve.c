@@ -1,3 +1,166 @@
+/* tcplab serve: the long-lived agent that tests connect to. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cmd/cmd.h"
-int cmd_serve_main(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "serve: under construction\n"); return TL_EXIT_ERROR; }
+#include "ctl/agent.h"
+#include "util/clock.h"
+#include "util/parse.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplab serve [OPTIONS]\n\n"
+		"Runs the agent: it accepts tests from 'tcplab stream' (and the other workloads), many at\n"
+		"once, each isolated, and keeps running after any of them ends or fails.\n\n"
+		"Options:\n"
+		"  -B, --bind ADDR          listen on this address only (default: all, IPv6 and IPv4)\n"
+		"  -p, --port PORT          control and data port (default %d; 0 = any free port)\n"
+		"      --port-file FILE     write the port listened on to FILE (for scripts with --port 0)\n"
+		"      --max-tests N        tests running at once (default 64)\n"
+		"      --max-flows N        connections per test (default 100000)\n"
+		"      --max-threads N      worker threads per test (default 64; more are clamped)\n"
+		"      --max-duration TIME  longest test accepted (default 1h)\n"
+		"      --handshake-timeout TIME  a new connection must greet within this (default 5s)\n"
+		"  -q, --quiet              log nothing but errors\n"
+		"  -h, --help               this text\n",
+		TL_DEFAULT_PORT);
+}
+
+struct log_ctx {
+	int quiet;
+};
+
+static void log_line(void *ctx, const char *line)
+{
+	struct log_ctx *lc = ctx;
+	if (lc->quiet && !strstr(line, "failed") && !strstr(line, "refused"))
+		return;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s %s\n", stamp, line);
+}
+
+int cmd_serve_main(int argc, char **argv)
+{
+	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE };
+	static const struct option options[] = {
+		{ "bind", required_argument, NULL, 'B' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+		{ "max-tests", required_argument, NULL, OPT_MAX_TESTS },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "max-duration", required_argument, NULL, OPT_MAX_DURATION },
+		{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tl_agent_config cfg;
+	struct tl_err err = { 0 };
+	struct log_ctx lc = { 0 };
+	const char *port_file = NULL;
+	uint64_t v;
+	int opt;
+
+	tl_agent_config_defaults(&cfg);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "B:p:qh", options, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 'B': cfg.bind = optarg; break;
+		case 'p': rc = tl_parse_port("--port", optarg, 1, &cfg.port, &err); break;
+		case OPT_PORT_FILE: port_file = optarg; break;
+		case OPT_MAX_TESTS:
+			rc = tl_parse_count("--max-tests", optarg, 1, 100000, &v, &err);
+			cfg.max_tests = (uint32_t)v;
+			break;
+		case OPT_MAX_FLOWS:
+			rc = tl_parse_count("--max-flows", optarg, 1, 1000000, &v, &err);
+			cfg.max_flows = (uint32_t)v;
+			break;
+		case OPT_MAX_THREADS:
+			rc = tl_parse_count("--max-threads", optarg, 1, 1024, &v, &err);
+			cfg.max_threads = (uint32_t)v;
+			break;
+		case OPT_MAX_DURATION:
+			rc = tl_parse_duration("--max-duration", optarg, TL_NSEC_PER_SEC, 86400 * TL_NSEC_PER_SEC,
+					       &cfg.max_duration_ns, &err);
+			break;
+		case OPT_HANDSHAKE:
+			rc = tl_parse_duration("--handshake-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       3600 * TL_NSEC_PER_SEC, &cfg.handshake_timeout_ns, &err);
+			break;
+		case 'q': lc.quiet = 1; break;
+		case 'h': usage(stdout); return TL_EXIT_OK;
+		default: usage(stderr); return TL_EXIT_USAGE;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "tcplab serve: %s\n", err.msg);
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tcplab serve: unexpected argument \"%s\" (serve takes only options)\n", argv[optind]);
+		return TL_EXIT_USAGE;
+	}
+	cfg.log = log_line;
+	cfg.log_ctx = &lc;
+
+	/* SIGINT/SIGTERM arrive on a signalfd, which the agent's loop watches: a clean stop. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, "tcplab serve: signalfd: %s\n", strerror(errno));
+		return TL_EXIT_ERROR;
+	}
+	struct tl_agent *agent = tl_agent_new(&cfg, &err);
+	if (!agent) {
+		fprintf(stderr, "tcplab serve: %s\n", err.msg);
+		close(sfd);
+		return TL_EXIT_ERROR;
+	}
+	char where[80];
+	printf("tcplab agent listening on %s (listen backlog %d)\n",
+	       tl_addr_str(tl_agent_addr(agent), where, sizeof(where)), tl_agent_backlog(agent));
+	fflush(stdout);
+	if (port_file) {
+		FILE *pf = fopen(port_file, "w");
+		if (!pf || fprintf(pf, "%u\n", tl_agent_port(agent)) < 0 || fclose(pf) != 0) {
+			fprintf(stderr, "tcplab serve: --port-file %s: %s\n", port_file, strerror(errno));
+			tl_agent_free(agent);
+			close(sfd);
+			return TL_EXIT_ERROR;
+		}
+	}
+	int rc = tl_agent_run(agent, sfd, &err);
+	struct tl_agent_stats st;
+	tl_agent_stats(agent, &st);
+	tl_agent_free(agent);
+	close(sfd);
+	fprintf(stderr, "tcplab agent stopped: %llu tests (%llu ok, %llu failed, %llu refused busy), "
+		"%llu data connections refused, %llu handshake timeouts\n",
+		(unsigned long long)st.tests_started, (unsigned long long)st.tests_ok,
+		(unsigned long long)st.tests_failed, (unsigned long long)st.busy_refused,
+		(unsigned long long)st.data_rejected, (unsigned long long)st.handshake_timeouts);
+	if (rc < 0) {
+		fprintf(stderr, "tcplab serve: %s\n", err.msg);
+		return TL_EXIT_ERROR;
+	}
+	return TL_EXIT_OK;
+}

@@ -1,3 +1,388 @@
+/* tcplab stream HOST: bulk throughput over many flows. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "cmd/cmd.h"
-int cmd_stream_main(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "stream: under construction\n"); return TL_EXIT_ERROR; }
+#include "ctl/agent.h"
+#include "ctl/client.h"
+#include "out/render.h"
+#include "util/clock.h"
+#include "util/parse.h"
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
+
+struct stream_cli {
+	struct tl_spec spec;
+	struct tl_client_target target;
+	enum out_format format;
+	int per_flow;
+	int time_set, bytes_set;
+	int progress_tty;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplab stream [OPTIONS] HOST\n\n"
+		"Bulk TCP throughput between this host and a 'tcplab serve' agent on HOST, over any number\n"
+		"of flows spread over epoll worker threads on both ends. All flows connect first, then start\n"
+		"at one instant; throughput is what the receiver got inside the same window for every flow.\n\n"
+		"Traffic:\n"
+		"  -P, --flows N            parallel flows (default 1; no fixed cap)\n"
+		"  -T, --threads N          worker threads on each end (default: online cores)\n"
+		"  -t, --time TIME          measurement window (default 10s)\n"
+		"  -n, --bytes SIZE         send SIZE in all instead (split over the flows); ends when it arrived\n"
+		"      --max-time TIME      cap for --bytes runs (default 300s)\n"
+		"  -O, --omit TIME          warm-up before the window starts (not counted)\n"
+		"  -i, --interval TIME      report every TIME (default 1s; 0 = only the end)\n"
+		"  -l, --length SIZE        bytes per write (default 128K)\n"
+		"  -R, --reverse            the agent sends, this host receives\n"
+		"      --bidir              both directions at once, on separate connections\n"
+		"      --verify             check every byte at the receiver (pattern) and the byte counts\n"
+		"      --stall-timeout TIME a flow without progress this long is stalled (default 3s)\n"
+		"Connections:\n"
+		"  -p, --port PORT          agent port (default %d)\n"
+		"  -4, --ipv4 / -6, --ipv6  address family\n"
+		"  -B, --bind ADDR          source address of every connection\n"
+		"      --connect-rate N     at most N new connections per second (default: unlimited)\n"
+		"      --connect-timeout TIME  per connection (default 30s)\n"
+		"Socket options (every flow; see --group for some flows):\n"
+		"      --cc NAME | NAME:N,NAME:N   congestion control, or a mix: cubic:8,bbr:2\n"
+		"      --sndbuf SIZE / --rcvbuf SIZE  SO_SNDBUF / SO_RCVBUF (turns autotuning off; the\n"
+		"                           effective, kernel-doubled value is reported)\n"
+		"      --window-clamp SIZE  TCP_WINDOW_CLAMP at the receiver\n"
+		"      --mss BYTES          TCP_MAXSEG\n"
+		"      --nodelay            TCP_NODELAY\n"
+		"      --pacing RATE        SO_MAX_PACING_RATE per flow (e.g. 100mbit)\n"
+		"      --zerocopy           MSG_ZEROCOPY sends, completions read from the error queue\n"
+		"      --group SPEC         a group of flows with their own options, repeatable:\n"
+		"                           count=N[,cc=NAME][,sndbuf=SIZE][,rcvbuf=SIZE][,pacing=RATE]\n"
+		"                           [,window-clamp=SIZE][,mss=N][,nodelay][,zerocopy]\n"
+		"Output:\n"
+		"      --json               one JSON document at the end (valid also on error)\n"
+		"      --json-lines         one JSON event per line: start, interval, end, error\n"
+		"      --csv                CSV rows: interval sums, per-flow intervals, per-flow end\n"
+		"      --per-flow           every flow in the table and in JSON intervals\n"
+		"Testing:\n"
+		"      --fault-stop-reading FLOW@TIME  the receiver of FLOW stops reading after TIME\n"
+		"  -h, --help               this text\n",
+		TL_DEFAULT_PORT);
+}
+
+static int parse_group(const char *text, struct tl_spec *s, struct tl_err *err)
+{
+	char buf[512];
+	if (s->ngroups == TL_SPEC_MAX_GROUPS)
+		return tl_err_set(err, EINVAL, "--group: at most %d groups", TL_SPEC_MAX_GROUPS);
+	if (strlen(text) >= sizeof(buf))
+		return tl_err_set(err, EINVAL, "--group: too long");
+	memcpy(buf, text, strlen(text) + 1);
+	struct tl_flow_group g;
+	memset(&g, 0, sizeof(g));
+	uint64_t v;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *val = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+		int rc = 0;
+		if (!strcmp(tok, "count")) {
+			rc = tl_parse_count("--group count", val, 1, TL_SPEC_MAX_FLOWS, &v, err);
+			g.count = (uint32_t)v;
+		} else if (!strcmp(tok, "cc")) {
+			snprintf(g.opts.cc, sizeof(g.opts.cc), "%s", val);
+		} else if (!strcmp(tok, "sndbuf")) {
+			rc = tl_parse_size("--group sndbuf", val, 1, 1ULL << 31, &g.opts.sndbuf, err);
+		} else if (!strcmp(tok, "rcvbuf")) {
+			rc = tl_parse_size("--group rcvbuf", val, 1, 1ULL << 31, &g.opts.rcvbuf, err);
+		} else if (!strcmp(tok, "pacing")) {
+			rc = tl_parse_rate("--group pacing", val, 8, 1ULL << 50, &g.opts.pacing_bps, err);
+		} else if (!strcmp(tok, "window-clamp")) {
+			rc = tl_parse_size("--group window-clamp", val, 1, 1ULL << 31, &v, err);
+			g.opts.window_clamp = (uint32_t)v;
+		} else if (!strcmp(tok, "mss")) {
+			rc = tl_parse_count("--group mss", val, 88, 65535, &v, err);
+			g.opts.mss = (uint32_t)v;
+		} else if (!strcmp(tok, "nodelay") && !eq) {
+			g.opts.nodelay = 1;
+		} else if (!strcmp(tok, "zerocopy") && !eq) {
+			g.opts.zerocopy = 1;
+		} else {
+			return tl_err_set(err, EINVAL, "--group \"%s\": unknown part \"%s\" (known: count, cc, "
+					  "sndbuf, rcvbuf, pacing, window-clamp, mss, nodelay, zerocopy)", text, tok);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!g.count)
+		return tl_err_set(err, EINVAL, "--group \"%s\": needs count=N", text);
+	s->groups[s->ngroups++] = g;
+	return 0;
+}
+
+static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *at = strchr(buf, '@');
+	if (!at)
+		return tl_err_set(err, EINVAL, "--fault-stop-reading \"%s\": write FLOW@TIME, e.g. 0@2s", text);
+	*at = '\0';
+	uint64_t flow;
+	if (tl_parse_count("--fault-stop-reading flow", buf, 0, TL_SPEC_MAX_FLOWS * 2, &flow, err) < 0 ||
+	    tl_parse_duration("--fault-stop-reading time", at + 1, 0, 86400 * TL_NSEC_PER_SEC,
+			      &s->fault_after_ns, err) < 0)
+		return -EINVAL;
+	s->fault_stop_reading_flow = (int64_t)flow;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err *err)
+{
+	enum {
+		OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_CONNECT_TIMEOUT,
+		OPT_CC, OPT_SNDBUF, OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY,
+		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT,
+	};
+	static const struct option options[] = {
+		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
+		{ "time", required_argument, NULL, 't' }, { "bytes", required_argument, NULL, 'n' },
+		{ "max-time", required_argument, NULL, OPT_MAX_TIME }, { "omit", required_argument, NULL, 'O' },
+		{ "interval", required_argument, NULL, 'i' }, { "length", required_argument, NULL, 'l' },
+		{ "reverse", no_argument, NULL, 'R' }, { "bidir", no_argument, NULL, OPT_BIDIR },
+		{ "verify", no_argument, NULL, OPT_VERIFY }, { "stall-timeout", required_argument, NULL, OPT_STALL },
+		{ "port", required_argument, NULL, 'p' }, { "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' }, { "bind", required_argument, NULL, 'B' },
+		{ "connect-rate", required_argument, NULL, OPT_CONNECT_RATE },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+		{ "cc", required_argument, NULL, OPT_CC }, { "sndbuf", required_argument, NULL, OPT_SNDBUF },
+		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "window-clamp", required_argument, NULL, OPT_CLAMP }, { "mss", required_argument, NULL, OPT_MSS },
+		{ "nodelay", no_argument, NULL, OPT_NODELAY }, { "pacing", required_argument, NULL, OPT_PACING },
+		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "group", required_argument, NULL, OPT_GROUP },
+		{ "json", no_argument, NULL, OPT_JSON }, { "json-lines", no_argument, NULL, OPT_JSONL },
+		{ "csv", no_argument, NULL, OPT_CSV }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
+		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct tl_spec *s = &c->spec;
+	uint64_t v;
+	int opt, formats = 0, bidir = 0, reverse = 0;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	tl_spec_defaults(s);
+	s->threads = cores > 0 ? (uint32_t)cores : 1;
+	c->target.port = TL_DEFAULT_PORT;
+	c->target.family = AF_UNSPEC;
+	c->target.per_flow_limit = 128;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "P:T:t:n:O:i:l:Rp:46B:h", options, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 'P':
+			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
+			s->flows = (uint32_t)v;
+			break;
+		case 'T':
+			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
+			s->threads = (uint32_t)v;
+			break;
+		case 't':
+			rc = tl_parse_duration("--time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
+					       &s->duration_ns, err);
+			c->time_set = 1;
+			break;
+		case 'n':
+			rc = tl_parse_size("--bytes", optarg, 1, 1ULL << 60, &s->bytes, err);
+			c->bytes_set = 1;
+			break;
+		case OPT_MAX_TIME:
+			rc = tl_parse_duration("--max-time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
+					       &s->max_duration_ns, err);
+			break;
+		case 'O':
+			rc = tl_parse_duration("--omit", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->omit_ns, err);
+			break;
+		case 'i':
+			rc = tl_parse_duration("--interval", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->interval_ns, err);
+			if (rc == 0 && s->interval_ns && s->interval_ns < 10 * TL_NSEC_PER_MSEC)
+				rc = tl_err_set(err, ERANGE, "--interval \"%s\": at least 10ms, or 0 for none", optarg);
+			break;
+		case 'l':
+			rc = tl_parse_size("--length", optarg, 1, 16u << 20, &v, err);
+			s->length = (uint32_t)v;
+			break;
+		case 'R': reverse = 1; break;
+		case OPT_BIDIR: bidir = 1; break;
+		case OPT_VERIFY: s->verify = 1; break;
+		case OPT_STALL:
+			rc = tl_parse_duration("--stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       86400 * TL_NSEC_PER_SEC, &s->stall_timeout_ns, err);
+			break;
+		case 'p': rc = tl_parse_port("--port", optarg, 0, &c->target.port, err); break;
+		case '4': c->target.family = AF_INET; break;
+		case '6': c->target.family = AF_INET6; break;
+		case 'B': c->target.bind = optarg; break;
+		case OPT_CONNECT_RATE:
+			rc = tl_parse_count("--connect-rate", optarg, 1, 10000000, &c->target.connect_rate, err);
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			rc = tl_parse_duration("--connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       3600 * TL_NSEC_PER_SEC, &s->connect_timeout_ns, err);
+			break;
+		case OPT_CC: rc = tl_spec_parse_cc_mix(s, optarg, err); break;
+		case OPT_SNDBUF: rc = tl_parse_size("--sndbuf", optarg, 1, 1ULL << 31, &s->opts.sndbuf, err); break;
+		case OPT_RCVBUF: rc = tl_parse_size("--rcvbuf", optarg, 1, 1ULL << 31, &s->opts.rcvbuf, err); break;
+		case OPT_CLAMP:
+			rc = tl_parse_size("--window-clamp", optarg, 1, 1ULL << 31, &v, err);
+			s->opts.window_clamp = (uint32_t)v;
+			break;
+		case OPT_MSS:
+			rc = tl_parse_count("--mss", optarg, 88, 65535, &v, err);
+			s->opts.mss = (uint32_t)v;
+			break;
+		case OPT_NODELAY: s->opts.nodelay = 1; break;
+		case OPT_PACING: rc = tl_parse_rate("--pacing", optarg, 8, 1ULL << 50, &s->opts.pacing_bps, err); break;
+		case OPT_ZEROCOPY: s->opts.zerocopy = 1; break;
+		case OPT_GROUP: rc = parse_group(optarg, s, err); break;
+		case OPT_JSON: c->format = OUT_JSON; formats++; break;
+		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
+		case OPT_CSV: c->format = OUT_CSV; formats++; break;
+		case OPT_PER_FLOW: c->per_flow = 1; break;
+		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
+		case 'h': return 1;
+		default: return tl_err_set(err, EINVAL, "see 'tcplab stream --help'");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (formats > 1)
+		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together");
+	if (reverse && bidir)
+		return tl_err_set(err, EINVAL, "--reverse and --bidir cannot be used together");
+	if (c->time_set && c->bytes_set)
+		return tl_err_set(err, EINVAL, "--time and --bytes cannot be used together (with --bytes, "
+				  "--max-time caps the run)");
+	s->direction = bidir ? TL_DIR_BIDIR : reverse ? TL_DIR_REVERSE : TL_DIR_FORWARD;
+	if (s->threads > tl_spec_connections(s))
+		s->threads = tl_spec_connections(s);
+	if (c->per_flow)
+		c->target.per_flow_limit = TL_SPEC_MAX_FLOWS * 2;
+	if (optind != argc - 1)
+		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab stream 127.0.0.1)"
+					  : "more than one HOST given (\"%s\")", argv[argc - 1]);
+	c->target.host = argv[optind];
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		if (s->groups[g].opts.cc[0] && tl_sock_cc_available(s->groups[g].opts.cc, err) < 0)
+			return -1;
+	if (s->opts.cc[0] && tl_sock_cc_available(s->opts.cc, err) < 0)
+		return -1;
+	return tl_spec_validate(s, err);
+}
+
+static void on_connecting(void *ctx, uint32_t done, uint32_t total)
+{
+	struct stream_cli *c = ctx;
+	if (c->progress_tty) {
+		fprintf(stderr, "\rconnecting flows: %u/%u", done, total);
+		if (done == total)
+			fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+}
+
+static void on_started(void *ctx, const json_t *start)
+{
+	struct stream_cli *c = ctx;
+	if (c->format == OUT_TABLE)
+		tl_table_start(stdout, start);
+	else if (c->format == OUT_JSONL)
+		tl_jsonl_event(stdout, "start", start);
+	else if (c->format == OUT_CSV)
+		tl_csv_header(stdout);
+	fflush(stdout);
+}
+
+static void on_interval(void *ctx, const json_t *iv)
+{
+	struct stream_cli *c = ctx;
+	if (c->format == OUT_TABLE)
+		tl_table_interval(stdout, iv, c->spec.direction == TL_DIR_BIDIR);
+	else if (c->format == OUT_JSONL)
+		tl_jsonl_event(stdout, "interval", iv);
+	else if (c->format == OUT_CSV)
+		tl_csv_interval(stdout, iv);
+}
+
+int cmd_stream_main(int argc, char **argv)
+{
+	struct stream_cli c;
+	struct tl_err err = { 0 };
+	memset(&c, 0, sizeof(c));
+	int rc = parse_args(argc, argv, &c, &err);
+	if (rc == 1) {
+		usage(stdout);
+		return TL_EXIT_OK;
+	}
+	if (rc < 0) {
+		/* Machine output stays machine-readable, also for bad usage. */
+		if (c.format == OUT_JSON || c.format == OUT_JSONL) {
+			json_t *e = json_pack("{s:s}", "error", err.msg);
+			if (c.format == OUT_JSONL)
+				tl_jsonl_event(stdout, "error", e);
+			else
+				json_dumpf(e, stdout, JSON_INDENT(2)), fputc('\n', stdout);
+			json_decref(e);
+		}
+		fprintf(stderr, "tcplab stream: %s\n", err.msg);
+		return TL_EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	c.progress_tty = isatty(STDERR_FILENO);
+	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
+					  .interval = on_interval, .ctx = &c };
+	json_t *doc = NULL;
+	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
+	const json_t *end = json_object_get(doc, "end");
+	switch (c.format) {
+	case OUT_TABLE: {
+		struct tl_table_opts o = { .per_flow = c.per_flow };
+		tl_table_end(stdout, doc, &o);
+		break;
+	}
+	case OUT_JSON:
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		break;
+	case OUT_JSONL:
+		if (end)
+			tl_jsonl_event(stdout, "end", end);
+		if (rc < 0) {
+			json_t *e = json_pack("{s:s}", "error", err.msg);
+			tl_jsonl_event(stdout, "error", e);
+			json_decref(e);
+		}
+		break;
+	case OUT_CSV:
+		if (end)
+			tl_csv_end(stdout, end);
+		break;
+	}
+	fflush(stdout);
+	int status = TL_EXIT_OK;
+	if (rc < 0) {
+		fprintf(stderr, "tcplab stream: %s\n", err.msg);
+		status = TL_EXIT_ERROR;
+	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0 ||
+		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok"))) {
+		status = TL_EXIT_FAIL;
+	}
+	json_decref(doc);
+	return status;
+}

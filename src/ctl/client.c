@@ -1,0 +1,297 @@
+#include "ctl/client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl/connect.h"
+#include "ctl/frame.h"
+#include "ctl/proto.h"
+#include "net/addr.h"
+#include "net/sock.h"
+#include "util/clock.h"
+#include "workload/result.h"
+#include "workload/side.h"
+
+#define CLIENT_MSG_TIMEOUT_NS (10 * TL_NSEC_PER_SEC)
+#define CLIENT_START_DELAY_NS (100 * TL_NSEC_PER_MSEC)
+/* "The test ends within one second of its planned end": wait no longer for the agent. */
+#define CLIENT_RESULTS_GRACE_NS (900 * TL_NSEC_PER_MSEC)
+
+struct client {
+	const struct tl_spec *spec;
+	const struct tl_client_callbacks *cb;
+	struct tl_side *side;
+	int ctl;
+	json_t *agent_iv;      /* array, index k */
+	json_t *client_iv;     /* array, index k */
+	json_t *agent_results;
+	uint32_t emitted;
+	struct tl_stream_merge *merge;
+	json_t *intervals;     /* merged, for the document */
+};
+
+static int connect_control(const struct tl_addr *dest, const struct tl_addr *src, struct tl_err *err)
+{
+	char where[80];
+	int fd = socket(dest->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return tl_err_errno(err, "socket");
+	if (src && bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0) {
+		tl_err_errno(err, "bind %s (--bind)", tl_addr_str(src, where, sizeof(where)));
+		goto fail;
+	}
+	if (connect(fd, (const struct sockaddr *)&dest->ss, dest->len) < 0 && errno != EINPROGRESS) {
+		tl_connect_error(err, errno, dest, 0, 0);
+		tl_err_prefix(err, "control connection");
+		goto fail;
+	}
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	if (poll(&p, 1, 10000) != 1) {
+		tl_err_set(err, ETIMEDOUT, "control connection to %s: no answer within 10 s (is the host "
+			   "up, and 'tcplab serve' running there?)", tl_addr_str(dest, where, sizeof(where)));
+		goto fail;
+	}
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	if (soerr) {
+		tl_connect_error(err, soerr, dest, 0, 0);
+		tl_err_prefix(err, "control connection");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int prepare_flow(void *ctx, uint32_t conn, int fd, struct tl_err *err)
+{
+	struct client *c = ctx;
+	struct tl_sockopts o;
+	tl_spec_flow_opts(c->spec, conn, &o);
+	int rc = tl_sock_apply_pre(fd, &o, tl_side_conn_sends(c->side, conn) ? TL_SOCK_SENDER : TL_SOCK_RECEIVER, err);
+	if (rc < 0)
+		tl_err_prefix(err, "flow %u", conn);
+	return rc;
+}
+
+static int flow_connected(void *ctx, uint32_t conn, int fd, struct tl_err *err)
+{
+	struct client *c = ctx;
+	return tl_side_attach(c->side, conn, fd, err);
+}
+
+static void progress(void *ctx, uint32_t done, uint32_t total)
+{
+	struct client *c = ctx;
+	if (c->cb && c->cb->connecting)
+		c->cb->connecting(c->cb->ctx, done, total);
+}
+
+/* Emits every interval both ends have reported. */
+static void emit_intervals(struct client *c, int flush)
+{
+	for (;;) {
+		json_t *mine = json_array_get(c->client_iv, c->emitted);
+		json_t *theirs = json_array_get(c->agent_iv, c->emitted);
+		if (!mine && !theirs)
+			return;
+		if ((!mine || !theirs) && !flush)
+			return;
+		json_t *iv = tl_stream_merge_interval(c->merge, mine, theirs);
+		if (c->cb && c->cb->interval)
+			c->cb->interval(c->cb->ctx, iv);
+		json_array_append_new(c->intervals, iv);
+		c->emitted++;
+	}
+}
+
+static int handle_message(struct client *c, struct tl_err *err)
+{
+	uint16_t type;
+	json_t *m = NULL;
+	int rc = tl_msg_recv(c->ctl, 0, &type, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	if (rc < 0)
+		return rc;
+	if (type == TL_MSG_INTERVAL) {
+		uint64_t k = 0;
+		if (tl_json_get_u64(m, "k", 0, json_array_size(c->agent_iv), 1, &k, err) < 0 ||
+		    k != json_array_size(c->agent_iv)) {
+			json_decref(m);
+			return tl_err_set(err, EPROTO, "agent sent interval %llu out of order",
+					  (unsigned long long)k);
+		}
+		json_array_append_new(c->agent_iv, m);
+		return 0;
+	}
+	if (type == TL_MSG_RESULTS && !c->agent_results) {
+		c->agent_results = m;
+		return 0;
+	}
+	json_decref(m);
+	return tl_err_set(err, EPROTO, "unexpected %s message from the agent", tl_msg_name(type));
+}
+
+static int run(struct client *c, const struct tl_client_target *t, json_t *start, struct tl_err *err)
+{
+	const struct tl_spec *spec = c->spec;
+	struct tl_addr dest, src, *srcp = NULL;
+	json_t *m = NULL;
+	const char *cookie_hex = NULL;
+	uint64_t backlog = 0;
+	int rc;
+
+	if (tl_addr_resolve(t->host, t->port, t->family, 0, &dest, err) < 0)
+		return -1;
+	if (t->bind && *t->bind) {
+		if (tl_addr_resolve(t->bind, 0, dest.ss.ss_family, 1, &src, err) < 0) {
+			tl_err_prefix(err, "--bind");
+			return -1;
+		}
+		srcp = &src;
+	}
+	c->ctl = connect_control(&dest, srcp, err);
+	if (c->ctl < 0)
+		return -1;
+	json_t *hello = json_pack("{s:s,s:s}", "tcplab", TCPLAB_VERSION, "workload", "stream");
+	rc = tl_msg_send(c->ctl, TL_MSG_HELLO, hello, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	json_decref(hello);
+	if (rc < 0 || tl_msg_recv(c->ctl, TL_MSG_WELCOME, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
+		return -1;
+	uint8_t cookie[TL_COOKIE_LEN];
+	if (tl_json_get_str(m, "cookie", 2 * TL_COOKIE_LEN, 1, &cookie_hex, err) < 0 ||
+	    strlen(cookie_hex) != 2 * TL_COOKIE_LEN) {
+		json_decref(m);
+		return tl_err_set(err, EPROTO, "agent's WELCOME has no valid cookie");
+	}
+	for (int i = 0; i < TL_COOKIE_LEN; i++)
+		sscanf(cookie_hex + 2 * i, "%2hhx", &cookie[i]);
+	tl_json_get_u64(m, "backlog", 0, 1u << 30, 0, &backlog, NULL);
+	json_object_set(start, "agent", m);
+	json_decref(m);
+
+	json_t *test = json_pack("{s:o}", "spec", tl_spec_to_json(spec));
+	rc = tl_msg_send(c->ctl, TL_MSG_TEST, test, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	json_decref(test);
+	if (rc < 0 || tl_msg_recv(c->ctl, TL_MSG_ACCEPT, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
+		return -1;
+	json_object_set_new(start, "agent_threads", json_incref(json_object_get(m, "threads")));
+	json_decref(m);
+
+	uint32_t nconn = tl_spec_connections(spec);
+	if (backlog && backlog < nconn)
+		json_array_append_new(json_object_get(start, "warnings"), json_sprintf(
+			"the agent's listen backlog is %llu (net.core.somaxconn caps it) for %u connections: "
+			"connects are paced to fit; raise somaxconn on the agent for a faster start "
+			"(see 'tcplab doctor')", (unsigned long long)backlog, nconn));
+	struct tl_connect_params cp = {
+		.dest = &dest, .src = srcp, .count = nconn, .rate = t->connect_rate,
+		.max_inflight = backlog ? (uint32_t)(backlog / 2 > 0 ? backlog / 2 : 1) : 256,
+		.timeout_ns = spec->connect_timeout_ns, .agent_backlog = (int)backlog,
+		.prepare = prepare_flow, .connected = flow_connected, .progress = progress, .ctx = c,
+	};
+	if (cp.max_inflight > 1024)
+		cp.max_inflight = 1024;
+	memcpy(cp.cookie, cookie, TL_COOKIE_LEN);
+	uint64_t t0 = tl_now_ns();
+	if (tl_connect_all(&cp, err) < 0)
+		return -1;
+	json_object_set_new(start, "connect_ns", json_integer((json_int_t)(tl_now_ns() - t0)));
+	if (tl_msg_recv(c->ctl, TL_MSG_READY, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
+		return -1;
+	json_decref(m);
+
+	json_t *go = json_pack("{s:I}", "delay_ns", (json_int_t)CLIENT_START_DELAY_NS);
+	rc = tl_msg_send(c->ctl, TL_MSG_START, go, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	json_decref(go);
+	if (rc < 0)
+		return -1;
+	uint64_t start_ns = tl_now_ns() + CLIENT_START_DELAY_NS;
+	tl_side_start(c->side, start_ns);
+	if (c->cb && c->cb->started)
+		c->cb->started(c->cb->ctx, start);
+
+	int finished = 0, done_sent = 0;
+	uint64_t give_up = 0;
+	while (!finished || !c->agent_results) {
+		uint64_t now = tl_now_ns();
+		uint64_t deadline = finished ? give_up : tl_side_next_deadline(c->side);
+		struct pollfd p = { .fd = c->ctl, .events = POLLIN };
+		int n = poll(&p, 1, tl_ms_until(deadline, now));
+		if (n > 0 && handle_message(c, err) < 0)
+			return -1;
+		now = tl_now_ns();
+		uint32_t have = tl_side_tick(c->side, now, &finished);
+		while (json_array_size(c->client_iv) < have)
+			json_array_append_new(c->client_iv, tl_side_interval_json(c->side, (uint32_t)json_array_size(c->client_iv)));
+		emit_intervals(c, 0);
+		if (finished && !done_sent) {
+			json_t *done = json_object();
+			rc = tl_msg_send(c->ctl, TL_MSG_DONE, done, now + CLIENT_MSG_TIMEOUT_NS, err);
+			json_decref(done);
+			if (rc < 0)
+				return -1;
+			done_sent = 1;
+			/* In bytes mode the agent may still be receiving what this end wrote; in time
+			 * mode it ends with this end, give or take the control path's delay. */
+			give_up = now + (spec->bytes ? spec->stall_timeout_ns + TL_NSEC_PER_SEC
+						     : CLIENT_RESULTS_GRACE_NS);
+		}
+		if (finished && !c->agent_results && now >= give_up)
+			return tl_err_set(err, ETIMEDOUT, "the agent sent no results in time after the end "
+					  "of the test");
+	}
+	emit_intervals(c, 1);
+	return 0;
+}
+
+int tl_stream_client_run(const struct tl_spec *spec, const struct tl_client_target *t,
+			 const struct tl_client_callbacks *cb, json_t **doc, struct tl_err *err)
+{
+	struct client c = { .spec = spec, .cb = cb, .ctl = -1 };
+	char stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *start = json_pack("{s:s,s:s,s:{s:s,s:i},s:o,s:[]}", "version", TCPLAB_VERSION,
+				  "timestamp", stamp, "connecting_to", "host", t->host, "port", t->port,
+				  "test_start", tl_spec_to_json(spec), "warnings");
+	c.agent_iv = json_array();
+	c.client_iv = json_array();
+	c.intervals = json_array();
+	c.merge = tl_stream_merge_new(spec, t->per_flow_limit);
+	c.side = tl_side_new(spec, 1, err);
+	int rc = -1;
+	if (c.side && c.merge)
+		rc = run(&c, t, start, err);
+	else if (!c.merge)
+		tl_err_set(err, ENOMEM, "out of memory");
+	if (rc < 0 && c.ctl >= 0)
+		tl_msg_send_error(c.ctl, err->msg);
+	if (c.side)
+		tl_side_abort(c.side, tl_now_ns()); /* no-op once finished; stops the engine otherwise */
+	json_t *end = NULL;
+	if (c.side && c.merge) {
+		json_t *mine = tl_side_results_json(c.side);
+		end = tl_stream_merge_end(c.merge, mine, c.agent_results);
+		json_decref(mine);
+	}
+	*doc = json_pack("{s:o,s:o,s:o*}", "start", start, "intervals", c.intervals, "end", end);
+	if (rc < 0)
+		json_object_set_new(*doc, "error", json_string(err->msg));
+	tl_side_free(c.side);
+	if (c.ctl >= 0)
+		close(c.ctl);
+	tl_stream_merge_free(c.merge);
+	json_decref(c.agent_iv);
+	json_decref(c.client_iv);
+	json_decref(c.agent_results);
+	return rc;
+}

@@ -1,0 +1,39 @@
+#ifndef TCPLAB_CTL_CLIENT_H
+#define TCPLAB_CTL_CLIENT_H
+
+/*
+ * The client end of a stream test: talks to an agent (ctl/proto.h), connects the flows,
+ * runs its own end, merges both ends' samples into the result document (workload/result.h)
+ * and hands each part to the caller's callbacks as soon as it is known, for live output.
+ */
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ctl/spec.h"
+#include "util/err.h"
+
+struct tl_client_target {
+	const char *host;
+	uint16_t port;
+	int family;            /* AF_UNSPEC, AF_INET, AF_INET6 */
+	const char *bind;      /* source address for every connection, or NULL */
+	uint64_t connect_rate; /* data connections per second, 0 = unlimited */
+	uint32_t per_flow_limit;
+};
+
+struct tl_client_callbacks {
+	void (*connecting)(void *ctx, uint32_t done, uint32_t total);
+	void (*started)(void *ctx, const json_t *start);
+	void (*interval)(void *ctx, const json_t *interval);
+	void *ctx;
+};
+
+/*
+ * Runs the test. On return *doc is the whole result {start, intervals, end} (also on error,
+ * when it then has "error"); the caller owns it. Returns 0 or negative with err.
+ */
+int tl_stream_client_run(const struct tl_spec *spec, const struct tl_client_target *t,
+			 const struct tl_client_callbacks *cb, json_t **doc, struct tl_err *err);
+
+#endif

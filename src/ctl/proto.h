@@ -1,0 +1,73 @@
+#ifndef TCPLAB_CTL_PROTO_H
+#define TCPLAB_CTL_PROTO_H
+
+/*
+ * The control protocol: messages carried in frames (ctl/frame.h), each a JSON object.
+ *
+ *   client                                   agent
+ *   HELLO {tcplab, workload}           ->
+ *                                      <-    WELCOME {tcplab, cookie, limits}
+ *   TEST {spec}                        ->                       (agent validates, sizes)
+ *                                      <-    ACCEPT {threads}   or ERROR {error}
+ *   opens the data connections, each greeted with cookie + flow id (ctl/frame.h)
+ *                                      <-    READY {flows, backlog}   (every flow attached)
+ *   START {delay_ns}                   ->    both ends start delay_ns after sending/receiving
+ *                                      <-    INTERVAL {k, ...}   once per --interval
+ *   DONE {}                            ->    the client's window has ended
+ *                                      <-    RESULTS {flows, cpu, ...}
+ *
+ * Either side may send ERROR {error} at any point; it ends that test only. A message out of
+ * this order, of an unknown type, over its size limit, or not a JSON object, ends the test
+ * with an ERROR naming what was wrong. Limits are per type (proto.c: tl_msg_max_len).
+ */
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum tl_msg_type {
+	TL_MSG_HELLO = 1,
+	TL_MSG_WELCOME = 2,
+	TL_MSG_TEST = 3,
+	TL_MSG_ACCEPT = 4,
+	TL_MSG_READY = 5,
+	TL_MSG_START = 6,
+	TL_MSG_INTERVAL = 7,
+	TL_MSG_DONE = 8,
+	TL_MSG_RESULTS = 9,
+	TL_MSG_ERROR = 10,
+	TL_MSG_TYPE_COUNT
+};
+
+const char *tl_msg_name(uint16_t type);
+uint32_t tl_msg_max_len(uint16_t type);
+
+/* Serialises body (not consumed) and sends it as one frame. */
+int tl_msg_send(int fd, uint16_t type, const json_t *body, uint64_t deadline_ns,
+		struct tl_err *err);
+/* Sends ERROR {"error": msg}; best effort, short deadline. */
+void tl_msg_send_error(int fd, const char *msg);
+
+/*
+ * Receives one message. Frames larger than the largest limit are refused before reading the
+ * payload; the payload must be a JSON object within its type's limit. When want is non-zero,
+ * any other type is an error, and an ERROR from the peer becomes err with the peer's text
+ * (-ECONNABORTED). *body is owned by the caller (json_decref).
+ */
+int tl_msg_recv(int fd, uint16_t want, uint16_t *type, json_t **body, uint64_t deadline_ns,
+		struct tl_err *err);
+
+/* Parses and checks a payload already read: used by tl_msg_recv and by the fuzz target. */
+int tl_msg_parse(uint16_t type, const char *payload, uint32_t len, json_t **body,
+		 struct tl_err *err);
+
+/* Typed, bounded getters for validating messages that came from the network. */
+int tl_json_get_u64(const json_t *obj, const char *key, uint64_t min, uint64_t max, int required,
+		    uint64_t *out, struct tl_err *err);
+int tl_json_get_str(const json_t *obj, const char *key, size_t max_len, int required,
+		    const char **out, struct tl_err *err);
+int tl_json_get_bool(const json_t *obj, const char *key, int required, int *out,
+		     struct tl_err *err);
+
+#endif

@@ -1,0 +1,174 @@
+/* Moving bytes on one flow: send from the pattern, receive (and check) into the worker's buffer. */
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "engine/internal.h"
+#include "engine/pattern.h"
+
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY 0x4000000
+#endif
+#ifndef SO_EE_ORIGIN_ZEROCOPY
+#define SO_EE_ORIGIN_ZEROCOPY 5
+#endif
+#ifndef SO_EE_CODE_ZEROCOPY_COPIED
+#define SO_EE_CODE_ZEROCOPY_COPIED 1
+#endif
+
+static void flow_fail(struct tl_worker *w, struct tl_flow *f, int err_no)
+{
+	if (TL_LOAD(f->state) != TL_FLOW_ACTIVE)
+		return;
+	TL_STORE(f->err_no, err_no);
+	TL_STORE(f->state, TL_FLOW_ERROR);
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
+}
+
+static void flow_progress(struct tl_flow *f, size_t n, uint64_t now_ns)
+{
+	TL_STORE(f->bytes, f->bytes + n);
+	TL_STORE(f->last_progress_ns, now_ns);
+}
+
+void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
+{
+	struct tl_engine *e = w->engine;
+	if (TL_LOAD(f->state) != TL_FLOW_ACTIVE || now_ns >= TL_LOAD(e->stop_ns))
+		return;
+	size_t chunk = e->cfg.length;
+	int flags = MSG_NOSIGNAL | (f->zerocopy ? MSG_ZEROCOPY : 0);
+	size_t sent_now = 0;
+	for (;;) {
+		size_t len = chunk;
+		if (f->budget) {
+			uint64_t left = f->budget - f->bytes;
+			if (left < len)
+				len = (size_t)left;
+		}
+		if (len == 0) {
+			shutdown(f->fd, SHUT_WR);
+			TL_STORE(f->state, TL_FLOW_DONE);
+			break;
+		}
+		const uint8_t *src = e->pattern + tl_pattern_pos(f->id, f->bytes);
+		ssize_t n = send(f->fd, src, len, flags);
+		if (n > 0) {
+			flow_progress(f, (size_t)n, now_ns);
+			if (f->zerocopy)
+				f->zc_sends++;
+			sent_now += (size_t)n;
+			/* Yield after a few MB so one fast flow cannot starve the others on this
+			 * worker; edge-triggered EPOLLOUT would not fire again, so re-arm by
+			 * modifying the registration. */
+			if (sent_now >= (4u << 20)) {
+				struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f };
+				epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
+				break;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+			break; /* ENOBUFS: zerocopy's optmem limit; wait for completions */
+		flow_fail(w, f, n < 0 ? errno : EPIPE);
+		break;
+	}
+}
+
+static void flow_drain_errqueue(struct tl_worker *w, struct tl_flow *f)
+{
+	char control[256];
+	for (;;) {
+		struct msghdr msg = { .msg_control = control, .msg_controllen = sizeof(control) };
+		if (recvmsg(f->fd, &msg, MSG_ERRQUEUE) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			struct sock_extended_err *ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY) {
+				if (ee->ee_errno)
+					flow_fail(w, f, (int)ee->ee_errno);
+				continue;
+			}
+			/* ee_info..ee_data is the inclusive range of completed sends */
+			uint64_t done = (uint64_t)(ee->ee_data - ee->ee_info) + 1;
+			TL_STORE(f->zc_completions, f->zc_completions + done);
+			if (ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				TL_STORE(f->zc_copied, f->zc_copied + done);
+		}
+	}
+}
+
+static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
+{
+	struct tl_engine *e = w->engine;
+	if (f->stop_reading_after_ns && now_ns >= TL_LOAD(e->start_ns) + f->stop_reading_after_ns) {
+		/* Fault injection: this receiver stops reading, as a hung application would. */
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
+		f->reading = 0;
+		return;
+	}
+	for (;;) {
+		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);
+		if (n > 0) {
+			if (e->cfg.verify) {
+				size_t bad_at;
+				if (tl_pattern_check(e->pattern, f->id, f->bytes, w->rbuf, (size_t)n, &bad_at) < 0) {
+					if (f->verify_errors == 0)
+						TL_STORE(f->first_bad_offset, f->bytes + bad_at);
+					TL_STORE(f->verify_errors, f->verify_errors + 1);
+				}
+			}
+			flow_progress(f, (size_t)n, now_ns);
+			continue;
+		}
+		if (n == 0) {
+			TL_STORE(f->state, TL_FLOW_DONE);
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
+			f->reading = 0;
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		flow_fail(w, f, errno);
+		return;
+	}
+}
+
+void tl_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, uint64_t now_ns)
+{
+	if (TL_LOAD(f->state) == TL_FLOW_ERROR)
+		return;
+	if (events & EPOLLERR) {
+		if (f->zerocopy) {
+			flow_drain_errqueue(w, f);
+		} else {
+			int soerr = 0;
+			socklen_t len = sizeof(soerr);
+			getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+			flow_fail(w, f, soerr ? soerr : EIO);
+			return;
+		}
+	}
+	if (f->sender) {
+		if (events & (EPOLLHUP | EPOLLRDHUP)) {
+			/* The receiver closed: fine once our budget is sent, an error before. */
+			if (TL_LOAD(f->state) == TL_FLOW_ACTIVE && w->sending_started)
+				flow_fail(w, f, EPIPE);
+			return;
+		}
+		if ((events & EPOLLOUT) && w->sending_started)
+			tl_flow_send(w, f, now_ns);
+	} else if (f->reading && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))) {
+		flow_receive(w, f, now_ns);
+	}
+}

@@ -1,0 +1,27 @@
+#ifndef TCPLAB_OUT_RENDER_H
+#define TCPLAB_OUT_RENDER_H
+
+/*
+ * Renderers of a stream result document (workload/result.h). Each reads the same model; the
+ * live ones are called part by part (start, each interval, end) as the test runs.
+ */
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct tl_table_opts {
+	int per_flow;       /* every flow in the end table, not just the first and the odd ones */
+};
+
+void tl_table_start(FILE *f, const json_t *start);
+void tl_table_interval(FILE *f, const json_t *iv, int bidir);
+void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o);
+
+void tl_csv_header(FILE *f);
+void tl_csv_interval(FILE *f, const json_t *iv);
+void tl_csv_end(FILE *f, const json_t *end);
+
+/* One JSON event per line: {"event": "start"|"interval"|"end"|"error", "data": ...}. */
+void tl_jsonl_event(FILE *f, const char *event, const json_t *data);
+
+#endif

@@ -1,0 +1,151 @@
+#include <inttypes.h>
+#include <string.h>
+
+#include "out/render.h"
+#include "util/parse.h"
+
+#define TABLE_FLOWS_SHOWN 10
+
+static double num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+void tl_table_start(FILE *f, const json_t *start)
+{
+	const json_t *spec = json_object_get(start, "test_start");
+	const json_t *to = json_object_get(start, "connecting_to");
+	char t[32];
+	fprintf(f, "tcplab stream to %s port %d: %d flow(s) %s, %d thread(s) here, %d at the agent, ",
+		str(to, "host"), (int)num(to, "port"), (int)num(spec, "flows"), str(spec, "direction"),
+		(int)num(spec, "threads"), (int)num(start, "agent_threads"));
+	if (num(spec, "bytes") > 0)
+		fprintf(f, "%s to send\n", tl_fmt_size(num(spec, "bytes"), t, sizeof(t)));
+	else
+		fprintf(f, "%s\n", tl_fmt_duration((uint64_t)num(spec, "duration_ns"), t, sizeof(t)));
+	fprintf(f, "connected in %s\n", tl_fmt_duration((uint64_t)num(start, "connect_ns"), t, sizeof(t)));
+	const json_t *w;
+	size_t i;
+	json_array_foreach(json_object_get(start, "warnings"), i, w)
+		fprintf(f, "warning: %s\n", json_string_value(w));
+	fprintf(f, "%-15s %13s %13s %31s %6s\n", "interval", "received", "sent",
+		"per flow min / median / max", "Jain");
+}
+
+static void sum_line(FILE *f, const char *label, const json_t *iv, const json_t *sum)
+{
+	char a[32], b[32], lo[32], mid[32], hi[32];
+	const json_t *fl = json_object_get(sum, "flows");
+	fprintf(f, "%6.2f-%-6.2f s %13s %13s %9s /%9s /%9s %6.3f%s\n", num(iv, "start"), num(iv, "end"),
+		tl_fmt_rate(num(sum, "bits_per_second"), a, sizeof(a)),
+		tl_fmt_rate(num(sum, "sender_bits_per_second"), b, sizeof(b)),
+		tl_fmt_rate(num(fl, "min"), lo, sizeof(lo)), tl_fmt_rate(num(fl, "median"), mid, sizeof(mid)),
+		tl_fmt_rate(num(fl, "max"), hi, sizeof(hi)), num(fl, "jain"), label);
+}
+
+void tl_table_interval(FILE *f, const json_t *iv, int bidir)
+{
+	if (bidir) {
+		sum_line(f, "  client->agent", iv, json_object_get(iv, "sum_c2a"));
+		sum_line(f, "  agent->client", iv, json_object_get(iv, "sum_a2c"));
+	} else {
+		sum_line(f, "", iv, json_object_get(iv, "sum"));
+	}
+	fflush(f);
+}
+
+static int flow_is_odd(const json_t *st)
+{
+	return json_is_true(json_object_get(st, "stalled")) || json_is_true(json_object_get(st, "failed")) ||
+	       json_is_false(json_object_get(st, "verified"));
+}
+
+static void flow_row(FILE *f, const json_t *st)
+{
+	const json_t *snd = json_object_get(st, "sender"), *rcv = json_object_get(st, "receiver");
+	const json_t *ti = json_object_get(snd, "tcp_info");
+	char r[32], s[32], sb[32], rb[32];
+	double secs_bytes = num(snd, "bytes");
+	const char *state = json_is_true(json_object_get(st, "failed")) ? "FAILED"
+			    : json_is_true(json_object_get(st, "stalled")) ? "STALLED" : "ok";
+	fprintf(f, "%6d %-4s %-6s %12s %10s %8.2f %6d %6d %10s %10s %-8s %s\n", (int)num(st, "id"),
+		str(st, "dir"), str(st, "cc"), tl_fmt_rate(num(st, "bits_per_second"), r, sizeof(r)),
+		tl_fmt_size(secs_bytes, s, sizeof(s)), num(ti, "rtt") / 1000.0, (int)num(ti, "snd_cwnd"),
+		(int)num(snd, "retransmits_window"), tl_fmt_size(num(snd, "sndbuf"), sb, sizeof(sb)),
+		tl_fmt_size(num(rcv, "rcvbuf"), rb, sizeof(rb)),
+		str(json_object_get(snd, "limited_by"), "dominant"), state);
+	const char *e1 = str(snd, "error"), *e2 = str(rcv, "error");
+	if (*e1 || *e2)
+		fprintf(f, "         error: %s%s%s\n", e1, *e1 && *e2 ? "; " : "", e2);
+}
+
+static void end_sum(FILE *f, const char *label, const json_t *sum)
+{
+	char a[32], b[32], c[32], d[32], lo[32], mid[32], hi[32];
+	const json_t *fl = json_object_get(sum, "flows");
+	fprintf(f, "%s: %s received (%s in %.2f s), %s sent (%s)\n", label,
+		tl_fmt_rate(num(sum, "bits_per_second"), a, sizeof(a)),
+		tl_fmt_size(num(sum, "bytes"), b, sizeof(b)), num(sum, "seconds"),
+		tl_fmt_rate(num(sum, "sender_bits_per_second"), c, sizeof(c)),
+		tl_fmt_size(num(sum, "sent_bytes"), d, sizeof(d)));
+	fprintf(f, "  %d flows: min %s, median %s, max %s, Jain's fairness %.4f\n", (int)num(fl, "count"),
+		tl_fmt_rate(num(fl, "min"), lo, sizeof(lo)), tl_fmt_rate(num(fl, "median"), mid, sizeof(mid)),
+		tl_fmt_rate(num(fl, "max"), hi, sizeof(hi)), num(fl, "jain"));
+}
+
+void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
+{
+	const json_t *end = json_object_get(doc, "end");
+	const json_t *streams = json_object_get(end, "streams");
+	size_t n = json_array_size(streams), i;
+	const json_t *st;
+	if (end && n) {
+		fprintf(f, "\n%6s %-4s %-6s %12s %10s %8s %6s %6s %10s %10s %-8s %s\n", "flow", "dir", "cc",
+			"received", "sent", "rtt ms", "cwnd", "retr", "sndbuf", "rcvbuf", "limit", "state");
+		size_t shown = 0, hidden = 0;
+		json_array_foreach(streams, i, st) {
+			if (o->per_flow || i < TABLE_FLOWS_SHOWN || flow_is_odd(st)) {
+				flow_row(f, st);
+				shown++;
+			} else {
+				hidden++;
+			}
+		}
+		if (hidden)
+			fprintf(f, "  (%zu more flows; --per-flow lists them all)\n", hidden);
+		fprintf(f, "\n");
+		if (json_object_get(end, "sum_c2a")) {
+			end_sum(f, "client->agent", json_object_get(end, "sum_c2a"));
+			end_sum(f, "agent->client", json_object_get(end, "sum_a2c"));
+		} else {
+			end_sum(f, "Total", json_object_get(end, "sum"));
+		}
+		const json_t *cpu = json_object_get(end, "cpu_utilization_percent");
+		fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n",
+			num(cpu, "client"), num(cpu, "agent"));
+		if (num(end, "stalled_flows") > 0)
+			fprintf(f, "Stalled flows: %d (no progress for --stall-timeout; counted in the totals)\n",
+				(int)num(end, "stalled_flows"));
+		if (num(end, "failed_flows") > 0)
+			fprintf(f, "Failed flows: %d\n", (int)num(end, "failed_flows"));
+		const json_t *v = json_object_get(end, "verify");
+		if (v) {
+			char a[32], b[32];
+			fprintf(f, "Verify: %s: %s sent, %s received, %d flow(s) mismatched (%s)\n",
+				json_is_true(json_object_get(v, "ok")) ? "OK" : "FAILED",
+				tl_fmt_size(num(v, "bytes_sent"), a, sizeof(a)),
+				tl_fmt_size(num(v, "bytes_received"), b, sizeof(b)),
+				(int)num(v, "mismatched_flows"), str(v, "method"));
+		}
+	}
+	const char *e = str(doc, "error");
+	if (*e)
+		fprintf(f, "error: %s\n", e);
+}

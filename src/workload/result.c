@@ -1,0 +1,251 @@
+#include "workload/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "measure/summary.h"
+
+struct tl_stream_merge {
+	struct tl_spec spec;
+	uint32_t nconn;
+	uint32_t per_flow_limit;
+	uint32_t *prev_retrans;
+};
+
+struct tl_stream_merge *tl_stream_merge_new(const struct tl_spec *spec, uint32_t per_flow_limit)
+{
+	struct tl_stream_merge *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->spec = *spec;
+	m->nconn = tl_spec_connections(spec);
+	m->per_flow_limit = per_flow_limit;
+	m->prev_retrans = calloc(m->nconn, sizeof(uint32_t));
+	if (!m->prev_retrans) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void tl_stream_merge_free(struct tl_stream_merge *m)
+{
+	if (m) {
+		free(m->prev_retrans);
+		free(m);
+	}
+}
+
+static uint64_t arr_u64(const json_t *obj, const char *key, uint32_t i)
+{
+	const json_t *v = json_array_get(json_object_get(obj, key), i);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static uint64_t get_u64(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static const char *dir_name(int client_sends)
+{
+	return client_sends ? "c2a" : "a2c";
+}
+
+struct dir_sum {
+	uint64_t sent, recv;
+	double *bps;
+	size_t n;
+};
+
+/* {"bytes", "bits_per_second", "sent_bytes", "flows": {min, median, max, mean, jain}} */
+static json_t *sum_json(const struct dir_sum *d, double seconds)
+{
+	struct tl_summary s;
+	memset(&s, 0, sizeof(s));
+	tl_summary_of(d->bps, d->n, &s);
+	return json_pack("{s:I,s:f,s:I,s:f,s:f,s:{s:i,s:f,s:f,s:f,s:f,s:f}}",
+			 "bytes", (json_int_t)d->recv,
+			 "bits_per_second", seconds > 0 ? (double)d->recv * 8 / seconds : 0.0,
+			 "sent_bytes", (json_int_t)d->sent,
+			 "sender_bits_per_second", seconds > 0 ? (double)d->sent * 8 / seconds : 0.0,
+			 "seconds", seconds, "flows", "count", (int)d->n, "min", s.min,
+			 "median", s.median, "max", s.max, "mean", s.mean, "jain", s.jain);
+}
+
+json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client_iv,
+				 const json_t *agent_iv)
+{
+	const json_t *timing = client_iv ? client_iv : agent_iv;
+	double start = (double)get_u64(timing, "start_ns") / 1e9;
+	double end = (double)get_u64(timing, "end_ns") / 1e9;
+	double secs = end - start;
+	int per_flow = json_object_get(client_iv, "bytes") && json_object_get(agent_iv, "bytes");
+	struct dir_sum dirs[2] = { { 0 } };
+	double *bps = calloc(m->nconn ? m->nconn : 1, sizeof(double));
+	json_t *streams = json_array();
+	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)get_u64(timing, "k"),
+			       "start", start, "end", end, "seconds", secs);
+	if (!bps || !streams || !iv)
+		goto out;
+	if (per_flow) {
+		for (uint32_t i = 0; i < m->nconn; i++) {
+			int cs = tl_spec_conn_client_sends(&m->spec, i);
+			const json_t *snd = cs ? client_iv : agent_iv, *rcv = cs ? agent_iv : client_iv;
+			uint64_t recv = arr_u64(rcv, "bytes", i), sent = arr_u64(snd, "bytes", i);
+			uint32_t retrans = (uint32_t)arr_u64(snd, "retrans", i);
+			struct dir_sum *d = &dirs[cs ? 0 : 1];
+			d->recv += recv;
+			d->sent += sent;
+			d->bps = bps + (cs ? 0 : m->spec.flows);
+			d->bps[d->n++] = secs > 0 ? (double)recv * 8 / secs : 0;
+			if (m->nconn <= m->per_flow_limit)
+				json_array_append_new(streams, json_pack("{s:I,s:s,s:I,s:f,s:I,s:I,s:I,s:I}",
+					"id", (json_int_t)i, "dir", dir_name(cs), "bytes", (json_int_t)recv,
+					"bits_per_second", secs > 0 ? (double)recv * 8 / secs : 0.0,
+					"sent_bytes", (json_int_t)sent, "rtt_us", (json_int_t)arr_u64(snd, "rtt_us", i),
+					"snd_cwnd", (json_int_t)arr_u64(snd, "cwnd", i),
+					"retransmits", (json_int_t)(retrans - m->prev_retrans[i])));
+			m->prev_retrans[i] = retrans;
+		}
+	} else {
+		/* Too many flow x interval cells to keep per flow: totals only. For bidir the two
+		 * directions cannot be told apart here and are summed. */
+		int client_sends = m->spec.direction != TL_DIR_REVERSE;
+		dirs[0].recv = get_u64(client_sends ? agent_iv : client_iv, "bytes_total");
+		dirs[0].sent = get_u64(client_sends ? client_iv : agent_iv, "bytes_total");
+	}
+	struct dir_sum all = { .sent = dirs[0].sent + dirs[1].sent, .recv = dirs[0].recv + dirs[1].recv,
+			       .bps = bps, .n = dirs[0].n + dirs[1].n };
+	if (m->spec.direction == TL_DIR_REVERSE && per_flow)
+		all.bps = dirs[1].bps;
+	json_object_set_new(iv, "sum", sum_json(&all, secs));
+	if (m->spec.direction == TL_DIR_BIDIR && per_flow) {
+		json_object_set_new(iv, "sum_c2a", sum_json(&dirs[0], secs));
+		json_object_set_new(iv, "sum_a2c", sum_json(&dirs[1], secs));
+	}
+	if (m->nconn <= m->per_flow_limit && per_flow)
+		json_object_set(iv, "streams", streams);
+out:
+	json_decref(streams);
+	free(bps);
+	return iv;
+}
+
+static const json_t *conn_of(const json_t *res, uint32_t i)
+{
+	const json_t *c = json_array_get(json_object_get(res, "conns"), i);
+	return json_is_object(c) ? c : NULL;
+}
+
+static json_t *copy_field(json_t *dst, const json_t *src, const char *key)
+{
+	json_t *v = json_object_get(src, key);
+	if (v)
+		json_object_set(dst, key, v);
+	return dst;
+}
+
+static json_t *side_json(const json_t *c, int sender)
+{
+	static const char *const common[] = { "bytes", "bytes_total", "state", "error", "stalled",
+					      "stalled_for_ns", "sndbuf", "rcvbuf", "mss", "cc", NULL };
+	static const char *const sender_keys[] = { "tcp_info", "limited_by", "retransmits_window",
+						   "zerocopy", NULL };
+	static const char *const receiver_keys[] = { "verify", NULL };
+	json_t *j = json_object();
+	if (!c) {
+		json_object_set_new(j, "state", json_string("missing"));
+		return j;
+	}
+	for (const char *const *k = common; *k; k++)
+		copy_field(j, c, *k);
+	for (const char *const *k = sender ? sender_keys : receiver_keys; *k; k++)
+		copy_field(j, c, *k);
+	return j;
+}
+
+json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
+			    const json_t *agent_res)
+{
+	struct dir_sum dirs[2] = { { 0 } };
+	double *bps = calloc(m->nconn ? m->nconn : 1, sizeof(double));
+	json_t *streams = json_array();
+	uint32_t stalled = 0, failed = 0, verify_bad = 0;
+	double secs_dir[2] = { 0, 0 };
+	if (!bps || !streams)
+		goto fail;
+	dirs[0].bps = bps;
+	dirs[1].bps = bps + m->spec.flows;
+	for (uint32_t i = 0; i < m->nconn; i++) {
+		int cs = tl_spec_conn_client_sends(&m->spec, i);
+		const json_t *snd = conn_of(cs ? client_res : agent_res, i);
+		const json_t *rcv = conn_of(cs ? agent_res : client_res, i);
+		const json_t *rcv_res = cs ? agent_res : client_res;
+		double secs = (double)get_u64(rcv_res, "window_ns") / 1e9;
+		uint64_t recv = get_u64(rcv, "bytes"), sent = get_u64(snd, "bytes");
+		struct dir_sum *d = &dirs[cs ? 0 : 1];
+		double flow_bps = secs > 0 ? (double)recv * 8 / secs : 0;
+		secs_dir[cs ? 0 : 1] = secs;
+		d->recv += recv;
+		d->sent += sent;
+		d->bps[d->n++] = flow_bps;
+		int is_stalled = json_is_true(json_object_get(snd, "stalled")) ||
+				 json_is_true(json_object_get(rcv, "stalled"));
+		int is_failed = !snd || !rcv ||
+				!strcmp(json_string_value(json_object_get(snd, "state")) ?: "", "error") ||
+				!strcmp(json_string_value(json_object_get(rcv, "state")) ?: "", "error");
+		stalled += is_stalled;
+		failed += is_failed;
+		uint64_t snd_total = get_u64(snd, "bytes_total"), rcv_total = get_u64(rcv, "bytes_total");
+		int flow_verified = 1;
+		if (m->spec.verify) {
+			uint64_t errors = get_u64(json_object_get(rcv, "verify"), "errors");
+			flow_verified = errors == 0 && !is_failed;
+			if (m->spec.bytes)
+				flow_verified = flow_verified && rcv_total == snd_total &&
+						rcv_total == tl_spec_conn_bytes(&m->spec, i);
+			verify_bad += !flow_verified;
+		}
+		json_t *st = json_pack("{s:I,s:s,s:s?,s:f,s:b,s:b,s:o,s:o}", "id", (json_int_t)i,
+				       "dir", dir_name(cs), "cc", json_string_value(json_object_get(snd, "cc")),
+				       "bits_per_second", flow_bps, "stalled", is_stalled, "failed", is_failed,
+				       "sender", side_json(snd, 1), "receiver", side_json(rcv, 0));
+		if (m->spec.verify)
+			json_object_set_new(st, "verified", json_boolean(flow_verified));
+		json_array_append_new(streams, st);
+	}
+	int main_dir = m->spec.direction == TL_DIR_REVERSE ? 1 : 0;
+	struct dir_sum all = { .sent = dirs[0].sent + dirs[1].sent, .recv = dirs[0].recv + dirs[1].recv,
+			       .bps = m->spec.direction == TL_DIR_REVERSE ? dirs[1].bps : bps,
+			       .n = dirs[0].n + dirs[1].n };
+	double secs = secs_dir[main_dir];
+	const json_t *ccpu = json_object_get(client_res, "cpu"), *acpu = json_object_get(agent_res, "cpu");
+	const json_t *cp = json_object_get(ccpu, "percent"), *ap = json_object_get(acpu, "percent");
+	json_t *end = json_pack("{s:o,s:o,s:i,s:i,s:b,s:{s:f,s:f}}",
+				"streams", streams, "sum", sum_json(&all, secs),
+				"stalled_flows", (int)stalled, "failed_flows", (int)failed,
+				"incomplete", json_is_true(json_object_get(client_res, "incomplete")) ||
+					      json_is_true(json_object_get(agent_res, "incomplete")),
+				"cpu_utilization_percent",
+				"client", json_is_real(cp) ? json_real_value(cp) : 0.0,
+				"agent", json_is_real(ap) ? json_real_value(ap) : 0.0);
+	streams = NULL;
+	if (m->spec.direction == TL_DIR_BIDIR) {
+		json_object_set_new(end, "sum_c2a", sum_json(&dirs[0], secs_dir[0]));
+		json_object_set_new(end, "sum_a2c", sum_json(&dirs[1], secs_dir[1]));
+	}
+	if (m->spec.verify)
+		json_object_set_new(end, "verify", json_pack("{s:b,s:I,s:I,s:i,s:s}",
+			"ok", verify_bad == 0, "bytes_sent", (json_int_t)all.sent,
+			"bytes_received", (json_int_t)all.recv, "mismatched_flows", (int)verify_bad,
+			"method", m->spec.bytes ? "pattern check of every byte, and byte counts equal to --bytes"
+						: "pattern check of every byte received (bytes in flight at the end are not counted)"));
+	free(bps);
+	return end;
+fail:
+	json_decref(streams);
+	free(bps);
+	return json_pack("{s:s}", "error", "out of memory merging results");
+}

@@ -1,0 +1,445 @@
+#include "workload/side.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "measure/cpu.h"
+#include "measure/tcpinfo.h"
+#include "net/sock.h"
+#include "util/clock.h"
+
+/* Above this many flow x interval cells only the aggregate of each interval is kept. */
+#define SIDE_MAX_FLOW_CELLS (2u << 20)
+#define SIDE_STALL_CHECK_NS (100 * TL_NSEC_PER_MSEC)
+
+struct side_conn {
+	int slot;                 /* engine slot; -1 until attached */
+	int sender;
+	struct tl_sock_effective eff;
+	uint64_t base_bytes;      /* engine bytes at the window start */
+	uint64_t prev_bytes;      /* at the last boundary */
+	uint64_t final_bytes;     /* in the window, set at the end */
+	int stalled;
+	uint64_t stalled_for_ns;
+	struct tl_tcpinfo ti_start, ti_end;
+	int has_ti;
+	struct tl_flow_sample end;
+};
+
+struct tl_side {
+	struct tl_spec spec;
+	int is_client;
+	struct tl_engine *engine;
+	uint32_t nconn, attached;
+	struct side_conn *conns;
+
+	uint64_t start_ns, window_start_ns, window_end_ns, hard_end_ns, ended_ns;
+	int started, window_started, finished, incomplete;
+
+	uint32_t iv_max, iv_count;
+	uint64_t *iv_end_ns;       /* [iv_max] */
+	uint64_t *iv_agg;          /* [iv_max] bytes over all conns */
+	uint64_t *iv_bytes;        /* [iv_max * nconn] or NULL */
+	uint32_t *iv_rtt, *iv_cwnd, *iv_retrans;
+	struct tl_cpu_sample cpu;
+};
+
+struct tl_side *tl_side_new(const struct tl_spec *spec, int is_client, struct tl_err *err)
+{
+	struct tl_side *s = calloc(1, sizeof(*s));
+	if (!s) {
+		tl_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->spec = *spec;
+	s->is_client = is_client;
+	s->nconn = tl_spec_connections(spec);
+	s->conns = calloc(s->nconn, sizeof(*s->conns));
+	if (!s->conns)
+		goto nomem;
+	for (uint32_t i = 0; i < s->nconn; i++) {
+		s->conns[i].slot = -1;
+		s->conns[i].sender = tl_side_conn_sends(s, i);
+	}
+	uint64_t window = spec->bytes ? spec->max_duration_ns : spec->duration_ns;
+	if (spec->interval_ns)
+		s->iv_max = (uint32_t)((window + spec->interval_ns - 1) / spec->interval_ns) + 1;
+	s->iv_end_ns = calloc(s->iv_max + 1, sizeof(uint64_t));
+	s->iv_agg = calloc(s->iv_max + 1, sizeof(uint64_t));
+	if (!s->iv_end_ns || !s->iv_agg)
+		goto nomem;
+	if ((uint64_t)s->iv_max * s->nconn <= SIDE_MAX_FLOW_CELLS) {
+		size_t cells = (size_t)s->iv_max * s->nconn + 1;
+		s->iv_bytes = calloc(cells, sizeof(uint64_t));
+		s->iv_rtt = calloc(cells, sizeof(uint32_t));
+		s->iv_cwnd = calloc(cells, sizeof(uint32_t));
+		s->iv_retrans = calloc(cells, sizeof(uint32_t));
+		if (!s->iv_bytes || !s->iv_rtt || !s->iv_cwnd || !s->iv_retrans)
+			goto nomem;
+	}
+	struct tl_engine_config cfg = {
+		.threads = spec->threads < s->nconn ? spec->threads : s->nconn,
+		.max_flows = s->nconn,
+		.length = spec->length,
+		.verify = spec->verify,
+	};
+	s->engine = tl_engine_new(&cfg, err);
+	if (!s->engine) {
+		tl_side_free(s);
+		return NULL;
+	}
+	return s;
+nomem:
+	tl_err_set(err, ENOMEM, "out of memory for %u flows", s->nconn);
+	tl_side_free(s);
+	return NULL;
+}
+
+void tl_side_free(struct tl_side *s)
+{
+	if (!s)
+		return;
+	tl_engine_free(s->engine);
+	free(s->conns);
+	free(s->iv_end_ns);
+	free(s->iv_agg);
+	free(s->iv_bytes);
+	free(s->iv_rtt);
+	free(s->iv_cwnd);
+	free(s->iv_retrans);
+	free(s);
+}
+
+int tl_side_conn_sends(const struct tl_side *s, uint32_t conn)
+{
+	int client_sends = tl_spec_conn_client_sends(&s->spec, conn);
+	return s->is_client ? client_sends : !client_sends;
+}
+
+uint32_t tl_side_attached(const struct tl_side *s)
+{
+	return s->attached;
+}
+
+int tl_side_attach(struct tl_side *s, uint32_t conn, int fd, struct tl_err *err)
+{
+	int rc = -1;
+	if (conn >= s->nconn || s->conns[conn].slot >= 0) {
+		rc = tl_err_set(err, EPROTO, "flow %u is %s", conn,
+				conn >= s->nconn ? "not part of this test" : "already connected");
+		goto fail;
+	}
+	struct side_conn *c = &s->conns[conn];
+	struct tl_sockopts o;
+	enum tl_sock_role role = c->sender ? TL_SOCK_SENDER : TL_SOCK_RECEIVER;
+	tl_spec_flow_opts(&s->spec, conn, &o);
+	/* The client set the pre-connect options before connect(); the agent's accepted socket
+	 * gets them now (its window scale was fixed by the listener, sized for the maximum). */
+	if ((!s->is_client && tl_sock_apply_pre(fd, &o, role, err) < 0) ||
+	    tl_sock_apply_post(fd, &o, role, err) < 0 ||
+	    tl_sock_set_nonblock(fd, err) < 0 ||
+	    tl_sock_read_effective(fd, &c->eff, err) < 0) {
+		tl_err_prefix(err, "flow %u", conn);
+		goto fail;
+	}
+	struct tl_flow_params p = {
+		.fd = fd,
+		.id = conn,
+		.sender = c->sender,
+		.zerocopy = c->sender && o.zerocopy,
+		.budget = c->sender ? tl_spec_conn_bytes(&s->spec, conn) : 0,
+		.stop_reading_after_ns = (!c->sender && s->spec.fault_stop_reading_flow == (int64_t)conn)
+						 ? s->spec.fault_after_ns + 1 : 0,
+	};
+	int slot = tl_engine_add_flow(s->engine, &p, err);
+	if (slot < 0)
+		goto fail;
+	c->slot = slot;
+	s->attached++;
+	return 0;
+fail:
+	tl_sock_close_abort(fd);
+	return rc < 0 ? rc : -1;
+}
+
+void tl_side_start(struct tl_side *s, uint64_t start_ns)
+{
+	s->start_ns = start_ns;
+	s->window_start_ns = start_ns + s->spec.omit_ns;
+	if (s->spec.bytes) {
+		s->window_end_ns = start_ns + s->spec.max_duration_ns;
+		s->hard_end_ns = s->window_end_ns;
+	} else {
+		s->window_end_ns = s->window_start_ns + s->spec.duration_ns;
+		s->hard_end_ns = s->window_end_ns;
+	}
+	s->started = 1;
+	tl_engine_start(s->engine, start_ns, s->hard_end_ns);
+}
+
+static uint64_t next_boundary(const struct tl_side *s)
+{
+	if (!s->spec.interval_ns || s->iv_count >= s->iv_max)
+		return UINT64_MAX;
+	uint64_t b = s->window_start_ns + (uint64_t)(s->iv_count + 1) * s->spec.interval_ns;
+	return b < s->window_end_ns ? b : s->window_end_ns;
+}
+
+uint64_t tl_side_next_deadline(const struct tl_side *s)
+{
+	uint64_t now = tl_now_ns();
+	if (!s->started || s->finished)
+		return now + SIDE_STALL_CHECK_NS;
+	uint64_t d = now + SIDE_STALL_CHECK_NS;
+	if (!s->window_started && s->window_start_ns < d)
+		d = s->window_start_ns;
+	if (s->window_started && next_boundary(s) < d)
+		d = next_boundary(s);
+	if (s->window_end_ns < d)
+		d = s->window_end_ns;
+	return d;
+}
+
+static void sample_tcpinfo(const struct tl_side *s, const struct side_conn *c, struct tl_tcpinfo *ti)
+{
+	memset(ti, 0, sizeof(*ti));
+	tl_tcpinfo_read(tl_engine_flow_fd(s->engine, (size_t)c->slot), ti, NULL);
+}
+
+static void record_interval(struct tl_side *s, uint64_t end_ns)
+{
+	uint32_t k = s->iv_count;
+	uint64_t agg = 0;
+	for (uint32_t i = 0; i < s->nconn; i++) {
+		struct side_conn *c = &s->conns[i];
+		if (c->slot < 0)
+			continue;
+		struct tl_flow_sample fs;
+		tl_engine_sample(s->engine, (size_t)c->slot, &fs);
+		uint64_t delta = fs.bytes - c->prev_bytes;
+		c->prev_bytes = fs.bytes;
+		agg += delta;
+		if (!s->iv_bytes)
+			continue;
+		size_t cell = (size_t)k * s->nconn + i;
+		s->iv_bytes[cell] = delta;
+		if (c->sender) {
+			struct tl_tcpinfo ti;
+			sample_tcpinfo(s, c, &ti);
+			s->iv_rtt[cell] = ti.rtt_us;
+			s->iv_cwnd[cell] = ti.snd_cwnd;
+			s->iv_retrans[cell] = ti.total_retrans;
+		}
+	}
+	s->iv_agg[k] = agg;
+	s->iv_end_ns[k] = end_ns;
+	s->iv_count++;
+}
+
+static void check_stalls(struct tl_side *s, uint64_t now_ns, int *all_finished)
+{
+	*all_finished = 1;
+	for (uint32_t i = 0; i < s->nconn; i++) {
+		struct side_conn *c = &s->conns[i];
+		if (c->slot < 0)
+			continue;
+		struct tl_flow_sample fs;
+		tl_engine_sample(s->engine, (size_t)c->slot, &fs);
+		if (fs.state != TL_FLOW_ACTIVE) {
+			c->stalled_for_ns = 0;
+			continue;
+		}
+		uint64_t since = fs.last_progress_ns > s->start_ns ? fs.last_progress_ns : s->start_ns;
+		uint64_t idle = now_ns > since ? now_ns - since : 0;
+		c->stalled_for_ns = idle >= s->spec.stall_timeout_ns ? idle : 0;
+		if (c->stalled_for_ns)
+			c->stalled = 1; /* sticky: a flow that stalled once is reported as such */
+		else
+			*all_finished = 0;
+	}
+}
+
+static void finish(struct tl_side *s, uint64_t now_ns)
+{
+	if (s->finished)
+		return;
+	uint64_t end = now_ns < s->window_end_ns ? now_ns : s->window_end_ns;
+	if (!s->window_started) {
+		s->window_started = 1;
+		s->window_start_ns = end;
+		for (uint32_t i = 0; i < s->nconn; i++)
+			if (s->conns[i].slot >= 0) {
+				struct tl_flow_sample fs;
+				tl_engine_sample(s->engine, (size_t)s->conns[i].slot, &fs);
+				s->conns[i].base_bytes = s->conns[i].prev_bytes = fs.bytes;
+			}
+	}
+	/* a last, partial interval up to the end */
+	if (s->spec.interval_ns && s->iv_count < s->iv_max) {
+		uint64_t prev_end = s->iv_count ? s->iv_end_ns[s->iv_count - 1] : s->window_start_ns;
+		if (end > prev_end + TL_NSEC_PER_MSEC)
+			record_interval(s, end);
+	}
+	for (uint32_t i = 0; i < s->nconn; i++) {
+		struct side_conn *c = &s->conns[i];
+		if (c->slot < 0)
+			continue;
+		tl_engine_sample(s->engine, (size_t)c->slot, &c->end);
+		c->final_bytes = c->end.bytes - c->base_bytes;
+		if (c->sender) {
+			sample_tcpinfo(s, c, &c->ti_end);
+			c->has_ti = 1;
+		}
+	}
+	tl_engine_stop(s->engine, &s->cpu);
+	s->ended_ns = end;
+	s->finished = 1;
+}
+
+uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
+{
+	*finished = s->finished;
+	if (!s->started || s->finished)
+		return s->iv_count;
+	if (!s->window_started && now_ns >= s->window_start_ns) {
+		for (uint32_t i = 0; i < s->nconn; i++) {
+			struct side_conn *c = &s->conns[i];
+			if (c->slot < 0)
+				continue;
+			struct tl_flow_sample fs;
+			tl_engine_sample(s->engine, (size_t)c->slot, &fs);
+			c->base_bytes = c->prev_bytes = fs.bytes;
+			if (c->sender)
+				sample_tcpinfo(s, c, &c->ti_start);
+		}
+		s->window_started = 1;
+	}
+	if (s->window_started)
+		while (next_boundary(s) <= now_ns && next_boundary(s) < s->window_end_ns)
+			record_interval(s, next_boundary(s));
+	int all_finished;
+	check_stalls(s, now_ns, &all_finished);
+	if (now_ns >= s->window_end_ns) {
+		s->incomplete = s->spec.bytes != 0;
+		finish(s, now_ns);
+	} else if (s->spec.bytes && all_finished && s->attached == s->nconn) {
+		finish(s, now_ns);
+	}
+	*finished = s->finished;
+	return s->iv_count;
+}
+
+void tl_side_abort(struct tl_side *s, uint64_t now_ns)
+{
+	if (s->finished)
+		return;
+	if (!s->started) {
+		s->started = 1;
+		s->start_ns = s->window_start_ns = now_ns;
+		s->window_end_ns = now_ns;
+	}
+	s->incomplete = 1;
+	finish(s, now_ns);
+}
+
+static json_t *u64_array(const uint64_t *v, size_t n, size_t stride)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)v[i * stride]));
+	return a;
+}
+
+static json_t *u32_array(const uint32_t *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+json_t *tl_side_interval_json(const struct tl_side *s, uint32_t k)
+{
+	if (k >= s->iv_count)
+		return NULL;
+	uint64_t start = k ? s->iv_end_ns[k - 1] : s->window_start_ns;
+	json_t *j = json_pack("{s:I,s:I,s:I,s:I}", "k", (json_int_t)k,
+			      "start_ns", (json_int_t)(start - s->window_start_ns),
+			      "end_ns", (json_int_t)(s->iv_end_ns[k] - s->window_start_ns),
+			      "bytes_total", (json_int_t)s->iv_agg[k]);
+	if (s->iv_bytes) {
+		size_t base = (size_t)k * s->nconn;
+		json_object_set_new(j, "bytes", u64_array(s->iv_bytes + base, s->nconn, 1));
+		json_object_set_new(j, "rtt_us", u32_array(s->iv_rtt + base, s->nconn));
+		json_object_set_new(j, "cwnd", u32_array(s->iv_cwnd + base, s->nconn));
+		json_object_set_new(j, "retrans", u32_array(s->iv_retrans + base, s->nconn));
+	}
+	return j;
+}
+
+static const char *state_name(int st)
+{
+	switch (st) {
+	case TL_FLOW_ACTIVE: return "active";
+	case TL_FLOW_DONE: return "done";
+	default: return "error";
+	}
+}
+
+static json_t *conn_json(const struct tl_side *s, uint32_t i)
+{
+	const struct side_conn *c = &s->conns[i];
+	json_t *j = json_pack("{s:I,s:b,s:b}", "id", (json_int_t)i, "sender", c->sender,
+			      "connected", c->slot >= 0);
+	if (c->slot < 0)
+		return j;
+	json_object_set_new(j, "bytes", json_integer((json_int_t)c->final_bytes));
+	json_object_set_new(j, "bytes_total", json_integer((json_int_t)c->end.bytes));
+	json_object_set_new(j, "state", json_string(state_name(c->end.state)));
+	if (c->end.state == TL_FLOW_ERROR)
+		json_object_set_new(j, "error", json_string(strerror(c->end.err_no)));
+	json_object_set_new(j, "stalled", json_boolean(c->stalled));
+	json_object_set_new(j, "stalled_for_ns", json_integer((json_int_t)c->stalled_for_ns));
+	json_object_set_new(j, "sndbuf", json_integer(c->eff.sndbuf));
+	json_object_set_new(j, "rcvbuf", json_integer(c->eff.rcvbuf));
+	json_object_set_new(j, "mss", json_integer(c->eff.mss));
+	json_object_set_new(j, "cc", json_string(c->eff.cc));
+	if (c->sender && c->has_ti) {
+		struct tl_limits lim;
+		tl_tcpinfo_limits(&c->ti_start, &c->ti_end, &lim);
+		json_object_set_new(j, "tcp_info", tl_tcpinfo_to_json(&c->ti_end));
+		json_object_set_new(j, "limited_by", json_pack("{s:s,s:f,s:f,s:f,s:f}",
+			"dominant", tl_limit_name(lim.dominant),
+			"app", lim.share[TL_LIMIT_APP], "rwnd", lim.share[TL_LIMIT_RWND],
+			"sndbuf", lim.share[TL_LIMIT_SNDBUF], "network", lim.share[TL_LIMIT_NET]));
+		json_object_set_new(j, "retransmits_window",
+				    json_integer((json_int_t)(c->ti_end.total_retrans - c->ti_start.total_retrans)));
+		if (c->end.zc_sends)
+			json_object_set_new(j, "zerocopy", json_pack("{s:I,s:I,s:I}",
+				"sends", (json_int_t)c->end.zc_sends,
+				"completions", (json_int_t)c->end.zc_completions,
+				"copied", (json_int_t)c->end.zc_copied));
+	}
+	if (!c->sender && s->spec.verify)
+		json_object_set_new(j, "verify", json_pack("{s:I,s:I}",
+			"errors", (json_int_t)c->end.verify_errors,
+			"first_bad_offset", (json_int_t)c->end.first_bad_offset));
+	return j;
+}
+
+json_t *tl_side_results_json(const struct tl_side *s)
+{
+	json_t *conns = json_array();
+	for (uint32_t i = 0; i < s->nconn; i++)
+		json_array_append_new(conns, conn_json(s, i));
+	return json_pack("{s:I,s:b,s:I,s:{s:I,s:I,s:I,s:f},s:o}",
+			 "window_ns", (json_int_t)(s->ended_ns - s->window_start_ns),
+			 "incomplete", s->incomplete, "intervals", (json_int_t)s->iv_count,
+			 "cpu", "user_ns", (json_int_t)s->cpu.user_ns, "sys_ns", (json_int_t)s->cpu.sys_ns,
+			 "wall_ns", (json_int_t)(s->ended_ns - s->start_ns),
+			 "percent", s->ended_ns > s->start_ns
+				? (double)(s->cpu.user_ns + s->cpu.sys_ns) * 100.0 / (double)(s->ended_ns - s->start_ns) : 0.0,
+			 "conns", conns);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Congestion-control mix read back from the sockets, buffers reported as the kernel applied
+# them, --verify of exact byte counts (seed 000), and a stalled receiver that must not
+# stretch the test.
+. "$(dirname "$0")/lib.sh"
+start_agent
+
+avail=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control)
+if echo "$avail" | grep -qw bbr && echo "$avail" | grep -qw cubic; then
+    out=$TL_TMP/cc.json
+    "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -P 5 --cc cubic:3,bbr:2 -t 1 --json >"$out" || fail "cc mix: exit $?"
+    check "cc mix: flows 0-2 run cubic (TCP_CONGESTION read back at both ends)" \
+        '[.end.streams[0:3][] | .sender.cc == "cubic" and .receiver.cc == "cubic"] | all' "$out"
+    check "cc mix: flows 3-4 run bbr" '[.end.streams[3:5][] | .sender.cc == "bbr" and .receiver.cc == "bbr"] | all' "$out"
+else
+    echo "skip cc mix: needs cubic and bbr (have: $avail)"
+fi
+
+out=$TL_TMP/buf.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" --sndbuf 64K --rcvbuf 64K -t 1 --json >"$out" || fail "buffers: exit $?"
+# The kernel doubles SO_SNDBUF/SO_RCVBUF requests (socket(7)); what is reported is what it applied.
+check "buffers: effective sndbuf is the doubled request" '.end.streams[0].sender.sndbuf == 131072' "$out"
+check "buffers: effective rcvbuf is the doubled request" '.end.streams[0].receiver.rcvbuf == 131072' "$out"
+
+out=$TL_TMP/verify.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -n 10M -P 3 --verify --json >"$out" || fail "verify 10M: exit $?"
+check "verify: 10 MiB arrive whole, every byte checked" \
+    '.end.verify.ok == true and .end.verify.bytes_received == 10485760 and .end.verify.bytes_sent == 10485760' "$out"
+
+out=$TL_TMP/verify-small.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -n 20M --sndbuf 4K --rcvbuf 4K -l 1000 --verify --json >"$out" \
+    || fail "verify small buffers: exit $?"
+check "verify: tiny buffers and odd write sizes still deliver every byte" \
+    '.end.verify.ok == true and .end.verify.bytes_received == 20971520' "$out"
+
+out=$TL_TMP/verify-rev.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -n 10M -R --verify --json >"$out" || fail "verify reverse: exit $?"
+check "verify: reverse direction" '.end.verify.ok == true and .end.verify.bytes_received == 10485760' "$out"
+
+out=$TL_TMP/stall.json
+t0=$(date +%s%N)
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -P 2 -t 4 --stall-timeout 1s \
+    --fault-stop-reading 1@1s --json >"$out"
+t1=$(date +%s%N)
+elapsed_ms=$(( (t1 - t0) / 1000000 ))
+check "stall: the flow whose receiver stopped is marked stalled" \
+    '.end.stalled_flows == 1 and .end.streams[1].stalled == true and .end.streams[0].stalled == false' "$out"
+check "stall: the stalled flow's bytes still count in the total" \
+    '.end.streams[1].receiver.bytes > 0 and (.end.sum.bytes == ([.end.streams[].receiver.bytes] | add))' "$out"
+# planned: 4 s window + 0.1 s start delay + connect; it must end within one second of that
+if [ "$elapsed_ms" -lt 5600 ]; then pass "stall: test ended on time (${elapsed_ms} ms)"; else fail "stall: took ${elapsed_ms} ms"; fi
+finish
