@@ -13,6 +13,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "serve", cmd_serve_main, "run the agent that tests connect to" },
 	{ "stream", cmd_stream_main, "bulk throughput over many flows, with TCP_INFO" },
+	{ "doctor", cmd_doctor_main, "check TCP settings, sockets and counters against a workload" },
 };
 
 #define SUBCOMMAND_COUNT (sizeof(subcommands) / sizeof(subcommands[0]))

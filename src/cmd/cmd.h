@@ -15,5 +15,6 @@ enum {
 
 int cmd_serve_main(int argc, char **argv);
 int cmd_stream_main(int argc, char **argv);
+int cmd_doctor_main(int argc, char **argv);
 
 #endif

@@ -115,9 +115,18 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns
 		f->reading = 0;
 		return;
 	}
+	size_t got_now = 0;
 	for (;;) {
+		if (got_now >= (4u << 20) || TL_LOAD(e->quit)) {
+			/* Let the other flows of this worker (and a stop request) have a turn; with
+			 * edge-triggered epoll, modifying the registration re-arms it while data waits. */
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = f };
+			epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
+			return;
+		}
 		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);
 		if (n > 0) {
+			got_now += (size_t)n;
 			if (e->cfg.verify) {
 				size_t bad_at;
 				if (tl_pattern_check(e->pattern, f->id, f->bytes, w->rbuf, (size_t)n, &bad_at) < 0) {

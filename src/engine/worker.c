@@ -49,7 +49,7 @@ void *tl_worker_main(void *arg)
 			break;
 		}
 		now = tl_now_ns();
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n && !TL_LOAD(e->quit); i++) {
 			if (!events[i].data.ptr) {
 				uint64_t v;
 				if (read(w->wakefd, &v, sizeof(v)) < 0) {

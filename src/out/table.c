@@ -35,15 +35,18 @@ void tl_table_start(FILE *f, const json_t *start)
 	size_t i;
 	json_array_foreach(json_object_get(start, "warnings"), i, w)
 		fprintf(f, "warning: %s\n", json_string_value(w));
-	fprintf(f, "%-15s %13s %13s %31s %6s\n", "interval", "received", "sent",
-		"per flow min / median / max", "Jain");
+	if (num(spec, "interval_ns") > 0)
+		fprintf(f, "%-15s %13s %13s %31s %6s\n", "interval", "received", "sent",
+			"per flow min / median / max", "Jain");
 }
 
 static void sum_line(FILE *f, const char *label, const json_t *iv, const json_t *sum)
 {
 	char a[32], b[32], lo[32], mid[32], hi[32];
 	const json_t *fl = json_object_get(sum, "flows");
-	fprintf(f, "%6.2f-%-6.2f s %13s %13s %9s /%9s /%9s %6.3f%s\n", num(iv, "start"), num(iv, "end"),
+	char span[40];
+	snprintf(span, sizeof(span), "%.2f-%.2f s", num(iv, "start"), num(iv, "end"));
+	fprintf(f, "%-15s %13s %13s %9s /%9s /%9s %6.3f%s\n", span,
 		tl_fmt_rate(num(sum, "bits_per_second"), a, sizeof(a)),
 		tl_fmt_rate(num(sum, "sender_bits_per_second"), b, sizeof(b)),
 		tl_fmt_rate(num(fl, "min"), lo, sizeof(lo)), tl_fmt_rate(num(fl, "median"), mid, sizeof(mid)),
@@ -78,8 +81,8 @@ static void flow_row(FILE *f, const json_t *st)
 	fprintf(f, "%6d %-4s %-6s %12s %10s %8.2f %6d %6d %10s %10s %-8s %s\n", (int)num(st, "id"),
 		str(st, "dir"), str(st, "cc"), tl_fmt_rate(num(st, "bits_per_second"), r, sizeof(r)),
 		tl_fmt_size(secs_bytes, s, sizeof(s)), num(ti, "rtt") / 1000.0, (int)num(ti, "snd_cwnd"),
-		(int)num(snd, "retransmits_window"), tl_fmt_size(num(snd, "sndbuf"), sb, sizeof(sb)),
-		tl_fmt_size(num(rcv, "rcvbuf"), rb, sizeof(rb)),
+		(int)num(snd, "retransmits_window"), tl_fmt_size(num(snd, "sndbuf_end"), sb, sizeof(sb)),
+		tl_fmt_size(num(rcv, "rcvbuf_end"), rb, sizeof(rb)),
 		str(json_object_get(snd, "limited_by"), "dominant"), state);
 	const char *e1 = str(snd, "error"), *e2 = str(rcv, "error");
 	if (*e1 || *e2)

@@ -155,7 +155,9 @@ static const char *fmt_scaled(double v, const char *const *names, double step, c
 		v /= step;
 		i++;
 	}
-	snprintf(buf, len, fabs(v) >= 100 || i == 0 ? "%.0f %s" : "%.3g %s", v, names[i]);
+	/* three significant digits, with the trailing zero kept (18.0, not 18) so columns align */
+	const char *fmt = i == 0 || fabs(v) >= 99.95 ? "%.0f %s" : fabs(v) >= 9.995 ? "%.1f %s" : "%.2f %s";
+	snprintf(buf, len, fmt, v, names[i]);
 	return buf;
 }
 

@@ -83,7 +83,7 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 	double secs = end - start;
 	int per_flow = json_object_get(client_iv, "bytes") && json_object_get(agent_iv, "bytes");
 	struct dir_sum dirs[2] = { { 0 } };
-	double *bps = calloc(m->nconn ? m->nconn : 1, sizeof(double));
+	double *bps = calloc(2 * (size_t)m->spec.flows, sizeof(double)); /* one half per direction */
 	json_t *streams = json_array();
 	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)get_u64(timing, "k"),
 			       "start", start, "end", end, "seconds", secs);
@@ -150,7 +150,8 @@ static json_t *copy_field(json_t *dst, const json_t *src, const char *key)
 static json_t *side_json(const json_t *c, int sender)
 {
 	static const char *const common[] = { "bytes", "bytes_total", "state", "error", "stalled",
-					      "stalled_for_ns", "sndbuf", "rcvbuf", "mss", "cc", NULL };
+					      "stalled_for_ns", "sndbuf", "rcvbuf", "sndbuf_end",
+					      "rcvbuf_end", "mss", "cc", NULL };
 	static const char *const sender_keys[] = { "tcp_info", "limited_by", "retransmits_window",
 						   "zerocopy", NULL };
 	static const char *const receiver_keys[] = { "verify", NULL };
@@ -170,7 +171,7 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			    const json_t *agent_res)
 {
 	struct dir_sum dirs[2] = { { 0 } };
-	double *bps = calloc(m->nconn ? m->nconn : 1, sizeof(double));
+	double *bps = calloc(2 * (size_t)m->spec.flows, sizeof(double)); /* one half per direction */
 	json_t *streams = json_array();
 	uint32_t stalled = 0, failed = 0, verify_bad = 0;
 	double secs_dir[2] = { 0, 0 };
@@ -191,8 +192,10 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 		d->recv += recv;
 		d->sent += sent;
 		d->bps[d->n++] = flow_bps;
-		int is_stalled = json_is_true(json_object_get(snd, "stalled")) ||
-				 json_is_true(json_object_get(rcv, "stalled"));
+		/* A flow is stalled when its receiver got nothing for --stall-timeout. A sender
+		 * blocked on a full socket buffer while the receiver still drains it slowly is
+		 * busy, not stalled; its own flag stays in "sender" for who wants it. */
+		int is_stalled = json_is_true(json_object_get(rcv ? rcv : snd, "stalled"));
 		int is_failed = !snd || !rcv ||
 				!strcmp(json_string_value(json_object_get(snd, "state")) ?: "", "error") ||
 				!strcmp(json_string_value(json_object_get(rcv, "state")) ?: "", "error");

@@ -17,7 +17,8 @@
 struct side_conn {
 	int slot;                 /* engine slot; -1 until attached */
 	int sender;
-	struct tl_sock_effective eff;
+	struct tl_sock_effective eff;      /* at attach: what the options gave */
+	struct tl_sock_effective eff_end;  /* at the end: what autotuning grew them to */
 	uint64_t base_bytes;      /* engine bytes at the window start */
 	uint64_t prev_bytes;      /* at the last boundary */
 	uint64_t final_bytes;     /* in the window, set at the end */
@@ -164,6 +165,8 @@ fail:
 	return rc < 0 ? rc : -1;
 }
 
+static void sample_tcpinfo(const struct tl_side *s, const struct side_conn *c, struct tl_tcpinfo *ti);
+
 void tl_side_start(struct tl_side *s, uint64_t start_ns)
 {
 	s->start_ns = start_ns;
@@ -175,6 +178,9 @@ void tl_side_start(struct tl_side *s, uint64_t start_ns)
 		s->window_end_ns = s->window_start_ns + s->spec.duration_ns;
 		s->hard_end_ns = s->window_end_ns;
 	}
+	for (uint32_t i = 0; i < s->nconn; i++)
+		if (s->conns[i].slot >= 0 && s->conns[i].sender)
+			sample_tcpinfo(s, &s->conns[i], &s->conns[i].ti_start);
 	s->started = 1;
 	tl_engine_start(s->engine, start_ns, s->hard_end_ns);
 }
@@ -288,6 +294,7 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 			continue;
 		tl_engine_sample(s->engine, (size_t)c->slot, &c->end);
 		c->final_bytes = c->end.bytes - c->base_bytes;
+		tl_sock_read_effective(tl_engine_flow_fd(s->engine, (size_t)c->slot), &c->eff_end, NULL);
 		if (c->sender) {
 			sample_tcpinfo(s, c, &c->ti_end);
 			c->has_ti = 1;
@@ -304,7 +311,10 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 	if (!s->started || s->finished)
 		return s->iv_count;
 	if (!s->window_started && now_ns >= s->window_start_ns) {
-		for (uint32_t i = 0; i < s->nconn; i++) {
+		/* With no warm-up the window opens at the start instant itself, before which no
+		 * byte moves: the base is 0 (tl_side_start), with no sampling race against the
+		 * workers. After a warm-up the base is what had moved by now. */
+		for (uint32_t i = 0; s->spec.omit_ns && i < s->nconn; i++) {
 			struct side_conn *c = &s->conns[i];
 			if (c->slot < 0)
 				continue;
@@ -404,6 +414,8 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 	json_object_set_new(j, "stalled_for_ns", json_integer((json_int_t)c->stalled_for_ns));
 	json_object_set_new(j, "sndbuf", json_integer(c->eff.sndbuf));
 	json_object_set_new(j, "rcvbuf", json_integer(c->eff.rcvbuf));
+	json_object_set_new(j, "sndbuf_end", json_integer(c->eff_end.sndbuf));
+	json_object_set_new(j, "rcvbuf_end", json_integer(c->eff_end.rcvbuf));
 	json_object_set_new(j, "mss", json_integer(c->eff.mss));
 	json_object_set_new(j, "cc", json_string(c->eff.cc));
 	if (c->sender && c->has_ti) {

@@ -117,7 +117,9 @@ static void test_formatting(void **state)
 	char buf[64];
 	assert_string_equal(tl_fmt_rate(9.41e9, buf, sizeof(buf)), "9.41 Gbit/s");
 	assert_string_equal(tl_fmt_rate(100e6, buf, sizeof(buf)), "100 Mbit/s");
-	assert_string_equal(tl_fmt_size(65536, buf, sizeof(buf)), "64 KiB");
+	assert_string_equal(tl_fmt_size(65536, buf, sizeof(buf)), "64.0 KiB");
+	assert_string_equal(tl_fmt_rate(18e9, buf, sizeof(buf)), "18.0 Gbit/s");
+	assert_string_equal(tl_fmt_size(100, buf, sizeof(buf)), "100 B");
 	assert_string_equal(tl_fmt_duration(250000000, buf, sizeof(buf)), "250 ms");
 }
 

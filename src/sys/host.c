@@ -1,0 +1,54 @@
+#include "sys/host.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+int tl_host_kernel_parse(const char *release, unsigned *major, unsigned *minor)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(release, &end, 10);
+	if (end == release || *end != '.' || errno)
+		return -EINVAL;
+	const char *p = end + 1;
+	unsigned long b = strtoul(p, &end, 10);
+	if (end == p || errno || a > 1000 || b > 1000)
+		return -EINVAL;
+	*major = (unsigned)a;
+	*minor = (unsigned)b;
+	return 0;
+}
+
+bool tl_host_kernel_at_least(const struct tl_host *h, unsigned major, unsigned minor)
+{
+	return h->kernel_major > major || (h->kernel_major == major && h->kernel_minor >= minor);
+}
+
+int tl_host_read(struct tl_host *out, struct tl_err *err)
+{
+	struct utsname u;
+	struct rlimit rl;
+	struct stat st;
+	memset(out, 0, sizeof(*out));
+	if (uname(&u) < 0)
+		return tl_err_errno(err, "uname");
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", u.release);
+	if (tl_host_kernel_parse(u.release, &out->kernel_major, &out->kernel_minor) < 0)
+		out->kernel_major = out->kernel_minor = 0;
+	if (stat("/proc/self/ns/net", &st) == 0)
+		out->netns_inode = (uint64_t)st.st_ino;
+	out->init_netns = access("/proc/sys/net/ipv4/tcp_mem", F_OK) == 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return tl_err_errno(err, "getrlimit(RLIMIT_NOFILE)");
+	out->nofile_soft = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+	out->nofile_hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_max;
+	long ps = sysconf(_SC_PAGESIZE);
+	out->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	return 0;
+}

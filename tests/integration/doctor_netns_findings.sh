@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# In a namespace of its own, the test sets bad values (tiny tcp_rmem, a narrow port range,
+# somaxconn 16) and fills an accept queue; the doctor must find each one, with the right fix
+# and the arithmetic, say which values are global, and change nothing while it looks.
+. "$(dirname "$0")/doctor_lib.sh"
+doc_netns findings
+[ -x "$SOCKGEN" ] || { echo "skip: no $SOCKGEN"; exit 77; }
+
+host_before=$(snapshot_sysctls)
+nsx sysctl -qw net.ipv4.tcp_rmem="4096 8192 65536" \
+    net.ipv4.ip_local_port_range="40000 40499" net.core.somaxconn=16 || { fail "sysctl -w in netns"; finish; }
+
+# A listener with listen(64) (capped to 16 by somaxconn), 20 connections nobody accepts, and
+# one accepted connection whose client asked for SO_RCVBUF 2048 (the kernel doubles it to
+# 4096, below this namespace's tcp_rmem[1] = 8192 where autotuning would start it).
+# Started directly (not through a shell function) so that $! is the helper itself:
+# ip netns exec execs it in place.
+ip netns exec "$DOC_NS" "$SOCKGEN" hold 64 20 2048 >"$DOC_TMP/hold.out" 2>"$DOC_TMP/hold.err" &
+DOC_PIDS+=($!)
+for _ in $(seq 1 50); do [ -s "$DOC_TMP/hold.out" ] && break; sleep 0.1; done
+port=$(awk '/^ready/ {print $2}' "$DOC_TMP/hold.out")
+[ -n "$port" ] || { fail "sockgen hold did not start: $(cat "$DOC_TMP/hold.err")"; finish; }
+
+ns_before=$(nsx bash -c "$(declare -f snapshot_sysctls); snapshot_sysctls")
+out=$DOC_TMP/doctor.json
+nsx "$TCPLAB" doctor --json --rate 1gbit --rtt 100ms --conns-per-sec 2000 --concurrent 1000 >"$out"
+rc=$?
+[ "$rc" -eq 1 ] && pass "exit status 1 (something severe)" || fail "exit status $rc, want 1"
+check "one valid JSON document, no error" 'has("findings") and (has("error") | not)' "$out"
+check "runs in a namespace that is not the host's" '.netns.init == false' "$out"
+
+check "tcp_rmem: severe, with the fix" \
+    '.findings[] | select(.id == "tcp_rmem") | .severity == "severe" and .sysctl.name == "net.ipv4.tcp_rmem" and .sysctl.value == "4096 8192 33554432" and .sysctl.global == false' "$out"
+check "tcp_rmem: the arithmetic (2 x BDP, window, ceiling)" \
+    '.findings[] | select(.id == "tcp_rmem") | (.why | contains("needs rcvbuf >= 2 x BDP = 2 x 11.9 MiB = 23.8 MiB")) and (.why | contains("tcp_rmem max is 64 KiB, so a flow advertises a window of about 32 KiB and cannot exceed 32 KiB / 100 ms = 2.62 Mbit/s"))' "$out"
+check "port range: severe, 500 ports, ceiling and fix" \
+    '.findings[] | select(.id == "ip_local_port_range") | .severity == "severe" and (.seen | contains("40000 40499 (500 ports)")) and (.why | contains("500 ports / 60 s = 8 new connections/s")) and (.why | contains("tcp_fin_timeout does not shorten it")) and .sysctl.value == "1024 65535"' "$out"
+check "somaxconn: severe, 16 / 2000 = 8 ms, fix 4096" \
+    '.findings[] | select(.id == "somaxconn") | .severity == "severe" and (.why | contains("16 / 2000 = 8 ms")) and .sysctl.value == "4096"' "$out"
+check "listener: accept queue full at min(64, somaxconn 16)" \
+    "(.sockets.listeners[] | select(.local == \"127.0.0.1:$port\") | .limit == 16 and .queued >= 16) and (.findings[] | select(.id == \"listen_queue\") | .severity == \"severe\")" "$out"
+check "small SO_RCVBUF socket found (2048 doubled to 4096)" \
+    "(.sockets.small_rcvbuf[] | select(.remote == \"127.0.0.1:$port\") | .rcvbuf == 4096) and (.findings[] | select(.id == \"small_rcvbuf\") | .severity == \"warn\")" "$out"
+check "global values: tcp_mem hidden, rmem_max read-only, tcp_rmem per netns" \
+    '.sysctls["net.ipv4.tcp_mem"].value == null and .sysctls["net.ipv4.tcp_mem"].scope == "global" and .sysctls["net.core.rmem_max"].scope == "global" and .sysctls["net.core.rmem_max"].writable == false and .sysctls["net.ipv4.tcp_rmem"].scope == "netns" and .sysctls["net.ipv4.tcp_rmem"].value == "4096 8192 65536"' "$out"
+check "netns finding names the hidden global values" \
+    '.findings[] | select(.id == "netns") | .severity == "info" and (.why | contains("tcp_mem, tcp_max_orphans, netdev_max_backlog and default_qdisc are not visible"))' "$out"
+check "summary counts the severities" '.summary.worst == "severe" and .summary.severe >= 4' "$out"
+
+# The readable report says the same.
+nsx "$TCPLAB" doctor --rate 1gbit --rtt 100ms --conns-per-sec 2000 >"$DOC_TMP/report.txt"
+grep -q '^SEVERE  tcp_rmem: ' "$DOC_TMP/report.txt" && grep -q 'sysctl -w net.ipv4.tcp_rmem="4096 8192 33554432"' "$DOC_TMP/report.txt" \
+    && pass "text report: severe tcp_rmem with its sysctl line" || fail "text report lacks tcp_rmem fix"
+grep -q '^SEVERE  somaxconn: ' "$DOC_TMP/report.txt" && pass "text report: somaxconn" || fail "text report lacks somaxconn"
+
+# --apply FILE writes a drop-in and changes nothing.
+nsx "$TCPLAB" doctor --rate 1gbit --rtt 100ms --conns-per-sec 2000 --apply "$DOC_TMP/90-tcplab.conf" >/dev/null
+grep -qx 'net.ipv4.tcp_rmem = 4096 8192 33554432' "$DOC_TMP/90-tcplab.conf" \
+    && grep -qx 'net.core.somaxconn = 4096' "$DOC_TMP/90-tcplab.conf" \
+    && grep -qx 'net.ipv4.ip_local_port_range = 1024 65535' "$DOC_TMP/90-tcplab.conf" \
+    && pass "--apply FILE: drop-in has the three fixes" || { fail "--apply FILE content"; cat "$DOC_TMP/90-tcplab.conf"; }
+[ "$(grep -c '^# ' "$DOC_TMP/90-tcplab.conf")" -gt 6 ] && pass "--apply FILE: commented" || fail "--apply FILE: no comments"
+ns_after=$(nsx bash -c "$(declare -f snapshot_sysctls); snapshot_sysctls")
+[ "$ns_before" = "$ns_after" ] && pass "doctor and --apply changed nothing in the namespace" \
+    || { fail "namespace values changed"; diff <(echo "$ns_before") <(echo "$ns_after"); }
+[ "$host_before" = "$(snapshot_sysctls)" ] && pass "host values untouched" || fail "host values changed"
+
+# Usage errors: exit 2, and JSON when --json is given.
+nsx "$TCPLAB" doctor --rtt 3x --json >"$DOC_TMP/usage.json"; rc=$?
+[ "$rc" -eq 2 ] && pass "bad --rtt: exit 2" || fail "bad --rtt: exit $rc"
+check "bad --rtt: {\"error\"} quoting the input" '.error | contains("--rtt \"3x\"")' "$DOC_TMP/usage.json"
+"$TCPLAB" doctor --bogus 2>/dev/null; rc=$?
+[ "$rc" -eq 2 ] && pass "unknown option: exit 2" || fail "unknown option: exit $rc"
+"$TCPLAB" doctor --help | grep -q -- '--conns-per-sec' && pass "--help" || fail "--help"
+finish

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# 10,000 flows over 2 threads on each end: every flow connects, starts together and is
+# counted; the summary is correct for all of them.
+. "$(dirname "$0")/lib.sh"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+if [ "$(ulimit -n)" -lt 10200 ]; then
+    echo "skip: 10,000 flows need more than 10,200 descriptors per process (ulimit -n is $(ulimit -n))"
+    exit 77
+fi
+start_agent
+out=$TL_TMP/scale.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -P 10000 -T 2 -t 3 --json >"$out" || fail "10,000 flows: exit $?"
+check "10,000 flows: no error" 'has("error") | not' "$out"
+check "10,000 flows: 10,000 per-flow results" '.end.streams | length == 10000' "$out"
+check "10,000 flows: every flow connected and none failed" '.end.failed_flows == 0' "$out"
+check "10,000 flows: total equals the sum of the flows" '([.end.streams[].receiver.bytes] | add) == .end.sum.bytes' "$out"
+check "10,000 flows: summary over all of them" \
+    '.end.sum.flows | .count == 10000 and .min <= .median and .median <= .max and .jain > 0 and .jain <= 1.0000001' "$out"
+check "10,000 flows: intervals carry sums only (too many flows for per-flow rows)" \
+    '(.intervals | length) >= 3 and (.intervals[0] | has("streams") | not) and .intervals[0].sum.bytes > 0' "$out"
+finish
