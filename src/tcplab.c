@@ -13,6 +13,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "serve", cmd_serve_main, "run the agent that tests connect to" },
 	{ "stream", cmd_stream_main, "bulk throughput over many flows, with TCP_INFO" },
+	{ "rr", cmd_rr_main, "request/response latency and rate on persistent connections" },
+	{ "crr", cmd_crr_main, "a connection per transaction: rate, latency, TIME_WAIT, ports" },
 	{ "doctor", cmd_doctor_main, "check TCP settings, sockets and counters against a workload" },
 };
 

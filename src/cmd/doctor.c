@@ -204,11 +204,12 @@ static void print_header(const struct tl_doctor_readings *r, const struct tl_doc
 	       r->host.init_netns ? " (the host's)" : " (not the host's)");
 	printf("workload:  %s over %s RTT, %u flow%s, %" PRIu64 " new connections/s per "
 	       "destination, %" PRIu64 " concurrent\n",
-	       tl_fmt_rate((double)w->rate_bps, a, sizeof(a)), tl_fmt_duration(w->rtt_ns, b, sizeof(b)),
+	       tl_doctor_fmt_rate((double)w->rate_bps, a, sizeof(a)),
+	       tl_doctor_fmt_duration(w->rtt_ns, b, sizeof(b)),
 	       flows, flows == 1 ? "" : "s", w->conns_per_sec, w->concurrent);
 	printf("           BDP = %s x %s / 8 = %s; receive buffer per flow >= 2 x BDP/%u = %s\n", a,
-	       b, tl_fmt_size((double)bdp, c, sizeof(c)), flows,
-	       tl_fmt_size((double)tl_bdp_rcvbuf_needed(bdp, flows), d, sizeof(d)));
+	       b, tl_doctor_fmt_size(bdp, c, sizeof(c)), flows,
+	       tl_doctor_fmt_size(tl_bdp_rcvbuf_needed(bdp, flows), d, sizeof(d)));
 	if (r->have_sockets) {
 		const struct tl_sock_counts *k = &r->sockets.counts;
 		printf("sockets:   %u TCP (", k->total);
@@ -238,7 +239,7 @@ static void print_header(const struct tl_doctor_readings *r, const struct tl_doc
 		       r->host.nofile_hard);
 	if (r->counters.interval_ns)
 		printf("counters:  growth over %s\n",
-		       tl_fmt_duration(r->counters.interval_ns, a, sizeof(a)));
+		       tl_doctor_fmt_duration(r->counters.interval_ns, a, sizeof(a)));
 	else
 		printf("counters:  totals since boot (--watch 10 shows their growth)\n");
 	for (size_t i = 0; i < r->n_problems; i++)
@@ -274,11 +275,16 @@ static void print_report(const struct tl_doctor_readings *r, const struct tl_doc
 			print_finding(&f->items[i]);
 	}
 	if (!all && count[TL_SEV_OK]) {
-		printf("\nok:");
-		for (size_t i = 0; i < f->n; i++)
+		char ids[2048] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < f->n && used < sizeof(ids); i++)
 			if (f->items[i].severity == TL_SEV_OK)
-				printf(" %s", f->items[i].id);
-		printf(" (--all explains each)\n");
+				used += (size_t)snprintf(ids + used, sizeof(ids) - used, "%s ",
+							 f->items[i].id);
+		if (used < sizeof(ids))
+			snprintf(ids + used, sizeof(ids) - used, "(--all explains each)");
+		printf("\n");
+		wrapped("OK", ids);
 	}
 	printf("\nsummary: %zu severe, %zu warn, %zu info, %zu ok. (global) marks host-wide values.\n",
 	       count[TL_SEV_SEVERE], count[TL_SEV_WARN], count[TL_SEV_INFO], count[TL_SEV_OK]);

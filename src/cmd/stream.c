@@ -9,13 +9,12 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
 #include "out/render.h"
 #include "util/clock.h"
 #include "util/parse.h"
-
-enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 
 struct stream_cli {
 	struct tl_spec spec;
@@ -73,57 +72,6 @@ static void usage(FILE *f)
 		"      --fault-stop-reading FLOW@TIME  the receiver of FLOW stops reading after TIME\n"
 		"  -h, --help               this text\n",
 		TL_DEFAULT_PORT);
-}
-
-static int parse_group(const char *text, struct tl_spec *s, struct tl_err *err)
-{
-	char buf[512];
-	if (s->ngroups == TL_SPEC_MAX_GROUPS)
-		return tl_err_set(err, EINVAL, "--group: at most %d groups", TL_SPEC_MAX_GROUPS);
-	if (strlen(text) >= sizeof(buf))
-		return tl_err_set(err, EINVAL, "--group: too long");
-	memcpy(buf, text, strlen(text) + 1);
-	struct tl_flow_group g;
-	memset(&g, 0, sizeof(g));
-	uint64_t v;
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		const char *val = eq ? eq + 1 : "";
-		if (eq)
-			*eq = '\0';
-		int rc = 0;
-		if (!strcmp(tok, "count")) {
-			rc = tl_parse_count("--group count", val, 1, TL_SPEC_MAX_FLOWS, &v, err);
-			g.count = (uint32_t)v;
-		} else if (!strcmp(tok, "cc")) {
-			snprintf(g.opts.cc, sizeof(g.opts.cc), "%s", val);
-		} else if (!strcmp(tok, "sndbuf")) {
-			rc = tl_parse_size("--group sndbuf", val, 1, 1ULL << 31, &g.opts.sndbuf, err);
-		} else if (!strcmp(tok, "rcvbuf")) {
-			rc = tl_parse_size("--group rcvbuf", val, 1, 1ULL << 31, &g.opts.rcvbuf, err);
-		} else if (!strcmp(tok, "pacing")) {
-			rc = tl_parse_rate("--group pacing", val, 8, 1ULL << 50, &g.opts.pacing_bps, err);
-		} else if (!strcmp(tok, "window-clamp")) {
-			rc = tl_parse_size("--group window-clamp", val, 1, 1ULL << 31, &v, err);
-			g.opts.window_clamp = (uint32_t)v;
-		} else if (!strcmp(tok, "mss")) {
-			rc = tl_parse_count("--group mss", val, 88, 65535, &v, err);
-			g.opts.mss = (uint32_t)v;
-		} else if (!strcmp(tok, "nodelay") && !eq) {
-			g.opts.nodelay = 1;
-		} else if (!strcmp(tok, "zerocopy") && !eq) {
-			g.opts.zerocopy = 1;
-		} else {
-			return tl_err_set(err, EINVAL, "--group \"%s\": unknown part \"%s\" (known: count, cc, "
-					  "sndbuf, rcvbuf, pacing, window-clamp, mss, nodelay, zerocopy)", text, tok);
-		}
-		if (rc < 0)
-			return rc;
-	}
-	if (!g.count)
-		return tl_err_set(err, EINVAL, "--group \"%s\": needs count=N", text);
-	s->groups[s->ngroups++] = g;
-	return 0;
 }
 
 static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
@@ -250,7 +198,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case OPT_NODELAY: s->opts.nodelay = 1; break;
 		case OPT_PACING: rc = tl_parse_rate("--pacing", optarg, 8, 1ULL << 50, &s->opts.pacing_bps, err); break;
 		case OPT_ZEROCOPY: s->opts.zerocopy = 1; break;
-		case OPT_GROUP: rc = parse_group(optarg, s, err); break;
+		case OPT_GROUP: rc = cmd_parse_group(optarg, s, err); break;
 		case OPT_JSON: c->format = OUT_JSON; formats++; break;
 		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
 		case OPT_CSV: c->format = OUT_CSV; formats++; break;
@@ -289,12 +237,8 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 static void on_connecting(void *ctx, uint32_t done, uint32_t total)
 {
 	struct stream_cli *c = ctx;
-	if (c->progress_tty) {
-		fprintf(stderr, "\rconnecting flows: %u/%u", done, total);
-		if (done == total)
-			fprintf(stderr, "\r\033[K");
-		fflush(stderr);
-	}
+	if (c->progress_tty)
+		cmd_progress_connecting(done, total);
 }
 
 static void on_started(void *ctx, const json_t *start)
@@ -330,19 +274,8 @@ int cmd_stream_main(int argc, char **argv)
 		usage(stdout);
 		return TL_EXIT_OK;
 	}
-	if (rc < 0) {
-		/* Machine output stays machine-readable, also for bad usage. */
-		if (c.format == OUT_JSON || c.format == OUT_JSONL) {
-			json_t *e = json_pack("{s:s}", "error", err.msg);
-			if (c.format == OUT_JSONL)
-				tl_jsonl_event(stdout, "error", e);
-			else
-				json_dumpf(e, stdout, JSON_INDENT(2)), fputc('\n', stdout);
-			json_decref(e);
-		}
-		fprintf(stderr, "tcplab stream: %s\n", err.msg);
-		return TL_EXIT_USAGE;
-	}
+	if (rc < 0)
+		return cmd_usage_error("stream", c.format, err.msg);
 	signal(SIGPIPE, SIG_IGN);
 	c.progress_tty = isatty(STDERR_FILENO);
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,

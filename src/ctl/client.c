@@ -33,7 +33,34 @@ struct client {
 	uint32_t emitted;
 	struct tl_stream_merge *merge;
 	json_t *intervals;     /* merged, for the document */
+	int warned_ports;
 };
+
+/* The one line that says, while it happens, that the ephemeral ports ran out, and why. */
+static void warn_ports(struct client *c, json_t *start)
+{
+	const json_t *crr = json_object_get(start, "crr");
+	int ports = (int)json_integer_value(json_object_get(crr, "ports_in_range"));
+	double hold = json_real_value(json_object_get(crr, "port_hold_seconds"));
+	char line[768];
+	snprintf(line, sizeof(line),
+		 "connect() fails with EADDRNOTAVAIL: the ephemeral ports are exhausted (%d ports in "
+		 "net.ipv4.ip_local_port_range; each connection this side closes first holds its port in "
+		 "TIME_WAIT, %s, so at most ~%d new connections/s to one destination). Remedies: reuse "
+		 "connections (--requests-per-conn), let the server close first (--close server), abortive "
+		 "close (--linger0), more source addresses (--source), a wider ip_local_port_range%s. "
+		 "Failed attempts are counted; the test goes on.",
+		 ports, hold > 1.5 ? "60 s" : "reusable after ~1 s with tcp_tw_reuse",
+		 hold > 0 ? (int)(ports / hold) : ports,
+		 hold > 1.5 ? ", net.ipv4.tcp_tw_reuse=1 on clients" : "");
+	json_array_append_new(json_object_get(start, "warnings"), json_string(line));
+	if (c->cb && c->cb->warning)
+		c->cb->warning(c->cb->ctx, line);
+}
+
+static int run_test(struct client *c, json_t *start, struct tl_err *err);
+static int run_crr_connectors(struct client *c, const struct tl_client_target *t, const struct tl_addr *ctl_dest,
+			      uint16_t port, json_t *start, struct tl_err *err);
 
 static int connect_control(const struct tl_addr *dest, const struct tl_addr *src, struct tl_err *err)
 {
@@ -182,7 +209,15 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 	if (rc < 0 || tl_msg_recv(c->ctl, TL_MSG_ACCEPT, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
 		return -1;
 	json_object_set_new(start, "agent_threads", json_incref(json_object_get(m, "threads")));
+	uint64_t crr_port = 0;
+	if (spec->workload == TL_WORKLOAD_CRR &&
+	    tl_json_get_u64(m, "crr_port", 1, 65535, 1, &crr_port, err) < 0) {
+		json_decref(m);
+		return -1;
+	}
 	json_decref(m);
+	if (spec->workload == TL_WORKLOAD_CRR)
+		return run_crr_connectors(c, t, &dest, (uint16_t)crr_port, start, err) < 0 ? -1 : run_test(c, start, err);
 
 	uint32_t nconn = tl_spec_connections(spec);
 	if (backlog && backlog < nconn)
@@ -203,6 +238,51 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 	if (tl_connect_all(&cp, err) < 0)
 		return -1;
 	json_object_set_new(start, "connect_ns", json_integer((json_int_t)(tl_now_ns() - t0)));
+	return run_test(c, start, err);
+}
+
+/* crr: the connectors open their own connections to the test's port, from --source addresses. */
+static int run_crr_connectors(struct client *c, const struct tl_client_target *t, const struct tl_addr *ctl_dest,
+			      uint16_t port, json_t *start, struct tl_err *err)
+{
+	struct tl_addr dest = *ctl_dest;
+	tl_addr_set_port(&dest, port);
+	struct tl_addr srcs[TL_CLIENT_MAX_SOURCES];
+	uint32_t nsrc = 0;
+	for (uint32_t i = 0; i < t->nsources; i++) {
+		if (tl_addr_resolve(t->sources[i], 0, dest.ss.ss_family, 1, &srcs[nsrc], err) < 0) {
+			tl_err_prefix(err, "--source");
+			return -1;
+		}
+		nsrc++;
+	}
+	if (tl_side_add_connectors(c->side, &dest, srcs, nsrc, err) < 0)
+		return -1;
+	/* The ceiling TIME_WAIT puts on new connections to one destination [tuning-knowledge §5]. */
+	char range[64] = "";
+	unsigned lo = 32768, hi = 60999;
+	if (tl_read_small_file("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range), NULL) == 0)
+		sscanf(range, "%u %u", &lo, &hi);
+	unsigned ports = hi >= lo ? hi - lo + 1 : 0;
+	/* TIME_WAIT lasts 60 s on Linux, fixed; but tcp_tw_reuse lets a client take over a
+	 * TIME_WAIT port after about 1 s (tcp_tw_reuse_delay) when it is 1, or for loopback
+	 * destinations only when it is 2, the default [tuning-knowledge §5]. */
+	char reuse_text[16] = "2";
+	tl_read_small_file("/proc/sys/net/ipv4/tcp_tw_reuse", reuse_text, sizeof(reuse_text), NULL);
+	int reuse = reuse_text[0] - '0';
+	int loopback = tl_addr_is_loopback(&dest);
+	double hold_s = (reuse == 1 || (reuse == 2 && loopback)) ? 1.0 : 60.0;
+	json_object_set_new(start, "crr", json_pack("{s:i,s:i,s:f,s:i,s:i}", "port", port,
+		"ports_in_range", ports, "port_hold_seconds", hold_s, "tcp_tw_reuse", reuse,
+		"predicted_max_connections_per_second", (int)((double)ports * (nsrc ? nsrc : 1) / hold_s)));
+	return 0;
+}
+
+static int run_test(struct client *c, json_t *start, struct tl_err *err)
+{
+	const struct tl_spec *spec = c->spec;
+	json_t *m = NULL;
+	int rc;
 	if (tl_msg_recv(c->ctl, TL_MSG_READY, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
 		return -1;
 	json_decref(m);
@@ -231,6 +311,10 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 		while (json_array_size(c->client_iv) < have)
 			json_array_append_new(c->client_iv, tl_side_interval_json(c->side, (uint32_t)json_array_size(c->client_iv)));
 		emit_intervals(c, 0);
+		if (spec->workload == TL_WORKLOAD_CRR && !c->warned_ports && tl_side_addrnotavail(c->side)) {
+			warn_ports(c, start);
+			c->warned_ports = 1;
+		}
 		if (finished && !done_sent) {
 			json_t *done = json_object();
 			rc = tl_msg_send(c->ctl, TL_MSG_DONE, done, now + CLIENT_MSG_TIMEOUT_NS, err);

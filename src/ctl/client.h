@@ -20,12 +20,18 @@ struct tl_client_target {
 	const char *bind;      /* source address for every connection, or NULL */
 	uint64_t connect_rate; /* data connections per second, 0 = unlimited */
 	uint32_t per_flow_limit;
+	const char *sources[16];  /* crr: source addresses, used in turn (IP_BIND_ADDRESS_NO_PORT) */
+	uint32_t nsources;
 };
+#define TL_CLIENT_MAX_SOURCES 16
 
 struct tl_client_callbacks {
 	void (*connecting)(void *ctx, uint32_t done, uint32_t total);
 	void (*started)(void *ctx, const json_t *start);
 	void (*interval)(void *ctx, const json_t *interval);
+	/* Something the user must know now, in one line (e.g. ports running out); also kept in
+	 * the document's "warnings". */
+	void (*warning)(void *ctx, const char *line);
 	void *ctx;
 };
 

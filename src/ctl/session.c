@@ -100,7 +100,7 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struct tl_side *side,
 			 struct tl_err *err)
 {
-	uint32_t want = tl_spec_connections(spec);
+	uint32_t want = spec->workload == TL_WORKLOAD_CRR ? 0 : tl_spec_connections(spec);
 	uint64_t deadline = tl_now_ns() + spec->connect_timeout_ns + TL_NSEC_PER_SEC;
 	while (tl_side_attached(side) < want) {
 		if (tl_now_ns() >= deadline)
@@ -219,13 +219,23 @@ void *tl_session_main(void *arg)
 	side = tl_side_new(&spec, 0, &err);
 	if (!side)
 		goto out;
-	pthread_mutex_lock(&s->lock);
-	s->expected_flows = tl_spec_connections(&spec);
-	pthread_mutex_unlock(&s->lock);
-	tl_agent_register(a, s);
-	tl_agent_logf(a, "test %llu from %s: %s, %u flows, %u threads", (unsigned long long)s->id, who,
-		      tl_direction_name(spec.direction), spec.flows, spec.threads);
-	json_t *acc = json_pack("{s:I}", "threads", (json_int_t)spec.threads);
+	uint16_t crr_port = 0;
+	if (spec.workload == TL_WORKLOAD_CRR) {
+		/* crr connections come to a port of the test's own, not through the greeting */
+		struct tl_addr local;
+		if (tl_addr_local(s->ctl_fd, &local, &err) < 0 ||
+		    tl_side_listen(side, &local, &crr_port, &err) < 0)
+			goto out;
+	} else {
+		pthread_mutex_lock(&s->lock);
+		s->expected_flows = tl_spec_connections(&spec);
+		pthread_mutex_unlock(&s->lock);
+		tl_agent_register(a, s);
+	}
+	tl_agent_logf(a, "test %llu from %s: %s %s, %u flows, %u threads", (unsigned long long)s->id, who,
+		      tl_workload_name(spec.workload), tl_direction_name(spec.direction), spec.flows,
+		      spec.threads);
+	json_t *acc = json_pack("{s:I,s:i}", "threads", (json_int_t)spec.threads, "crr_port", crr_port);
 	int rc = tl_msg_send(s->ctl_fd, TL_MSG_ACCEPT, acc, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, &err);
 	json_decref(acc);
 	if (rc < 0 || collect_flows(s, &spec, side, &err) < 0 || run_test(s, &spec, side, &err) < 0)

@@ -23,6 +23,19 @@ void tl_spec_defaults(struct tl_spec *s)
 	s->stall_timeout_ns = 3 * TL_NSEC_PER_SEC;
 	s->connect_timeout_ns = 30 * TL_NSEC_PER_SEC;
 	s->fault_stop_reading_flow = -1;
+	s->request_size = 1;
+	s->response_size = 1;
+	s->requests_per_conn = 1;
+}
+
+const char *tl_workload_name(enum tl_workload w)
+{
+	switch (w) {
+	case TL_WORKLOAD_STREAM: return "stream";
+	case TL_WORKLOAD_RR: return "rr";
+	case TL_WORKLOAD_CRR: return "crr";
+	}
+	return "?";
 }
 
 const char *tl_direction_name(enum tl_direction d)
@@ -129,6 +142,9 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 		g->count = (uint32_t)count;
 		snprintf(g->opts.cc, sizeof(g->opts.cc), "%s", tok);
 	}
+	/* "," or ",,": strtok_r found no part at all; not a mix, and not the default either. */
+	if (s->ngroups == 0)
+		return tl_err_set(err, EINVAL, "--cc \"%s\": no NAME:COUNT part (e.g. cubic:8,bbr:2)", text);
 	return 0;
 }
 
@@ -139,6 +155,23 @@ int tl_spec_validate(const struct tl_spec *s, struct tl_err *err)
 	if (s->threads < 1 || s->threads > TL_SPEC_MAX_THREADS)
 		return tl_err_set(err, ERANGE, "--threads %u: must be 1 to %u", s->threads,
 				  TL_SPEC_MAX_THREADS);
+	if (s->workload > TL_WORKLOAD_CRR)
+		return tl_err_set(err, EINVAL, "workload %d is unknown", (int)s->workload);
+	if (s->workload != TL_WORKLOAD_STREAM) {
+		if (s->direction != TL_DIR_FORWARD)
+			return tl_err_set(err, EINVAL, "--reverse and --bidir apply to stream only");
+		if (s->request_size < 1 || s->request_size > 16u << 20 || s->response_size < 1 ||
+		    s->response_size > 16u << 20)
+			return tl_err_set(err, ERANGE, "--request and --response: 1 byte to 16M");
+		if (s->bytes)
+			return tl_err_set(err, EINVAL, "--bytes applies to stream only");
+		if (s->verify)
+			return tl_err_set(err, EINVAL, "--verify applies to stream only");
+		if (s->requests_per_conn < 1 || s->requests_per_conn > 1000000000u)
+			return tl_err_set(err, ERANGE, "--requests-per-conn: 1 to 1000000000");
+		if (s->rate > 100000000ULL)
+			return tl_err_set(err, ERANGE, "--rate: at most 100M transactions/s");
+	}
 	if (s->direction > TL_DIR_BIDIR)
 		return tl_err_set(err, EINVAL, "direction %d is unknown", (int)s->direction);
 	if (!s->bytes && (s->duration_ns < 100 * TL_NSEC_PER_MSEC || s->duration_ns > 86400 * TL_NSEC_PER_SEC))
@@ -196,8 +229,8 @@ json_t *tl_spec_to_json(const struct tl_spec *s)
 	for (uint32_t g = 0; g < s->ngroups; g++)
 		json_array_append_new(groups, json_pack("{s:I,s:o}", "count", (json_int_t)s->groups[g].count,
 							"opts", opts_to_json(&s->groups[g].opts)));
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:I,s:I}",
-			 "workload", "stream", "direction", tl_direction_name(s->direction),
+	json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:I,s:I}",
+			 "workload", tl_workload_name(s->workload), "direction", tl_direction_name(s->direction),
 			 "flows", (json_int_t)s->flows, "threads", (json_int_t)s->threads,
 			 "duration_ns", (json_int_t)s->duration_ns, "bytes", (json_int_t)s->bytes,
 			 "max_duration_ns", (json_int_t)s->max_duration_ns,
@@ -208,6 +241,15 @@ json_t *tl_spec_to_json(const struct tl_spec *s)
 			 "verify", s->verify, "opts", opts_to_json(&s->opts), "groups", groups,
 			 "fault_stop_reading_flow", (json_int_t)s->fault_stop_reading_flow,
 			 "fault_after_ns", (json_int_t)s->fault_after_ns);
+	if (j && s->workload != TL_WORKLOAD_STREAM) {
+		json_object_set_new(j, "request_size", json_integer(s->request_size));
+		json_object_set_new(j, "response_size", json_integer(s->response_size));
+		json_object_set_new(j, "rate", json_integer((json_int_t)s->rate));
+		json_object_set_new(j, "requests_per_conn", json_integer(s->requests_per_conn));
+		json_object_set_new(j, "close", json_string(s->close_side == TL_CLOSE_SERVER ? "server" : "client"));
+		json_object_set_new(j, "linger0", json_boolean(s->linger0));
+	}
+	return j;
 }
 
 static int opts_from_json(const json_t *j, struct tl_sockopts *o, struct tl_err *err)
@@ -247,7 +289,13 @@ int tl_spec_from_json(const json_t *j, struct tl_spec *s, struct tl_err *err)
 		return tl_err_set(err, EPROTO, "test spec must be a JSON object");
 	if (tl_json_get_str(j, "workload", 32, 1, &workload, err) < 0)
 		return -EPROTO;
-	if (strcmp(workload, "stream") != 0)
+	if (strcmp(workload, "stream") == 0)
+		s->workload = TL_WORKLOAD_STREAM;
+	else if (strcmp(workload, "rr") == 0)
+		s->workload = TL_WORKLOAD_RR;
+	else if (strcmp(workload, "crr") == 0)
+		s->workload = TL_WORKLOAD_CRR;
+	else
 		return tl_err_set(err, EPROTO, "workload \"%s\" is not supported by this agent", workload);
 	if (tl_json_get_str(j, "direction", 16, 1, &dir, err) < 0)
 		return -EPROTO;
@@ -287,6 +335,26 @@ int tl_spec_from_json(const json_t *j, struct tl_spec *s, struct tl_err *err)
 		    json_integer_value(fault) > (json_int_t)TL_SPEC_MAX_FLOWS * 2)
 			return tl_err_set(err, EPROTO, "field \"fault_stop_reading_flow\" is out of range");
 		s->fault_stop_reading_flow = json_integer_value(fault);
+	}
+	if (s->workload != TL_WORKLOAD_STREAM) {
+		const char *close_side = "client";
+		uint64_t req = 0, resp = 0, k = 0;
+		if (tl_json_get_u64(j, "request_size", 1, 16u << 20, 1, &req, err) < 0 ||
+		    tl_json_get_u64(j, "response_size", 1, 16u << 20, 1, &resp, err) < 0 ||
+		    tl_json_get_u64(j, "rate", 0, 100000000ULL, 1, &s->rate, err) < 0 ||
+		    tl_json_get_u64(j, "requests_per_conn", 1, 1000000000u, 1, &k, err) < 0 ||
+		    tl_json_get_str(j, "close", 8, 1, &close_side, err) < 0 ||
+		    tl_json_get_bool(j, "linger0", 1, &s->linger0, err) < 0)
+			return -EPROTO;
+		s->request_size = (uint32_t)req;
+		s->response_size = (uint32_t)resp;
+		s->requests_per_conn = (uint32_t)k;
+		if (strcmp(close_side, "client") == 0)
+			s->close_side = TL_CLOSE_CLIENT;
+		else if (strcmp(close_side, "server") == 0)
+			s->close_side = TL_CLOSE_SERVER;
+		else
+			return tl_err_set(err, EPROTO, "field \"close\" must be \"client\" or \"server\"");
 	}
 	if (opts_from_json(json_object_get(j, "opts"), &s->opts, err) < 0)
 		return -EPROTO;

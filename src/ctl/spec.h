@@ -17,7 +17,13 @@
 #define TL_SPEC_MAX_FLOWS 1000000u
 #define TL_SPEC_MAX_THREADS 1024u
 
-enum tl_workload { TL_WORKLOAD_STREAM = 0 };
+enum tl_workload {
+	TL_WORKLOAD_STREAM = 0, /* bulk bytes */
+	TL_WORKLOAD_RR = 1,     /* request/response on persistent connections */
+	TL_WORKLOAD_CRR = 2,    /* connect, request, response, close */
+};
+
+enum tl_close_side { TL_CLOSE_CLIENT = 0, TL_CLOSE_SERVER = 1 };
 
 enum tl_direction {
 	TL_DIR_FORWARD = 0, /* client sends, agent receives */
@@ -48,6 +54,13 @@ struct tl_spec {
 	struct tl_sockopts opts;
 	struct tl_flow_group groups[TL_SPEC_MAX_GROUPS];
 	uint32_t ngroups;
+	/* rr and crr */
+	uint32_t request_size;
+	uint32_t response_size;
+	uint64_t rate;              /* transactions/s over all flows; 0 = closed loop */
+	uint32_t requests_per_conn; /* crr: transactions before the connection closes */
+	enum tl_close_side close_side;
+	int linger0;                /* crr: the closing side closes with an RST */
 	/* Fault injection, for tests of the stall handling: the receiver of this flow stops
 	 * reading after fault_after_ns of the test. -1 = none. */
 	int64_t fault_stop_reading_flow;
@@ -77,5 +90,6 @@ json_t *tl_spec_to_json(const struct tl_spec *s);
 int tl_spec_from_json(const json_t *j, struct tl_spec *s, struct tl_err *err);
 
 const char *tl_direction_name(enum tl_direction d);
+const char *tl_workload_name(enum tl_workload w);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "engine/internal.h"
 #include "engine/pattern.h"
+#include "measure/hist.h"
 #include "net/sock.h"
 
 #define ENGINE_RBUF_MIN (256u * 1024)
@@ -39,11 +40,21 @@ struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, struct tl_er
 		tl_err_set(err, ENOMEM, "engine: out of memory for %u flows", cfg->max_flows);
 		goto fail;
 	}
+	e->listener.fd = -1;
 	for (uint32_t i = 0; i < cfg->threads; i++) {
 		struct tl_worker *w = &e->workers[i];
 		w->engine = e;
 		w->epfd = -1;
 		w->wakefd = -1;
+		pthread_mutex_init(&w->lat_lock, NULL);
+		if (cfg->latency) {
+			w->lat_txn = tl_hist_new();
+			w->lat_connect = tl_hist_new();
+			if (!w->lat_txn || !w->lat_connect) {
+				tl_err_set(err, ENOMEM, "engine: out of memory for histograms");
+				goto fail;
+			}
+		}
 	}
 	for (uint32_t i = 0; i < cfg->threads; i++) {
 		struct tl_worker *w = &e->workers[i];
@@ -90,6 +101,16 @@ int tl_engine_add_flow(struct tl_engine *e, const struct tl_flow_params *p, stru
 	size_t slot = e->nflows;
 	struct tl_flow *f = &e->flows[slot];
 	memset(f, 0, sizeof(*f));
+	f->kind = TL_EV_FLOW;
+	f->mode = p->mode;
+	if (p->mode != TL_MODE_STREAM) {
+		if (!e->cfg.latency)
+			return tl_err_set(err, EINVAL, "engine: rr/crr flows need an engine made with latency on");
+		if (tl_rr_flow_init(f, p) < 0)
+			return tl_err_set(err, ENOMEM, "engine: out of memory adding flow %u", p->id);
+		if (p->mode == TL_MODE_CRR_CLIENT || p->send_interval_ns)
+			w->timers++;
+	}
 	f->fd = p->fd;
 	f->id = p->id;
 	f->sender = p->sender;
@@ -98,12 +119,13 @@ int tl_engine_add_flow(struct tl_engine *e, const struct tl_flow_params *p, stru
 	f->stop_reading_after_ns = p->stop_reading_after_ns;
 	f->worker = w;
 	f->reading = !p->sender;
-	struct epoll_event ev = {
-		.events = (p->sender ? EPOLLOUT : EPOLLIN) | EPOLLRDHUP | EPOLLET,
-		.data.ptr = f,
-	};
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->fd, &ev) < 0)
+	uint32_t events = p->mode == TL_MODE_STREAM ? (p->sender ? EPOLLOUT : EPOLLIN) : EPOLLIN | EPOLLOUT;
+	struct epoll_event ev = { .events = events | EPOLLRDHUP | EPOLLET, .data.ptr = f };
+	if (p->fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->fd, &ev) < 0) {
+		free(f->rr.sched);
+		f->rr.sched = NULL;
 		return tl_err_errno(err, "engine: epoll_ctl add flow %u", p->id);
+	}
 	/* Publish the flow to the worker only once it is fully set up. */
 	w->flows[w->nflows] = f;
 	__atomic_store_n(&w->nflows, w->nflows + 1, __ATOMIC_RELEASE);
@@ -119,6 +141,53 @@ size_t tl_engine_flow_count(const struct tl_engine *e)
 int tl_engine_flow_fd(const struct tl_engine *e, size_t slot)
 {
 	return slot < e->nflows ? e->flows[slot].fd : -1;
+}
+
+int tl_engine_add_listener(struct tl_engine *e, int listen_fd, const struct tl_crr_server_params *p,
+			   struct tl_err *err)
+{
+	e->listener.kind = TL_EV_LISTENER;
+	e->listener.fd = listen_fd;
+	e->listener.p = *p;
+	for (uint32_t i = 0; i < e->nworkers; i++) {
+		/* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &e->listener };
+		if (epoll_ctl(e->workers[i].epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+			return tl_err_errno(err, "engine: epoll_ctl add listener");
+	}
+	return 0;
+}
+
+void tl_engine_take_latency(struct tl_engine *e, struct tl_hist *txn, struct tl_hist *connect)
+{
+	for (uint32_t i = 0; i < e->nworkers; i++) {
+		struct tl_worker *w = &e->workers[i];
+		if (!w->lat_txn)
+			continue;
+		pthread_mutex_lock(&w->lat_lock);
+		if (txn)
+			tl_hist_merge(txn, w->lat_txn);
+		if (connect)
+			tl_hist_merge(connect, w->lat_connect);
+		tl_hist_reset(w->lat_txn);
+		tl_hist_reset(w->lat_connect);
+		pthread_mutex_unlock(&w->lat_lock);
+	}
+}
+
+void tl_engine_counters(const struct tl_engine *e, struct tl_engine_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < e->nworkers; i++) {
+		const struct tl_worker *w = &e->workers[i];
+		out->transactions += TL_LOAD(w->transactions);
+		out->connects += TL_LOAD(w->connects);
+		for (int c = 0; c < 4; c++)
+			out->connect_fail[c] += TL_LOAD(w->connect_fail[c]);
+		int last = TL_LOAD(w->last_connect_errno);
+		if (last)
+			out->last_connect_errno = last;
+	}
 }
 
 int tl_engine_start(struct tl_engine *e, uint64_t start_ns, uint64_t stop_ns)
@@ -141,6 +210,7 @@ void tl_engine_sample(const struct tl_engine *e, size_t slot, struct tl_flow_sam
 	out->zc_sends = TL_LOAD(f->zc_sends);
 	out->zc_completions = TL_LOAD(f->zc_completions);
 	out->zc_copied = TL_LOAD(f->zc_copied);
+	out->transactions = TL_LOAD(f->transactions);
 }
 
 void tl_engine_stop(struct tl_engine *e, struct tl_cpu_sample *cpu)
@@ -178,11 +248,17 @@ void tl_engine_free(struct tl_engine *e)
 				close(w->wakefd);
 			free(w->rbuf);
 			free(w->flows);
+			tl_rr_worker_free(w);
+			tl_hist_free(w->lat_txn);
+			tl_hist_free(w->lat_connect);
+			pthread_mutex_destroy(&w->lat_lock);
 		}
 		e->stopped = 1;
 	}
-	for (size_t i = 0; i < e->nflows; i++)
+	for (size_t i = 0; i < e->nflows; i++) {
 		tl_sock_close_abort(e->flows[i].fd);
+		free(e->flows[i].rr.sched);
+	}
 	free(e->workers);
 	free(e->flows);
 	free(e->pattern);

@@ -25,6 +25,15 @@ struct tl_engine_config {
 	uint32_t max_flows;
 	uint32_t length;   /* bytes per send() */
 	int verify;        /* receivers check every byte against the pattern */
+	int latency;       /* keep transaction and connect latency histograms (rr, crr) */
+};
+
+/* What a flow does (engine/flow.c: stream; engine/rr.c: the others). */
+enum tl_flow_mode {
+	TL_MODE_STREAM = 0,
+	TL_MODE_RR_CLIENT,   /* sends requests, reads responses, times each transaction */
+	TL_MODE_RR_SERVER,   /* reads requests, answers each with a response */
+	TL_MODE_CRR_CLIENT,  /* a connector: connect, K transactions, close, again */
 };
 
 enum tl_flow_state {
@@ -41,7 +50,38 @@ struct tl_flow_params {
 	uint64_t budget;             /* sender: bytes to send then shut down; 0 = until stop_ns */
 	uint64_t stop_reading_after_ns; /* fault injection: receiver stops reading this long after
 				      * the start; 0 = never */
+	/* rr and crr */
+	int mode;                    /* enum tl_flow_mode */
+	uint32_t request_size, response_size;
+	uint64_t send_interval_ns;   /* client open loop: one transaction (crr: connection) per
+				      * interval, latency counted from the scheduled time; 0 = closed loop */
+	uint64_t send_phase_ns;      /* offset of this flow's schedule, so flows do not send in step */
+	/* crr client (fd is -1: the flow makes its own connections) */
+	const void *dest;            /* struct tl_addr * */
+	const void *src;             /* struct tl_addr *, or NULL */
+	uint32_t requests_per_conn;
+	int client_closes;           /* 1: the client closes first (TIME_WAIT here) */
+	int linger0;                 /* the closing side sends an RST instead of a FIN */
+	const void *sockopts;        /* struct tl_sockopts * applied before each connect */
 };
+
+/* crr server: answers connections on a listening socket (shared by every worker). */
+struct tl_crr_server_params {
+	uint32_t request_size, response_size;
+	uint32_t requests_per_conn;
+	int server_closes;
+	int linger0;
+};
+
+/* Engine-wide counters for rr/crr, summed over the workers. */
+struct tl_engine_counters {
+	uint64_t transactions;
+	uint64_t connects;           /* crr connections established (client) or accepted (server) */
+	uint64_t connect_fail[4];    /* EADDRNOTAVAIL, ECONNREFUSED, ETIMEDOUT, other */
+	int last_connect_errno;
+};
+
+enum { TL_CFAIL_ADDRNOTAVAIL, TL_CFAIL_REFUSED, TL_CFAIL_TIMEDOUT, TL_CFAIL_OTHER };
 
 struct tl_flow_sample {
 	uint64_t bytes;            /* sent (sender) or received (receiver) since the flow was added */
@@ -51,6 +91,7 @@ struct tl_flow_sample {
 	uint64_t verify_errors;    /* receiver: chunks that did not match the pattern */
 	uint64_t first_bad_offset; /* receiver: stream offset of the first wrong byte */
 	uint64_t zc_sends, zc_completions, zc_copied;
+	uint64_t transactions;     /* rr/crr: completed request/response pairs */
 };
 
 struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, struct tl_err *err);
@@ -60,6 +101,16 @@ int tl_engine_add_flow(struct tl_engine *e, const struct tl_flow_params *p, stru
 
 size_t tl_engine_flow_count(const struct tl_engine *e);
 int tl_engine_flow_fd(const struct tl_engine *e, size_t slot);
+
+/* crr server: every worker accepts from listen_fd (EPOLLEXCLUSIVE); the engine does not own it. */
+int tl_engine_add_listener(struct tl_engine *e, int listen_fd, const struct tl_crr_server_params *p,
+			   struct tl_err *err);
+
+struct tl_hist;
+/* Merges every worker's latency histograms into txn / connect (either may be NULL) and
+ * resets them: one call per interval gives that interval's latencies. */
+void tl_engine_take_latency(struct tl_engine *e, struct tl_hist *txn, struct tl_hist *connect);
+void tl_engine_counters(const struct tl_engine *e, struct tl_engine_counters *out);
 
 /* Every worker begins moving data at start_ns and senders stop at stop_ns (monotonic). */
 int tl_engine_start(struct tl_engine *e, uint64_t start_ns, uint64_t stop_ns);

@@ -71,6 +71,17 @@ uint16_t tl_addr_port(const struct tl_addr *a)
 	return 0;
 }
 
+int tl_addr_is_loopback(const struct tl_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss.ss_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(in6) || (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
 void tl_addr_set_port(struct tl_addr *a, uint16_t port)
 {
 	if (a->ss.ss_family == AF_INET)

@@ -24,6 +24,8 @@ const char *tl_addr_str(const struct tl_addr *a, char *buf, size_t len);
 const char *tl_addr_host_str(const struct tl_addr *a, char *buf, size_t len);
 
 uint16_t tl_addr_port(const struct tl_addr *a);
+/* 127.0.0.0/8, ::1 or ::ffff:127.x.y.z */
+int tl_addr_is_loopback(const struct tl_addr *a);
 void tl_addr_set_port(struct tl_addr *a, uint16_t port);
 
 /* The local or peer address of a socket. */

@@ -21,6 +21,14 @@ void tl_csv_header(FILE *f);
 void tl_csv_interval(FILE *f, const json_t *iv);
 void tl_csv_end(FILE *f, const json_t *end);
 
+/* rr and crr */
+void tl_txn_table_start(FILE *f, const json_t *start);
+void tl_txn_table_interval(FILE *f, const json_t *iv);
+void tl_txn_table_end(FILE *f, const json_t *doc);
+struct tl_hist;
+/* The histogram's non-empty buckets as CSV: low_ns,high_ns,count. */
+void tl_hist_print_csv(FILE *f, const struct tl_hist *h);
+
 /* One JSON event per line: {"event": "start"|"interval"|"end"|"error", "data": ...}. */
 void tl_jsonl_event(FILE *f, const char *event, const json_t *data);
 

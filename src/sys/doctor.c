@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util/parse.h"
+
 void tl_doctor_workload_default(struct tl_doctor_workload *w)
 {
 	w->rate_bps = TL_DOCTOR_DEFAULT_RATE_BPS;
@@ -106,4 +108,34 @@ const struct tl_finding *tl_findings_find(const struct tl_findings *f, const cha
 		if (strcmp(f->items[i].id, id) == 0)
 			return &f->items[i];
 	return NULL;
+}
+
+/* "1.00 Gbit/s" -> "1 Gbit/s", "4.50 KiB" -> "4.5 KiB", "1.000 s" -> "1 s"; in place. */
+static const char *trim_zeros(char *buf)
+{
+	char *dot = strchr(buf, '.'), *sp = strchr(buf, ' ');
+	if (!dot || !sp || dot > sp)
+		return buf;
+	char *end = sp;
+	while (end > dot + 1 && end[-1] == '0')
+		end--;
+	if (end == dot + 1)
+		end = dot;
+	memmove(end, sp, strlen(sp) + 1);
+	return buf;
+}
+
+const char *tl_doctor_fmt_size(uint64_t bytes, char *buf, unsigned len)
+{
+	return trim_zeros((char *)tl_fmt_size((double)bytes, buf, len));
+}
+
+const char *tl_doctor_fmt_rate(double bps, char *buf, unsigned len)
+{
+	return trim_zeros((char *)tl_fmt_rate(bps, buf, len));
+}
+
+const char *tl_doctor_fmt_duration(uint64_t ns, char *buf, unsigned len)
+{
+	return trim_zeros((char *)tl_fmt_duration(ns, buf, len));
 }

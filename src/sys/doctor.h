@@ -200,6 +200,15 @@ struct tl_findings {
 void tl_doctor_evaluate(const struct tl_doctor_readings *r, const struct tl_doctor_workload *w,
 			struct tl_findings *out);
 
+/*
+ * Sizes, rates and durations as the findings write them in prose: tl_fmt_* (util/parse.h)
+ * without the trailing zeros it keeps for aligned columns ("1 Gbit/s", "4.5 KiB",
+ * "11.9 MiB"). Write into buf (at least 32 bytes) and return it.
+ */
+const char *tl_doctor_fmt_size(uint64_t bytes, char *buf, unsigned len);
+const char *tl_doctor_fmt_rate(double bps, char *buf, unsigned len);
+const char *tl_doctor_fmt_duration(uint64_t ns, char *buf, unsigned len);
+
 /* The worst severity among the findings (TL_SEV_OK if none). */
 enum tl_severity tl_findings_worst(const struct tl_findings *f);
 

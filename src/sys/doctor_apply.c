@@ -14,7 +14,6 @@
 #include "sys/procfile.h"
 #include "sys/sysctl.h"
 #include "sys/sysctl_conf.h"
-#include "util/parse.h"
 
 size_t tl_doctor_changes(const struct tl_findings *f, const struct tl_doctor_readings *r,
 			 struct tl_doctor_change *out, size_t max)
@@ -34,6 +33,7 @@ size_t tl_doctor_changes(const struct tl_findings *f, const struct tl_doctor_rea
 		snprintf(c->name, sizeof(c->name), "%s", fi->sysctl);
 		snprintf(c->value, sizeof(c->value), "%s", fi->value);
 		c->global = fi->global;
+		c->host_only = fi->global && !r->host.init_netns;
 		c->finding = fi;
 		c->status = TL_CHANGE_PLANNED;
 		for (int id = 0; id < TL_DS_COUNT; id++) {
@@ -122,8 +122,8 @@ char *tl_doctor_dropin_text(const struct tl_doctor_change *c, size_t n,
 		  h->kernel_release);
 	sb_printf(&b, "# Workload: %s, RTT %s, %u flow(s), %" PRIu64 " new connections/s per "
 		      "destination,\n#   %" PRIu64 " concurrent connections.\n",
-		  tl_fmt_rate((double)w->rate_bps, r1, sizeof(r1)),
-		  tl_fmt_duration(w->rtt_ns, d1, sizeof(d1)), w->flows, w->conns_per_sec,
+		  tl_doctor_fmt_rate((double)w->rate_bps, r1, sizeof(r1)),
+		  tl_doctor_fmt_duration(w->rtt_ns, d1, sizeof(d1)), w->flows, w->conns_per_sec,
 		  w->concurrent);
 	sb_printf(&b, "# Install as /etc/sysctl.d/90-tcplab.conf; 'sysctl --system' loads it.\n");
 	if (n == 0)
@@ -225,15 +225,20 @@ int tl_doctor_apply_now(struct tl_doctor_change *c, size_t n, const char *state_
 	struct sbuf b = { 0 };
 	int ret = -1;
 	bool state_written = false;
-	size_t writable = 0;
+	size_t todo = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (c[i].writable)
-			writable++;
-		else
+		if (c[i].host_only) {
 			c[i].status = TL_CHANGE_SKIPPED;
+			continue;
+		}
+		if (!c[i].writable)
+			return tl_err_set(err, EACCES,
+					  "%s is not writable here (needs root, or CAP_NET_ADMIN in this "
+					  "network namespace); nothing was changed", c[i].name);
+		todo++;
 	}
 	/* Nothing to change: no state file, so nothing blocks a later --apply-now. */
-	if (writable == 0)
+	if (todo == 0)
 		return 0;
 	if (access(state_path, F_OK) == 0)
 		return tl_err_set(err, EEXIST,

@@ -33,6 +33,7 @@ struct tl_doctor_change {
 	char old[256];
 	bool global;
 	bool writable;               /* writable from this netns (as read) */
+	bool host_only;              /* global, and this is not the host's netns: skip it */
 	const struct tl_finding *finding;
 	enum tl_change_status status;
 };
@@ -61,9 +62,10 @@ int tl_doctor_write_file(const char *path, const char *text, struct tl_err *err)
  * Applies the writable changes to the running kernel. First records their current values in
  * state_path (refusing if that file exists: an earlier apply was not reverted), creating its
  * directory if needed; then writes each one. If a write fails, the ones already written are
- * put back and the state file is removed. Global values that are read-only here are marked
- * TL_CHANGE_SKIPPED; when nothing is writable, no state file is written at all. Returns 0
- * or a negative errno.
+ * put back and the state file is removed. Global values, when this is not the host's
+ * namespace, are marked TL_CHANGE_SKIPPED; when nothing is left, no state file is written.
+ * Any other value that is not writable (not root) fails the call before anything changes.
+ * Returns 0 or a negative errno.
  */
 int tl_doctor_apply_now(struct tl_doctor_change *c, size_t n, const char *state_path,
 			uint64_t netns_inode, struct tl_err *err);

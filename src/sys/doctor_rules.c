@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "sys/bdp.h"
-#include "util/parse.h"
 
 static const tl_drule_fn rules[] = {
 	tl_drule_kernel,
@@ -110,17 +109,17 @@ void tl_drule_seen_sysctl(struct tl_finding *f, const struct tl_drule_ctx *c,
 
 const char *tl_drule_size(uint64_t bytes, char *buf)
 {
-	return tl_fmt_size((double)bytes, buf, 32);
+	return tl_doctor_fmt_size(bytes, buf, 32);
 }
 
 const char *tl_drule_rate(double bps, char *buf)
 {
-	return tl_fmt_rate(bps, buf, 32);
+	return tl_doctor_fmt_rate(bps, buf, 32);
 }
 
 const char *tl_drule_dur(uint64_t ns, char *buf)
 {
-	return tl_fmt_duration(ns, buf, 32);
+	return tl_doctor_fmt_duration(ns, buf, 32);
 }
 
 void tl_drule_buffer_cost(const struct tl_drule_ctx *c, uint64_t per_socket, char *buf,

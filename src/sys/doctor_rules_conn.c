@@ -94,7 +94,7 @@ void tl_drule_port_range(struct tl_drule_ctx *c)
 	if (R > 0 && n > 0 && (size_t)n < sizeof(why)) {
 		n += snprintf(why + n, sizeof(why) - (size_t)n,
 			      "; the workload opens %" PRIu64 "/s to one destination (%.0f%% of that)",
-			      R, 100.0 * (double)R / p.ceiling);
+			      R, p.ceiling > 0 ? 100.0 * (double)R / p.ceiling : 100.0);
 		if ((double)R > p.ceiling) {
 			sev = TL_SEV_SEVERE;
 			if (n > 0 && (size_t)n < sizeof(why))

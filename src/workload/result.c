@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "measure/summary.h"
+#include "workload/txn_result.h"
 
 struct tl_stream_merge {
 	struct tl_spec spec;
@@ -77,6 +78,8 @@ static json_t *sum_json(const struct dir_sum *d, double seconds)
 json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client_iv,
 				 const json_t *agent_iv)
 {
+	if (m->spec.workload != TL_WORKLOAD_STREAM)
+		return tl_txn_merge_interval(&m->spec, m->nconn, m->per_flow_limit, client_iv, agent_iv);
 	const json_t *timing = client_iv ? client_iv : agent_iv;
 	double start = (double)get_u64(timing, "start_ns") / 1e9;
 	double end = (double)get_u64(timing, "end_ns") / 1e9;
@@ -170,6 +173,8 @@ static json_t *side_json(const json_t *c, int sender)
 json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			    const json_t *agent_res)
 {
+	if (m->spec.workload != TL_WORKLOAD_STREAM)
+		return tl_txn_merge_end(&m->spec, m->nconn, client_res, agent_res);
 	struct dir_sum dirs[2] = { { 0 } };
 	double *bps = calloc(2 * (size_t)m->spec.flows, sizeof(double)); /* one half per direction */
 	json_t *streams = json_array();

@@ -3,10 +3,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "measure/cpu.h"
+#include "measure/hist.h"
 #include "measure/tcpinfo.h"
+#include "sys/sockdiag.h"
+#include "sys/sysctl.h"
 #include "net/sock.h"
 #include "util/clock.h"
 
@@ -45,6 +50,18 @@ struct tl_side {
 	uint64_t *iv_bytes;        /* [iv_max * nconn] or NULL */
 	uint32_t *iv_rtt, *iv_cwnd, *iv_retrans;
 	struct tl_cpu_sample cpu;
+
+	/* rr / crr */
+	int txn;                   /* workload counts transactions, not bytes */
+	struct tl_hist *lat_iv, *lat_total, *conn_iv, *conn_total;
+	json_t *iv_extra;          /* [k]: latency summaries and connection counters */
+	struct tl_engine_counters prev_counters;
+	uint16_t tw_port;          /* count TIME_WAIT towards this port (client of crr) */
+	int tw_all;                /* count every TIME_WAIT of the netns (agent of crr) */
+	uint32_t tw_peak;
+	uint32_t ports_in_range;
+	int listen_fd;
+	uint64_t first_addrnotavail_ns;
 };
 
 struct tl_side *tl_side_new(const struct tl_spec *spec, int is_client, struct tl_err *err)
@@ -80,11 +97,26 @@ struct tl_side *tl_side_new(const struct tl_spec *spec, int is_client, struct tl
 		if (!s->iv_bytes || !s->iv_rtt || !s->iv_cwnd || !s->iv_retrans)
 			goto nomem;
 	}
+	s->listen_fd = -1;
+	s->txn = spec->workload != TL_WORKLOAD_STREAM;
+	if (s->txn) {
+		s->lat_iv = tl_hist_new();
+		s->lat_total = tl_hist_new();
+		s->conn_iv = tl_hist_new();
+		s->conn_total = tl_hist_new();
+		s->iv_extra = json_array();
+		if (!s->lat_iv || !s->lat_total || !s->conn_iv || !s->conn_total || !s->iv_extra)
+			goto nomem;
+		struct tl_port_range pr;
+		if (tl_port_range_read(&pr, NULL) == 0)
+			s->ports_in_range = tl_port_range_count(&pr);
+	}
 	struct tl_engine_config cfg = {
 		.threads = spec->threads < s->nconn ? spec->threads : s->nconn,
 		.max_flows = s->nconn,
 		.length = spec->length,
 		.verify = spec->verify,
+		.latency = s->txn,
 	};
 	s->engine = tl_engine_new(&cfg, err);
 	if (!s->engine) {
@@ -103,6 +135,13 @@ void tl_side_free(struct tl_side *s)
 	if (!s)
 		return;
 	tl_engine_free(s->engine);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	tl_hist_free(s->lat_iv);
+	tl_hist_free(s->lat_total);
+	tl_hist_free(s->conn_iv);
+	tl_hist_free(s->conn_total);
+	json_decref(s->iv_extra);
 	free(s->conns);
 	free(s->iv_end_ns);
 	free(s->iv_agg);
@@ -149,11 +188,23 @@ int tl_side_attach(struct tl_side *s, uint32_t conn, int fd, struct tl_err *err)
 		.fd = fd,
 		.id = conn,
 		.sender = c->sender,
+		.mode = s->spec.workload == TL_WORKLOAD_RR ? (s->is_client ? TL_MODE_RR_CLIENT : TL_MODE_RR_SERVER)
+							    : TL_MODE_STREAM,
+		.request_size = s->spec.request_size,
+		.response_size = s->spec.response_size,
 		.zerocopy = c->sender && o.zerocopy,
 		.budget = c->sender ? tl_spec_conn_bytes(&s->spec, conn) : 0,
 		.stop_reading_after_ns = (!c->sender && s->spec.fault_stop_reading_flow == (int64_t)conn)
 						 ? s->spec.fault_after_ns + 1 : 0,
 	};
+	if (p.mode == TL_MODE_RR_CLIENT && s->spec.rate) {
+		/* The rate is for all flows together: each flow sends every flows/rate seconds,
+		 * its schedule shifted by its index so the flows do not fire in step. */
+		p.send_interval_ns = (uint64_t)s->spec.flows * TL_NSEC_PER_SEC / s->spec.rate;
+		if (!p.send_interval_ns)
+			p.send_interval_ns = 1;
+		p.send_phase_ns = p.send_interval_ns * conn / s->spec.flows;
+	}
 	int slot = tl_engine_add_flow(s->engine, &p, err);
 	if (slot < 0)
 		goto fail;
@@ -166,6 +217,67 @@ fail:
 }
 
 static void sample_tcpinfo(const struct tl_side *s, const struct side_conn *c, struct tl_tcpinfo *ti);
+
+int tl_side_add_connectors(struct tl_side *s, const struct tl_addr *dest, const struct tl_addr *srcs,
+			   uint32_t nsrc, struct tl_err *err)
+{
+	s->tw_port = tl_addr_port(dest);
+	for (uint32_t i = 0; i < s->nconn; i++) {
+		struct side_conn *c = &s->conns[i];
+		struct tl_sockopts o;
+		tl_spec_flow_opts(&s->spec, i, &o);
+		struct tl_flow_params p = {
+			.fd = -1,
+			.id = i,
+			.sender = 1,
+			.mode = TL_MODE_CRR_CLIENT,
+			.request_size = s->spec.request_size,
+			.response_size = s->spec.response_size,
+			.dest = dest,
+			.src = nsrc ? &srcs[i % nsrc] : NULL,
+			.requests_per_conn = s->spec.requests_per_conn,
+			.client_closes = s->spec.close_side == TL_CLOSE_CLIENT,
+			.linger0 = s->spec.linger0,
+			.sockopts = &o,
+		};
+		if (s->spec.rate) {
+			/* crr's rate is in new connections per second over all connectors */
+			p.send_interval_ns = (uint64_t)s->spec.flows * TL_NSEC_PER_SEC / s->spec.rate;
+			if (!p.send_interval_ns)
+				p.send_interval_ns = 1;
+			p.send_phase_ns = p.send_interval_ns * i / s->spec.flows;
+		}
+		int slot = tl_engine_add_flow(s->engine, &p, err);
+		if (slot < 0)
+			return slot;
+		c->slot = slot;
+		c->sender = 1;
+		s->attached++;
+	}
+	return 0;
+}
+
+int tl_side_listen(struct tl_side *s, const struct tl_addr *bind_addr, uint16_t *port, struct tl_err *err)
+{
+	struct tl_addr a = *bind_addr;
+	tl_addr_set_port(&a, 0);
+	s->listen_fd = tl_sock_listen(&a, 65535, NULL, err);
+	if (s->listen_fd < 0)
+		return -1;
+	struct tl_addr got;
+	if (tl_addr_local(s->listen_fd, &got, err) < 0)
+		return -1;
+	*port = tl_addr_port(&got);
+	s->tw_all = 1;
+	struct tl_crr_server_params p = {
+		.request_size = s->spec.request_size,
+		.response_size = s->spec.response_size,
+		.requests_per_conn = s->spec.requests_per_conn,
+		.server_closes = s->spec.close_side == TL_CLOSE_SERVER,
+		.linger0 = s->spec.linger0,
+	};
+	return tl_engine_add_listener(s->engine, s->listen_fd, &p, err);
+}
 
 void tl_side_start(struct tl_side *s, uint64_t start_ns)
 {
@@ -214,6 +326,57 @@ static void sample_tcpinfo(const struct tl_side *s, const struct side_conn *c, s
 	tl_tcpinfo_read(tl_engine_flow_fd(s->engine, (size_t)c->slot), ti, NULL);
 }
 
+json_t *tl_latency_summary(const struct tl_hist *h)
+{
+	static const double pcts[] = { 50, 90, 99, 99.9 };
+	uint64_t v[4];
+	tl_hist_percentiles(h, pcts, v, 4);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "count", (json_int_t)tl_hist_count(h),
+			 "min_ns", (json_int_t)tl_hist_min(h), "p50_ns", (json_int_t)v[0],
+			 "p90_ns", (json_int_t)v[1], "p99_ns", (json_int_t)v[2], "p999_ns", (json_int_t)v[3],
+			 "max_ns", (json_int_t)tl_hist_max(h), "mean_ns", tl_hist_mean(h));
+}
+
+/* Latency, connection and TIME_WAIT figures of the interval just ended (rr, crr). */
+static json_t *txn_interval(struct tl_side *s)
+{
+	struct tl_engine_counters now;
+	tl_engine_take_latency(s->engine, s->lat_iv, s->conn_iv);
+	tl_hist_merge(s->lat_total, s->lat_iv);
+	tl_hist_merge(s->conn_total, s->conn_iv);
+	tl_engine_counters(s->engine, &now);
+	json_t *j = json_pack("{s:o,s:I,s:I}", "latency", tl_latency_summary(s->lat_iv),
+			      "transactions_all", (json_int_t)(now.transactions - s->prev_counters.transactions),
+			      "connects", (json_int_t)(now.connects - s->prev_counters.connects));
+	if (s->spec.workload == TL_WORKLOAD_CRR) {
+		json_object_set_new(j, "connect_latency", tl_latency_summary(s->conn_iv));
+		json_object_set_new(j, "connect_failures", json_pack("{s:I,s:I,s:I,s:I}",
+			"addrnotavail", (json_int_t)(now.connect_fail[TL_CFAIL_ADDRNOTAVAIL] - s->prev_counters.connect_fail[TL_CFAIL_ADDRNOTAVAIL]),
+			"refused", (json_int_t)(now.connect_fail[TL_CFAIL_REFUSED] - s->prev_counters.connect_fail[TL_CFAIL_REFUSED]),
+			"timedout", (json_int_t)(now.connect_fail[TL_CFAIL_TIMEDOUT] - s->prev_counters.connect_fail[TL_CFAIL_TIMEDOUT]),
+			"other", (json_int_t)(now.connect_fail[TL_CFAIL_OTHER] - s->prev_counters.connect_fail[TL_CFAIL_OTHER])));
+		struct tl_sock_counts sc;
+		if ((s->tw_port || s->tw_all) &&
+		    tl_sockdiag_count_states(TL_SOCKDIAG_ALL, s->tw_all ? 0 : s->tw_port, &sc, NULL) == 0) {
+			json_object_set_new(j, "time_wait", json_integer(sc.time_wait));
+			if (sc.time_wait > s->tw_peak)
+				s->tw_peak = sc.time_wait;
+			if (!s->tw_all && s->ports_in_range) {
+				/* a local port is tied up per destination while its socket lives */
+				uint32_t used = sc.total;
+				json_object_set_new(j, "ports_free", json_integer(
+					used < s->ports_in_range ? s->ports_in_range - used : 0));
+			}
+		}
+		if (now.connect_fail[TL_CFAIL_ADDRNOTAVAIL] && !s->first_addrnotavail_ns)
+			s->first_addrnotavail_ns = tl_now_ns();
+	}
+	s->prev_counters = now;
+	tl_hist_reset(s->lat_iv);
+	tl_hist_reset(s->conn_iv);
+	return j;
+}
+
 static void record_interval(struct tl_side *s, uint64_t end_ns)
 {
 	uint32_t k = s->iv_count;
@@ -224,14 +387,15 @@ static void record_interval(struct tl_side *s, uint64_t end_ns)
 			continue;
 		struct tl_flow_sample fs;
 		tl_engine_sample(s->engine, (size_t)c->slot, &fs);
-		uint64_t delta = fs.bytes - c->prev_bytes;
-		c->prev_bytes = fs.bytes;
+		uint64_t count = s->txn ? fs.transactions : fs.bytes;
+		uint64_t delta = count - c->prev_bytes;
+		c->prev_bytes = count;
 		agg += delta;
 		if (!s->iv_bytes)
 			continue;
 		size_t cell = (size_t)k * s->nconn + i;
 		s->iv_bytes[cell] = delta;
-		if (c->sender) {
+		if (c->sender && s->spec.workload != TL_WORKLOAD_CRR) {
 			struct tl_tcpinfo ti;
 			sample_tcpinfo(s, c, &ti);
 			s->iv_rtt[cell] = ti.rtt_us;
@@ -241,6 +405,8 @@ static void record_interval(struct tl_side *s, uint64_t end_ns)
 	}
 	s->iv_agg[k] = agg;
 	s->iv_end_ns[k] = end_ns;
+	if (s->txn)
+		json_array_append_new(s->iv_extra, txn_interval(s));
 	s->iv_count++;
 }
 
@@ -279,7 +445,7 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 			if (s->conns[i].slot >= 0) {
 				struct tl_flow_sample fs;
 				tl_engine_sample(s->engine, (size_t)s->conns[i].slot, &fs);
-				s->conns[i].base_bytes = s->conns[i].prev_bytes = fs.bytes;
+				s->conns[i].base_bytes = s->conns[i].prev_bytes = s->txn ? fs.transactions : fs.bytes;
 			}
 	}
 	/* a last, partial interval up to the end */
@@ -293,13 +459,15 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 		if (c->slot < 0)
 			continue;
 		tl_engine_sample(s->engine, (size_t)c->slot, &c->end);
-		c->final_bytes = c->end.bytes - c->base_bytes;
+		c->final_bytes = (s->txn ? c->end.transactions : c->end.bytes) - c->base_bytes;
 		tl_sock_read_effective(tl_engine_flow_fd(s->engine, (size_t)c->slot), &c->eff_end, NULL);
-		if (c->sender) {
+		if (c->sender && s->spec.workload != TL_WORKLOAD_CRR) {
 			sample_tcpinfo(s, c, &c->ti_end);
 			c->has_ti = 1;
 		}
 	}
+	if (s->txn && !s->spec.interval_ns)
+		txn_interval(s) ? (void)0 : (void)0; /* folds the whole window into the totals */
 	tl_engine_stop(s->engine, &s->cpu);
 	s->ended_ns = end;
 	s->finished = 1;
@@ -320,9 +488,14 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 				continue;
 			struct tl_flow_sample fs;
 			tl_engine_sample(s->engine, (size_t)c->slot, &fs);
-			c->base_bytes = c->prev_bytes = fs.bytes;
+			c->base_bytes = c->prev_bytes = s->txn ? fs.transactions : fs.bytes;
 			if (c->sender)
 				sample_tcpinfo(s, c, &c->ti_start);
+		}
+		if (s->txn && s->spec.omit_ns) {
+			/* latencies of the warm-up are not part of the window */
+			tl_engine_take_latency(s->engine, NULL, NULL);
+			tl_engine_counters(s->engine, &s->prev_counters);
 		}
 		s->window_started = 1;
 	}
@@ -379,9 +552,13 @@ json_t *tl_side_interval_json(const struct tl_side *s, uint32_t k)
 			      "start_ns", (json_int_t)(start - s->window_start_ns),
 			      "end_ns", (json_int_t)(s->iv_end_ns[k] - s->window_start_ns),
 			      "bytes_total", (json_int_t)s->iv_agg[k]);
+	if (s->txn) {
+		json_object_update(j, json_array_get(s->iv_extra, k));
+		json_object_set_new(j, "transactions_total", json_integer((json_int_t)s->iv_agg[k]));
+	}
 	if (s->iv_bytes) {
 		size_t base = (size_t)k * s->nconn;
-		json_object_set_new(j, "bytes", u64_array(s->iv_bytes + base, s->nconn, 1));
+		json_object_set_new(j, s->txn ? "transactions" : "bytes", u64_array(s->iv_bytes + base, s->nconn, 1));
 		json_object_set_new(j, "rtt_us", u32_array(s->iv_rtt + base, s->nconn));
 		json_object_set_new(j, "cwnd", u32_array(s->iv_cwnd + base, s->nconn));
 		json_object_set_new(j, "retrans", u32_array(s->iv_retrans + base, s->nconn));
@@ -405,8 +582,13 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 			      "connected", c->slot >= 0);
 	if (c->slot < 0)
 		return j;
-	json_object_set_new(j, "bytes", json_integer((json_int_t)c->final_bytes));
-	json_object_set_new(j, "bytes_total", json_integer((json_int_t)c->end.bytes));
+	if (s->txn) {
+		json_object_set_new(j, "transactions", json_integer((json_int_t)c->final_bytes));
+		json_object_set_new(j, "bytes_total", json_integer((json_int_t)c->end.bytes));
+	} else {
+		json_object_set_new(j, "bytes", json_integer((json_int_t)c->final_bytes));
+		json_object_set_new(j, "bytes_total", json_integer((json_int_t)c->end.bytes));
+	}
 	json_object_set_new(j, "state", json_string(state_name(c->end.state)));
 	if (c->end.state == TL_FLOW_ERROR)
 		json_object_set_new(j, "error", json_string(strerror(c->end.err_no)));
@@ -446,7 +628,28 @@ json_t *tl_side_results_json(const struct tl_side *s)
 	json_t *conns = json_array();
 	for (uint32_t i = 0; i < s->nconn; i++)
 		json_array_append_new(conns, conn_json(s, i));
-	return json_pack("{s:I,s:b,s:I,s:{s:I,s:I,s:I,s:f},s:o}",
+	json_t *extra = NULL;
+	if (s->txn) {
+		struct tl_engine_counters tot;
+		tl_engine_counters(s->engine, &tot);
+		extra = json_pack("{s:o,s:o,s:o,s:o,s:I,s:{s:I,s:I,s:I,s:I},s:i,s:i}",
+			"latency", tl_latency_summary(s->lat_total),
+			"latency_histogram", tl_hist_to_json(s->lat_total),
+			"connect_latency", tl_latency_summary(s->conn_total),
+			"connect_latency_histogram", tl_hist_to_json(s->conn_total),
+			"connects", (json_int_t)tot.connects,
+			"connect_failures", "addrnotavail", (json_int_t)tot.connect_fail[TL_CFAIL_ADDRNOTAVAIL],
+			"refused", (json_int_t)tot.connect_fail[TL_CFAIL_REFUSED],
+			"timedout", (json_int_t)tot.connect_fail[TL_CFAIL_TIMEDOUT],
+			"other", (json_int_t)tot.connect_fail[TL_CFAIL_OTHER],
+			"time_wait_peak", (int)s->tw_peak, "ports_in_range", (int)s->ports_in_range);
+		if (tot.last_connect_errno)
+			json_object_set_new(extra, "last_connect_error", json_string(strerror(tot.last_connect_errno)));
+		if (s->first_addrnotavail_ns)
+			json_object_set_new(extra, "addrnotavail_since_ns",
+					    json_integer((json_int_t)(s->first_addrnotavail_ns - s->window_start_ns)));
+	}
+	json_t *r = json_pack("{s:I,s:b,s:I,s:{s:I,s:I,s:I,s:f},s:o}",
 			 "window_ns", (json_int_t)(s->ended_ns - s->window_start_ns),
 			 "incomplete", s->incomplete, "intervals", (json_int_t)s->iv_count,
 			 "cpu", "user_ns", (json_int_t)s->cpu.user_ns, "sys_ns", (json_int_t)s->cpu.sys_ns,
@@ -454,4 +657,16 @@ json_t *tl_side_results_json(const struct tl_side *s)
 			 "percent", s->ended_ns > s->start_ns
 				? (double)(s->cpu.user_ns + s->cpu.sys_ns) * 100.0 / (double)(s->ended_ns - s->start_ns) : 0.0,
 			 "conns", conns);
+	if (extra) {
+		json_object_update(r, extra);
+		json_decref(extra);
+	}
+	return r;
+}
+
+uint64_t tl_side_addrnotavail(const struct tl_side *s)
+{
+	struct tl_engine_counters c;
+	tl_engine_counters(s->engine, &c);
+	return c.connect_fail[TL_CFAIL_ADDRNOTAVAIL];
 }

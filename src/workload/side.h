@@ -35,6 +35,22 @@ int tl_side_conn_sends(const struct tl_side *s, uint32_t conn);
 int tl_side_attach(struct tl_side *s, uint32_t conn, int fd, struct tl_err *err);
 uint32_t tl_side_attached(const struct tl_side *s);
 
+/*
+ * crr: the client adds its connectors (they make their own connections to dest, from the
+ * source addresses srcs[i % nsrc] when nsrc > 0); the agent listens on a port of its own
+ * for them.
+ */
+struct tl_addr;
+int tl_side_add_connectors(struct tl_side *s, const struct tl_addr *dest, const struct tl_addr *srcs,
+			   uint32_t nsrc, struct tl_err *err);
+int tl_side_listen(struct tl_side *s, const struct tl_addr *bind_addr, uint16_t *port, struct tl_err *err);
+/* Failed connects with EADDRNOTAVAIL so far (crr). */
+uint64_t tl_side_addrnotavail(const struct tl_side *s);
+
+struct tl_hist;
+/* {"count","min_ns","p50_ns","p90_ns","p99_ns","p999_ns","max_ns","mean_ns"} */
+json_t *tl_latency_summary(const struct tl_hist *h);
+
 /* Begins at start_ns (monotonic); sets the window and the engine's stop time. */
 void tl_side_start(struct tl_side *s, uint64_t start_ns);
 

@@ -85,7 +85,7 @@ static void test_hdr_bad_magic_each_byte(void **state)
 	tl_frame_hdr_encode(raw, 1, 2);
 	memcpy(raw, TL_DATA_MAGIC, 4);
 	assert_int_equal(tl_frame_hdr_decode(raw, 4096, &h, &err), -EPROTO);
-	assert_msg_has(&err, "54444441"); /* the bytes it got, in hex: "TLDA" */
+	assert_msg_has(&err, "544c4441"); /* the bytes it got, in hex: "TLDA" */
 }
 
 static void test_hdr_bad_version(void **state)

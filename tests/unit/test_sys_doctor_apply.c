@@ -74,6 +74,12 @@ static void test_changes_pick_warn_and_severe(void **state)
 	assert_string_equal(c[1].name, "net.core.rmem_max");
 	assert_true(c[1].global);
 	assert_false(c[1].writable);
+	/* The host's namespace is not marked (init_netns false here): global values are skipped. */
+	assert_true(c[1].host_only);
+	assert_false(c[0].host_only);
+	r->host.init_netns = true;
+	assert_int_equal(tl_doctor_changes(f, r, c, 8), 2);
+	assert_false(c[1].host_only);
 	assert_int_equal(tl_doctor_changes(f, r, c, 1), 1);
 	free(f);
 	free(r);
@@ -157,16 +163,23 @@ static void test_apply_now_state_file(void **state)
 	struct tl_doctor_change c[8];
 	setup_findings(f, r);
 	size_t n = tl_doctor_changes(f, r, c, 8);
+	/* Never touch the host's kernel from a unit test: nothing is writable. */
 	for (size_t i = 0; i < n; i++)
-		c[i].writable = false;  /* never touch the host's kernel from a unit test */
+		c[i].writable = false;
 	struct tl_err err = { 0 };
-	/* Nothing writable: everything skipped, and no state file to block a later apply. */
+	/* A per-netns value that cannot be written (not root) fails before anything changes. */
+	assert_int_equal(tl_doctor_apply_now(c, n, st, 4242, &err), -EACCES);
+	assert_non_null(strstr(err.msg, "net.ipv4.tcp_rmem is not writable here"));
+	assert_int_equal(access(st, F_OK), -1);
+	/* Inside a namespace global values are skipped; with nothing left, no state file. */
+	c[0].host_only = c[1].host_only = true;
 	assert_int_equal(tl_doctor_apply_now(c, n, st, 4242, &err), 0);
 	assert_int_equal(c[0].status, TL_CHANGE_SKIPPED);
 	assert_int_equal(c[1].status, TL_CHANGE_SKIPPED);
 	assert_int_equal(access(st, F_OK), -1);
 
 	/* An existing state file (an apply not reverted) is refused before anything is read. */
+	c[0].host_only = false;
 	c[0].writable = true;
 	c[0].status = TL_CHANGE_PLANNED;
 	char sub[160];

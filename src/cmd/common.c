@@ -1,0 +1,85 @@
+/* What the test commands (stream, rr, crr) share: flow groups, progress, usage errors. */
+#include "cmd/common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "out/render.h"
+#include "util/parse.h"
+
+int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err)
+{
+	char buf[512];
+	if (s->ngroups == TL_SPEC_MAX_GROUPS)
+		return tl_err_set(err, EINVAL, "--group: at most %d groups", TL_SPEC_MAX_GROUPS);
+	if (strlen(text) >= sizeof(buf))
+		return tl_err_set(err, EINVAL, "--group: too long");
+	memcpy(buf, text, strlen(text) + 1);
+	struct tl_flow_group g;
+	memset(&g, 0, sizeof(g));
+	uint64_t v;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *val = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+		int rc = 0;
+		if (!strcmp(tok, "count")) {
+			rc = tl_parse_count("--group count", val, 1, TL_SPEC_MAX_FLOWS, &v, err);
+			g.count = (uint32_t)v;
+		} else if (!strcmp(tok, "cc")) {
+			snprintf(g.opts.cc, sizeof(g.opts.cc), "%s", val);
+		} else if (!strcmp(tok, "sndbuf")) {
+			rc = tl_parse_size("--group sndbuf", val, 1, 1ULL << 31, &g.opts.sndbuf, err);
+		} else if (!strcmp(tok, "rcvbuf")) {
+			rc = tl_parse_size("--group rcvbuf", val, 1, 1ULL << 31, &g.opts.rcvbuf, err);
+		} else if (!strcmp(tok, "pacing")) {
+			rc = tl_parse_rate("--group pacing", val, 8, 1ULL << 50, &g.opts.pacing_bps, err);
+		} else if (!strcmp(tok, "window-clamp")) {
+			rc = tl_parse_size("--group window-clamp", val, 1, 1ULL << 31, &v, err);
+			g.opts.window_clamp = (uint32_t)v;
+		} else if (!strcmp(tok, "mss")) {
+			rc = tl_parse_count("--group mss", val, 88, 65535, &v, err);
+			g.opts.mss = (uint32_t)v;
+		} else if (!strcmp(tok, "nodelay") && !eq) {
+			g.opts.nodelay = 1;
+		} else if (!strcmp(tok, "zerocopy") && !eq) {
+			g.opts.zerocopy = 1;
+		} else {
+			return tl_err_set(err, EINVAL, "--group \"%s\": unknown part \"%s\" (known: count, cc, "
+					  "sndbuf, rcvbuf, pacing, window-clamp, mss, nodelay, zerocopy)", text, tok);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!g.count)
+		return tl_err_set(err, EINVAL, "--group \"%s\": needs count=N", text);
+	s->groups[s->ngroups++] = g;
+	return 0;
+}
+
+void cmd_progress_connecting(uint32_t done, uint32_t total)
+{
+	fprintf(stderr, "\rconnecting flows: %u/%u", done, total);
+	if (done == total)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+}
+
+int cmd_usage_error(const char *cmd, enum out_format format, const char *msg)
+{
+	/* Machine output stays machine-readable, also for bad usage. */
+	if (format == OUT_JSON || format == OUT_JSONL) {
+		json_t *e = json_pack("{s:s}", "error", msg);
+		if (format == OUT_JSONL) {
+			tl_jsonl_event(stdout, "error", e);
+		} else {
+			json_dumpf(e, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+		}
+		json_decref(e);
+	}
+	fprintf(stderr, "tcplab %s: %s\n", cmd, msg);
+	return TL_EXIT_USAGE;
+}

@@ -1,0 +1,19 @@
+#ifndef TCPLAB_CMD_COMMON_H
+#define TCPLAB_CMD_COMMON_H
+
+#include <stdint.h>
+
+#include "cmd/cmd.h"
+#include "ctl/spec.h"
+#include "util/err.h"
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
+
+/* --group count=N,cc=NAME,...: one more flow group in s. */
+int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err);
+/* The live "connecting flows: done/total" line on a terminal. */
+void cmd_progress_connecting(uint32_t done, uint32_t total);
+/* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
+
+#endif

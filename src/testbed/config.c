@@ -1,0 +1,246 @@
+#include "testbed/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/parse.h"
+
+struct opt_def {
+	const char *key;
+	const char *def;
+	bool runtime;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "senders", "1", false },     { "rate", "100mbit", true },  { "rtt", "40ms", true },
+	{ "buffer", "1bdp", true },    { "aqm", "taildrop", true },  { "loss", "0", true },
+	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
+	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
+	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
+	{ "spin", "50us", true },
+};
+
+#define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
+#define MAX_RATE_BPS 400000000000ull
+#define MAX_DELAY_NS (60 * TL_NSEC_PER_SEC)
+
+static const struct opt_def *opt_find(const char *key)
+{
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		if (strcmp(opt_defs[i].key, key) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+bool tl_testbed_opt_known(const char *key)
+{
+	return opt_find(key) != NULL;
+}
+
+bool tl_testbed_opt_runtime(const char *key)
+{
+	const struct opt_def *d = opt_find(key);
+	return d && d->runtime;
+}
+
+const char *tl_testbed_opt(const json_t *opts, const char *key)
+{
+	const char *v = json_string_value(json_object_get(opts, key));
+	if (v)
+		return v;
+	const struct opt_def *d = opt_find(key);
+	return d ? d->def : "";
+}
+
+int tl_testbed_opt_set(json_t *opts, const char *key, const char *value, struct tl_err *err)
+{
+	if (!opt_find(key))
+		return tl_err_set(err, EINVAL, "testbed option \"%s\": unknown", key);
+	if (json_object_set_new(opts, key, json_string(value)) < 0)
+		return tl_err_set(err, EINVAL, "--%s: value is not valid UTF-8", key);
+	return 0;
+}
+
+int tl_testbed_opts_check(const json_t *opts, struct tl_err *err)
+{
+	if (!json_is_object(opts))
+		return tl_err_set(err, EINVAL, "testbed options: not a JSON object");
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)opts, key, v) {
+		if (!opt_find(key))
+			return tl_err_set(err, EINVAL, "testbed option \"%s\": unknown", key);
+		if (!json_is_string(v))
+			return tl_err_set(err, EINVAL, "testbed option \"%s\": not a string", key);
+	}
+	return 0;
+}
+
+static int parse_onoff(const char *what, const char *s, bool *out, struct tl_err *err)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "false")) {
+		*out = false;
+		return 0;
+	}
+	return tl_err_set(err, EINVAL, "%s \"%s\": write on or off", what, s);
+}
+
+/* "10ms,100ms": one RTT for all senders, or exactly one per sender. */
+static int parse_rtts(const char *s, struct tl_testbed_config *c, struct tl_err *err)
+{
+	char buf[512];
+	if (strlen(s) >= sizeof(buf))
+		return tl_err_set(err, EINVAL, "--rtt: too long (at most %zu characters)",
+				  sizeof(buf) - 1);
+	snprintf(buf, sizeof(buf), "%s", s);
+	unsigned n = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n >= TL_TESTBED_SENDERS_MAX)
+			return tl_err_set(err, EINVAL, "--rtt \"%s\": more than %d values", s,
+					  TL_TESTBED_SENDERS_MAX);
+		int ret = tl_parse_duration("--rtt", tok, 0, MAX_DELAY_NS, &c->rtt_ns[n], err);
+		if (ret < 0)
+			return ret;
+		n++;
+	}
+	if (n == 0)
+		return tl_err_set(err, EINVAL, "--rtt \"%s\": no value (write 40ms, or one per "
+				  "sender: 10ms,100ms)", s);
+	if (n == 1) {
+		for (unsigned i = 1; i < c->senders; i++)
+			c->rtt_ns[i] = c->rtt_ns[0];
+	} else if (n != c->senders) {
+		return tl_err_set(err, EINVAL, "--rtt \"%s\": %u values for %u sender%s (give one "
+				  "RTT for all, or one per sender)", s, n, c->senders,
+				  c->senders == 1 ? "" : "s");
+	}
+	c->min_rtt_ns = c->max_rtt_ns = c->rtt_ns[0];
+	for (unsigned i = 1; i < c->senders; i++) {
+		if (c->rtt_ns[i] < c->min_rtt_ns)
+			c->min_rtt_ns = c->rtt_ns[i];
+		if (c->rtt_ns[i] > c->max_rtt_ns)
+			c->max_rtt_ns = c->rtt_ns[i];
+	}
+	return 0;
+}
+
+/* One direction of the bottleneck from its option strings; pre is "" or "rev-". */
+static int eval_dir(const json_t *opts, const char *pre, const struct tl_testbed_config *c,
+		    struct tl_link_spec *out, struct tl_err *err)
+{
+	char k_rate[16], k_buf[16], k_aqm[16], k_loss[16], k_jit[16], what[24];
+	snprintf(k_rate, sizeof(k_rate), "%srate", pre);
+	snprintf(k_buf, sizeof(k_buf), "%sbuffer", pre);
+	snprintf(k_aqm, sizeof(k_aqm), "%saqm", pre);
+	snprintf(k_loss, sizeof(k_loss), "%sloss", pre);
+	snprintf(k_jit, sizeof(k_jit), "%sjitter", pre);
+	/* The reverse direction mirrors rate, buffer and discipline unless given its own. */
+	const char *rate = tl_testbed_opt(opts, k_rate);
+	const char *buffer = tl_testbed_opt(opts, k_buf);
+	const char *aqm = tl_testbed_opt(opts, k_aqm);
+	if (!*rate)
+		rate = tl_testbed_opt(opts, "rate");
+	if (!*buffer)
+		buffer = tl_testbed_opt(opts, "buffer");
+	if (!*aqm)
+		aqm = tl_testbed_opt(opts, "aqm");
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "--%s", k_rate);
+	int ret = tl_parse_rate(what, rate, 0, MAX_RATE_BPS, &out->rate_bps, err);
+	if (ret < 0)
+		return ret;
+	snprintf(what, sizeof(what), "--%s", k_jit);
+	ret = tl_parse_duration(what, tl_testbed_opt(opts, k_jit), 0, MAX_DELAY_NS,
+				&out->jitter_ns, err);
+	if (ret < 0)
+		return ret;
+	snprintf(what, sizeof(what), "--%s", k_loss);
+	ret = tl_loss_parse(what, tl_testbed_opt(opts, k_loss), &out->loss, err);
+	if (ret < 0)
+		return ret;
+	snprintf(what, sizeof(what), "--%s", k_aqm);
+	ret = tl_qspec_parse(what, aqm, &out->queue, err);
+	if (ret < 0)
+		return ret;
+	struct tl_buffer_spec bs;
+	snprintf(what, sizeof(what), "--%s", k_buf);
+	ret = tl_qspec_parse_buffer(what, buffer, &bs, err);
+	if (ret < 0)
+		return ret;
+	ret = tl_qspec_apply_buffer(&out->queue, &bs, out->rate_bps, c->max_rtt_ns, err);
+	if (ret < 0) {
+		tl_err_prefix(err, "%s \"%s\"", what, buffer);
+		return ret;
+	}
+	ret = parse_onoff("--reorder", tl_testbed_opt(opts, "reorder"), &out->reorder, err);
+	if (ret < 0)
+		return ret;
+	return tl_qspec_validate(&out->queue, err);
+}
+
+/* A sender's own delay line: delay only, a queue bounded by the forwarder's pool. */
+static void access_spec(struct tl_link_spec *out, uint64_t delay_ns, uint64_t seed)
+{
+	memset(out, 0, sizeof(*out));
+	tl_qspec_default(&out->queue, TL_QDISC_TAILDROP);
+	out->queue.limit_pkts = 0;
+	out->queue.limit_bytes = 0;
+	out->delay_ns = delay_ns;
+	out->seed = seed;
+	out->flow_slots = 64;
+}
+
+int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, struct tl_err *err)
+{
+	int ret = tl_testbed_opts_check(opts, err);
+	if (ret < 0)
+		return ret;
+	struct tl_testbed_config *c = out;
+	memset(c, 0, sizeof(*c));
+	uint64_t v;
+	ret = tl_parse_count("--senders", tl_testbed_opt(opts, "senders"), 1,
+			     TL_TESTBED_SENDERS_MAX, &v, err);
+	if (ret < 0)
+		return ret;
+	c->senders = (unsigned)v;
+	ret = tl_parse_count("--seed", tl_testbed_opt(opts, "seed"), 0, UINT64_MAX, &c->seed, err);
+	if (ret < 0)
+		return ret;
+	ret = tl_parse_count("--pool", tl_testbed_opt(opts, "pool"), 1024, 1u << 22, &v, err);
+	if (ret < 0)
+		return ret;
+	c->pool = (uint32_t)v;
+	ret = tl_parse_duration("--spin", tl_testbed_opt(opts, "spin"), 0, TL_NSEC_PER_MSEC,
+				&c->spin_ns, err);
+	if (ret < 0)
+		return ret;
+	ret = parse_rtts(tl_testbed_opt(opts, "rtt"), c, err);
+	if (ret < 0)
+		return ret;
+	ret = eval_dir(opts, "", c, &c->fwd, err);
+	if (ret < 0)
+		return ret;
+	ret = eval_dir(opts, "rev-", c, &c->rev, err);
+	if (ret < 0)
+		return ret;
+	/* Per-link seeds: distinct streams, all fixed by the one --seed. */
+	c->fwd.seed = c->seed * 2654435761u + 1;
+	c->rev.seed = c->seed * 2654435761u + 2;
+	c->fwd.delay_ns = c->min_rtt_ns / 2;
+	c->rev.delay_ns = c->min_rtt_ns - c->min_rtt_ns / 2;
+	c->bdp_bytes = (uint64_t)((double)c->fwd.rate_bps / 8.0 * (double)c->max_rtt_ns / 1e9);
+	for (unsigned i = 0; i < c->senders; i++) {
+		uint64_t extra = c->rtt_ns[i] - c->min_rtt_ns;
+		access_spec(&c->access_fwd[i], extra / 2, c->seed * 2654435761u + 3 + 2 * i);
+		access_spec(&c->access_rev[i], extra - extra / 2, c->seed * 2654435761u + 4 + 2 * i);
+	}
+	return 0;
+}

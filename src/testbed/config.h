@@ -1,0 +1,72 @@
+#ifndef TCPLAB_TESTBED_CONFIG_H
+#define TCPLAB_TESTBED_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/link.h"
+#include "testbed/plan.h"
+#include "util/err.h"
+
+/*
+ * A testbed's settings, kept as the option strings people wrote ("rate": "100mbit",
+ * "rtt": "10ms,100ms", "aqm": "codel:target=5ms") in a JSON object, and evaluated into link
+ * specs by tl_testbed_config_eval(). Keeping the strings means that `set --rate` re-derives
+ * a buffer given as "1bdp", that the state file reads as the command line did, and that
+ * the command line, `set` and the forwarder all parse with the same code.
+ *
+ * Keys (every value a string; an absent key takes its default):
+ *   senders  "1"        number of sender hosts (fixed at `up`)
+ *   rate     "100mbit"  bottleneck rate, senders -> receiver ("0": no limit)
+ *   rtt      "40ms"     path RTT, or one per sender: "10ms,100ms"
+ *   buffer   "1bdp"     bottleneck buffer: bytes, packets ("100p") or a multiple of
+ *                       rate x the largest RTT
+ *   aqm      "taildrop" discipline and parameters (tl_qspec_parse)
+ *   loss     "0"        random loss (tl_loss_parse), senders -> receiver
+ *   jitter   "0"        uniform +- jitter on the one-way delay, senders -> receiver
+ *   reorder  "off"      let jitter reorder packets
+ *   rev-rate, rev-buffer, rev-aqm   the receiver -> senders direction; absent: as rate,
+ *                       buffer, aqm
+ *   rev-loss "0", rev-jitter "0"    the receiver -> senders direction
+ *   seed     "1"        every random draw (loss, jitter, RED, PIE) derives from it (fixed at `up`)
+ *   pool     "65536"    packet buffers in the forwarder (fixed at `up`)
+ *   spin     "50us"     the forwarder busy-polls when its next event is nearer than this
+ *
+ * Delay: the smallest RTT is split between the shared link's two directions (half each,
+ * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on
+ * its own access line, again half each way, before the bottleneck on the way in and after
+ * it on the way back.
+ */
+
+struct tl_testbed_config {
+	unsigned senders;
+	uint64_t rtt_ns[TL_TESTBED_SENDERS_MAX];
+	uint64_t min_rtt_ns, max_rtt_ns;
+	uint64_t bdp_bytes; /* rate x max RTT / 8, senders -> receiver (0 with no rate) */
+	uint64_t seed;
+	uint32_t pool;
+	uint64_t spin_ns;
+	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
+	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */
+	struct tl_link_spec access_fwd[TL_TESTBED_SENDERS_MAX];
+	struct tl_link_spec access_rev[TL_TESTBED_SENDERS_MAX];
+};
+
+/* Whether key is a known option; whether it may change while the testbed runs. */
+bool tl_testbed_opt_known(const char *key);
+bool tl_testbed_opt_runtime(const char *key);
+
+/* The value of key in opts, or its default ("" for an absent rev-rate/-buffer/-aqm). */
+const char *tl_testbed_opt(const json_t *opts, const char *key);
+
+/* Sets key to value in opts after checking that the key is known. */
+int tl_testbed_opt_set(json_t *opts, const char *key, const char *value, struct tl_err *err);
+
+/* Checks every key and value type of opts (a JSON object of strings). */
+int tl_testbed_opts_check(const json_t *opts, struct tl_err *err);
+
+/* Parses every option of opts into out. Messages name the option ("--rate \"x\": ..."). */
+int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, struct tl_err *err);
+
+#endif
