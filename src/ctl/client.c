@@ -15,6 +15,7 @@
 #include "net/sock.h"
 #include "util/clock.h"
 #include "workload/result.h"
+#include "workload/schedule.h"
 #include "workload/side.h"
 
 #define CLIENT_MSG_TIMEOUT_NS (10 * TL_NSEC_PER_SEC)
@@ -271,10 +272,10 @@ static int run_crr_connectors(struct client *c, const struct tl_client_target *t
 	tl_read_small_file("/proc/sys/net/ipv4/tcp_tw_reuse", reuse_text, sizeof(reuse_text), NULL);
 	int reuse = reuse_text[0] - '0';
 	int loopback = tl_addr_is_loopback(&dest);
-	double hold_s = (reuse == 1 || (reuse == 2 && loopback)) ? 1.0 : 60.0;
+	double hold_s = tl_port_hold_seconds(reuse, loopback);
 	json_object_set_new(start, "crr", json_pack("{s:i,s:i,s:f,s:i,s:i}", "port", port,
 		"ports_in_range", ports, "port_hold_seconds", hold_s, "tcp_tw_reuse", reuse,
-		"predicted_max_connections_per_second", (int)((double)ports * (nsrc ? nsrc : 1) / hold_s)));
+		"predicted_max_connections_per_second", (int)tl_connection_ceiling(ports, nsrc, hold_s)));
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "workload/side.h"
+#include "workload/schedule.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -200,10 +201,7 @@ int tl_side_attach(struct tl_side *s, uint32_t conn, int fd, struct tl_err *err)
 	if (p.mode == TL_MODE_RR_CLIENT && s->spec.rate) {
 		/* The rate is for all flows together: each flow sends every flows/rate seconds,
 		 * its schedule shifted by its index so the flows do not fire in step. */
-		p.send_interval_ns = (uint64_t)s->spec.flows * TL_NSEC_PER_SEC / s->spec.rate;
-		if (!p.send_interval_ns)
-			p.send_interval_ns = 1;
-		p.send_phase_ns = p.send_interval_ns * conn / s->spec.flows;
+		tl_schedule_flow(s->spec.rate, s->spec.flows, conn, &p.send_interval_ns, &p.send_phase_ns);
 	}
 	int slot = tl_engine_add_flow(s->engine, &p, err);
 	if (slot < 0)
@@ -242,10 +240,7 @@ int tl_side_add_connectors(struct tl_side *s, const struct tl_addr *dest, const 
 		};
 		if (s->spec.rate) {
 			/* crr's rate is in new connections per second over all connectors */
-			p.send_interval_ns = (uint64_t)s->spec.flows * TL_NSEC_PER_SEC / s->spec.rate;
-			if (!p.send_interval_ns)
-				p.send_interval_ns = 1;
-			p.send_phase_ns = p.send_interval_ns * i / s->spec.flows;
+			tl_schedule_flow(s->spec.rate, s->spec.flows, i, &p.send_interval_ns, &p.send_phase_ns);
 		}
 		int slot = tl_engine_add_flow(s->engine, &p, err);
 		if (slot < 0)
