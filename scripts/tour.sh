@@ -49,6 +49,22 @@ section "stream --reverse and a stalled receiver" \
 "$TCPLAB" stream 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME" -R --stall-timeout 1s \
     --fault-stop-reading 1@1s -i 0 | tail -n 8
 
+section "rr: request/response latency, 4 flows, closed loop" \
+    "Each flow sends a 1-byte request and waits for the answer; latency percentiles from a log-linear histogram."
+"$TCPLAB" rr 127.0.0.1 -p "$port" -P 4 -t "$TOUR_TIME"
+
+section "rr --rate: open loop at 2000 transactions/s" \
+    "Requests leave on schedule; latency counts from the scheduled time, so stalls are not hidden."
+"$TCPLAB" rr 127.0.0.1 -p "$port" -P 2 --rate 2000 -t "$TOUR_TIME" -i 0
+
+section "crr: a new connection per transaction (seed 002)" \
+    "Watch TIME_WAIT pile up on the side that closes first, and the free ephemeral ports fall."
+"$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME"
+
+section "crr --requests-per-conn 100: the cure is to batch" \
+    "The same work, 100 transactions per connection: far fewer connections, no port pressure."
+"$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME" --requests-per-conn 100 -i 0
+
 if "$TCPLAB" help doctor >/dev/null 2>&1; then
     section "doctor: this host's TCP settings for a 1 Gbit/s, 100 ms path" \
         "Reads sysctls, socket states and counters; explains each finding with its fix and cost."

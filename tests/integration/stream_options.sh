@@ -22,6 +22,27 @@ out=$TL_TMP/buf.json
 check "buffers: effective sndbuf is the doubled request" '.end.streams[0].sender.sndbuf == 131072' "$out"
 check "buffers: effective rcvbuf is the doubled request" '.end.streams[0].receiver.rcvbuf == 131072' "$out"
 
+out=$TL_TMP/zc.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 1 --zerocopy --json >"$out" || fail "zerocopy: exit $?"
+check "zerocopy: every MSG_ZEROCOPY send completed through the error queue" \
+    '.end.streams[0].sender.zerocopy | .sends > 0 and .completions == .sends' "$out"
+
+out=$TL_TMP/pacing.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 2 --pacing 100mbit --json >"$out" || fail "pacing: exit $?"
+check "pacing: SO_MAX_PACING_RATE 100mbit holds the flow near 100 Mbit/s" \
+    '.end.sum.bits_per_second > 90e6 and .end.sum.bits_per_second < 110e6' "$out"
+check "pacing: the kernel reports the cap" '.end.streams[0].sender.tcp_info.max_pacing_rate == 100000000' "$out"
+
+out=$TL_TMP/mss.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 1 --mss 1000 --json >"$out" || fail "mss: exit $?"
+check "mss: TCP_MAXSEG 1000 gives segments of at most 1000 bytes (options take the rest)" \
+    '.end.streams[0].sender.mss <= 1000 and .end.streams[0].sender.mss >= 900 and .end.streams[0].sender.tcp_info.snd_mss <= 1000' "$out"
+
+out=$TL_TMP/group.json
+"$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -P 3 -t 1 --group count=1,pacing=50mbit,sndbuf=256K --json >"$out" || fail "group: exit $?"
+check "group: flow 0 gets its group's options, the others the run's" \
+    '.end.streams[0].sender.tcp_info.max_pacing_rate == 50000000 and .end.streams[0].sender.sndbuf == 524288 and .end.streams[1].sender.sndbuf != 524288' "$out"
+
 out=$TL_TMP/verify.json
 "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -n 10M -P 3 --verify --json >"$out" || fail "verify 10M: exit $?"
 check "verify: 10 MiB arrive whole, every byte checked" \
