@@ -22,6 +22,9 @@
 #define CLIENT_START_DELAY_NS (100 * TL_NSEC_PER_MSEC)
 /* "The test ends within one second of its planned end": wait no longer for the agent. */
 #define CLIENT_RESULTS_GRACE_NS (900 * TL_NSEC_PER_MSEC)
+/* The agent's results grow with the flows (TCP_INFO of each, about 1 KB of JSON): time to
+ * gather, encode and send them, so 10,000 flows may take up to 1.9 s, not 0.9. */
+#define CLIENT_RESULTS_PER_FLOW_NS (100 * TL_NSEC_PER_USEC)
 
 struct client {
 	const struct tl_spec *spec;
@@ -326,7 +329,8 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 			/* In bytes mode the agent may still be receiving what this end wrote; in time
 			 * mode it ends with this end, give or take the control path's delay. */
 			give_up = now + (spec->bytes ? spec->stall_timeout_ns + TL_NSEC_PER_SEC
-						     : CLIENT_RESULTS_GRACE_NS);
+						     : CLIENT_RESULTS_GRACE_NS) +
+				  (uint64_t)tl_spec_connections(spec) * CLIENT_RESULTS_PER_FLOW_NS;
 		}
 		if (finished && !c->agent_results && now >= give_up)
 			return tl_err_set(err, ETIMEDOUT, "the agent sent no results in time after the end "
