@@ -28,4 +28,13 @@ check "100 flows: summary min <= median <= max, Jain in (0,1]" \
     '.end.sum.flows | .count == 100 and .min <= .median and .median <= .max and .jain > 0 and .jain <= 1.0000001' "$out"
 check "100 flows: agent used 2 threads" '.start.agent_threads == 2' "$out"
 check "100 flows: no flow failed or stalled" '.end.failed_flows == 0 and .end.stalled_flows == 0' "$out"
+
+out=$TL_TMP/omit.json
+t0=$(date +%s%N)
+"$TCPLAB" stream localhost -4 -p "$AGENT_PORT" -O 1s -t 1 -i 250ms --json >"$out" || fail "omit: exit $?"
+t1=$(date +%s%N)
+check "omit: the window is the 1 s after the 1 s warm-up" '.end.sum.seconds > 0.95 and .end.sum.seconds < 1.1' "$out"
+check "omit: intervals cover the window only" '(.intervals | length) == 4 and .intervals[0].start == 0' "$out"
+[ $(( (t1 - t0) / 1000000 )) -ge 2000 ] && pass "omit: the run lasted warm-up + window" || fail "omit: run too short"
+check "host names resolve (localhost)" '.start.connecting_to.host == "localhost" and .end.sum.bytes > 0' "$out"
 finish
