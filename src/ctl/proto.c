@@ -92,11 +92,31 @@ int tl_msg_recv(int fd, uint16_t want, uint16_t *type, json_t **body, uint64_t d
 		struct tl_err *err)
 {
 	struct tl_frame_hdr hdr;
+	uint8_t raw[TL_FRAME_HDR_LEN];
 	char *payload = NULL;
 	json_t *j = NULL;
-	int rc = tl_frame_read(fd, TL_MSG_LARGEST, &hdr, &payload, deadline_ns, err);
-	if (rc < 0)
+	int rc = tl_io_read_all(fd, raw, sizeof(raw), deadline_ns, err);
+	if (rc < 0 || (rc = tl_frame_hdr_decode(raw, TL_MSG_LARGEST, &hdr, err)) < 0)
 		return rc;
+	/* Judge the header before taking the payload: an unknown type, a size over its type's
+	 * limit or a message out of order costs the peer its connection, not our memory. */
+	if (hdr.type == 0 || hdr.type >= TL_MSG_TYPE_COUNT)
+		return tl_err_set(err, EPROTO, "control message of unknown type %u", hdr.type);
+	if (hdr.len > tl_msg_max_len(hdr.type))
+		return tl_err_set(err, EMSGSIZE, "%s message of %u bytes exceeds its limit of %u bytes",
+				  tl_msg_name(hdr.type), hdr.len, tl_msg_max_len(hdr.type));
+	if (want && hdr.type != want && hdr.type != TL_MSG_ERROR)
+		return tl_err_set(err, EPROTO, "expected a %s message, got %s", tl_msg_name(want),
+				  tl_msg_name(hdr.type));
+	payload = malloc((size_t)hdr.len + 1);
+	if (!payload)
+		return tl_err_set(err, ENOMEM, "%s message: cannot allocate %u bytes", tl_msg_name(hdr.type), hdr.len);
+	rc = tl_io_read_all(fd, payload, hdr.len, deadline_ns, err);
+	if (rc < 0) {
+		free(payload);
+		return rc;
+	}
+	payload[hdr.len] = '\0';
 	rc = tl_msg_parse(hdr.type, payload, hdr.len, &j, err);
 	free(payload);
 	if (rc < 0)

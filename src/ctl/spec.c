@@ -121,6 +121,10 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 		snprintf(s->opts.cc, sizeof(s->opts.cc), "%s", buf);
 		return 0;
 	}
+	size_t len = strlen(buf);
+	if (buf[0] == ',' || buf[len - 1] == ',' || strstr(buf, ",,"))
+		return tl_err_set(err, EINVAL, "--cc \"%s\": an empty part (write NAME:COUNT,NAME:COUNT, "
+				  "e.g. cubic:8,bbr:2)", text);
 	s->ngroups = 0;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':');

@@ -20,12 +20,15 @@ greeting() {
 }
 
 opts='{"sndbuf":0,"rcvbuf":0,"window_clamp":0,"mss":0,"pacing_bps":0,"nodelay":false,"zerocopy":false,"cc":"reno"}'
-spec() { # spec DIRECTION FLOWS GROUPS
-    printf '{"workload":"stream","direction":"%s","flows":%s,"threads":2,"duration_ns":10000000000,' "$1" "$2"
+spec() { # spec DIRECTION FLOWS GROUPS [WORKLOAD] [VERIFY] [MORE_FIELDS]
+    printf '{"workload":"%s","direction":"%s","flows":%s,"threads":2,"duration_ns":10000000000,' "${4:-stream}" "$1" "$2"
     printf '"bytes":0,"max_duration_ns":300000000000,"omit_ns":0,"interval_ns":1000000000,'
     printf '"length":131072,"stall_timeout_ns":3000000000,"connect_timeout_ns":30000000000,'
-    printf '"verify":true,"opts":%s,"groups":%s,"fault_stop_reading_flow":-1,"fault_after_ns":0}' "$opts" "$3"
+    printf '"verify":%s,"opts":%s,"groups":%s,"fault_stop_reading_flow":-1,"fault_after_ns":0%s}' \
+        "${5:-true}" "$opts" "$3" "${6:-}"
 }
+rr_fields=',"request_size":64,"response_size":1024,"rate":0,"requests_per_conn":1,"close":"client","linger0":false'
+crr_fields=',"request_size":1,"response_size":1,"rate":50000,"requests_per_conn":10,"close":"server","linger0":true'
 groups='[{"count":8,"opts":{"cc":"cubic","sndbuf":65536}},{"count":2,"opts":{"cc":"bbr","nodelay":true}}]'
 seventeen="[$(for i in $(seq 17); do printf '%s{"count":1,"opts":{}}' "$([ "$i" -gt 1 ] && echo ,)"; done)]"
 full="{\"spec\":$(spec bidir 10 "$groups")}"
@@ -47,6 +50,9 @@ frame 1 '{"tcplab":"a","tcplab":"b"}' > "$out/frame-dup-keys.bin"
 printf '%s' "$full" > "$out/spec-full.json"
 spec forward 4 '[]' > "$out/spec-bare.json"
 spec sideways 4 '[]' > "$out/spec-bad-direction.json"
+printf '{"spec":%s}' "$(spec forward 10 "$groups" rr false "$rr_fields")" > "$out/spec-rr.json"
+spec forward 4 '[]' crr false "$crr_fields" > "$out/spec-crr-bare.json"
+spec forward 4 '[]' rr false > "$out/spec-rr-no-sizes.json"
 printf '{"spec":%s}' "$(spec forward 100 "$seventeen")" > "$out/spec-17-groups.json"
 printf '{"spec":%s}' "$(spec forward 9 "$groups")" > "$out/spec-groups-exceed-flows.json"
 printf '{"spec":%s}' "$(spec forward 4 '[{"count":1,"opts":{"cc":"bb\u0000r"}}]')" > "$out/spec-nul-in-cc.json"

@@ -447,6 +447,7 @@ static void test_frame_write_then_read(void **state)
 	uint64_t deadline = tl_now_ns() + 2 * TL_NSEC_PER_SEC;
 	assert_int_equal(tl_frame_write(sv[1], 4, "{\"threads\":2}", 13, deadline, &err), 0);
 	assert_int_equal(tl_frame_write(sv[1], 8, NULL, 0, deadline, &err), 0);
+	assert_int_equal(tl_frame_write(sv[1], 6, "7", 1, deadline, &err), 0);
 	struct tl_frame_hdr h;
 	char *payload = NULL;
 	assert_int_equal(tl_frame_read(sv[0], 4096, &h, &payload, deadline, &err), 0);
@@ -457,6 +458,12 @@ static void test_frame_write_then_read(void **state)
 	assert_int_equal(h.type, 8);
 	assert_int_equal(h.len, 0);
 	free(payload);
+	assert_int_equal(tl_frame_read(sv[0], 4096, &h, &payload, deadline, &err), 0);
+	assert_int_equal(h.type, 6);
+	assert_int_equal(h.len, 1);
+	assert_string_equal(payload, "7");
+	free(payload);
+	assert_drained(sv[0]);
 	close_pair(sv);
 }
 

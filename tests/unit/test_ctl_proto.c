@@ -405,10 +405,10 @@ static void test_recv_wrong_type(void **state)
 	assert_int_equal(tl_msg_send(p->a, TL_MSG_READY, ready, soon(), &err), 0);
 	assert_int_equal(tl_msg_recv(p->b, TL_MSG_ACCEPT, NULL, &got, soon(), &err), -EPROTO);
 	assert_msg_has(&err, "expected a ACCEPT message, got READY");
-	/* The message was consumed whole: the next one reads cleanly. */
-	assert_int_equal(tl_msg_send(p->a, TL_MSG_ACCEPT, ready, soon(), &err), 0);
-	assert_int_equal(tl_msg_recv(p->b, TL_MSG_ACCEPT, NULL, &got, soon(), &err), 0);
-	json_decref(got);
+	/* Refused from the header alone: the payload is left unread (and unallocated), since
+	 * a message out of order ends the test and its connection anyway. */
+	char left[32];
+	assert_int_equal(recv(p->b, left, sizeof(left), MSG_DONTWAIT), (ssize_t)strlen("{\"flows\":4}"));
 	json_decref(ready);
 }
 
@@ -434,8 +434,14 @@ static void test_recv_malformed_frames(void **state)
 		assert_int_equal(tl_frame_write(p->a, cases[i].type, cases[i].payload, len, soon(), &err), 0);
 		assert_int_equal(tl_msg_recv(p->b, 0, NULL, &got, soon(), &err), cases[i].rc);
 		assert_msg_has(&err, cases[i].part);
+		/* An unknown type is refused from its header; its payload stays unread. A real
+		 * peer's connection ends here; this test drains it to reuse the pair. */
+		char sink[64];
+		while (recv(p->b, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+			;
 	}
-	/* Over its type's limit (but under the largest): read, then refused. */
+	/* Over its type's limit (but under the largest): refused from the header, the payload
+	 * neither allocated nor read. */
 	size_t big = tl_msg_max_len(TL_MSG_HELLO) + 1;
 	char *text = malloc(big);
 	assert_non_null(text);
@@ -447,6 +453,12 @@ static void test_recv_malformed_frames(void **state)
 	assert_int_equal(tl_msg_recv(p->b, TL_MSG_HELLO, NULL, &got, soon(), &err), -EMSGSIZE);
 	assert_msg_has(&err, "HELLO message of 4097 bytes exceeds its limit of 4096 bytes");
 	free(text);
+	size_t unread = 0;
+	char sink[8192];
+	ssize_t n;
+	while ((n = recv(p->b, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+		unread += (size_t)n;
+	assert_int_equal(unread, big);
 	assert_nothing_pending(p->b);
 
 	/* Over the largest limit: refused from the header alone, nothing allocated or read. */

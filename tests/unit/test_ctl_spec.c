@@ -472,9 +472,12 @@ static void test_cc_mix_errors(void **state)
 		{ "bbr;rm:2", "\"bbr;rm\" is not a congestion control name" },
 		{ "abcdefghijklmnop", "not a congestion control name" }, /* 16 characters */
 		{ "abcdefghijklmnop:1", "\"abcdefghijklmnop\" is not" },
-		{ "bbr,", "part \"bbr\" has no count" },
-		{ ",", "--cc \",\": no NAME:COUNT part" }, /* found by fuzz_ctl: was accepted as nothing */
-		{ ",,,", "no NAME:COUNT part" },
+		{ "bbr,", "an empty part" },
+		{ "bbr,cubic:1", "part \"bbr\" has no count" },
+		{ ",", "--cc \",\": an empty part" }, /* found by fuzz_ctl: was accepted as nothing */
+		{ ",,,", "an empty part" },
+		{ "cubic:2,,bbr:1", "an empty part" },
+		{ "cubic:2,", "an empty part" },
 		{ too_long, "too long" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -502,9 +505,11 @@ static void test_flow_opts_groups(void **state)
 	snprintf(s.opts.cc, sizeof(s.opts.cc), "reno");
 	s.opts.rcvbuf = 1u << 20;
 	s.opts.sndbuf = 4096;
+	s.opts.mss = 1400;
 	assert_int_equal(tl_spec_parse_cc_mix(&s, "cubic:8,bbr:2", &err), 0);
 	s.groups[0].opts.sndbuf = 65536;
 	s.groups[1].opts.nodelay = 1;
+	s.groups[1].opts.mss = 1200;
 	assert_int_equal(tl_spec_validate(&s, &err), 0);
 
 	static const struct {
@@ -512,16 +517,18 @@ static void test_flow_opts_groups(void **state)
 		const char *cc;
 		uint64_t sndbuf;
 		int nodelay;
+		uint32_t mss;
 	} cases[] = {
-		{ 0, "cubic", 65536, 0 }, { 7, "cubic", 65536, 0 },   /* first group's edges */
-		{ 8, "bbr", 4096, 1 },    { 9, "bbr", 4096, 1 },      /* second group's edges */
-		{ 10, "reno", 4096, 0 },  { 11, "reno", 4096, 0 },    /* past the groups: the run's */
+		{ 0, "cubic", 65536, 0, 1400 }, { 7, "cubic", 65536, 0, 1400 }, /* first group's edges */
+		{ 8, "bbr", 4096, 1, 1200 },    { 9, "bbr", 4096, 1, 1200 },    /* second group's edges */
+		{ 10, "reno", 4096, 0, 1400 },  { 11, "reno", 4096, 0, 1400 },  /* past the groups */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		tl_spec_flow_opts(&s, cases[i].conn, &o);
 		assert_string_equal(o.cc, cases[i].cc);
 		assert_int_equal(o.sndbuf, cases[i].sndbuf);
 		assert_int_equal(o.nodelay, cases[i].nodelay);
+		assert_int_equal(o.mss, cases[i].mss);
 		assert_int_equal(o.rcvbuf, 1u << 20); /* unset in the groups: falls back to the run */
 	}
 
