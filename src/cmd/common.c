@@ -83,3 +83,19 @@ int cmd_usage_error(const char *cmd, enum out_format format, const char *msg)
 	fprintf(stderr, "tcplab %s: %s\n", cmd, msg);
 	return TL_EXIT_USAGE;
 }
+
+enum out_format cmd_scan_format(int argc, char **argv)
+{
+	/* Before parsing: a usage error must come out as JSON when --json is anywhere on the
+	 * line, also after the option that was wrong. */
+	enum out_format f = OUT_TABLE;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--json") == 0)
+			f = OUT_JSON;
+		else if (strcmp(argv[i], "--json-lines") == 0)
+			f = OUT_JSONL;
+	}
+	return f;
+}

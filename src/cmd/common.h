@@ -13,6 +13,8 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err);
 /* The live "connecting flows: done/total" line on a terminal. */
 void cmd_progress_connecting(uint32_t done, uint32_t total);
+/* The machine format asked for anywhere on the command line (for usage errors). */
+enum out_format cmd_scan_format(int argc, char **argv);
 /* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
 

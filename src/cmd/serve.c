@@ -150,6 +150,7 @@ int cmd_serve_main(int argc, char **argv)
 	}
 	int rc = tl_agent_run(agent, sfd, &err);
 	struct tl_agent_stats st;
+	tl_agent_shutdown(agent); /* the tests it ends are counted before the summary */
 	tl_agent_stats(agent, &st);
 	tl_agent_free(agent);
 	close(sfd);

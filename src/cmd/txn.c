@@ -312,7 +312,7 @@ static int txn_main(int argc, char **argv, int crr)
 		return TL_EXIT_OK;
 	}
 	if (rc < 0)
-		return cmd_usage_error(c.name, c.format, err.msg);
+		return cmd_usage_error(c.name, cmd_scan_format(argc, argv), err.msg);
 	signal(SIGPIPE, SIG_IGN);
 	c.progress_tty = isatty(STDERR_FILENO);
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,

@@ -374,16 +374,26 @@ out:
 	return ret;
 }
 
-void tl_agent_free(struct tl_agent *a)
+void tl_agent_shutdown(struct tl_agent *a)
 {
-	if (!a)
-		return;
 	__atomic_store_n(&a->shutting_down, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&a->lock);
 	for (struct tl_session *s = a->sessions; s; s = s->next)
 		shutdown(s->ctl_fd, SHUT_RDWR); /* wakes the session out of any wait */
 	pthread_mutex_unlock(&a->lock);
 	reap_sessions(a, 1);
+}
+
+int tl_agent_shutting_down(const struct tl_agent *a)
+{
+	return __atomic_load_n(&a->shutting_down, __ATOMIC_ACQUIRE);
+}
+
+void tl_agent_free(struct tl_agent *a)
+{
+	if (!a)
+		return;
+	tl_agent_shutdown(a);
 	if (a->listen_fd >= 0)
 		close(a->listen_fd);
 	pthread_mutex_destroy(&a->lock);

@@ -54,7 +54,12 @@ int tl_agent_run(struct tl_agent *a, int stop_fd, struct tl_err *err);
 
 void tl_agent_stats(struct tl_agent *a, struct tl_agent_stats *out);
 
-/* Ends every session (their tests fail with "agent shutting down"), joins them, frees. */
+/* Ends every session (their tests fail, logged as ended by the shutdown) and joins them;
+ * the statistics are final afterwards. */
+void tl_agent_shutdown(struct tl_agent *a);
+int tl_agent_shutting_down(const struct tl_agent *a);
+
+/* Shuts down if needed, closes the listener, frees. NULL ok. */
 void tl_agent_free(struct tl_agent *a);
 
 #endif

@@ -1,6 +1,8 @@
 #include "ctl/client.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +79,7 @@ static int connect_control(const struct tl_addr *dest, const struct tl_addr *src
 		goto fail;
 	}
 	if (connect(fd, (const struct sockaddr *)&dest->ss, dest->len) < 0 && errno != EINPROGRESS) {
-		tl_connect_error(err, errno, dest, 0, 0);
-		tl_err_prefix(err, "control connection");
+		tl_err_errno(err, "control connection to %s", tl_addr_str(dest, where, sizeof(where)));
 		goto fail;
 	}
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -91,10 +92,12 @@ static int connect_control(const struct tl_addr *dest, const struct tl_addr *src
 	socklen_t len = sizeof(soerr);
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 	if (soerr) {
-		tl_connect_error(err, soerr, dest, 0, 0);
-		tl_err_prefix(err, "control connection");
+		tl_err_set(err, soerr, "control connection to %s: %s%s", tl_addr_str(dest, where, sizeof(where)),
+			   strerror(soerr), soerr == ECONNREFUSED ? " (is 'tcplab serve' running there on this port?)" : "");
 		goto fail;
 	}
+	int one = 1; /* small control messages must not wait behind Nagle (the start instant) */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
 fail:
 	close(fd);
@@ -148,6 +151,8 @@ static int handle_message(struct client *c, struct tl_err *err)
 	uint16_t type;
 	json_t *m = NULL;
 	int rc = tl_msg_recv(c->ctl, 0, &type, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	if (rc == -EPIPE)
+		tl_err_prefix(err, "control connection (the agent stopped, or ended the test)");
 	if (rc < 0)
 		return rc;
 	if (type == TL_MSG_INTERVAL) {
@@ -190,7 +195,7 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 	c->ctl = connect_control(&dest, srcp, err);
 	if (c->ctl < 0)
 		return -1;
-	json_t *hello = json_pack("{s:s,s:s}", "tcplab", TCPLAB_VERSION, "workload", "stream");
+	json_t *hello = json_pack("{s:s,s:s}", "tcplab", TCPLAB_VERSION, "workload", tl_workload_name(spec->workload));
 	rc = tl_msg_send(c->ctl, TL_MSG_HELLO, hello, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
 	json_decref(hello);
 	if (rc < 0 || tl_msg_recv(c->ctl, TL_MSG_WELCOME, NULL, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err) < 0)
@@ -204,6 +209,7 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 	for (int i = 0; i < TL_COOKIE_LEN; i++)
 		sscanf(cookie_hex + 2 * i, "%2hhx", &cookie[i]);
 	tl_json_get_u64(m, "backlog", 0, 1u << 30, 0, &backlog, NULL);
+	json_object_del(m, "cookie"); /* the test's credential for data connections stays private */
 	json_object_set(start, "agent", m);
 	json_decref(m);
 

@@ -155,10 +155,20 @@ int tl_io_read_all(int fd, void *buf, size_t len, uint64_t deadline_ns, struct t
 int tl_frame_write(int fd, uint16_t type, const void *payload, uint32_t len,
 		   uint64_t deadline_ns, struct tl_err *err)
 {
+	/* Header and payload leave in one send: as two, Nagle holds the payload back until the
+	 * header is acknowledged, and a delayed ACK makes that 40 ms; the START message would
+	 * then reach the agent late and the two ends' windows would not line up. */
+	uint8_t small[TL_FRAME_HDR_LEN + 4096];
+	if (len <= sizeof(small) - TL_FRAME_HDR_LEN) {
+		tl_frame_hdr_encode(small, type, len);
+		if (len)
+			memcpy(small + TL_FRAME_HDR_LEN, payload, len);
+		return tl_io_write_all(fd, small, TL_FRAME_HDR_LEN + len, deadline_ns, err);
+	}
 	uint8_t hdr[TL_FRAME_HDR_LEN];
 	tl_frame_hdr_encode(hdr, type, len);
 	int rc = tl_io_write_all(fd, hdr, sizeof(hdr), deadline_ns, err);
-	if (rc == 0 && len)
+	if (rc == 0)
 		rc = tl_io_write_all(fd, payload, len, deadline_ns, err);
 	return rc;
 }

@@ -6,11 +6,11 @@
  *
  *   client                                   agent
  *   HELLO {tcplab, workload}           ->
- *                                      <-    WELCOME {tcplab, cookie, limits}
+ *                                      <-    WELCOME {tcplab, cookie, limits, backlog}
  *   TEST {spec}                        ->                       (agent validates, sizes)
- *                                      <-    ACCEPT {threads}   or ERROR {error}
+ *                                      <-    ACCEPT {threads, crr_port}   or ERROR {error}
  *   opens the data connections, each greeted with cookie + flow id (ctl/frame.h)
- *                                      <-    READY {flows, backlog}   (every flow attached)
+ *                                      <-    READY {flows}   (every flow attached)
  *   START {delay_ns}                   ->    both ends start delay_ns after sending/receiving
  *                                      <-    INTERVAL {k, ...}   once per --interval
  *   DONE {}                            ->    the client's window has ended

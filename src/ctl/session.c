@@ -1,5 +1,7 @@
 /* One test on the agent, from HELLO to RESULTS, in its own thread (see ctl/proto.h). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +201,9 @@ void *tl_session_main(void *arg)
 
 	if (tl_addr_peer(s->ctl_fd, &peer, NULL) == 0)
 		tl_addr_str(&peer, who, sizeof(who));
+	/* Control messages are small and must not wait behind Nagle (the start instant). */
+	int one = 1;
+	setsockopt(s->ctl_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (handshake(s, &spec, &err) < 0)
 		goto out;
 	pthread_mutex_lock(&a->lock);
@@ -242,6 +247,8 @@ void *tl_session_main(void *arg)
 		goto out;
 	ok = 1;
 out:
+	if (!ok && tl_agent_shutting_down(a))
+		tl_err_set(&err, ESHUTDOWN, "ended by the agent's shutdown");
 	if (!ok) {
 		tl_msg_send_error(s->ctl_fd, err.msg);
 		tl_agent_logf(a, "test %llu from %s failed: %s", (unsigned long long)s->id, who, err.msg);

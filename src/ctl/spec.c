@@ -125,7 +125,8 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 	if (buf[0] == ',' || buf[len - 1] == ',' || strstr(buf, ",,"))
 		return tl_err_set(err, EINVAL, "--cc \"%s\": an empty part (write NAME:COUNT,NAME:COUNT, "
 				  "e.g. cubic:8,bbr:2)", text);
-	s->ngroups = 0;
+	/* Groups add up: a mix after a --group appends to it. */
+	uint32_t first_new = s->ngroups;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':');
 		if (!colon)
@@ -147,7 +148,7 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 		snprintf(g->opts.cc, sizeof(g->opts.cc), "%s", tok);
 	}
 	/* "," or ",,": strtok_r found no part at all; not a mix, and not the default either. */
-	if (s->ngroups == 0)
+	if (s->ngroups == first_new)
 		return tl_err_set(err, EINVAL, "--cc \"%s\": no NAME:COUNT part (e.g. cubic:8,bbr:2)", text);
 	return 0;
 }

@@ -52,12 +52,3 @@ void tl_csv_end(FILE *f, const json_t *end)
 	fprintf(f, "end_sum,,0,%.6f,,,%.0f,%.0f,%.0f,,,,%.6f,\n", num(sum, "seconds"), num(sum, "bytes"),
 		num(sum, "bits_per_second"), num(sum, "sent_bytes"), num(json_object_get(sum, "flows"), "jain"));
 }
-
-void tl_jsonl_event(FILE *f, const char *event, const json_t *data)
-{
-	json_t *e = json_pack("{s:s,s:O}", "event", event, "data", data);
-	json_dumpf(e, f, JSON_COMPACT);
-	fputc('\n', f);
-	fflush(f);
-	json_decref(e);
-}

@@ -45,6 +45,28 @@ static int scaled(const char *s, const struct unit *units, double *out, const ch
 	return -1;
 }
 
+/* As scaled(), but the suffix must match exactly. */
+static int scaled_exact(const char *s, const struct unit *units, double *out, const char **bad_suffix)
+{
+	double v;
+	const char *bad;
+	int rc = scaled(s, units, &v, &bad);
+	if (rc < 0) {
+		*bad_suffix = bad;
+		return rc;
+	}
+	/* scaled() accepted it, maybe by case folding: look again without it */
+	char *end;
+	strtod(s, &end);
+	for (const struct unit *u = units; u->suffix; u++)
+		if (strcmp(end, u->suffix) == 0) {
+			*out = v;
+			return 0;
+		}
+	*bad_suffix = end;
+	return -1;
+}
+
 static int bounded(const char *what, const char *s, double v, uint64_t min, uint64_t max,
 		   uint64_t *out, const char *unit_name, struct tl_err *err)
 {
@@ -96,23 +118,32 @@ int tl_parse_size(const char *what, const char *s, uint64_t min, uint64_t max,
 int tl_parse_rate(const char *what, const char *s, uint64_t min, uint64_t max,
 		  uint64_t *out_bps, struct tl_err *err)
 {
+	/* Exact spellings only, no case folding: "b" is a bit and "B" a byte, so 100Mb/s and
+	 * 100MB/s differ eightfold and neither may be guessed. */
 	static const struct unit units[] = {
-		{ "", 1 }, { "bit", 1 }, { "b", 1 },
-		{ "k", 1e3 }, { "K", 1e3 }, { "kbit", 1e3 }, { "kb", 1e3 },
-		{ "M", 1e6 }, { "mbit", 1e6 }, { "mb", 1e6 },
-		{ "G", 1e9 }, { "gbit", 1e9 }, { "gb", 1e9 },
-		{ "T", 1e12 }, { "tbit", 1e12 },
-		{ "bit/s", 1 }, { "kbit/s", 1e3 }, { "Mbit/s", 1e6 }, { "Gbit/s", 1e9 },
-		{ "B/s", 8 }, { "KB/s", 8e3 }, { "MB/s", 8e6 }, { "GB/s", 8e9 },
+		{ "", 1 }, { "bit", 1 },
+		{ "k", 1e3 }, { "K", 1e3 }, { "kbit", 1e3 }, { "Kbit", 1e3 },
+		{ "M", 1e6 }, { "mbit", 1e6 }, { "Mbit", 1e6 },
+		{ "G", 1e9 }, { "gbit", 1e9 }, { "Gbit", 1e9 },
+		{ "T", 1e12 }, { "tbit", 1e12 }, { "Tbit", 1e12 },
+		{ "bit/s", 1 }, { "kbit/s", 1e3 }, { "Kbit/s", 1e3 }, { "Mbit/s", 1e6 }, { "Gbit/s", 1e9 },
+		{ "Tbit/s", 1e12 }, { "b/s", 1 }, { "kb/s", 1e3 }, { "Kb/s", 1e3 }, { "Mb/s", 1e6 },
+		{ "Gb/s", 1e9 }, { "Tb/s", 1e12 },
+		{ "B/s", 8 }, { "kB/s", 8e3 }, { "KB/s", 8e3 }, { "MB/s", 8e6 }, { "GB/s", 8e9 },
+		{ "TB/s", 8e12 },
 		{ NULL, 0 }
 	};
 	double v;
 	const char *bad;
-	if (scaled(s, units, &v, &bad) < 0) {
+	if (scaled_exact(s, units, &v, &bad) < 0) {
 		if (bad && strlen(bad) >= 3 && strcasecmp(bad + strlen(bad) - 3, "bps") == 0)
 			return tl_err_set(err, EINVAL,
 					  "%s \"%s\": \"bps\" is ambiguous (tc reads it as bytes/s); write bits as "
 					  "100mbit or bytes as 12.5MB/s", what, s);
+		if (bad && *bad)
+			return tl_err_set(err, EINVAL,
+					  "%s \"%s\": unit \"%s\" is not a rate (bits: 100mbit, 100Mbit/s, 100Mb/s, 10M; "
+					  "bytes: 12.5MB/s)", what, s, bad);
 		return tl_err_set(err, EINVAL,
 				  "%s \"%s\": not a rate (write bits/s with a unit: 100mbit, 1gbit, 10M, 1.5G)",
 				  what, s ? s : "");

@@ -10,7 +10,6 @@ struct tl_stream_merge {
 	struct tl_spec spec;
 	uint32_t nconn;
 	uint32_t per_flow_limit;
-	uint32_t *prev_retrans;
 };
 
 struct tl_stream_merge *tl_stream_merge_new(const struct tl_spec *spec, uint32_t per_flow_limit)
@@ -21,20 +20,12 @@ struct tl_stream_merge *tl_stream_merge_new(const struct tl_spec *spec, uint32_t
 	m->spec = *spec;
 	m->nconn = tl_spec_connections(spec);
 	m->per_flow_limit = per_flow_limit;
-	m->prev_retrans = calloc(m->nconn, sizeof(uint32_t));
-	if (!m->prev_retrans) {
-		free(m);
-		return NULL;
-	}
 	return m;
 }
 
 void tl_stream_merge_free(struct tl_stream_merge *m)
 {
-	if (m) {
-		free(m->prev_retrans);
-		free(m);
-	}
+	free(m);
 }
 
 static uint64_t arr_u64(const json_t *obj, const char *key, uint32_t i)
@@ -81,9 +72,9 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 	if (m->spec.workload != TL_WORKLOAD_STREAM)
 		return tl_txn_merge_interval(&m->spec, m->nconn, m->per_flow_limit, client_iv, agent_iv);
 	const json_t *timing = client_iv ? client_iv : agent_iv;
-	double start = (double)get_u64(timing, "start_ns") / 1e9;
-	double end = (double)get_u64(timing, "end_ns") / 1e9;
-	double secs = end - start;
+	uint64_t start_ns = get_u64(timing, "start_ns"), end_ns = get_u64(timing, "end_ns");
+	double start = (double)start_ns / 1e9, end = (double)end_ns / 1e9;
+	double secs = end_ns > start_ns ? (double)(end_ns - start_ns) / 1e9 : 0.0;
 	int per_flow = json_object_get(client_iv, "bytes") && json_object_get(agent_iv, "bytes");
 	struct dir_sum dirs[2] = { { 0 } };
 	double *bps = calloc(2 * (size_t)m->spec.flows, sizeof(double)); /* one half per direction */
@@ -109,22 +100,22 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 					"bits_per_second", secs > 0 ? (double)recv * 8 / secs : 0.0,
 					"sent_bytes", (json_int_t)sent, "rtt_us", (json_int_t)arr_u64(snd, "rtt_us", i),
 					"snd_cwnd", (json_int_t)arr_u64(snd, "cwnd", i),
-					"retransmits", (json_int_t)(retrans - m->prev_retrans[i])));
-			m->prev_retrans[i] = retrans;
+					"retransmits", (json_int_t)retrans));
 		}
 	} else {
-		/* Too many flow x interval cells to keep per flow: totals only. For bidir the two
-		 * directions cannot be told apart here and are summed. */
-		int client_sends = m->spec.direction != TL_DIR_REVERSE;
-		dirs[0].recv = get_u64(client_sends ? agent_iv : client_iv, "bytes_total");
-		dirs[0].sent = get_u64(client_sends ? client_iv : agent_iv, "bytes_total");
+		/* Too many flow x interval cells to keep per flow: each end's totals, kept apart
+		 * for what it sent and what it received, give each direction. */
+		dirs[0].sent = get_u64(client_iv, "bytes_sent_total");
+		dirs[0].recv = get_u64(agent_iv, "bytes_received_total");
+		dirs[1].sent = get_u64(agent_iv, "bytes_sent_total");
+		dirs[1].recv = get_u64(client_iv, "bytes_received_total");
 	}
 	struct dir_sum all = { .sent = dirs[0].sent + dirs[1].sent, .recv = dirs[0].recv + dirs[1].recv,
 			       .bps = bps, .n = dirs[0].n + dirs[1].n };
 	if (m->spec.direction == TL_DIR_REVERSE && per_flow)
 		all.bps = dirs[1].bps;
 	json_object_set_new(iv, "sum", sum_json(&all, secs));
-	if (m->spec.direction == TL_DIR_BIDIR && per_flow) {
+	if (m->spec.direction == TL_DIR_BIDIR) {
 		json_object_set_new(iv, "sum_c2a", sum_json(&dirs[0], secs));
 		json_object_set_new(iv, "sum_a2c", sum_json(&dirs[1], secs));
 	}
@@ -154,13 +145,14 @@ static json_t *side_json(const json_t *c, int sender)
 {
 	static const char *const common[] = { "bytes", "bytes_total", "state", "error", "stalled",
 					      "stalled_for_ns", "sndbuf", "rcvbuf", "sndbuf_end",
-					      "rcvbuf_end", "mss", "cc", NULL };
+					      "rcvbuf_end", "mss", "mss_end", "cc", NULL };
 	static const char *const sender_keys[] = { "tcp_info", "limited_by", "retransmits_window",
 						   "zerocopy", NULL };
 	static const char *const receiver_keys[] = { "verify", NULL };
 	json_t *j = json_object();
-	if (!c) {
-		json_object_set_new(j, "state", json_string("missing"));
+	if (!c || !json_is_true(json_object_get(c, "connected"))) {
+		/* this end never had the connection (or sent no results) */
+		json_object_set_new(j, "state", json_string(c ? "not connected" : "missing"));
 		return j;
 	}
 	for (const char *const *k = common; *k; k++)

@@ -6,7 +6,7 @@
  * renderer reads (table, JSON, JSON lines, CSV). It is built on the client by merging what
  * its own end saw (workload/side.h) with what the agent's end reports: for each flow the
  * receiver's count is the throughput, the sender's count and TCP_INFO stand beside it.
- * docs/tcplab-json.7.scd describes every field.
+ * docs/json.md describes every field.
  */
 
 #include <jansson.h>

@@ -28,6 +28,7 @@ struct side_conn {
 	uint64_t base_bytes;      /* engine bytes at the window start */
 	uint64_t prev_bytes;      /* at the last boundary */
 	uint64_t final_bytes;     /* in the window, set at the end */
+	uint32_t prev_retrans;    /* total_retrans at the last boundary */
 	int stalled;
 	uint64_t stalled_for_ns;
 	struct tl_tcpinfo ti_start, ti_end;
@@ -48,6 +49,7 @@ struct tl_side {
 	uint32_t iv_max, iv_count;
 	uint64_t *iv_end_ns;       /* [iv_max] */
 	uint64_t *iv_agg;          /* [iv_max] bytes over all conns */
+	uint64_t *iv_sent, *iv_recv; /* [iv_max] the same, split by what this end sent / received */
 	uint64_t *iv_bytes;        /* [iv_max * nconn] or NULL */
 	uint32_t *iv_rtt, *iv_cwnd, *iv_retrans;
 	struct tl_cpu_sample cpu;
@@ -87,7 +89,9 @@ struct tl_side *tl_side_new(const struct tl_spec *spec, int is_client, struct tl
 		s->iv_max = (uint32_t)((window + spec->interval_ns - 1) / spec->interval_ns) + 1;
 	s->iv_end_ns = calloc(s->iv_max + 1, sizeof(uint64_t));
 	s->iv_agg = calloc(s->iv_max + 1, sizeof(uint64_t));
-	if (!s->iv_end_ns || !s->iv_agg)
+	s->iv_sent = calloc(s->iv_max + 1, sizeof(uint64_t));
+	s->iv_recv = calloc(s->iv_max + 1, sizeof(uint64_t));
+	if (!s->iv_end_ns || !s->iv_agg || !s->iv_sent || !s->iv_recv)
 		goto nomem;
 	if ((uint64_t)s->iv_max * s->nconn <= SIDE_MAX_FLOW_CELLS) {
 		size_t cells = (size_t)s->iv_max * s->nconn + 1;
@@ -146,6 +150,8 @@ void tl_side_free(struct tl_side *s)
 	free(s->conns);
 	free(s->iv_end_ns);
 	free(s->iv_agg);
+	free(s->iv_sent);
+	free(s->iv_recv);
 	free(s->iv_bytes);
 	free(s->iv_rtt);
 	free(s->iv_cwnd);
@@ -285,9 +291,6 @@ void tl_side_start(struct tl_side *s, uint64_t start_ns)
 		s->window_end_ns = s->window_start_ns + s->spec.duration_ns;
 		s->hard_end_ns = s->window_end_ns;
 	}
-	for (uint32_t i = 0; i < s->nconn; i++)
-		if (s->conns[i].slot >= 0 && s->conns[i].sender)
-			sample_tcpinfo(s, &s->conns[i], &s->conns[i].ti_start);
 	s->started = 1;
 	tl_engine_start(s->engine, start_ns, s->hard_end_ns);
 }
@@ -375,7 +378,7 @@ static json_t *txn_interval(struct tl_side *s)
 static void record_interval(struct tl_side *s, uint64_t end_ns)
 {
 	uint32_t k = s->iv_count;
-	uint64_t agg = 0;
+	uint64_t agg = 0, sent = 0, recv = 0;
 	for (uint32_t i = 0; i < s->nconn; i++) {
 		struct side_conn *c = &s->conns[i];
 		if (c->slot < 0)
@@ -386,6 +389,7 @@ static void record_interval(struct tl_side *s, uint64_t end_ns)
 		uint64_t delta = count - c->prev_bytes;
 		c->prev_bytes = count;
 		agg += delta;
+		*(c->sender ? &sent : &recv) += delta;
 		if (!s->iv_bytes)
 			continue;
 		size_t cell = (size_t)k * s->nconn + i;
@@ -395,10 +399,14 @@ static void record_interval(struct tl_side *s, uint64_t end_ns)
 			sample_tcpinfo(s, c, &ti);
 			s->iv_rtt[cell] = ti.rtt_us;
 			s->iv_cwnd[cell] = ti.snd_cwnd;
-			s->iv_retrans[cell] = ti.total_retrans;
+			/* retransmissions in this interval, not since the connection opened */
+			s->iv_retrans[cell] = ti.total_retrans >= c->prev_retrans ? ti.total_retrans - c->prev_retrans : 0;
+			c->prev_retrans = ti.total_retrans;
 		}
 	}
 	s->iv_agg[k] = agg;
+	s->iv_sent[k] = sent;
+	s->iv_recv[k] = recv;
 	s->iv_end_ns[k] = end_ns;
 	if (s->txn)
 		json_array_append_new(s->iv_extra, txn_interval(s));
@@ -479,15 +487,21 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 		/* With no warm-up the window opens at the start instant itself, before which no
 		 * byte moves: the base is 0 (tl_side_start), with no sampling race against the
 		 * workers. After a warm-up the base is what had moved by now. */
-		for (uint32_t i = 0; s->spec.omit_ns && i < s->nconn; i++) {
+		for (uint32_t i = 0; i < s->nconn; i++) {
 			struct side_conn *c = &s->conns[i];
 			if (c->slot < 0)
 				continue;
-			struct tl_flow_sample fs;
-			tl_engine_sample(s->engine, (size_t)c->slot, &fs);
-			c->base_bytes = c->prev_bytes = s->txn ? fs.transactions : fs.bytes;
-			if (c->sender)
+			if (s->spec.omit_ns) {
+				struct tl_flow_sample fs;
+				tl_engine_sample(s->engine, (size_t)c->slot, &fs);
+				c->base_bytes = c->prev_bytes = s->txn ? fs.transactions : fs.bytes;
+			}
+			/* the chronographs (busy, rwnd/sndbuf-limited) count from here, so the start
+			 * delay and the warm-up are not taken for idle application time */
+			if (c->sender && s->spec.workload != TL_WORKLOAD_CRR) {
 				sample_tcpinfo(s, c, &c->ti_start);
+				c->prev_retrans = c->ti_start.total_retrans;
+			}
 		}
 		if (s->txn && s->spec.omit_ns) {
 			/* latencies of the warm-up are not part of the window */
@@ -549,6 +563,10 @@ json_t *tl_side_interval_json(const struct tl_side *s, uint32_t k)
 			      "start_ns", (json_int_t)(start - s->window_start_ns),
 			      "end_ns", (json_int_t)(s->iv_end_ns[k] - s->window_start_ns),
 			      "bytes_total", (json_int_t)s->iv_agg[k]);
+	if (!s->txn) {
+		json_object_set_new(j, "bytes_sent_total", json_integer((json_int_t)s->iv_sent[k]));
+		json_object_set_new(j, "bytes_received_total", json_integer((json_int_t)s->iv_recv[k]));
+	}
 	if (s->txn) {
 		json_object_update(j, json_array_get(s->iv_extra, k));
 		json_object_set_new(j, "transactions_total", json_integer((json_int_t)s->iv_agg[k]));
@@ -596,6 +614,7 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 	json_object_set_new(j, "sndbuf_end", json_integer(c->eff_end.sndbuf));
 	json_object_set_new(j, "rcvbuf_end", json_integer(c->eff_end.rcvbuf));
 	json_object_set_new(j, "mss", json_integer(c->eff.mss));
+	json_object_set_new(j, "mss_end", json_integer(c->eff_end.mss));
 	json_object_set_new(j, "cc", json_string(c->eff.cc));
 	if (c->sender && c->has_ti) {
 		struct tl_limits lim;
@@ -614,9 +633,14 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 				"copied", (json_int_t)c->end.zc_copied));
 	}
 	if (!c->sender && s->spec.verify)
-		json_object_set_new(j, "verify", json_pack("{s:I,s:I}",
-			"errors", (json_int_t)c->end.verify_errors,
-			"first_bad_offset", (json_int_t)c->end.first_bad_offset));
+	{
+		/* errors counts the reads whose bytes did not match; the offset is of the first
+		 * wrong byte in the flow's stream, present only when there is one */
+		json_t *v = json_pack("{s:I}", "errors", (json_int_t)c->end.verify_errors);
+		if (c->end.verify_errors)
+			json_object_set_new(v, "first_bad_offset", json_integer((json_int_t)c->end.first_bad_offset));
+		json_object_set_new(j, "verify", v);
+	}
 	return j;
 }
 

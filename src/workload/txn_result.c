@@ -54,8 +54,9 @@ json_t *tl_txn_merge_interval(const struct tl_spec *spec, uint32_t nconn, uint32
 			      const json_t *client_iv, const json_t *agent_iv)
 {
 	const json_t *timing = client_iv ? client_iv : agent_iv;
-	double start = (double)get_u64(timing, "start_ns") / 1e9, end = (double)get_u64(timing, "end_ns") / 1e9;
-	double secs = end - start;
+	uint64_t start_ns = get_u64(timing, "start_ns"), end_ns = get_u64(timing, "end_ns");
+	double start = (double)start_ns / 1e9, end = (double)end_ns / 1e9;
+	double secs = end_ns > start_ns ? (double)(end_ns - start_ns) / 1e9 : 0.0;
 	uint64_t txn = get_u64(client_iv, "transactions_total");
 	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)get_u64(timing, "k"), "start", start,
 			       "end", end, "seconds", secs);

@@ -432,16 +432,20 @@ static void test_cc_mix_ok(void **state)
 	assert_int_equal(tl_spec_parse_cc_mix(&s, "abcdefghijklmno", &err), 0);
 	assert_string_equal(s.opts.cc, "abcdefghijklmno");
 
-	/* 16 groups is the maximum; a new mix replaces the previous groups. */
+	/* 16 groups is the maximum; a new mix appends to the groups already there (a --group
+	 * before a --cc mix is kept). */
 	char text[256] = "";
-	for (int g = 0; g < TL_SPEC_MAX_GROUPS; g++)
+	for (int g = 0; g < TL_SPEC_MAX_GROUPS - 1; g++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%sc%d:1", g ? "," : "", g);
 	tl_spec_defaults(&s);
 	assert_int_equal(tl_spec_parse_cc_mix(&s, "reno:3", &err), 0);
 	assert_int_equal(tl_spec_parse_cc_mix(&s, text, &err), 0);
 	assert_int_equal(s.ngroups, TL_SPEC_MAX_GROUPS);
-	assert_int_equal(s.groups[0].count, 1);
-	assert_string_equal(s.groups[15].opts.cc, "c15");
+	assert_int_equal(s.groups[0].count, 3);
+	assert_string_equal(s.groups[0].opts.cc, "reno");
+	assert_string_equal(s.groups[15].opts.cc, "c14");
+	assert_true(tl_spec_parse_cc_mix(&s, "one:1", &err) < 0);
+	assert_non_null(strstr(err.msg, "more than 16 groups"));
 }
 
 static void test_cc_mix_errors(void **state)

@@ -35,7 +35,8 @@ static void test_rate_units(void **state)
 	static const struct ok_case cases[] = {
 		{ "100mbit", 100000000 }, { "1gbit", 1000000000 }, { "10M", 10000000 },
 		{ "1.5G", 1500000000 }, { "500kbit", 500000 }, { "12.5MB/s", 100000000 },
-		{ "64000", 64000 }, { "2Gbit/s", 2000000000 },
+		{ "64000", 64000 }, { "2Gbit/s", 2000000000 }, { "100Mb/s", 100000000 },
+		{ "1Gb/s", 1000000000 }, { "100kb/s", 100000 }, { "100Mbit", 100000000 }, { "8B/s", 64 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 0;
@@ -87,6 +88,7 @@ static void test_bad_inputs_quote_value_and_fix(void **state)
 		{ 0, "", "not a size" }, { 0, "-5", "not a size" }, { 0, "10X", "\"10X\"" },
 		{ 0, "inf", "not a size" }, { 0, "nan", "not a size" }, { 0, "0x10", "not a size" },
 		{ 1, "100mbps", "ambiguous" }, { 1, "fast", "100mbit" }, { 2, "3x", "250ms" },
+		{ 1, "100MB", "is not a rate" }, { 1, "100mb", "is not a rate" }, { 1, "1GBIT", "is not a rate" },
 		{ 2, "1e3s", "not a duration" }, { 3, "1.5", "whole number" }, { 3, "0", "out of range" },
 		{ 3, "100001", "1 to 100000" }, { 4, "70000", "not a port" }, { 4, "0", "not a port" },
 		{ 0, " 5", "not a size" },
