@@ -65,6 +65,14 @@ section "crr --requests-per-conn 100: the cure is to batch" \
     "The same work, 100 transactions per connection: far fewer connections, no port pressure."
 "$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME" --requests-per-conn 100 -i 0
 
+section "farm: one job per connection vs batches of 10,000 (seed 002)" \
+    "The same 50,000 prime-counting jobs; the server checks the total (348,513)."
+"$TCPLAB" farm --compare
+
+section "farm --isolate: where TIME_WAIT ports are not reused (3,000 ports)" \
+    "A private network namespace; one connection per job runs out of ports, batching does not."
+"$TCPLAB" farm --compare --isolate --port-range 40000-42999 --max-time 5s
+
 if "$TCPLAB" help doctor >/dev/null 2>&1; then
     section "doctor: this host's TCP settings for a 1 Gbit/s, 100 ms path" \
         "Reads sysctls, socket states and counters; explains each finding with its fix and cost."

@@ -105,7 +105,8 @@ uint32_t tl_farm_ledger_requeue_expired(struct tl_farm_ledger *l, uint64_t now_n
 	uint32_t n = 0;
 	while (l->l_len > 0) {
 		uint32_t job = l->leases[l->l_head];
-		if (l->state[job] == TL_FARM_JOB_OUT && now_ns - l->out_ns[job] < timeout_ns)
+		/* Written as a sum: a caller's now_ns may be slightly older than out_ns. */
+		if (l->state[job] == TL_FARM_JOB_OUT && l->out_ns[job] + timeout_ns > now_ns)
 			break; /* hand-out order is expiry order: the rest are younger */
 		ring_pop(l->leases, l->njobs, &l->l_head, &l->l_len);
 		if (l->state[job] != TL_FARM_JOB_OUT)

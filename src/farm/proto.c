@@ -98,7 +98,7 @@ static size_t put_hdr(uint8_t *buf, size_t cap, unsigned type, uint32_t count)
 }
 
 size_t tl_farm_request_encode(uint8_t *buf, size_t cap, uint32_t worker, uint32_t want,
-			      const struct tl_farm_result *results, uint32_t n)
+			      const struct tl_farm_job_result *results, uint32_t n)
 {
 	if (want > TL_FARM_BATCH_MAX)
 		return 0;
@@ -218,7 +218,7 @@ static int whole(const uint8_t *msg, size_t len, unsigned mask, struct tl_farm_h
 }
 
 int tl_farm_request_decode(const uint8_t *msg, size_t len, struct tl_farm_request *out,
-			   struct tl_farm_result *results, uint32_t cap, struct tl_err *err)
+			   struct tl_farm_job_result *results, uint32_t cap, struct tl_err *err)
 {
 	struct tl_farm_hdr h;
 	if (whole(msg, len, TL_FARM_EXPECT_REQUEST, &h, err) < 0)

@@ -77,7 +77,7 @@ struct tl_farm_hdr {
 	uint32_t count;
 };
 
-struct tl_farm_result {
+struct tl_farm_job_result {
 	uint32_t job;
 	uint64_t primes;
 };
@@ -111,7 +111,7 @@ size_t tl_farm_jobs_size(uint32_t njobs);
  * does not fit or a count is above the limits (a caller bug, never network input).
  */
 size_t tl_farm_request_encode(uint8_t *buf, size_t cap, uint32_t worker, uint32_t want,
-			      const struct tl_farm_result *results, uint32_t n);
+			      const struct tl_farm_job_result *results, uint32_t n);
 size_t tl_farm_jobs_encode(uint8_t *buf, size_t cap, uint32_t retry_ms,
 			   const struct tl_farm_job *jobs, uint32_t n);
 size_t tl_farm_done_encode(uint8_t *buf, size_t cap, uint32_t verdict, uint64_t primes,
@@ -135,7 +135,7 @@ int tl_farm_hdr_parse(const uint8_t *hdr, unsigned expect_mask, struct tl_farm_h
  * cap is what the worker asked for). 0 or -EPROTO with err set.
  */
 int tl_farm_request_decode(const uint8_t *msg, size_t len, struct tl_farm_request *out,
-			   struct tl_farm_result *results, uint32_t cap, struct tl_err *err);
+			   struct tl_farm_job_result *results, uint32_t cap, struct tl_err *err);
 int tl_farm_reply_decode(const uint8_t *msg, size_t len, struct tl_farm_reply *out,
 			 struct tl_farm_job *jobs, uint32_t cap, struct tl_err *err);
 

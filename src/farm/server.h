@@ -41,6 +41,8 @@ struct tl_farm_server_stats {
 	uint64_t open_conns;
 	uint64_t jobs_done, handed_out, requeued, duplicates, mismatches;
 	uint64_t cpu_ns;            /* the server thread's CPU time (user + sys), at the end */
+	uint64_t first_ns;          /* CLOCK_MONOTONIC of the first request (0: none yet) */
+	uint64_t done_ns;           /* when the last result came in (0: not yet) */
 	bool finished;              /* the thread has ended */
 };
 

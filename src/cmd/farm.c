@@ -1,0 +1,714 @@
+/*
+ * tcplab farm: seed 002's job farm. 'farm serve' hands out prime-counting jobs, 'farm work
+ * HOST' runs the workers, 'farm' alone runs both on this machine; --compare runs the seed's
+ * mistake (one job per connection) and its cure (batches on kept connections) side by side.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "farm/isolate.h"
+#include "farm/json.h"
+#include "farm/proto.h"
+#include "farm/run.h"
+#include "farm/split.h"
+#include "sys/sysctl.h"
+#include "util/clock.h"
+#include "util/parse.h"
+
+/* The cure of --compare when --batch is not given: the seed's own fix, 10,000 per request. */
+#define COMPARE_BATCH 10000
+
+struct farm_cli {
+	struct tl_farm_spec spec;
+	const char *port_file;
+	bool json, compare, quiet, batch_set, conn_set;
+	bool isolate;
+	uint64_t iso_lo, iso_hi;   /* --port-range, 0: the host's */
+	int tw_reuse;              /* --tw-reuse inside the private namespace */
+	bool progress_tty;
+	bool progress_shown;
+	const char *run_label;   /* "run 1/2" in --compare */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplab farm [OPTIONS]                 server and workers on this machine\n"
+		"       tcplab farm serve [OPTIONS]           the job server\n"
+		"       tcplab farm work HOST [OPTIONS]       the workers\n\n"
+		"Seed 002's job farm: a server hands out jobs (count the primes in a slice of\n"
+		"1..5,000,000), W workers fetch up to --batch jobs per request, compute them and return\n"
+		"the results with their next request; the server checks the total (348,513). One job per\n"
+		"new connection leaves a TIME_WAIT socket per request on the worker's side, and at\n"
+		"ephemeral ports / 60 s (about 470/s) connects fail with EADDRNOTAVAIL; batching and\n"
+		"kept connections cure it. Reports jobs/s, requests/s, connections, connect failures,\n"
+		"the TIME_WAIT peak (sock_diag), worker CPU (computing or waiting?) and which limit held.\n\n"
+		"Jobs (farm, farm serve):\n"
+		"      --range A-B          numbers to count primes in (default 1-5000000)\n"
+		"      --jobs N             split into N jobs (default 50000: 100 numbers each)\n"
+		"      --job-timeout TIME   a job not returned in TIME goes to another worker (default 10s)\n"
+		"Workers (farm, farm work):\n"
+		"  -w, --workers W          worker threads (default 5, as in the seed)\n"
+		"  -b, --batch N            jobs per request, 1..%u (default 1, as in the seed)\n"
+		"  -c, --connection MODE    per-request (default: a new connection per request, the\n"
+		"                           worker closes first) or persistent (one per worker)\n"
+		"      --io-timeout TIME    one connect or request/answer (default 10s)\n"
+		"Server address (farm serve, farm work):\n"
+		"  -B, --bind ADDR          serve: listen on ADDR only (default: all)\n"
+		"  -p, --port PORT          port (default 5300; serve: 0 = any free port)\n"
+		"      --port-file FILE     serve: write the port listened on to FILE\n"
+		"Run:\n"
+		"      --compare            farm only: run batch 1 per-request, then batch %u (or\n"
+		"                           --batch; at most jobs/workers) persistent, side by side\n"
+		"      --isolate            farm only: run in a private network namespace of this\n"
+		"                           process (root or user namespaces), where TIME_WAIT ports are\n"
+		"                           not reused (tcp_tw_reuse=0), as towards another host\n"
+		"      --port-range A-B     with --isolate: the ephemeral ports there (default: the\n"
+		"                           host's range)\n"
+		"      --tw-reuse N         with --isolate: net.ipv4.tcp_tw_reuse there (default 0)\n"
+		"  -t, --max-time TIME      end every run by TIME, finished or not (default 120s)\n"
+		"      --sample-interval TIME  TIME_WAIT sampling and progress (default 200ms)\n"
+		"      --json               one JSON document (also on error: {\"error\": \"...\"})\n"
+		"  -q, --quiet              no progress line\n"
+		"  -h, --help               this text\n\n"
+		"Exit status: 0 every job returned and the total exact, 1 a wrong total or jobs missing\n"
+		"(stopped by --max-time), 2 usage, 3 error.\n",
+		TL_FARM_BATCH_MAX, COMPARE_BATCH);
+}
+
+static const char *grouped(uint64_t v, char *buf, size_t len)
+{
+	char digits[32];
+	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	size_t n = strlen(digits), o = 0;
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *err)
+{
+	enum { O_RANGE = 1000, O_JOBS, O_JOB_TIMEOUT, O_IO_TIMEOUT, O_PORT_FILE, O_COMPARE,
+	       O_SAMPLE, O_JSON, O_ISOLATE, O_PORT_RANGE, O_TW_REUSE };
+	static const struct option longopts[] = {
+		{ "range", required_argument, NULL, O_RANGE },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "job-timeout", required_argument, NULL, O_JOB_TIMEOUT },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "connection", required_argument, NULL, 'c' },
+		{ "io-timeout", required_argument, NULL, O_IO_TIMEOUT },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, O_PORT_FILE },
+		{ "compare", no_argument, NULL, O_COMPARE },
+		{ "isolate", no_argument, NULL, O_ISOLATE },
+		{ "port-range", required_argument, NULL, O_PORT_RANGE },
+		{ "tw-reuse", required_argument, NULL, O_TW_REUSE },
+		{ "max-time", required_argument, NULL, 't' },
+		{ "sample-interval", required_argument, NULL, O_SAMPLE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tl_farm_spec *s = &c->spec;
+	enum tl_farm_mode mode = s->mode;
+	/* Which options were given, to name the ones that do not fit the mode. */
+	const char *jobs_opt = NULL, *work_opt = NULL, *serve_opt = NULL, *addr_opt = NULL;
+	const char *iso_opt = NULL;
+	uint64_t v;
+	int opt;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":w:b:c:B:p:t:qh", longopts, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case O_RANGE:
+			rc = tl_farm_split_parse_range("--range", optarg, &s->lo, &s->hi, err);
+			jobs_opt = "--range";
+			break;
+		case O_JOBS:
+			rc = tl_parse_count("--jobs", optarg, 1, TL_FARM_JOBS_MAX, &v, err);
+			s->jobs = (uint32_t)v;
+			jobs_opt = "--jobs";
+			break;
+		case O_JOB_TIMEOUT:
+			rc = tl_parse_duration("--job-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       86400 * TL_NSEC_PER_SEC, &s->job_timeout_ns, err);
+			jobs_opt = "--job-timeout";
+			break;
+		case 'w':
+			rc = tl_parse_count("--workers", optarg, 1, 1024, &v, err);
+			s->workers = (uint32_t)v;
+			work_opt = "--workers";
+			break;
+		case 'b':
+			rc = tl_parse_count("--batch", optarg, 1, TL_FARM_BATCH_MAX, &v, err);
+			s->batch = (uint32_t)v;
+			c->batch_set = true;
+			work_opt = "--batch";
+			break;
+		case 'c':
+			if (!strcmp(optarg, "per-request"))
+				s->persistent = false;
+			else if (!strcmp(optarg, "persistent"))
+				s->persistent = true;
+			else
+				rc = tl_err_set(err, EINVAL, "--connection \"%s\": per-request or "
+						"persistent", optarg);
+			c->conn_set = true;
+			work_opt = "--connection";
+			break;
+		case O_IO_TIMEOUT:
+			rc = tl_parse_duration("--io-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       3600 * TL_NSEC_PER_SEC, &s->io_timeout_ns, err);
+			work_opt = "--io-timeout";
+			break;
+		case 'B':
+			s->bind = optarg;
+			serve_opt = "--bind";
+			break;
+		case 'p':
+			rc = tl_parse_port("--port", optarg, mode == TL_FARM_MODE_SERVE, &s->port, err);
+			addr_opt = "--port";
+			break;
+		case O_PORT_FILE:
+			c->port_file = optarg;
+			serve_opt = "--port-file";
+			break;
+		case O_COMPARE:
+			c->compare = true;
+			break;
+		case O_ISOLATE:
+			c->isolate = true;
+			break;
+		case O_PORT_RANGE:
+			rc = tl_farm_split_parse_range("--port-range", optarg, &c->iso_lo, &c->iso_hi, err);
+			if (rc == 0 && c->iso_hi > 65535)
+				rc = tl_err_set(err, ERANGE, "--port-range \"%s\": ports end at 65535", optarg);
+			iso_opt = "--port-range";
+			break;
+		case O_TW_REUSE:
+			rc = tl_parse_count("--tw-reuse", optarg, 0, 2, &v, err);
+			c->tw_reuse = (int)v;
+			iso_opt = "--tw-reuse";
+			break;
+		case 't':
+			rc = tl_parse_duration("--max-time", optarg, 100 * TL_NSEC_PER_MSEC,
+					       86400 * TL_NSEC_PER_SEC, &s->max_time_ns, err);
+			break;
+		case O_SAMPLE:
+			rc = tl_parse_duration("--sample-interval", optarg, 10 * TL_NSEC_PER_MSEC,
+					       60 * TL_NSEC_PER_SEC, &s->sample_ns, err);
+			break;
+		case O_JSON:
+			c->json = true;
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			return tl_err_set(err, EINVAL, "%s needs a value", argv[optind - 1]);
+		default:
+			return tl_err_set(err, EINVAL, "unknown option \"%s\" (see 'tcplab farm --help')",
+					  argv[optind - 1]);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (mode == TL_FARM_MODE_WORK) {
+		if (optind != argc - 1)
+			return tl_err_set(err, EINVAL, optind >= argc
+				? "no HOST given (e.g. tcplab farm work 127.0.0.1)"
+				: "more than one HOST given (\"%s\")", argv[argc - 1]);
+		s->host = argv[optind];
+	} else if (optind < argc) {
+		return tl_err_set(err, EINVAL, "unexpected argument \"%s\" (see 'tcplab farm --help')",
+				  argv[optind]);
+	}
+	const char *name = mode == TL_FARM_MODE_SERVE ? "farm serve"
+			   : mode == TL_FARM_MODE_WORK ? "farm work" : "farm";
+	const char *misfit = mode == TL_FARM_MODE_SERVE ? work_opt
+			     : mode == TL_FARM_MODE_WORK ? (jobs_opt ? jobs_opt : serve_opt)
+			     : (serve_opt ? serve_opt : addr_opt);
+	if (misfit)
+		return tl_err_set(err, EINVAL, "%s is not an option of 'tcplab %s' (see 'tcplab farm "
+				  "--help')", misfit, name);
+	if (c->compare && mode != TL_FARM_MODE_BOTH)
+		return tl_err_set(err, EINVAL, "--compare is an option of 'tcplab farm' alone");
+	if (c->isolate && mode != TL_FARM_MODE_BOTH)
+		return tl_err_set(err, EINVAL, "--isolate is an option of 'tcplab farm' alone (for "
+				  "serve and work, use 'ip netns exec')");
+	if (iso_opt && !c->isolate)
+		return tl_err_set(err, EINVAL, "%s only applies with --isolate", iso_opt);
+	s->isolated = c->isolate;
+	if (c->compare && c->conn_set)
+		return tl_err_set(err, EINVAL, "--compare sets --connection itself (per-request, then "
+				  "persistent)");
+	return tl_farm_spec_validate(s, err);
+}
+
+static void clear_progress(struct farm_cli *c)
+{
+	if (c->progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		c->progress_shown = false;
+	}
+}
+
+static void on_started(void *ctx, const struct tl_farm_result *r)
+{
+	struct farm_cli *c = ctx;
+	const struct tl_farm_spec *s = &r->spec;
+	char a[32], b[32], d[32], label[48];
+	if (c->port_file) {
+		FILE *pf = fopen(c->port_file, "w");
+		if (!pf || fprintf(pf, "%u\n", r->port) < 0 || fclose(pf) != 0)
+			fprintf(stderr, "tcplab farm: --port-file %s: %s\n", c->port_file, strerror(errno));
+	}
+	if (c->json)
+		return;
+	if (s->mode == TL_FARM_MODE_SERVE)
+		printf("tcplab farm serve: listening on %s; primes in %s..%s as %s jobs (reference "
+		       "%s primes, %.1f ms)\n", r->server_addr, grouped(s->lo, a, sizeof(a)),
+		       grouped(s->hi, b, sizeof(b)), grouped(s->jobs, d, sizeof(d)),
+		       grouped(r->expected, label, sizeof(label)), r->reference_ns / 1e6);
+	else if (s->mode == TL_FARM_MODE_WORK)
+		printf("tcplab farm work: %u worker threads, %s, server %s\n", s->workers,
+		       tl_farm_spec_label(s, label, sizeof(label)), r->server_addr);
+	else
+		printf("%s%s%s: primes in %s..%s as %s jobs, %u worker threads, server %s\n",
+		       c->run_label ? c->run_label : "", c->run_label ? " " : "",
+		       tl_farm_spec_label(s, label, sizeof(label)), grouped(s->lo, a, sizeof(a)),
+		       grouped(s->hi, b, sizeof(b)), grouped(s->jobs, d, sizeof(d)),
+		       s->workers, r->server_addr);
+	if (r->have_ceiling && s->mode != TL_FARM_MODE_SERVE && !s->persistent) {
+		printf("  ephemeral ports %u-%u: %s usable; TIME_WAIT lasts %u s => predicted ceiling "
+		       "~%.0f new connections/s to one server port\n", r->ceiling_in.port_lo,
+		       r->ceiling_in.port_hi, grouped(r->ceiling.ports, a, sizeof(a)),
+		       TL_FARM_TIME_WAIT_S, r->ceiling.conn_per_s);
+		if (r->ceiling.reuse_applies)
+			printf("  net.ipv4.tcp_tw_reuse=%d applies to this server%s: connect() takes "
+			       "over TIME_WAIT ports after %u ms, up to ~%s connections/s\n",
+			       r->ceiling_in.tw_reuse,
+			       r->ceiling_in.tw_reuse == 2 ? " (loopback)" : "",
+			       r->ceiling_in.reuse_delay_ms,
+			       grouped((uint64_t)r->ceiling.reuse_conn_per_s, b, sizeof(b)));
+	}
+	fflush(stdout);
+}
+
+static void on_progress(void *ctx, const struct tl_farm_progress *p)
+{
+	struct farm_cli *c = ctx;
+	if (!c->progress_tty || c->quiet)
+		return;
+	char a[32], b[32], d[32], e[32], f[32];
+	double secs = p->elapsed_ns / 1e9;
+	fprintf(stderr, "\r%s%sjobs %s", c->run_label ? c->run_label : "", c->run_label ? " " : "",
+		grouped(p->jobs_done, a, sizeof(a)));
+	if (p->jobs_total)
+		fprintf(stderr, "/%s", grouped(p->jobs_total, b, sizeof(b)));
+	fprintf(stderr, "  %s jobs/s  %s req/s  TIME_WAIT %s  connect failures %s  %.1fs\033[K",
+		grouped(secs > 0 ? (uint64_t)(p->jobs_done / secs) : 0, d, sizeof(d)),
+		grouped(secs > 0 ? (uint64_t)(p->requests / secs) : 0, e, sizeof(e)),
+		grouped(p->time_wait, f, sizeof(f)), grouped(p->connect_failed, b, sizeof(b)), secs);
+	fflush(stderr);
+	c->progress_shown = true;
+}
+
+static void on_failure(void *ctx, const char *line)
+{
+	struct farm_cli *c = ctx;
+	clear_progress(c);
+	fprintf(stderr, "tcplab farm: %s\n", line);
+	fflush(stderr);
+}
+
+/* One row of the end table: a label and a function that fills the cell of one run. */
+typedef void (*cell_fn)(const struct tl_farm_result *r, char *buf, size_t len);
+
+static double secs_of(const struct tl_farm_result *r)
+{
+	return r->elapsed_ns / 1e9;
+}
+
+static uint64_t jobs_of(const struct tl_farm_result *r)
+{
+	return r->have_server ? r->check.done : r->work.jobs_returned;
+}
+
+static void c_elapsed(const struct tl_farm_result *r, char *b, size_t n)
+{
+	snprintf(b, n, "%.2f s (%s)", secs_of(r), tl_farm_stop_name(r->stopped_by));
+}
+
+static void c_jobs(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32], y[32];
+	if (r->have_server)
+		snprintf(b, n, "%s of %s", grouped(r->check.done, x, sizeof(x)),
+			 grouped(r->spec.jobs, y, sizeof(y)));
+	else
+		snprintf(b, n, "%s returned", grouped(r->work.jobs_returned, x, sizeof(x)));
+}
+
+static void c_jobs_rate(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32];
+	grouped(secs_of(r) > 0 ? (uint64_t)(jobs_of(r) / secs_of(r)) : 0, x, sizeof(x));
+	snprintf(b, n, "%s", x);
+}
+
+static void c_req_rate(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32], y[32];
+	uint64_t req = r->have_workers ? r->work.requests : r->server.requests;
+	snprintf(b, n, "%s (%s requests)",
+		 grouped(secs_of(r) > 0 ? (uint64_t)(req / secs_of(r)) : 0, x, sizeof(x)),
+		 grouped(req, y, sizeof(y)));
+}
+
+static void c_conns(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32];
+	grouped(r->have_workers ? r->work.connects : r->server.accepted, x, sizeof(x));
+	snprintf(b, n, "%s", x);
+}
+
+static void c_failures(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32], y[32], z[32];
+	if (!r->have_workers)
+		snprintf(b, n, "-");
+	else if (!r->work.connect_failed)
+		snprintf(b, n, "0 of %s attempts", grouped(r->work.connect_attempts, x, sizeof(x)));
+	else
+		snprintf(b, n, "%s of %s (%s EADDRNOTAVAIL)",
+			 grouped(r->work.connect_failed, x, sizeof(x)),
+			 grouped(r->work.connect_attempts, y, sizeof(y)),
+			 grouped(r->work.addr_not_avail, z, sizeof(z)));
+}
+
+static void c_tw(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32], y[32];
+	if (r->tw_note[0] && !r->tw_samples)
+		snprintf(b, n, "n/a (see JSON)");
+	else if (r->have_ceiling)
+		snprintf(b, n, "%s of %s ports", grouped(r->tw_peak, x, sizeof(x)),
+			 grouped(r->ceiling.ports, y, sizeof(y)));
+	else
+		snprintf(b, n, "%s", grouped(r->tw_peak, x, sizeof(x)));
+}
+
+static void c_latency(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[16], y[16];
+	if (!r->have_workers || !r->lat_count)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%s / %s", tl_fmt_duration(r->lat_pct[0], x, sizeof(x)),
+			 tl_fmt_duration(r->lat_pct[2], y, sizeof(y)));
+}
+
+static void c_cpu(const struct tl_farm_result *r, char *b, size_t n)
+{
+	double wall = secs_of(r) * r->spec.workers;
+	if (!r->have_workers)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.0f%% of %u x wall", wall > 0 ? r->work.cpu_ns / 1e9 / wall * 100 : 0,
+			 r->spec.workers);
+}
+
+static void c_compute(const struct tl_farm_result *r, char *b, size_t n)
+{
+	const struct tl_farm_work_stats *w = &r->work;
+	if (!r->have_workers || !w->wall_ns)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.0f%% computing, %.0f%% net, %.0f%% idle",
+			 100.0 * w->compute_ns / w->wall_ns,
+			 100.0 * (w->wall_ns - w->compute_ns - w->idle_ns) / w->wall_ns,
+			 100.0 * w->idle_ns / w->wall_ns);
+}
+
+static void c_server_cpu(const struct tl_farm_result *r, char *b, size_t n)
+{
+	if (!r->have_server)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.0f%% of a core",
+			 secs_of(r) > 0 ? r->server.cpu_ns / 1e9 / secs_of(r) * 100 : 0);
+}
+
+static void c_machine(const struct tl_farm_result *r, char *b, size_t n)
+{
+	snprintf(b, n, "%.0f%% of %u cores", r->machine_busy_pct, r->ncpu);
+}
+
+static void c_requeue(const struct tl_farm_result *r, char *b, size_t n)
+{
+	if (!r->have_server)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%llu / %llu", (unsigned long long)r->server.requeued,
+			 (unsigned long long)r->check.duplicates);
+}
+
+static void c_result(const struct tl_farm_result *r, char *b, size_t n)
+{
+	char x[32], y[32];
+	snprintf(b, n, "%s", tl_farm_outcome_name(r->outcome));
+	if (r->outcome == TL_FARM_INCOMPLETE)
+		snprintf(b, n, "INCOMPLETE (unverified)");
+	else if (r->have_server || r->work.got_done)
+		snprintf(b, n, "%s %s primes (expected %s)", tl_farm_outcome_name(r->outcome),
+			 grouped(r->primes, x, sizeof(x)),
+			 grouped(r->have_server ? r->expected : r->work.expected, y, sizeof(y)));
+}
+
+static void c_limited(const struct tl_farm_result *r, char *b, size_t n)
+{
+	snprintf(b, n, "%s", r->limited_by);
+}
+
+static const struct {
+	const char *label;
+	cell_fn fn;
+} rows[] = {
+	{ "elapsed", c_elapsed },
+	{ "jobs done", c_jobs },
+	{ "jobs/s", c_jobs_rate },
+	{ "requests/s", c_req_rate },
+	{ "connections opened", c_conns },
+	{ "connect failures", c_failures },
+	{ "request p50 / p99", c_latency },
+	{ "TIME_WAIT peak", c_tw },
+	{ "worker CPU", c_cpu },
+	{ "worker time", c_compute },
+	{ "server thread CPU", c_server_cpu },
+	{ "machine CPU", c_machine },
+	{ "requeued / dups", c_requeue },
+	{ "result", c_result },
+	{ "limited by", c_limited },
+};
+
+#define ROWS (sizeof(rows) / sizeof(rows[0]))
+#define CELL 96
+
+/* The end table, one column per run, each as wide as its widest cell. */
+static void print_table(const struct tl_farm_result *runs, int n)
+{
+	static char cells[ROWS][2][CELL];
+	char head[2][48];
+	int width[2] = { 0, 0 };
+	for (int i = 0; i < n; i++) {
+		tl_farm_spec_label(&runs[i].spec, head[i], sizeof(head[i]));
+		width[i] = (int)strlen(head[i]);
+		for (size_t k = 0; k < ROWS; k++) {
+			rows[k].fn(&runs[i], cells[k][i], CELL);
+			if ((int)strlen(cells[k][i]) > width[i])
+				width[i] = (int)strlen(cells[k][i]);
+		}
+	}
+	printf("\n  %-20s", "");
+	for (int i = 0; i < n; i++)
+		printf("  %-*s", i + 1 < n ? width[i] : 0, head[i]);
+	putchar('\n');
+	for (size_t k = 0; k < ROWS; k++) {
+		printf("  %-20s", rows[k].label);
+		for (int i = 0; i < n; i++)
+			printf("  %-*s", i + 1 < n ? width[i] : 0, cells[k][i]);
+		putchar('\n');
+	}
+	putchar('\n');
+	for (int i = 0; i < n; i++) {
+		printf("%s\n", runs[i].summary);
+		if (runs[i].error[0] && runs[i].stopped_by != TL_FARM_STOP_ERROR)
+			printf("  error: %s\n", runs[i].error);
+		if (runs[i].tw_note[0])
+			printf("  note: %s\n", runs[i].tw_note);
+	}
+	if (n == 2 && secs_of(&runs[0]) > 0 && secs_of(&runs[1]) > 0 && jobs_of(&runs[0]))
+		printf("batching: %.1fx the jobs/s with %.2g%% of the connections\n",
+		       (jobs_of(&runs[1]) / secs_of(&runs[1])) / (jobs_of(&runs[0]) / secs_of(&runs[0])),
+		       runs[0].work.connects ? 100.0 * runs[1].work.connects / runs[0].work.connects : 0);
+}
+
+static int fail_usage(bool json, const char *msg)
+{
+	if (json) {
+		json_t *o = json_pack("{s:s}", "error", msg);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	fprintf(stderr, "tcplab farm: %s\n", msg);
+	return TL_EXIT_USAGE;
+}
+
+/* A fresh private namespace for the next run (--isolate); the host's range by default. */
+static int isolate(struct farm_cli *c, struct tl_err *err)
+{
+	if (!c->isolate)
+		return 0;
+	if (!c->iso_lo) {
+		struct tl_port_range r;
+		if (tl_port_range_read(&r, err) < 0)
+			return -1;
+		c->iso_lo = r.lo;
+		c->iso_hi = r.hi;
+	}
+	return tl_farm_isolate((uint32_t)c->iso_lo, (uint32_t)c->iso_hi, c->tw_reuse, err);
+}
+
+static int status_of(const struct tl_farm_result *runs, int n, int rc)
+{
+	if (rc < 0)
+		return TL_EXIT_ERROR;
+	for (int i = 0; i < n; i++)
+		if (runs[i].outcome != TL_FARM_PASS)
+			return TL_EXIT_FAIL;
+	return TL_EXIT_OK;
+}
+
+int cmd_farm_main(int argc, char **argv)
+{
+	struct farm_cli c;
+	struct tl_err err = { 0 };
+	enum tl_farm_mode mode = TL_FARM_MODE_BOTH;
+	memset(&c, 0, sizeof(c));
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		mode = TL_FARM_MODE_SERVE;
+	else if (argc > 1 && !strcmp(argv[1], "work"))
+		mode = TL_FARM_MODE_WORK;
+	if (mode != TL_FARM_MODE_BOTH) {
+		argc--;
+		argv++;
+	}
+	tl_farm_spec_defaults(&c.spec, mode);
+	/* --json is looked for first, so that even bad usage answers in JSON. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json"))
+			c.json = true;
+	int rc = parse_args(argc, argv, &c, &err);
+	if (rc == 1) {
+		usage(stdout);
+		return TL_EXIT_OK;
+	}
+	if (rc < 0)
+		return fail_usage(c.json, err.msg);
+	c.progress_tty = isatty(STDERR_FILENO);
+
+	/* SIGINT/SIGTERM end the run early but still report: they arrive on a signalfd. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	struct tl_farm_callbacks cb = { .started = on_started, .progress = on_progress,
+					.failure = on_failure, .ctx = &c, .stop_fd = sfd };
+	struct tl_farm_result *runs = calloc(2, sizeof(*runs));
+	if (!runs) {
+		if (sfd >= 0)
+			close(sfd);
+		return TL_EXIT_ERROR;
+	}
+	int n = 1;
+	if (c.compare) {
+		struct tl_farm_spec cure = c.spec;
+		if (!c.batch_set)
+			cure.batch = COMPARE_BATCH;
+		cure.persistent = true;
+		c.spec.batch = 1;
+		c.spec.persistent = false;
+		/* At most an equal share per worker, or one worker would do all the work. */
+		uint32_t share = (cure.jobs + cure.workers - 1) / cure.workers;
+		if (cure.batch > share)
+			cure.batch = share;
+		c.run_label = "[1/2]";
+		/* Each run in its own namespace: the cure must not inherit the first run's
+		 * TIME_WAIT sockets. */
+		rc = isolate(&c, &err);
+		if (rc == 0)
+			rc = tl_farm_run(&c.spec, &cb, &runs[0], &err);
+		clear_progress(&c);
+		if (rc == 0 && runs[0].stopped_by != TL_FARM_STOP_SIGNAL) {
+			c.run_label = "[2/2]";
+			rc = isolate(&c, &err);
+			if (rc == 0) {
+				rc = tl_farm_run(&cure, &cb, &runs[1], &err);
+				n = 2;
+			}
+			clear_progress(&c);
+		}
+	} else {
+		rc = isolate(&c, &err);
+		if (rc == 0)
+			rc = tl_farm_run(&c.spec, &cb, &runs[0], &err);
+		clear_progress(&c);
+	}
+	if (rc < 0 && !runs[0].spec.workers) {
+		/* It never started (e.g. --isolate refused): a plain error, also in JSON. */
+		free(runs);
+		if (sfd >= 0)
+			close(sfd);
+		if (c.json)
+			fail_usage(true, err.msg);
+		else
+			fprintf(stderr, "tcplab farm: %s\n", err.msg);
+		return TL_EXIT_ERROR;
+	}
+	if (c.json) {
+		json_t *doc;
+		if (n == 2) {
+			json_t *list = json_array();
+			json_t *lines = json_array();
+			for (int i = 0; i < n; i++) {
+				json_array_append_new(list, tl_farm_result_json(&runs[i]));
+				json_array_append_new(lines, json_string(runs[i].summary));
+			}
+			doc = json_pack("{s:o, s:o}", "runs", list, "summary", lines);
+			if (rc < 0)
+				json_object_set_new(doc, "error", json_string(err.msg));
+		} else {
+			doc = tl_farm_result_json(&runs[0]);
+		}
+		if (!doc)
+			doc = json_pack("{s:s}", "error", "out of memory building the JSON report");
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		print_table(runs, n);
+	}
+	fflush(stdout);
+	if (rc < 0)
+		fprintf(stderr, "tcplab farm: %s\n", err.msg);
+	int status = status_of(runs, n, rc);
+	free(runs);
+	if (sfd >= 0)
+		close(sfd);
+	return status;
+}
