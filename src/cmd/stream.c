@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/autotune.h"
 #include "cmd/common.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
@@ -23,6 +24,7 @@ struct stream_cli {
 	int per_flow;
 	int time_set, bytes_set;
 	int progress_tty;
+	int autotune;
 };
 
 static void usage(FILE *f)
@@ -68,6 +70,10 @@ static void usage(FILE *f)
 		"      --json-lines         one JSON event per line: start, interval, end, error\n"
 		"      --csv                CSV rows: interval sums, per-flow intervals, per-flow end\n"
 		"      --per-flow           every flow in the table and in JSON intervals\n"
+		"Tuning:\n"
+		"      --autotune           probe HOST (or reuse its remembered probe, see tcplab probe), size\n"
+		"                           each flow's SO_SNDBUF/SO_RCVBUF and the flow count from the BDP, then\n"
+		"                           run twice, kernel autotuning and that choice, side by side\n"
 		"Testing:\n"
 		"      --fault-stop-reading FLOW@TIME  the receiver of FLOW stops reading after TIME\n"
 		"  -h, --help               this text\n",
@@ -96,7 +102,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	enum {
 		OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_CONNECT_TIMEOUT,
 		OPT_CC, OPT_SNDBUF, OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY,
-		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT,
+		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT, OPT_AUTOTUNE,
 	};
 	static const struct option options[] = {
 		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
@@ -117,6 +123,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		{ "json", no_argument, NULL, OPT_JSON }, { "json-lines", no_argument, NULL, OPT_JSONL },
 		{ "csv", no_argument, NULL, OPT_CSV }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
 		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
+		{ "autotune", no_argument, NULL, OPT_AUTOTUNE },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_spec *s = &c->spec;
@@ -204,6 +211,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case OPT_CSV: c->format = OUT_CSV; formats++; break;
 		case OPT_PER_FLOW: c->per_flow = 1; break;
 		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
+		case OPT_AUTOTUNE: c->autotune = 1; break;
 		case 'h': return 1;
 		default: return tl_err_set(err, EINVAL, "see 'tcplab stream --help'");
 		}
@@ -275,7 +283,9 @@ int cmd_stream_main(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	if (rc < 0)
-		return cmd_usage_error("stream", c.format, err.msg);
+		return cmd_usage_error("stream", cmd_scan_format(argc, argv), err.msg);
+	if (c.autotune)
+		return cmd_stream_autotune(&c.spec, &c.target, c.format);
 	signal(SIGPIPE, SIG_IGN);
 	c.progress_tty = isatty(STDERR_FILENO);
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,

@@ -1,0 +1,265 @@
+/* 'tcplab stream --autotune': probe, choose, run twice, show both side by side. */
+#include "cmd/autotune.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/tune_report.h"
+#include "tune/autotune.h"
+#include "tune/cache.h"
+#include "tune/limits.h"
+#include "tune/probe_cached.h"
+#include "util/parse.h"
+
+struct run_progress {
+	const char *label;
+	double total_s;
+};
+
+static void on_interval(void *ctx, const json_t *iv)
+{
+	struct run_progress *r = ctx;
+	char b[32];
+	const json_t *bps = json_object_get(json_object_get(iv, "sum"), "bits_per_second");
+	const json_t *end = json_object_get(iv, "end");
+	fprintf(stderr, "\r\033[K%s: %.1f/%.1f s  %s", r->label,
+		json_is_number(end) ? json_number_value(end) : 0.0, r->total_s,
+		tl_fmt_rate(json_is_number(bps) ? json_number_value(bps) : 0.0, b, sizeof(b)));
+	fflush(stderr);
+}
+
+static void on_connecting(void *ctx, uint32_t done, uint32_t total)
+{
+	(void)ctx;
+	cmd_progress_connecting(done, total);
+}
+
+static int run(const struct tl_spec *s, const struct tl_client_target *t, const char *label,
+	       int tty, json_t **doc, struct tl_err *err)
+{
+	struct run_progress r = { label, (double)(s->omit_ns + s->duration_ns) / 1e9 };
+	struct tl_client_callbacks cb = { .ctx = &r };
+	if (tty) {
+		cb.connecting = on_connecting;
+		cb.interval = on_interval;
+	}
+	int rc = tl_stream_client_run(s, t, &cb, doc, err);
+	if (tty)
+		cmd_tune_progress_done();
+	if (rc < 0)
+		tl_err_prefix(err, "%s", label);
+	return rc;
+}
+
+/* The figures of one run for the table, each a mean over its flows (sums where said). */
+struct run_figures {
+	double bps, sndbuf, sndbuf_end, rcvbuf, rcvbuf_end, srtt_us, min_rtt_us, cwnd_bytes, snd_wnd;
+	double retrans; /* sum, inside the window */
+	double limits[4];
+	int flows, failed, stalled;
+};
+
+static double num(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+static void figures(const json_t *doc, struct run_figures *f)
+{
+	static const char *const lk[4] = { "app", "rwnd", "sndbuf", "network" };
+	const json_t *end = json_object_get(doc, "end"), *st;
+	size_t i;
+	memset(f, 0, sizeof(*f));
+	f->bps = num(json_object_get(end, "sum"), "bits_per_second");
+	f->failed = (int)num(end, "failed_flows");
+	f->stalled = (int)num(end, "stalled_flows");
+	json_array_foreach(json_object_get(end, "streams"), i, st) {
+		const json_t *snd = json_object_get(st, "sender"), *rcv = json_object_get(st, "receiver");
+		const json_t *ti = json_object_get(snd, "tcp_info"), *lim = json_object_get(snd, "limited_by");
+		f->sndbuf += num(snd, "sndbuf");
+		f->sndbuf_end += num(snd, "sndbuf_end");
+		f->rcvbuf += num(rcv, "rcvbuf");
+		f->rcvbuf_end += num(rcv, "rcvbuf_end");
+		f->srtt_us += num(ti, "rtt");
+		f->min_rtt_us += num(ti, "min_rtt");
+		f->cwnd_bytes += num(ti, "snd_cwnd_bytes");
+		f->snd_wnd += num(ti, "snd_wnd");
+		f->retrans += num(snd, "retransmits_window");
+		for (int k = 0; k < 4; k++)
+			f->limits[k] += num(lim, lk[k]);
+		f->flows++;
+	}
+	if (f->flows) {
+		double n = f->flows;
+		f->sndbuf /= n; f->sndbuf_end /= n; f->rcvbuf /= n; f->rcvbuf_end /= n;
+		f->srtt_us /= n; f->min_rtt_us /= n; f->cwnd_bytes /= n; f->snd_wnd /= n;
+		for (int k = 0; k < 4; k++)
+			f->limits[k] /= n;
+	}
+}
+
+static const char *limit_text(const struct run_figures *f, char *buf, size_t len)
+{
+	static const char *const lk[4] = { "app", "rwnd", "sndbuf", "network" };
+	int best = 0;
+	for (int k = 1; k < 4; k++)
+		if (f->limits[k] > f->limits[best])
+			best = k;
+	snprintf(buf, len, "%s %.0f%%", lk[best], 100.0 * f->limits[best]);
+	return buf;
+}
+
+/* Prints text wrapped at 100 columns, every line after the first indented by indent. */
+static void print_wrapped(FILE *out, const char *text, int indent)
+{
+	const int width = 100;
+	int col = indent;
+	const char *p = text;
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
+		if (col > indent && col + 1 + wlen > width) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", wlen, p);
+		col += wlen;
+		p += wlen;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static void row(FILE *out, const char *name, const char *k, const char *t)
+{
+	fprintf(out, "  %-34s %-22s %s\n", name, k, t);
+}
+
+static void print_table(FILE *out, const struct tl_probe_result *p, const struct tl_probe_origin *o,
+			const struct tl_advice_limits *lim, const struct tl_autotune_choice *c,
+			const json_t *kdoc, const json_t *tdoc)
+{
+	struct run_figures k, t;
+	char a[64], b[64], x[32], y[32];
+	figures(kdoc, &k);
+	figures(tdoc, &t);
+	cmd_tune_print_probe(out, p, o);
+	cmd_tune_print_advice(out, &c->advice, lim);
+	fprintf(out, "\nautotune choice: %u flow%s, SO_SNDBUF %llu at the sender, SO_RCVBUF %llu at the "
+		"receiver, per flow\n", c->flows, c->flows == 1 ? "" : "s",
+		(unsigned long long)c->sndbuf, (unsigned long long)c->rcvbuf);
+	fprintf(out, "why: ");
+	print_wrapped(out, c->why, 5);
+	fprintf(out, "\n  %-34s %-22s %s\n", "", "kernel autotuning", "tcplab --autotune");
+	snprintf(a, sizeof(a), "%d", k.flows);
+	snprintf(b, sizeof(b), "%d", t.flows);
+	row(out, "flows", a, b);
+	row(out, "throughput (receiver)", tl_fmt_rate(k.bps, a, sizeof(a)), tl_fmt_rate(t.bps, b, sizeof(b)));
+	snprintf(a, sizeof(a), "%.1f%%", p->rate_bps ? 100.0 * k.bps / (double)p->rate_bps : 0.0);
+	snprintf(b, sizeof(b), "%.1f%%", p->rate_bps ? 100.0 * t.bps / (double)p->rate_bps : 0.0);
+	row(out, "of the probed rate", a, b);
+	snprintf(a, sizeof(a), "%s -> %s", tl_fmt_size(k.sndbuf, x, sizeof(x)), tl_fmt_size(k.sndbuf_end, y, sizeof(y)));
+	snprintf(b, sizeof(b), "%s -> %s", tl_fmt_size(t.sndbuf, x, sizeof(x)), tl_fmt_size(t.sndbuf_end, y, sizeof(y)));
+	row(out, "sender sndbuf, start -> end", a, b);
+	snprintf(a, sizeof(a), "%s -> %s", tl_fmt_size(k.rcvbuf, x, sizeof(x)), tl_fmt_size(k.rcvbuf_end, y, sizeof(y)));
+	snprintf(b, sizeof(b), "%s -> %s", tl_fmt_size(t.rcvbuf, x, sizeof(x)), tl_fmt_size(t.rcvbuf_end, y, sizeof(y)));
+	row(out, "receiver rcvbuf, start -> end", a, b);
+	row(out, "peer's window (snd_wnd) at the end", tl_fmt_size(k.snd_wnd, a, sizeof(a)),
+	    tl_fmt_size(t.snd_wnd, b, sizeof(b)));
+	row(out, "cwnd at the end", tl_fmt_size(k.cwnd_bytes, a, sizeof(a)), tl_fmt_size(t.cwnd_bytes, b, sizeof(b)));
+	row(out, "srtt at the end", tl_fmt_duration((uint64_t)(k.srtt_us * 1000), a, sizeof(a)),
+	    tl_fmt_duration((uint64_t)(t.srtt_us * 1000), b, sizeof(b)));
+	snprintf(a, sizeof(a), "%.0f", k.retrans);
+	snprintf(b, sizeof(b), "%.0f", t.retrans);
+	row(out, "retransmits in the window (all)", a, b);
+	row(out, "limited by (mean of the flows)", limit_text(&k, a, sizeof(a)), limit_text(&t, b, sizeof(b)));
+	if (k.failed || t.failed || k.stalled || t.stalled) {
+		snprintf(a, sizeof(a), "%d / %d", k.failed, k.stalled);
+		snprintf(b, sizeof(b), "%d / %d", t.failed, t.stalled);
+		row(out, "failed / stalled flows", a, b);
+	}
+	fprintf(out, "  (per-flow means; buffers as getsockopt reports them, i.e. doubled)\n");
+}
+
+int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_target *target,
+			enum out_format format)
+{
+	struct tl_err err = { 0 };
+	struct tl_advice_limits lim;
+	struct tl_probe_result p;
+	struct tl_probe_origin origin;
+	struct tl_autotune_choice choice;
+	struct tl_spec kspec, tspec;
+	json_t *kdoc = NULL, *tdoc = NULL, *doc = NULL;
+	int tty = isatty(STDERR_FILENO), status = TL_EXIT_ERROR, rc;
+	struct tl_probe_opts popts = {
+		.direction = spec->direction == TL_DIR_REVERSE ? TL_DIR_REVERSE : TL_DIR_FORWARD,
+		.progress = tty ? cmd_tune_progress : NULL,
+	};
+	struct tl_probe_cache_opts copts = { .max_age_s = TL_CACHE_MAX_AGE_DEFAULT_S };
+
+	if (format != OUT_TABLE && format != OUT_JSON)
+		return cmd_usage_error("stream", format, "--autotune prints a table or --json (not "
+				       "--json-lines or --csv)");
+	signal(SIGPIPE, SIG_IGN);
+	/* Refuse a spec the choice cannot apply to before spending time on the probe. */
+	memset(&origin, 0, sizeof(origin));
+	memset(&choice, 0, sizeof(choice));
+	choice.flows = spec->flows;
+	if (tl_autotune_specs(spec, &choice, &kspec, &tspec, &err) < 0)
+		return cmd_usage_error("stream", format, err.msg);
+
+	rc = tl_limits_read(&lim, &err);
+	if (rc == 0)
+		rc = tl_probe_cached(target, &popts, &copts, &p, &origin, &err);
+	if (tty)
+		cmd_tune_progress_done();
+	if (rc == 0) {
+		tl_autotune_choose(&p, &lim, spec->flows, &choice);
+		rc = tl_autotune_specs(spec, &choice, &kspec, &tspec, &err);
+	}
+	if (rc == 0)
+		rc = run(&kspec, target, "run 1/2, kernel autotuning", tty, &kdoc, &err);
+	if (rc == 0)
+		rc = run(&tspec, target, "run 2/2, tcplab's buffers", tty, &tdoc, &err);
+	if (rc < 0 && format == OUT_JSON) {
+		doc = json_pack("{s:s}", "error", err.msg);
+		if (kdoc)
+			json_object_set(doc, "kernel", kdoc);
+		if (tdoc)
+			json_object_set(doc, "tuned", tdoc);
+	} else if (rc == 0) {
+		doc = tl_autotune_doc(&p, origin.from_cache, origin.age_s, &lim, &choice, kdoc, tdoc);
+	}
+	if (format == OUT_JSON && doc) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else if (format == OUT_TABLE && rc == 0) {
+		print_table(stdout, &p, &origin, &lim, &choice, kdoc, tdoc);
+	}
+	fflush(stdout);
+	if (origin.save_err.msg[0])
+		fprintf(stderr, "tcplab stream: warning: probe result not remembered: %s\n",
+			origin.save_err.msg);
+	if (rc < 0) {
+		fprintf(stderr, "tcplab stream --autotune: %s\n", err.msg);
+		goto out;
+	}
+	status = TL_EXIT_OK;
+	if (json_integer_value(json_object_get(json_object_get(kdoc, "end"), "failed_flows")) > 0 ||
+	    json_integer_value(json_object_get(json_object_get(tdoc, "end"), "failed_flows")) > 0)
+		status = TL_EXIT_FAIL;
+out:
+	json_decref(doc);
+	json_decref(kdoc);
+	json_decref(tdoc);
+	return status;
+}

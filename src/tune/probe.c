@@ -1,0 +1,391 @@
+/* The probe's two phases (rr for RTT, bulk for rate) and what is read from their results. */
+#include "tune/probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl/proto.h"
+#include "util/clock.h"
+
+#define US 1000ULL
+
+static uint64_t get_u64(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (json_is_integer(v))
+		return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	if (json_is_real(v))
+		return json_real_value(v) > 0 ? (uint64_t)llround(json_real_value(v)) : 0;
+	return 0;
+}
+
+static double get_real(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+/* Keeps the smallest non-zero value. */
+static void min_nz(uint64_t *acc, uint64_t v)
+{
+	if (v && (*acc == 0 || v < *acc))
+		*acc = v;
+}
+
+static void rr_part(const json_t *rr_doc, struct tl_probe_result *out)
+{
+	const json_t *end = json_object_get(rr_doc, "end");
+	const json_t *lat = json_object_get(json_object_get(end, "sum"), "latency");
+	const json_t *ti = json_object_get(json_array_get(json_object_get(end, "streams"), 0), "tcp_info");
+	out->rr_min_ns = get_u64(lat, "min_ns");
+	out->rr_p50_ns = get_u64(lat, "p50_ns");
+	min_nz(&out->tcp_min_rtt_ns, get_u64(ti, "min_rtt") * US);
+	out->rtt_smoothed_ns = get_u64(ti, "rtt") * US;
+	if (!out->rtt_smoothed_ns)
+		out->rtt_smoothed_ns = out->rr_p50_ns;
+	min_nz(&out->rtt_min_ns, out->rr_min_ns);
+	min_nz(&out->rtt_min_ns, out->tcp_min_rtt_ns);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (sorts v); n > 0. */
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *const limit_keys[] = { "app", "rwnd", "sndbuf", "network" };
+#define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
+
+int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_probe_result *out,
+		       struct tl_err *err)
+{
+	const json_t *end = json_object_get(bulk_doc, "end");
+	const json_t *streams = json_object_get(end, "streams");
+	const json_t *e = json_object_get(bulk_doc, "error");
+	if (e)
+		return tl_err_set(err, EINVAL, "bulk phase failed: %s",
+				  json_is_string(e) ? json_string_value(e) : "error in the result");
+	if (!json_is_array(streams) || json_array_size(streams) == 0)
+		return tl_err_set(err, EINVAL, "bulk phase: the result has no flows");
+	uint64_t failed = get_u64(end, "failed_flows");
+	if (failed)
+		return tl_err_set(err, EINVAL, "bulk phase: %llu of %zu flows failed (see 'tcplab stream' "
+				  "to the same agent for details)", (unsigned long long)failed,
+				  json_array_size(streams));
+	memset(out, 0, sizeof(*out));
+	if (rr_doc)
+		rr_part(rr_doc, out);
+
+	const json_t *sum = json_object_get(end, "sum");
+	out->rate_bps = (uint64_t)llround(get_real(sum, "bits_per_second"));
+	out->window_ns = (uint64_t)llround(get_real(sum, "seconds") * 1e9);
+	out->flows = (uint32_t)json_array_size(streams);
+
+	double shares[NLIMITS] = { 0 };
+	uint64_t rtt_sum = 0, rtt_n = 0, dr = 0;
+	size_t i;
+	const json_t *st;
+	json_array_foreach(streams, i, st) {
+		const json_t *snd = json_object_get(st, "sender");
+		const json_t *ti = json_object_get(snd, "tcp_info");
+		const json_t *lim = json_object_get(snd, "limited_by");
+		min_nz(&out->tcp_min_rtt_ns, get_u64(ti, "min_rtt") * US);
+		if (get_u64(ti, "rtt")) {
+			rtt_sum += get_u64(ti, "rtt") * US;
+			rtt_n++;
+		}
+		dr += get_u64(ti, "delivery_rate");
+		if (!out->mss)
+			out->mss = (uint32_t)get_u64(ti, "snd_mss");
+		out->retransmits += get_u64(ti, "retransmits");
+		out->bytes_sent += get_u64(ti, "bytes_sent");
+		out->bytes_retrans += get_u64(ti, "bytes_retrans");
+		for (size_t k = 0; k < NLIMITS; k++)
+			shares[k] += get_real(lim, limit_keys[k]);
+	}
+	min_nz(&out->rtt_min_ns, out->tcp_min_rtt_ns);
+	out->rtt_loaded_ns = rtt_n ? rtt_sum / rtt_n : 0;
+	out->delivery_rate_bps = dr;
+	out->loss_ratio = out->bytes_sent ? (double)out->bytes_retrans / (double)out->bytes_sent : 0.0;
+
+	/* The dominant limit of the mean shares; on a tie the first in the order above, as
+	 * tl_tcpinfo_limits does. No chronographs at all (an old kernel) counts as unknown. */
+	size_t best = 0;
+	double total = 0;
+	for (size_t k = 0; k < NLIMITS; k++) {
+		total += shares[k];
+		if (shares[k] > shares[best])
+			best = k;
+	}
+	if (total > 0) {
+		snprintf(out->limited_by, sizeof(out->limited_by), "%s", limit_keys[best]);
+		out->limited_share = shares[best] / (double)out->flows;
+		out->rate_lower_bound = strcmp(limit_keys[best], "network") != 0;
+	} else {
+		snprintf(out->limited_by, sizeof(out->limited_by), "unknown");
+		out->limited_share = 0;
+		out->rate_lower_bound = false;
+	}
+
+	/*
+	 * The rate is the median of the full intervals' goodput. The window's mean is biased by
+	 * whatever the receiver held at its edges: data it had not read yet when the window
+	 * opened (a receiver that fell behind, e.g. descheduled on a loaded host, then caught up)
+	 * or data behind a hole that a retransmission releases at once. Either lands in one or two
+	 * intervals; the median ignores them. With fewer than 3 intervals the window's mean is
+	 * all there is.
+	 */
+	out->window_rate_bps = out->rate_bps;
+	out->interval_max_bps = 0;
+	const json_t *ivs = json_object_get(bulk_doc, "intervals"), *iv;
+	double full[TL_PROBE_MAX_INTERVALS], longest = 0;
+	size_t n = 0;
+	json_array_foreach(ivs, i, iv)
+		if (get_real(iv, "seconds") > longest)
+			longest = get_real(iv, "seconds");
+	json_array_foreach(ivs, i, iv) {
+		double bps = get_real(json_object_get(iv, "sum"), "bits_per_second");
+		/* a last, partial interval is too short to be a sample of its own */
+		if (get_real(iv, "seconds") < 0.8 * longest || n == TL_PROBE_MAX_INTERVALS)
+			continue;
+		full[n++] = bps;
+		if (bps > (double)out->interval_max_bps)
+			out->interval_max_bps = (uint64_t)llround(bps);
+	}
+	out->intervals = (uint32_t)n;
+	out->interval_ns = (uint64_t)llround(longest * 1e9);
+	if (n >= 3) {
+		out->rate_bps = (uint64_t)llround(median(full, n)); /* sorts full */
+		out->interval_p25_bps = (uint64_t)llround(full[(n - 1) / 4]);
+		out->interval_p75_bps = (uint64_t)llround(full[(3 * (n - 1) + 3) / 4]);
+	} else {
+		out->interval_p25_bps = out->interval_p75_bps = out->rate_bps;
+	}
+	return 0;
+}
+
+uint64_t tl_probe_auto_omit_ns(uint64_t rtt_ns)
+{
+	/* Slow start needs log2(BDP / initial window) RTTs, about 7 at 100 Mbit/s x 100 ms and
+	 * 10 at 1 Gbit/s; 20 RTTs also covers the loss recovery that usually ends it. */
+	uint64_t omit = 500 * TL_NSEC_PER_MSEC + 20 * rtt_ns;
+	return omit > TL_PROBE_OMIT_MAX_NS ? TL_PROBE_OMIT_MAX_NS : omit;
+}
+
+uint64_t tl_probe_auto_window_ns(uint64_t rtt_ns)
+{
+	uint64_t w = TL_PROBE_BULK_NS_DEFAULT + 20 * rtt_ns;
+	return w > TL_PROBE_BULK_MAX_NS ? TL_PROBE_BULK_MAX_NS : w;
+}
+
+uint64_t tl_probe_auto_interval_ns(uint64_t rtt_ns)
+{
+	/* A sample must span a few RTTs to smooth the ACK clock's bursts. */
+	uint64_t iv = 4 * rtt_ns;
+	if (iv < TL_PROBE_INTERVAL_MIN_NS)
+		return TL_PROBE_INTERVAL_MIN_NS;
+	return iv > TL_PROBE_INTERVAL_MAX_NS ? TL_PROBE_INTERVAL_MAX_NS : iv;
+}
+
+/* What the client callbacks need to turn intervals into progress calls. */
+struct run_ctx {
+	const struct tl_probe_opts *o;
+	const char *phase;
+	double omit_s, total_s;
+};
+
+static void on_started(void *ctx, const json_t *start)
+{
+	struct run_ctx *r = ctx;
+	(void)start;
+	if (r->o->progress)
+		r->o->progress(r->o->ctx, r->phase, 0, r->total_s, 0);
+}
+
+static void on_interval(void *ctx, const json_t *iv)
+{
+	struct run_ctx *r = ctx;
+	if (r->o->progress)
+		r->o->progress(r->o->ctx, r->phase, r->omit_s + get_real(iv, "end"), r->total_s,
+			       get_real(json_object_get(iv, "sum"), "bits_per_second"));
+}
+
+static int run_phase(const struct tl_spec *s, const struct tl_client_target *t, struct run_ctx *r,
+		     json_t **doc, struct tl_err *err)
+{
+	struct tl_client_callbacks cb = { .started = on_started, .interval = on_interval, .ctx = r };
+	int rc = tl_spec_validate(s, err);
+	if (rc == 0)
+		rc = tl_stream_client_run(s, t, &cb, doc, err);
+	if (rc < 0)
+		tl_err_prefix(err, "probe %s phase", r->phase);
+	return rc;
+}
+
+int tl_probe_run(const struct tl_client_target *t, const struct tl_probe_opts *o,
+		 struct tl_probe_result *out, struct tl_err *err)
+{
+	json_t *rr_doc = NULL, *bulk_doc = NULL;
+	struct tl_client_target target = *t;
+	struct tl_spec rr, bulk;
+	struct run_ctx r = { .o = o };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (o->direction != TL_DIR_FORWARD && o->direction != TL_DIR_REVERSE) {
+		ret = tl_err_set(err, EINVAL, "probe: one direction at a time (forward or reverse)");
+		goto out;
+	}
+	target.per_flow_limit = 0; /* the bulk intervals are read for their sums only */
+
+	tl_spec_defaults(&rr);
+	rr.workload = TL_WORKLOAD_RR;
+	rr.flows = rr.threads = 1;
+	rr.duration_ns = o->rr_ns ? o->rr_ns : TL_PROBE_RR_NS_DEFAULT;
+	rr.interval_ns = 0;
+	rr.opts.nodelay = 1;
+	r.phase = "rtt";
+	r.total_s = (double)rr.duration_ns / 1e9;
+	ret = run_phase(&rr, &target, &r, &rr_doc, err);
+	if (ret < 0)
+		goto out;
+	rr_part(rr_doc, out);
+
+	tl_spec_defaults(&bulk);
+	bulk.direction = o->direction;
+	bulk.flows = o->flows ? o->flows : TL_PROBE_FLOWS_DEFAULT;
+	bulk.threads = o->threads ? o->threads : bulk.flows;
+	if (cores > 0 && bulk.threads > (uint32_t)cores)
+		bulk.threads = (uint32_t)cores;
+	if (bulk.threads > bulk.flows)
+		bulk.threads = bulk.flows;
+	bulk.duration_ns = o->bulk_ns ? o->bulk_ns : tl_probe_auto_window_ns(out->rtt_min_ns);
+	bulk.omit_ns = o->omit_ns ? o->omit_ns : tl_probe_auto_omit_ns(out->rtt_min_ns);
+	/* the interval timer runs in ms steps: keep the length a whole number of them */
+	bulk.interval_ns = tl_probe_auto_interval_ns(out->rtt_min_ns) / TL_NSEC_PER_MSEC * TL_NSEC_PER_MSEC;
+	r.phase = "rate";
+	r.omit_s = (double)bulk.omit_ns / 1e9;
+	r.total_s = r.omit_s + (double)bulk.duration_ns / 1e9;
+	ret = run_phase(&bulk, &target, &r, &bulk_doc, err);
+	if (ret < 0)
+		goto out;
+	ret = tl_probe_from_docs(rr_doc, bulk_doc, out, err);
+	if (ret < 0)
+		goto out;
+	snprintf(out->host, sizeof(out->host), "%s", t->host);
+	out->port = t->port;
+	out->direction = o->direction;
+	out->omit_ns = bulk.omit_ns;
+	out->measured_at = tl_wall_ns() / TL_NSEC_PER_SEC;
+	ret = 0;
+out:
+	json_decref(rr_doc);
+	json_decref(bulk_doc);
+	return ret;
+}
+
+json_t *tl_probe_to_json(const struct tl_probe_result *r)
+{
+	return json_pack("{s:s,s:i,s:s,s:I,"
+			 "s:{s:I,s:I,s:I,s:I,s:I,s:I},"
+			 "s:{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:i,s:I,s:I,s:i,s:s,s:f,s:b},"
+			 "s:{s:I,s:I,s:I,s:f}}",
+			 "host", r->host, "port", (int)r->port,
+			 "direction", tl_direction_name(r->direction),
+			 "measured_at", (json_int_t)r->measured_at,
+			 "rtt", "min_ns", (json_int_t)r->rtt_min_ns, "rr_min_ns", (json_int_t)r->rr_min_ns,
+			 "rr_p50_ns", (json_int_t)r->rr_p50_ns, "tcp_min_rtt_ns", (json_int_t)r->tcp_min_rtt_ns,
+			 "smoothed_ns", (json_int_t)r->rtt_smoothed_ns, "loaded_ns", (json_int_t)r->rtt_loaded_ns,
+			 "rate", "bits_per_second", (json_int_t)r->rate_bps,
+			 "source", "median of the receiver's goodput (payload) in the intervals of the bulk "
+				   "window, after the warm-up",
+			 "window_bps", (json_int_t)r->window_rate_bps,
+			 "delivery_rate_bps", (json_int_t)r->delivery_rate_bps,
+			 "interval_max_bps", (json_int_t)r->interval_max_bps,
+			 "interval_p25_bps", (json_int_t)r->interval_p25_bps,
+			 "interval_p75_bps", (json_int_t)r->interval_p75_bps, "intervals", (int)r->intervals,
+			 "interval_ns", (json_int_t)r->interval_ns,
+			 "flows", (int)r->flows,
+			 "window_ns", (json_int_t)r->window_ns, "omit_ns", (json_int_t)r->omit_ns,
+			 "mss", (int)r->mss, "limited_by", r->limited_by, "limited_share", r->limited_share,
+			 "lower_bound", r->rate_lower_bound,
+			 "loss", "retransmits", (json_int_t)r->retransmits, "bytes_sent", (json_int_t)r->bytes_sent,
+			 "bytes_retrans", (json_int_t)r->bytes_retrans, "ratio", r->loss_ratio);
+}
+
+#define U64_MAX_JSON ((uint64_t)INT64_MAX)
+
+int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_err *err)
+{
+	const char *host = NULL, *dir = NULL, *lim = NULL;
+	uint64_t port = 0, flows = 0, mss = 0, nint = 0;
+	int lower = 0;
+	memset(out, 0, sizeof(*out));
+	const json_t *rtt = json_object_get(j, "rtt"), *rate = json_object_get(j, "rate"),
+		     *loss = json_object_get(j, "loss");
+	if (!json_is_object(j) || !json_is_object(rtt) || !json_is_object(rate) || !json_is_object(loss))
+		return tl_err_set(err, EINVAL, "probe result: needs objects \"rtt\", \"rate\" and \"loss\"");
+	if (tl_json_get_str(j, "host", sizeof(out->host) - 1, 1, &host, err) < 0 ||
+	    tl_json_get_u64(j, "port", 1, 65535, 1, &port, err) < 0 ||
+	    tl_json_get_str(j, "direction", 16, 1, &dir, err) < 0 ||
+	    tl_json_get_u64(j, "measured_at", 0, U64_MAX_JSON, 1, &out->measured_at, err) < 0 ||
+	    tl_json_get_u64(rtt, "min_ns", 0, U64_MAX_JSON, 1, &out->rtt_min_ns, err) < 0 ||
+	    tl_json_get_u64(rtt, "rr_min_ns", 0, U64_MAX_JSON, 1, &out->rr_min_ns, err) < 0 ||
+	    tl_json_get_u64(rtt, "rr_p50_ns", 0, U64_MAX_JSON, 1, &out->rr_p50_ns, err) < 0 ||
+	    tl_json_get_u64(rtt, "tcp_min_rtt_ns", 0, U64_MAX_JSON, 1, &out->tcp_min_rtt_ns, err) < 0 ||
+	    tl_json_get_u64(rtt, "smoothed_ns", 0, U64_MAX_JSON, 1, &out->rtt_smoothed_ns, err) < 0 ||
+	    tl_json_get_u64(rtt, "loaded_ns", 0, U64_MAX_JSON, 1, &out->rtt_loaded_ns, err) < 0 ||
+	    tl_json_get_u64(rate, "bits_per_second", 0, U64_MAX_JSON, 1, &out->rate_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "delivery_rate_bps", 0, U64_MAX_JSON, 1, &out->delivery_rate_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "interval_max_bps", 0, U64_MAX_JSON, 1, &out->interval_max_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "window_bps", 0, U64_MAX_JSON, 1, &out->window_rate_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "intervals", 0, TL_PROBE_MAX_INTERVALS, 1, &nint, err) < 0 ||
+	    tl_json_get_u64(rate, "interval_ns", 0, U64_MAX_JSON, 1, &out->interval_ns, err) < 0 ||
+	    tl_json_get_u64(rate, "interval_p25_bps", 0, U64_MAX_JSON, 1, &out->interval_p25_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "interval_p75_bps", 0, U64_MAX_JSON, 1, &out->interval_p75_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "flows", 1, TL_SPEC_MAX_FLOWS, 1, &flows, err) < 0 ||
+	    tl_json_get_u64(rate, "window_ns", 0, U64_MAX_JSON, 1, &out->window_ns, err) < 0 ||
+	    tl_json_get_u64(rate, "omit_ns", 0, U64_MAX_JSON, 1, &out->omit_ns, err) < 0 ||
+	    tl_json_get_u64(rate, "mss", 0, 65535, 1, &mss, err) < 0 ||
+	    tl_json_get_str(rate, "limited_by", sizeof(out->limited_by) - 1, 1, &lim, err) < 0 ||
+	    tl_json_get_bool(rate, "lower_bound", 1, &lower, err) < 0 ||
+	    tl_json_get_u64(loss, "retransmits", 0, U64_MAX_JSON, 1, &out->retransmits, err) < 0 ||
+	    tl_json_get_u64(loss, "bytes_sent", 0, U64_MAX_JSON, 1, &out->bytes_sent, err) < 0 ||
+	    tl_json_get_u64(loss, "bytes_retrans", 0, U64_MAX_JSON, 1, &out->bytes_retrans, err) < 0) {
+		tl_err_prefix(err, "probe result");
+		return -EINVAL;
+	}
+	if (strcmp(dir, tl_direction_name(TL_DIR_FORWARD)) == 0)
+		out->direction = TL_DIR_FORWARD;
+	else if (strcmp(dir, tl_direction_name(TL_DIR_REVERSE)) == 0)
+		out->direction = TL_DIR_REVERSE;
+	else
+		return tl_err_set(err, EINVAL, "probe result: direction \"%s\" is not forward or reverse", dir);
+	const json_t *share = json_object_get(rate, "limited_share"), *ratio = json_object_get(loss, "ratio");
+	if (!json_is_number(share) || !json_is_number(ratio) || json_number_value(share) < 0 ||
+	    json_number_value(share) > 1 || json_number_value(ratio) < 0 || json_number_value(ratio) > 1)
+		return tl_err_set(err, EINVAL, "probe result: limited_share and loss ratio must be numbers "
+				  "from 0 to 1");
+	snprintf(out->host, sizeof(out->host), "%s", host);
+	snprintf(out->limited_by, sizeof(out->limited_by), "%s", lim);
+	out->port = (uint16_t)port;
+	out->flows = (uint32_t)flows;
+	out->intervals = (uint32_t)nint;
+	out->mss = (uint32_t)mss;
+	out->rate_lower_bound = lower != 0;
+	out->limited_share = json_number_value(share);
+	out->loss_ratio = json_number_value(ratio);
+	return 0;
+}
