@@ -18,5 +18,9 @@ int cmd_stream_main(int argc, char **argv);
 int cmd_rr_main(int argc, char **argv);
 int cmd_crr_main(int argc, char **argv);
 int cmd_doctor_main(int argc, char **argv);
+int cmd_farm_main(int argc, char **argv);
+int cmd_testbed_main(int argc, char **argv);
+int cmd_mesh_main(int argc, char **argv);
+int cmd_probe_main(int argc, char **argv);
 
 #endif

@@ -60,6 +60,10 @@ int tl_mesh_spec_validate(const struct tl_mesh_spec *s, struct tl_err *err)
 	if (s->message_size > TL_MESH_MAX_MESSAGE)
 		return tl_err_set(err, EINVAL, "--message-size %u: at most %u bytes", s->message_size,
 				  TL_MESH_MAX_MESSAGE);
+	if ((uint64_t)s->tokens * s->message_size > TL_MESH_MAX_TOKEN_BYTES)
+		return tl_err_set(err, EINVAL, "%u tokens of %u bytes: at most %llu MiB in flight (fewer "
+				  "tokens or a smaller --message-size)", s->tokens, s->message_size,
+				  TL_MESH_MAX_TOKEN_BYTES >> 20);
 	if ((s->duration_ns == 0) == (s->hops == 0))
 		return tl_err_set(err, EINVAL, "give exactly one of --time and --hops");
 	if (s->hops && s->hops < s->tokens)

@@ -33,7 +33,9 @@ static inline int tl_mesh_transport_is_tcp(enum tl_mesh_transport t)
 }
 
 #define TL_MESH_MAX_RANKS 1024u
-#define TL_MESH_MAX_TOKENS (1u << 24)
+#define TL_MESH_MAX_TOKENS (1u << 20)
+/* All tokens of a run may sit in one send queue: keep their bytes within reason. */
+#define TL_MESH_MAX_TOKEN_BYTES (256ULL << 20)
 
 /* One run. Every rank must have the same spec (checked at the rendezvous). */
 struct tl_mesh_spec {

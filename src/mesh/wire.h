@@ -34,7 +34,9 @@ struct tl_err;
  *        rank  -> coord  hello  {rank, size, spec, port | path, [addr], host_id, netns_id, pid}
  *        coord -> rank   table  {run_id, peers: [{addr, port} | {path}, ...]}
  *        rank  -> coord  ready  (every data connection is up)
- *        coord -> rank   start
+ *        coord -> rank   start       (take the window's first samples)
+ *        rank  -> coord  armed
+ *        coord -> rank   go          (inject tokens: the window runs)
  *        rank  -> coord  parked {n}  (--hops: n tokens reached their hop budget)
  *        coord -> rank   stop        (--hops: all tokens parked; or the run is cut short)
  *        rank  -> coord  final  {tokens held, counts, histogram, cpu, counters}

@@ -19,7 +19,7 @@ static const struct opt_def opt_defs[] = {
 	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
-	{ "spin", "50us", true },
+	{ "spin", "50us", true },      { "prio", "rt", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -177,7 +177,7 @@ static int eval_dir(const json_t *opts, const char *pre, const struct tl_testbed
 		return ret;
 	ret = tl_qspec_apply_buffer(&out->queue, &bs, out->rate_bps, c->max_rtt_ns, err);
 	if (ret < 0) {
-		tl_err_prefix(err, "%s \"%s\"", what, buffer);
+		tl_err_prefix(err, "%s", what);
 		return ret;
 	}
 	ret = parse_onoff("--reorder", tl_testbed_opt(opts, "reorder"), &out->reorder, err);
@@ -222,6 +222,11 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 				&c->spin_ns, err);
 	if (ret < 0)
 		return ret;
+	const char *prio = tl_testbed_opt(opts, "prio");
+	if (strcmp(prio, "rt") == 0)
+		c->prio_rt = true;
+	else if (strcmp(prio, "normal") != 0)
+		return tl_err_set(err, EINVAL, "--prio \"%s\": write normal or rt", prio);
 	ret = parse_rtts(tl_testbed_opt(opts, "rtt"), c, err);
 	if (ret < 0)
 		return ret;

@@ -32,6 +32,8 @@
  *   seed     "1"        every random draw (loss, jitter, RED, PIE) derives from it (fixed at `up`)
  *   pool     "65536"    packet buffers in the forwarder (fixed at `up`)
  *   spin     "50us"     the forwarder busy-polls when its next event is nearer than this
+ *   prio     "rt"       the forwarder runs SCHED_FIFO (priority 10), as the kernel's
+ *                       own shapers run in softirq ahead of every task; "normal": SCHED_OTHER
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on
@@ -47,6 +49,7 @@ struct tl_testbed_config {
 	uint64_t seed;
 	uint32_t pool;
 	uint64_t spin_ns;
+	bool prio_rt; /* the forwarder runs SCHED_FIFO */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */
 	struct tl_link_spec access_fwd[TL_TESTBED_SENDERS_MAX];

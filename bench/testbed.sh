@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The testbed's forwarder against the kernel's own tbf shaper, on the same namespaces and veths.
+#
+#   bench/testbed.sh [TCPLAB]        (default: build/tcplab; needs root)
+#
+# For each rate in RATES (default "100mbit 1gbit 2gbit 3gbit 5gbit"), twice:
+#   tcplab   `tcplab testbed up --rate R --rtt 5ms --buffer 1bdp --aqm taildrop`: the
+#            userspace forwarder (SCHED_FIFO, default spin) moves every packet.
+#   tbf      the same testbed with its forwarder ended (by PID), the two router ports
+#            enslaved to a bridge in the router namespace and `tc qdisc ... tbf rate R
+#            burst B limit L` on both ports (B = max(3028 B, R x 1 ms), L = R x 5 ms): the
+#            kernel forwards and shapes; tbf has no delay, so its configured RTT is 0.
+# and measures, in that order:
+#   idle RTT    100 pings 10 ms apart from snd1 to rcv, p50 and p99; "added" = RTT - the
+#               configured RTT (5 ms for tcplab, 0 for tbf); ping prints 3 digits, so the
+#               resolution is 10 us above 1 ms
+#   goodput     one Cubic flow, `tcplab stream RCV -t $BENCH_TIME --cc cubic`, receiver bytes;
+#               accuracy = goodput / (R x 1448 / 1514), the most a full-MTU TCP flow with
+#               timestamps can get when the shaper counts Ethernet frames (both do)
+#   CPU         tcplab: the forwarder's utime + stime over the flow (/proc/PID/stat), in % of
+#               one CPU over the stream's wall time (connect and results included); both: all
+#               CPUs busy over that time (/proc/stat), in % of one CPU (at most nproc x 100%),
+#               which includes both TCP ends and the kernel's softirq work
+#   late        tcplab only: how late the forwarder sent packets against their due time
+#               during the flow (status .forwarder.late_ns: p50 / p99)
+# Raw outputs go to bench/results/raw/testbed/ (not committed); the table is printed.
+set -uo pipefail
+
+TCPLAB=${1:-build/tcplab}
+TCPLAB=$(readlink -f "$TCPLAB")
+RATES=${RATES:-"100mbit 1gbit 2gbit 3gbit 5gbit"}
+BENCH_TIME=${BENCH_TIME:-10}
+RAW=bench/results/raw/testbed
+[ "$(id -u)" -eq 0 ] || { echo "bench/testbed.sh: needs root (network namespaces)"; exit 1; }
+[ -x "$TCPLAB" ] || { echo "bench/testbed.sh: no $TCPLAB (make build)"; exit 1; }
+mkdir -p "$RAW"
+NAME=bench$$
+PIDS=()
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    "$TCPLAB" testbed down "$NAME" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+rate_bps() { # 100mbit -> 100000000
+    case $1 in
+    *gbit) awk -v v="${1%gbit}" 'BEGIN { printf "%.0f", v * 1e9 }' ;;
+    *mbit) awk -v v="${1%mbit}" 'BEGIN { printf "%.0f", v * 1e6 }' ;;
+    *) echo "$1" ;;
+    esac
+}
+
+cpu_busy() { # jiffies busy (all CPUs) and total
+    awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b, t }' /proc/stat
+}
+
+proc_cpu() { # utime + stime of PID, in clock ticks
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# ping_stats HOST-ADDR: "p50 p99" in ms of 100 pings from snd1
+ping_stats() {
+    "$TCPLAB" testbed exec "$NAME" snd1 -- ping -n -c 100 -i 0.01 "$1" 2>/dev/null |
+        sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { print "- -"; exit } printf "%s %s\n", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)] }'
+}
+
+# measure KIND RATE: one row
+measure() {
+    local kind=$1 rate=$2 bps pf port rcv t0 t1 c0 c1 f0 f1 fpid want
+    bps=$(rate_bps "$rate")
+    rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$RAW/$NAME.up.json")
+    read -r p50 p99 < <(ping_stats "$rcv")
+    pf=$RAW/port.$$
+    rm -f "$pf"
+    "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
+    local apid=$!
+    PIDS+=("$apid")
+    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
+    port=$(cat "$pf")
+    fpid=$(jq -r '.forwarder_pid' "$RAW/$NAME.up.json")
+    [ "$kind" = tcplab ] && f0=$(proc_cpu "$fpid") || f0=0
+    read -r c0 t0 < <(cpu_busy)
+    local w0 w1
+    w0=$(date +%s%N)
+    "$TCPLAB" testbed exec "$NAME" snd1 -- "$TCPLAB" stream "$rcv" -p "$port" -t "$BENCH_TIME" -i 0 \
+        --cc cubic --json >"$RAW/$kind.$rate.stream.json" 2>&1
+    read -r c1 t1 < <(cpu_busy)
+    w1=$(date +%s%N)
+    [ "$kind" = tcplab ] && f1=$(proc_cpu "$fpid") || f1=0
+    kill "$apid" 2>/dev/null
+    wait "$apid" 2>/dev/null
+    local got late="- / -"
+    got=$(jq '.end.sum.bits_per_second // 0' "$RAW/$kind.$rate.stream.json")
+    if [ "$kind" = tcplab ]; then
+        "$TCPLAB" testbed status "$NAME" --json >"$RAW/$kind.$rate.status.json"
+        late=$(jq -r '.forwarder.late_ns | "\(.p50 / 1000 | floor) / \(.p99 / 1000 | floor) us"' "$RAW/$kind.$rate.status.json")
+    fi
+    local tck
+    tck=$(getconf CLK_TCK)
+    awk -v kind="$kind" -v rate="$rate" -v bps="$bps" -v got="$got" -v p50="$p50" -v p99="$p99" \
+        -v cfg="$([ "$kind" = tcplab ] && echo 5 || echo 0)" -v f="$((f1 - f0))" -v tck="$tck" \
+        -v c="$((c1 - c0))" -v t="$((t1 - t0))" -v ncpu="$(nproc)" -v secs="$(((w1 - w0) / 1000000))" \
+        -v late="$late" 'BEGIN {
+        secs /= 1000
+        want = bps * 1448 / 1514
+        fcpu = kind == "tcplab" ? sprintf("%.0f%%", 100 * f / tck / secs) : "-"
+        printf "| %-6s | %-7s | %9.1f | %6.2f%% | %7.3f | %7.3f | %8s | %5.0f%% | %s |\n", kind, rate,
+            got / 1e6, 100 * (got - want) / want, p50 - cfg, p99 - cfg, fcpu, 100 * ncpu * c / t, late
+    }'
+}
+
+# tbf on the same veths: the forwarder ends, a bridge joins the router's ports.
+to_tbf() {
+    local rate=$1 bps burst limit rtr fpid
+    bps=$(rate_bps "$rate")
+    burst=$(awk -v b="$bps" 'BEGIN { v = b / 8 / 1000; if (v < 3028) v = 3028; printf "%.0f", v }')
+    limit=$(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 8 * 0.005 }')
+    rtr=$(jq -r '.router.netns' "$RAW/$NAME.up.json")
+    fpid=$(jq -r '.forwarder_pid' "$RAW/$NAME.up.json")
+    kill "$fpid"
+    for _ in $(seq 1 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.02; done
+    ip -n "$rtr" link add br0 type bridge
+    ip -n "$rtr" link set rcv master br0
+    ip -n "$rtr" link set snd1 master br0
+    ip -n "$rtr" link set br0 up
+    ip netns exec "$rtr" tc qdisc replace dev rcv root tbf rate "$rate" burst "$burst" limit "$limit"
+    ip netns exec "$rtr" tc qdisc replace dev snd1 root tbf rate "$rate" burst "$burst" limit "$limit"
+    echo "tbf: rate $rate burst $burst limit $limit" >>"$RAW/commands.txt"
+}
+
+echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$RAW/commands.txt"
+echo "| shaper | rate    | goodput Mbit/s | rate error | added RTT p50 ms | added RTT p99 ms | forwarder CPU | all CPUs | forwarder late p50 / p99 |"
+echo "|--------|---------|-----------:|-----------:|---------:|---------:|---------:|------:|------|"
+for rate in $RATES; do
+    for kind in tcplab tbf; do
+        "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop --json \
+            >"$RAW/$NAME.up.json" || exit 1
+        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop" >>"$RAW/commands.txt"
+        [ "$kind" = tbf ] && to_tbf "$rate"
+        measure "$kind" "$rate"
+        "$TCPLAB" testbed down "$NAME" >/dev/null
+    done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,40 @@
+#ifndef TCPLAB_TESTBED_CTL_H
+#define TCPLAB_TESTBED_CTL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/*
+ * The forwarder's control socket, ROOT/NAME/ctl.sock (testbed/state.h): AF_UNIX,
+ * SOCK_STREAM, mode 0600. One exchange per connection:
+ *
+ *   client -> forwarder   one JSON object on one line, at most TL_TESTBED_CTL_MAX bytes
+ *   forwarder -> client   one JSON object on one line, then the forwarder closes
+ *
+ * Requests (every one carries "v": 1):
+ *   {"v":1, "cmd":"ping"}                         -> {"ok":true, "pid":N}
+ *   {"v":1, "cmd":"status", "flows":32}           -> the status document (tcplab-testbed(1))
+ *   {"v":1, "cmd":"set", "options":{...}}         -> {"ok":true, "options":{...}}
+ * A request the forwarder refuses gets {"error":"message"}. "set" carries the complete new
+ * option set (testbed/config.h); options that cannot change at run time must keep their
+ * values. The forwarder serves requests between packets on its one thread, without
+ * blocking: a client that stalls for 2 s is dropped.
+ */
+
+#define TL_TESTBED_CTL_VERSION 1
+#define TL_TESTBED_CTL_MAX (64u << 10)
+
+/*
+ * Sends req to testbed name's forwarder and returns its answer in *resp (owned by the
+ * caller). An {"error": ...} answer becomes a -EIO return with that message in err; a
+ * testbed whose forwarder is not running gives -ECONNREFUSED or -ENOENT.
+ */
+int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, json_t **resp,
+			   struct tl_err *err);
+
+/* A non-blocking listening socket at path (an old socket file there is replaced). */
+int tl_testbed_ctl_listen(const char *path, int *out_fd, struct tl_err *err);
+
+#endif

@@ -1,0 +1,585 @@
+#include "testbed/fwd.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "testbed/ctl.h"
+#include "testbed/fwd_internal.h"
+#include "util/clock.h"
+
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6_ 0x86dd
+#define ARRIVAL_MAX_AGE_NS (100 * TL_NSEC_PER_MSEC)
+#define RX_ROUNDS 8 /* batches read from one port before the others get a turn */
+#define SPIN_FLOOR_NS 2000
+#define SPIN_BUDGET 0.4 /* of the time, at most, polling */
+#define CPU_BUSY 0.7    /* busy with packets beyond this: no polling */
+
+static void fwd_drop(void *ctx, struct tl_pkt *p, enum tl_drop_cause cause, uint64_t now_ns)
+{
+	(void)cause;
+	(void)now_ns;
+	struct tl_testbed_fwd *f = ctx;
+	tl_testbed_pool_put(&f->pool, p);
+}
+
+static uint8_t *frame_of(const struct tl_testbed_fwd *f, const struct tl_pkt *p)
+{
+	return tl_testbed_pool_buf(&f->pool, p);
+}
+
+static void tx_flush(struct tl_testbed_fwd *f, unsigned port)
+{
+	unsigned n = f->ntx[port];
+	if (n == 0)
+		return;
+	uint8_t *frames[TL_TESTBED_BATCH];
+	uint32_t lens[TL_TESTBED_BATCH];
+	for (unsigned i = 0; i < n; i++) {
+		frames[i] = frame_of(f, f->txq[port][i]);
+		lens[i] = f->txq[port][i]->len;
+	}
+	tl_testbed_port_send(&f->ports[port], frames, lens, n);
+	for (unsigned i = 0; i < n; i++)
+		tl_testbed_pool_put(&f->pool, f->txq[port][i]);
+	f->ntx[port] = 0;
+}
+
+static void tx_push(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
+{
+	if (f->ntx[port] == TL_TESTBED_BATCH)
+		tx_flush(f, port);
+	f->txq[port][f->ntx[port]++] = p;
+}
+
+/* A packet leaving a link: how late it goes, against the time the link said. */
+static void tx_due(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
+{
+	tl_lhist_record(f->late_period, f->now_ns > p->ready_ns ? f->now_ns - p->ready_ns : 0);
+	tx_push(f, port, p);
+}
+
+/* A receiver frame to an unknown or broadcast MAC goes to every sender, as a switch would. */
+static void tx_flood(struct tl_testbed_fwd *f, struct tl_pkt *p)
+{
+	uint8_t *frame = frame_of(f, p);
+	uint32_t len = p->len;
+	f->flooded++;
+	for (unsigned i = 1; i < f->nports; i++)
+		tl_testbed_port_send(&f->ports[i], &frame, &len, 1);
+	tl_testbed_pool_put(&f->pool, p);
+}
+
+/* Which port the destination MAC of a frame from the receiver belongs to. */
+static unsigned port_by_mac(const struct tl_testbed_fwd *f, const uint8_t *frame)
+{
+	const uint8_t *own = f->st.plan.hosts[0].mac;
+	if (memcmp(frame, own, 5) != 0)
+		return FWD_PORT_FLOOD;
+	return f->port_of_octet[frame[5]];
+}
+
+static void set_ce(struct tl_pkt *p)
+{
+	if (p->ce_marked)
+		tl_pkt_set_ce(p->data, p->data_len);
+}
+
+/* A frame read from port `in` at now_ns enters its path. */
+static void rx_frame(struct tl_testbed_fwd *f, unsigned in, struct tl_pkt *p, uint32_t len,
+		     uint64_t now_ns)
+{
+	uint8_t *frame = frame_of(f, p);
+	if (len < TL_ETH_HLEN) {
+		tl_testbed_pool_put(&f->pool, p);
+		return;
+	}
+	p->len = len;
+	p->data = frame + TL_ETH_HLEN;
+	p->data_len = len - TL_ETH_HLEN;
+	p->ce_marked = false;
+	p->ecn_capable = false;
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+	unsigned out = in == 0 ? port_by_mac(f, frame) : 0;
+	if (type != ETH_P_IPV4 && type != ETH_P_IPV6_) {
+		f->non_ip++;
+		if (out == FWD_PORT_FLOOD)
+			tx_flood(f, p);
+		else
+			tx_push(f, out, p);
+		return;
+	}
+	tl_pkt_classify(p, f->cfg.seed);
+	p->user = out;
+	if (in == 0)
+		tl_link_enqueue(f->rev.link, p, now_ns);
+	else if (f->access)
+		tl_link_enqueue(f->acc_fwd[in], p, now_ns);
+	else
+		tl_link_enqueue(f->fwd.link, p, now_ns);
+}
+
+static void rx_port(struct tl_testbed_fwd *f, unsigned in)
+{
+	struct tl_testbed_port *port = &f->ports[in];
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		struct tl_pkt *pkts[TL_TESTBED_BATCH];
+		uint8_t *bufs[TL_TESTBED_BATCH];
+		uint32_t lens[TL_TESTBED_BATCH];
+		uint64_t real[TL_TESTBED_BATCH];
+		unsigned k = 0;
+		while (k < TL_TESTBED_BATCH && (pkts[k] = tl_testbed_pool_get(&f->pool))) {
+			bufs[k] = frame_of(f, pkts[k]);
+			k++;
+		}
+		if (k == 0) {
+			/* No buffer left: read into scratch so the socket drains, and count. */
+			for (unsigned i = 0; i < TL_TESTBED_BATCH; i++)
+				bufs[i] = f->scratch[i];
+			int got = tl_testbed_port_recv(port, bufs, TL_TESTBED_BUF_SIZE, lens, real,
+						       TL_TESTBED_BATCH);
+			if (got <= 0)
+				return;
+			f->no_buffer += (uint64_t)got;
+			continue;
+		}
+		int got = tl_testbed_port_recv(port, bufs, TL_TESTBED_BUF_SIZE, lens, real, k);
+		uint64_t now = tl_now_ns();
+		/* The kernel stamps arrivals in CLOCK_REALTIME; the links run on CLOCK_MONOTONIC. */
+		int64_t real_off = (int64_t)(tl_wall_ns() - now);
+		unsigned n = got > 0 ? (unsigned)got : 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (lens[i] == 0) {
+				tl_testbed_pool_put(&f->pool, pkts[i]);
+				continue;
+			}
+			uint64_t t = real[i] ? (uint64_t)((int64_t)real[i] - real_off) : now;
+			/* A stamp from the future or from long ago (a clock step) is not believed. */
+			if (t > now || now - t > ARRIVAL_MAX_AGE_NS)
+				t = now;
+			rx_frame(f, in, pkts[i], lens[i], t);
+		}
+		/* Give back the unused ones in reverse, so the stack order is kept. */
+		for (unsigned i = k; i-- > n;)
+			tl_testbed_pool_put(&f->pool, pkts[i]);
+		if (n < k)
+			return;
+	}
+}
+
+/* Moves every packet whose time has come one stage on, and sends what leaves the router. */
+static void run_links(struct tl_testbed_fwd *f, uint64_t now_ns)
+{
+	f->now_ns = now_ns;
+	struct tl_pkt *out[TL_TESTBED_BATCH];
+	unsigned n;
+	if (f->access) {
+		for (unsigned i = 1; i < f->nports; i++)
+			do {
+				n = tl_link_dequeue_ready(f->acc_fwd[i], now_ns, out, TL_TESTBED_BATCH);
+				/* It reached the bottleneck when its delay line let it go. */
+				for (unsigned k = 0; k < n; k++)
+					tl_link_enqueue(f->fwd.link, out[k], out[k]->ready_ns);
+			} while (n == TL_TESTBED_BATCH);
+	}
+	do {
+		n = tl_link_dequeue_ready(f->fwd.link, now_ns, out, TL_TESTBED_BATCH);
+		for (unsigned k = 0; k < n; k++) {
+			set_ce(out[k]);
+			tx_due(f, 0, out[k]);
+		}
+	} while (n == TL_TESTBED_BATCH);
+	do {
+		n = tl_link_dequeue_ready(f->rev.link, now_ns, out, TL_TESTBED_BATCH);
+		for (unsigned k = 0; k < n; k++) {
+			struct tl_pkt *p = out[k];
+			set_ce(p);
+			if (p->user == FWD_PORT_FLOOD)
+				tx_flood(f, p);
+			else if (f->access)
+				tl_link_enqueue(f->acc_rev[p->user], p, p->ready_ns);
+			else
+				tx_due(f, p->user, p);
+		}
+	} while (n == TL_TESTBED_BATCH);
+	if (f->access) {
+		for (unsigned i = 1; i < f->nports; i++)
+			do {
+				n = tl_link_dequeue_ready(f->acc_rev[i], now_ns, out, TL_TESTBED_BATCH);
+				for (unsigned k = 0; k < n; k++)
+					tx_due(f, i, out[k]);
+			} while (n == TL_TESTBED_BATCH);
+	}
+	for (unsigned i = 0; i < f->nports; i++)
+		tx_flush(f, i);
+}
+
+static uint64_t next_event(const struct tl_testbed_fwd *f)
+{
+	uint64_t ev = f->next_series_ns;
+	uint64_t t = tl_link_next_event_ns(f->fwd.link);
+	if (t < ev)
+		ev = t;
+	t = tl_link_next_event_ns(f->rev.link);
+	if (t < ev)
+		ev = t;
+	if (f->access) {
+		for (unsigned i = 1; i < f->nports; i++) {
+			t = tl_link_next_event_ns(f->acc_fwd[i]);
+			if (t < ev)
+				ev = t;
+			t = tl_link_next_event_ns(f->acc_rev[i]);
+			if (t < ev)
+				ev = t;
+		}
+	}
+	return ev;
+}
+
+static void spin_budget(struct tl_testbed_fwd *f, uint64_t now_ns);
+
+static void series_tick(struct tl_testbed_fwd *f, uint64_t now_ns)
+{
+	spin_budget(f, now_ns);
+	for (unsigned i = 0; i < f->nports; i++)
+		tl_testbed_port_kstats(&f->ports[i]);
+	json_t *line = tl_testbed_fwd_series_line(f, now_ns);
+	if (line) {
+		/* A full disk must not stop the forwarding: the series is best effort. */
+		tl_testbed_series_append(&f->series, line, NULL);
+		json_decref(line);
+	}
+	f->last_series_ns = now_ns;
+	f->next_series_ns += TL_TESTBED_SERIES_PERIOD_NS;
+	if (f->next_series_ns <= now_ns)
+		f->next_series_ns = now_ns + TL_TESTBED_SERIES_PERIOD_NS;
+}
+
+/* SCHED_FIFO for --prio rt, SCHED_OTHER otherwise. */
+static int set_prio(bool rt, struct tl_err *err)
+{
+	struct sched_param sp = { .sched_priority = rt ? 10 : 0 };
+	if (sched_setscheduler(0, rt ? SCHED_FIFO : SCHED_OTHER, &sp) < 0)
+		return tl_err_errno(err, "--prio %s: sched_setscheduler", rt ? "rt" : "normal");
+	return 0;
+}
+
+static int link_new(struct tl_testbed_fwd *f, const struct tl_link_spec *spec,
+		    struct tl_link **out, struct tl_err *err)
+{
+	return tl_link_create(spec, fwd_drop, f, out, err);
+}
+
+static int epoll_add(int ep, int fd, uint32_t events, uint32_t tag, struct tl_err *err)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return tl_err_errno(err, "epoll_ctl ADD fd %d", fd);
+	return 0;
+}
+
+int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sigs,
+			  struct tl_testbed_fwd **out, struct tl_err *err)
+{
+	int ret;
+	*out = NULL;
+	struct tl_testbed_fwd *f = calloc(1, sizeof(*f));
+	if (!f)
+		return tl_err_set(err, ENOMEM, "forwarder: out of memory");
+	f->ep = f->sigfd = f->ctl_fd = -1;
+	f->series.fd = -1;
+	for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
+		f->conns[i].fd = -1;
+	for (unsigned i = 0; i < TL_TESTBED_HOSTS_MAX; i++)
+		f->ports[i].fd = -1;
+	f->st = *st;
+	f->st.options = json_deep_copy(st->options);
+	if ((ret = tl_testbed_config_eval(f->st.options, &f->cfg, err)) < 0)
+		goto out;
+	if (f->cfg.senders + 1 != st->plan.nhosts) {
+		ret = tl_err_set(err, EINVAL, "forwarder: %u senders in the options, %u hosts in "
+				 "the plan", f->cfg.senders, st->plan.nhosts);
+		goto out;
+	}
+	/* Wake-ups at the ns the timeout says, not up to 50 us later (the default slack). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* Without CAP_SYS_NICE (a container) the forwarder still works, as a normal task. */
+	struct tl_err perr = { 0 };
+	if (set_prio(f->cfg.prio_rt, &perr) < 0)
+		snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
+	if ((ret = tl_testbed_pool_init(&f->pool, f->cfg.pool, err)) < 0)
+		goto out;
+	for (unsigned i = 0; i < 256; i++)
+		f->port_of_octet[i] = FWD_PORT_FLOOD;
+	f->nports = st->plan.nhosts;
+	for (unsigned i = 0; i < f->nports; i++) {
+		if ((ret = tl_testbed_port_open(&f->ports[i], st->plan.hosts[i].port, err)) < 0)
+			goto out;
+		f->port_of_octet[st->plan.hosts[i].addr & 0xff] = (uint16_t)i;
+	}
+	f->late = malloc(sizeof(struct tl_lhist));
+	f->late_period = malloc(sizeof(struct tl_lhist));
+	f->fwd.cum_qdelay = malloc(sizeof(struct tl_lhist));
+	f->fwd.cum_qlen = malloc(sizeof(struct tl_lhist));
+	f->rev.cum_qdelay = malloc(sizeof(struct tl_lhist));
+	f->rev.cum_qlen = malloc(sizeof(struct tl_lhist));
+	if (!f->fwd.cum_qdelay || !f->fwd.cum_qlen || !f->rev.cum_qdelay || !f->rev.cum_qlen ||
+	    !f->late || !f->late_period) {
+		ret = tl_err_set(err, ENOMEM, "forwarder: out of memory");
+		goto out;
+	}
+	tl_lhist_reset(f->fwd.cum_qdelay);
+	tl_lhist_reset(f->fwd.cum_qlen);
+	tl_lhist_reset(f->rev.cum_qdelay);
+	tl_lhist_reset(f->rev.cum_qlen);
+	tl_lhist_reset(f->late);
+	tl_lhist_reset(f->late_period);
+	if ((ret = link_new(f, &f->cfg.fwd, &f->fwd.link, err)) < 0 ||
+	    (ret = link_new(f, &f->cfg.rev, &f->rev.link, err)) < 0)
+		goto out;
+	f->access = f->cfg.senders > 1;
+	if (f->access) {
+		for (unsigned i = 1; i < f->nports; i++) {
+			if ((ret = link_new(f, &f->cfg.access_fwd[i - 1], &f->acc_fwd[i], err)) < 0 ||
+			    (ret = link_new(f, &f->cfg.access_rev[i - 1], &f->acc_rev[i], err)) < 0)
+				goto out;
+		}
+	}
+	char path[512];
+	if ((ret = tl_testbed_path(path, sizeof(path), st->plan.name, "ctl.sock", err)) < 0 ||
+	    (ret = tl_testbed_ctl_listen(path, &f->ctl_fd, err)) < 0)
+		goto out;
+	if ((ret = tl_testbed_series_open(&f->series, st->plan.name, err)) < 0)
+		goto out;
+	f->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (f->sigfd < 0) {
+		ret = tl_err_errno(err, "forwarder: signalfd");
+		goto out;
+	}
+	f->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (f->ep < 0) {
+		ret = tl_err_errno(err, "forwarder: epoll_create1");
+		goto out;
+	}
+	for (unsigned i = 0; i < f->nports; i++)
+		if ((ret = epoll_add(f->ep, f->ports[i].fd, EPOLLIN, FWD_EV_PORT | i, err)) < 0)
+			goto out;
+	if ((ret = epoll_add(f->ep, f->sigfd, EPOLLIN, FWD_EV_SIG, err)) < 0 ||
+	    (ret = epoll_add(f->ep, f->ctl_fd, EPOLLIN, FWD_EV_LISTEN, err)) < 0)
+		goto out;
+	f->start_ns = f->last_series_ns = tl_now_ns();
+	f->spin_allowance_ns = f->cfg.spin_ns;
+	f->next_series_ns = f->start_ns + TL_TESTBED_SERIES_PERIOD_NS;
+	*out = f;
+	f = NULL;
+	ret = 0;
+out:
+	tl_testbed_fwd_destroy(f);
+	return ret;
+}
+
+int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t now_ns,
+			 struct tl_err *err)
+{
+	struct tl_testbed_config *c = malloc(sizeof(*c));
+	if (!c)
+		return tl_err_set(err, ENOMEM, "set: out of memory");
+	int ret = tl_testbed_config_eval(opts, c, err);
+	if (ret < 0)
+		goto out;
+	if (c->senders != f->cfg.senders || c->seed != f->cfg.seed || c->pool != f->cfg.pool) {
+		ret = tl_err_set(err, EINVAL, "set: --senders, --seed and --pool are fixed when the "
+				 "testbed is made ('tcplab testbed down' and 'up' again)");
+		goto out;
+	}
+	/* Every value was parsed and checked above, so a bad one has changed nothing. */
+	if (c->prio_rt != f->cfg.prio_rt) {
+		struct tl_err perr = { 0 };
+		f->prio_note[0] = '\0';
+		if (set_prio(c->prio_rt, &perr) < 0)
+			snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
+	}
+	if ((ret = tl_link_set(f->fwd.link, &c->fwd, now_ns, err)) < 0)
+		goto out;
+	if ((ret = tl_link_set(f->rev.link, &c->rev, now_ns, err)) < 0)
+		goto out;
+	if (f->access) {
+		for (unsigned i = 1; i < f->nports; i++) {
+			if ((ret = tl_link_set(f->acc_fwd[i], &c->access_fwd[i - 1], now_ns, err)) < 0 ||
+			    (ret = tl_link_set(f->acc_rev[i], &c->access_rev[i - 1], now_ns, err)) < 0)
+				goto out;
+		}
+	}
+	f->cfg = *c;
+	json_decref(f->st.options);
+	f->st.options = json_deep_copy(opts);
+	ret = 0;
+out:
+	free(c);
+	return ret;
+}
+
+static void handle_events(struct tl_testbed_fwd *f, const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t tag = evs[i].data.u32;
+		uint32_t kind = tag & 0xffff0000u, idx = tag & 0xffffu;
+		if (kind == FWD_EV_PORT) {
+			rx_port(f, idx);
+		} else if (kind == FWD_EV_SIG) {
+			struct signalfd_siginfo si;
+			while (read(f->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				f->stop = true;
+		} else if (kind == FWD_EV_LISTEN) {
+			tl_testbed_fwd_ctl_accept(f, tl_now_ns());
+		} else if (kind == FWD_EV_CONN) {
+			tl_testbed_fwd_ctl_event(f, idx, evs[i].events, tl_now_ns());
+		}
+	}
+}
+
+/*
+ * How long before an event the loop stops sleeping and polls instead: twice the average
+ * oversleep of recent timed waits (what timers cost on this machine: a few us on bare
+ * metal, tens in a busy VM), at most --spin. So a departure is on time without polling
+ * longer than the machine needs.
+ */
+static uint64_t spin_margin(const struct tl_testbed_fwd *f)
+{
+	uint64_t m = 2 * f->oversleep_avg_ns + SPIN_FLOOR_NS;
+	if (m > f->cfg.spin_ns)
+		m = f->cfg.spin_ns;
+	return m < f->spin_allowance_ns ? m : f->spin_allowance_ns;
+}
+
+/*
+ * Once per series period: how long each wait may poll in the next period. Polling is
+ * limited to SPIN_BUDGET of the time, shared out over the waits of the last period, and
+ * stops altogether while the thread is busy more than CPU_BUSY of the time. A SCHED_FIFO
+ * thread that never sleeps is stopped by the kernel for tens of milliseconds so that other
+ * tasks run (RT throttling, the fair server); a departure late by a timer's slop is far
+ * better than one late by 50 ms.
+ */
+static void spin_budget(struct tl_testbed_fwd *f, uint64_t now_ns)
+{
+	struct timespec ts;
+	uint64_t cpu = 0;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		cpu = (uint64_t)ts.tv_sec * TL_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	uint64_t wall = now_ns - f->last_series_ns;
+	uint64_t busy = cpu - f->cpu_ns_last;
+	uint64_t work = busy > f->spin_ns_period ? busy - f->spin_ns_period : 0;
+	uint64_t waits = f->waits_period ? f->waits_period : 1;
+	if (wall && (double)work > CPU_BUSY * (double)wall)
+		f->spin_allowance_ns = 0;
+	else
+		f->spin_allowance_ns = (uint64_t)(SPIN_BUDGET * (double)wall) / waits;
+	if (f->spin_allowance_ns > f->cfg.spin_ns)
+		f->spin_allowance_ns = f->cfg.spin_ns;
+	f->cpu_ns_last = cpu;
+	f->spin_ns_period = 0;
+	f->waits_period = 0;
+}
+
+static void oversleep_learn(struct tl_testbed_fwd *f, uint64_t late_ns)
+{
+	/* EWMA with weight 1/8; a single huge oversleep (the VM was descheduled) is capped. */
+	if (late_ns > 10 * f->cfg.spin_ns + SPIN_FLOOR_NS)
+		late_ns = 10 * f->cfg.spin_ns + SPIN_FLOOR_NS;
+	int64_t d = (int64_t)late_ns - (int64_t)f->oversleep_avg_ns;
+	f->oversleep_avg_ns = (uint64_t)((int64_t)f->oversleep_avg_ns + d / 8);
+}
+
+int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
+{
+	struct epoll_event evs[32];
+	bool have_pwait2 = true;
+	while (!f->stop) {
+		uint64_t now = tl_now_ns();
+		run_links(f, now);
+		if (now >= f->next_series_ns) {
+			series_tick(f, now);
+			tl_testbed_fwd_ctl_expire(f, now);
+		}
+		uint64_t next = next_event(f);
+		uint64_t margin = spin_margin(f);
+		int n;
+		f->waits_period++;
+		if (next <= now + margin) {
+			/* The next departure is close: poll without sleeping, so it leaves on time. */
+			uint64_t t0 = now;
+			f->spins++;
+			do {
+				n = epoll_wait(f->ep, evs, 32, 0);
+				now = tl_now_ns();
+			} while (n == 0 && now < next && !f->stop);
+			f->spin_ns_period += now - t0;
+		} else {
+			/* Sleep until `margin` before the event; the polling above takes it from there. */
+			uint64_t wait = next == UINT64_MAX ? UINT64_MAX : next - margin - now;
+			struct timespec ts = tl_ns_to_timespec(wait);
+			f->wakeups++;
+			if (have_pwait2) {
+				n = epoll_pwait2(f->ep, evs, 32, wait == UINT64_MAX ? NULL : &ts, NULL);
+				if (n < 0 && errno == ENOSYS) {
+					have_pwait2 = false;
+					continue;
+				}
+				if (n == 0 && wait != UINT64_MAX)
+					oversleep_learn(f, tl_now_ns() - (now + wait));
+			} else {
+				n = epoll_wait(f->ep, evs, 32, tl_ms_until(next, now));
+			}
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return tl_err_errno(err, "forwarder: epoll_wait");
+		}
+		handle_events(f, evs, n);
+	}
+	return 0;
+}
+
+void tl_testbed_fwd_destroy(struct tl_testbed_fwd *f)
+{
+	if (!f)
+		return;
+	uint64_t now = tl_now_ns();
+	tl_testbed_fwd_ctl_close_all(f);
+	for (unsigned i = 1; i < TL_TESTBED_HOSTS_MAX; i++) {
+		tl_link_destroy(f->acc_fwd[i], now);
+		tl_link_destroy(f->acc_rev[i], now);
+	}
+	tl_link_destroy(f->fwd.link, now);
+	tl_link_destroy(f->rev.link, now);
+	for (unsigned i = 0; i < TL_TESTBED_HOSTS_MAX; i++)
+		if (f->ports[i].fd >= 0)
+			tl_testbed_port_close(&f->ports[i]);
+	if (f->ctl_fd >= 0) {
+		char path[512];
+		if (tl_testbed_path(path, sizeof(path), f->st.plan.name, "ctl.sock", NULL) == 0)
+			unlink(path);
+		close(f->ctl_fd);
+	}
+	tl_testbed_series_close(&f->series);
+	if (f->sigfd >= 0)
+		close(f->sigfd);
+	if (f->ep >= 0)
+		close(f->ep);
+	free(f->late);
+	free(f->late_period);
+	free(f->fwd.cum_qdelay);
+	free(f->fwd.cum_qlen);
+	free(f->rev.cum_qdelay);
+	free(f->rev.cum_qlen);
+	tl_testbed_pool_free(&f->pool);
+	json_decref(f->st.options);
+	free(f);
+}

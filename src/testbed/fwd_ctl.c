@@ -1,0 +1,176 @@
+/* The forwarder's side of the control socket: non-blocking, served between packets. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "testbed/ctl.h"
+#include "testbed/fwd_internal.h"
+#include "util/clock.h"
+
+#define CONN_TIMEOUT_NS (2 * TL_NSEC_PER_SEC)
+#define STATUS_FLOWS_DEFAULT 32
+
+static void conn_close(struct tl_testbed_fwd *f, struct fwd_conn *c)
+{
+	if (c->fd < 0)
+		return;
+	epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void tl_testbed_fwd_ctl_close_all(struct tl_testbed_fwd *f)
+{
+	for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
+		conn_close(f, &f->conns[i]);
+}
+
+int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns)
+{
+	for (;;) {
+		int fd = accept4(f->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		struct fwd_conn *c = NULL;
+		unsigned slot = 0;
+		for (; slot < FWD_CTL_CONNS; slot++) {
+			if (f->conns[slot].fd < 0) {
+				c = &f->conns[slot];
+				break;
+			}
+		}
+		if (!c) {
+			close(fd); /* busy: the client sees the connection closed and may retry */
+			continue;
+		}
+		c->in = malloc(TL_TESTBED_CTL_MAX);
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = FWD_EV_CONN | slot };
+		if (!c->in || epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			free(c->in);
+			c->in = NULL;
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->in_len = 0;
+		c->deadline_ns = now_ns + CONN_TIMEOUT_NS;
+	}
+}
+
+static json_t *error_doc(const char *msg)
+{
+	return json_pack("{s:s}", "error", msg);
+}
+
+static json_t *handle_request(struct tl_testbed_fwd *f, const char *text, size_t len,
+			      uint64_t now_ns)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(text, len, 0, &jerr), *resp = NULL;
+	if (!req || !json_is_object(req)) {
+		json_decref(req);
+		return error_doc("request is not a JSON object");
+	}
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	json_int_t v = json_integer_value(json_object_get(req, "v"));
+	if (v != TL_TESTBED_CTL_VERSION) {
+		resp = error_doc("control protocol version mismatch (this forwarder speaks 1)");
+	} else if (!cmd) {
+		resp = error_doc("request has no \"cmd\"");
+	} else if (strcmp(cmd, "ping") == 0) {
+		resp = json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid());
+	} else if (strcmp(cmd, "status") == 0) {
+		json_t *fl = json_object_get(req, "flows");
+		json_int_t nf = json_is_integer(fl) ? json_integer_value(fl) : STATUS_FLOWS_DEFAULT;
+		if (nf < 0)
+			nf = 0;
+		if (nf > 100000)
+			nf = 100000;
+		resp = tl_testbed_fwd_status(f, now_ns, (unsigned)nf);
+		if (!resp)
+			resp = error_doc("status: out of memory");
+	} else if (strcmp(cmd, "set") == 0) {
+		struct tl_err e = { 0 };
+		if (tl_testbed_fwd_apply(f, json_object_get(req, "options"), now_ns, &e) < 0)
+			resp = error_doc(e.msg);
+		else
+			resp = json_pack("{s:b, s:O}", "ok", 1, "options", f->st.options);
+	} else {
+		resp = error_doc("unknown \"cmd\" (ping, status, set)");
+	}
+	json_decref(req);
+	return resp;
+}
+
+/* Switches a connection from reading its request to writing the answer. */
+static void conn_answer(struct tl_testbed_fwd *f, struct fwd_conn *c, unsigned slot,
+			json_t *resp)
+{
+	char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+	json_decref(resp);
+	if (!text) {
+		conn_close(f, c);
+		return;
+	}
+	c->out_len = strlen(text);
+	text[c->out_len++] = '\n';
+	c->out = text;
+	c->out_off = 0;
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = FWD_EV_CONN | slot };
+	epoll_ctl(f->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+void tl_testbed_fwd_ctl_event(struct tl_testbed_fwd *f, unsigned slot, uint32_t events,
+			      uint64_t now_ns)
+{
+	if (slot >= FWD_CTL_CONNS || f->conns[slot].fd < 0)
+		return;
+	struct fwd_conn *c = &f->conns[slot];
+	if (!c->out) {
+		for (;;) {
+			if (c->in_len == TL_TESTBED_CTL_MAX) {
+				conn_answer(f, c, slot, error_doc("request too long"));
+				return;
+			}
+			ssize_t r = recv(c->fd, c->in + c->in_len, TL_TESTBED_CTL_MAX - c->in_len, 0);
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			if (r <= 0) {
+				conn_close(f, c);
+				return;
+			}
+			char *nl = memchr(c->in + c->in_len, '\n', (size_t)r);
+			c->in_len += (size_t)r;
+			if (nl) {
+				size_t len = (size_t)(nl - c->in);
+				conn_answer(f, c, slot, handle_request(f, c->in, len, now_ns));
+				return;
+			}
+		}
+	}
+	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+		while (c->out_off < c->out_len) {
+			ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+					 MSG_NOSIGNAL);
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			if (w <= 0)
+				break;
+			c->out_off += (size_t)w;
+		}
+		conn_close(f, c);
+	}
+}
+
+void tl_testbed_fwd_ctl_expire(struct tl_testbed_fwd *f, uint64_t now_ns)
+{
+	for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
+		if (f->conns[i].fd >= 0 && now_ns > f->conns[i].deadline_ns)
+			conn_close(f, &f->conns[i]);
+}

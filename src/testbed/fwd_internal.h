@@ -1,0 +1,91 @@
+#ifndef TCPLAB_TESTBED_FWD_INTERNAL_H
+#define TCPLAB_TESTBED_FWD_INTERNAL_H
+
+/* Shared by fwd.c (packet path), fwd_ctl.c (control socket) and fwd_stats.c (JSON). */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/lhist.h"
+#include "emu/link.h"
+#include "testbed/config.h"
+#include "testbed/pool.h"
+#include "testbed/port.h"
+#include "testbed/series.h"
+#include "testbed/state.h"
+
+#define FWD_CTL_CONNS 8
+#define FWD_PORT_FLOOD 0xffffu
+
+struct fwd_conn {
+	int fd;               /* -1: slot free */
+	char *in;             /* request bytes, TL_TESTBED_CTL_MAX */
+	size_t in_len;
+	char *out;            /* the answer, from json_dumps */
+	size_t out_len, out_off;
+	uint64_t deadline_ns; /* dropped if not done by then */
+};
+
+/* One direction of the bottleneck with its totals since start. */
+struct fwd_dir {
+	struct tl_link *link;
+	struct tl_lhist *cum_qdelay, *cum_qlen; /* every period merged in */
+	struct tl_link_stats last;              /* at the previous series line */
+};
+
+struct tl_testbed_fwd {
+	struct tl_testbed_state st;
+	struct tl_testbed_config cfg;
+	struct tl_testbed_pool pool;
+	struct tl_testbed_port ports[TL_TESTBED_HOSTS_MAX]; /* ports[i] faces plan.hosts[i] */
+	unsigned nports;
+	uint16_t port_of_octet[256]; /* last address byte -> port, FWD_PORT_FLOOD if none */
+	struct fwd_dir fwd, rev;
+	bool access;                 /* per-sender delay lines in use (more than one sender) */
+	struct tl_link *acc_fwd[TL_TESTBED_HOSTS_MAX], *acc_rev[TL_TESTBED_HOSTS_MAX];
+	struct tl_pkt *txq[TL_TESTBED_HOSTS_MAX][TL_TESTBED_BATCH];
+	unsigned ntx[TL_TESTBED_HOSTS_MAX];
+	int ep, sigfd, ctl_fd;
+	struct fwd_conn conns[FWD_CTL_CONNS];
+	struct tl_testbed_series series;
+	uint64_t start_ns, next_series_ns, last_series_ns;
+	uint64_t now_ns; /* the loop's time for the packets it is moving */
+	/* Forwarder counters. */
+	uint64_t no_buffer;  /* frames read into scratch and dropped: the pool was empty */
+	uint64_t non_ip;     /* frames passed outside the links (ARP) */
+	uint64_t flooded;    /* receiver frames to an unknown MAC, sent to every sender */
+	uint64_t wakeups, spins;
+	uint64_t oversleep_avg_ns; /* how late timed waits end, on average (spin_margin) */
+	uint64_t spin_allowance_ns; /* polling allowed per wait this period (spin_budget) */
+	uint64_t spin_ns_period, waits_period, cpu_ns_last;
+	char prio_note[160]; /* why --prio could not be applied, or empty */
+	/* How late packets left against their due time (ready_ns): the loop's own error. */
+	struct tl_lhist *late, *late_period;
+	uint8_t scratch[TL_TESTBED_BATCH][TL_TESTBED_BUF_SIZE];
+	bool stop;
+};
+
+/* fwd_stats.c */
+json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigned max_flows);
+json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns);
+void tl_testbed_fwd_lhist_merge(struct tl_lhist *dst, const struct tl_lhist *src);
+
+/* fwd_ctl.c */
+int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns);
+void tl_testbed_fwd_ctl_event(struct tl_testbed_fwd *f, unsigned slot, uint32_t events,
+			      uint64_t now_ns);
+void tl_testbed_fwd_ctl_expire(struct tl_testbed_fwd *f, uint64_t now_ns);
+void tl_testbed_fwd_ctl_close_all(struct tl_testbed_fwd *f);
+
+/* fwd.c: applies a new option set to the running links. */
+int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t now_ns,
+			 struct tl_err *err);
+
+/* epoll data tags: which kind of fd an event is for, and its index. */
+#define FWD_EV_PORT 0x10000u
+#define FWD_EV_CONN 0x20000u
+#define FWD_EV_SIG 0x30000u
+#define FWD_EV_LISTEN 0x40000u
+
+#endif

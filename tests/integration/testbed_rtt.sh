@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# RTT through the testbed equals the configured RTT within 0.3 ms at p50: ping and tcplab rr,
+# one sender, a changed RTT, and two senders with their own RTTs.
+. "$(dirname "$0")/testbed_lib.sh"
+
+T=t$$r
+tb_up "$T" --rtt 40ms --rate 100mbit
+RCV=$(tb_addr "$T" rcv)
+p=$(ping_p50 "$T" snd1 "$RCV")
+near "$p" 40 0.3 && pass "ping p50 $p ms for RTT 40ms" || fail "ping p50 $p ms for RTT 40ms"
+
+"$TCPLAB" testbed set "$T" --rtt 10ms >/dev/null || fail "set --rtt 10ms"
+p=$(ping_p50 "$T" snd1 "$RCV")
+near "$p" 10 0.3 && pass "ping p50 $p ms after set --rtt 10ms" || fail "ping p50 $p ms for RTT 10ms"
+
+# tcplab rr: one-byte transactions, the application-level RTT (histogram within 1%).
+if "$TCPLAB" rr --help >/dev/null 2>&1; then
+    start_agent_in "$T" rcv
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" rr "$RCV" -p "$AGENT_PORT" -t 3 -i 0 --json >"$TL_TMP/rr.json" ||
+        fail "rr exit $?"
+    p=$(jq '.end.sum.latency.p50_ns / 1e6' "$TL_TMP/rr.json")
+    near "$p" 10 0.3 && pass "rr p50 $p ms for RTT 10ms" || fail "rr p50 $p ms for RTT 10ms"
+else
+    echo "note: no 'tcplab rr' in this build; checked with ping only"
+fi
+
+# Two senders, each with its own RTT before the shared bottleneck.
+U=t$$s
+tb_up "$U" --senders 2 --rtt 5ms,25ms
+RCV=$(tb_addr "$U" rcv)
+p1=$(ping_p50 "$U" snd1 "$RCV"); p2=$(ping_p50 "$U" snd2 "$RCV")
+near "$p1" 5 0.3 && pass "snd1 ping p50 $p1 ms for 5ms" || fail "snd1 ping p50 $p1 ms for 5ms"
+near "$p2" 25 0.3 && pass "snd2 ping p50 $p2 ms for 25ms" || fail "snd2 ping p50 $p2 ms for 25ms"
+finish

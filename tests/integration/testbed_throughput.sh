@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One long Cubic flow through a 1 BDP taildrop buffer gets within 3% of the goodput the rate
+# allows, rate x 1448 / 1514 (payload with TCP timestamps / the Ethernet frame the router
+# counts), at 10 and 100 Mbit/s; measured with the real tcplab stream and serve. Then CoDel
+# with ECN marks instead of drops.
+. "$(dirname "$0")/testbed_lib.sh"
+
+T=t$$g
+tb_up "$T" --rate 10mbit --rtt 20ms --buffer 1bdp --aqm taildrop
+RCV=$(tb_addr "$T" rcv)
+start_agent_in "$T" rcv
+for rate in 10 100; do
+    "$TCPLAB" testbed set "$T" --rate ${rate}mbit >/dev/null || fail "set --rate ${rate}mbit"
+    out=$TL_TMP/stream.$rate.json
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 10 -i 0 --cc cubic --json >"$out" ||
+        fail "stream at ${rate}mbit: exit $?"
+    got=$(jq '.end.sum.bits_per_second' "$out")
+    want=$(awk -v r="$rate" 'BEGIN { printf "%.0f", r * 1e6 * 1448 / 1514 }')
+    ratio=$(awk -v g="$got" -v w="$want" 'BEGIN { printf "%.4f", g / w }')
+    awk -v x="$ratio" 'BEGIN { exit !(x >= 0.97 && x <= 1.03) }' &&
+        pass "${rate} Mbit/s: $got bit/s = $ratio x $want" || fail "${rate} Mbit/s: $got bit/s = $ratio x $want"
+    jq -e '.end.streams[0].sender.tcp_info.snd_mss == 1448' "$out" >/dev/null &&
+        pass "${rate} Mbit/s: MSS 1448 (MTU-sized frames with timestamps)" || fail "MSS not 1448"
+done
+tb_json "$T" >"$TL_TMP/st.json"
+check "router: the flow filled the buffer and lost from it (taildrop)" '.fwd.stats.drops.queue_full > 0 and .fwd.stats.max_backlog_bytes > 0.5 * .fwd.queue.limit_bytes' "$TL_TMP/st.json"
+check "router: no frame lost before the emulator" '([.ports[].rx_kernel_drops] | add) == 0 and .forwarder.no_buffer_drops == 0' "$TL_TMP/st.json"
+
+# CoDel with ECN: the AQM marks CE instead of dropping, the forwarder rewrites the header,
+# and an ECN sender slows down without a retransmission.
+"$TCPLAB" testbed set "$T" --rate 50mbit --aqm codel:ecn >/dev/null || fail "set --aqm codel:ecn"
+"$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn in snd1"
+"$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 4 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" ||
+    fail "stream with ECN: exit $?"
+tb_json "$T" >"$TL_TMP/st.json"
+check "ECN: CoDel marked packets and dropped none" '.fwd.stats.marks > 0 and .fwd.stats.drops.aqm == 0 and .fwd.queue.ecn' "$TL_TMP/st.json"
+check "ECN: the sender retransmitted nothing" '.end.streams[0].sender.tcp_info.retransmits == 0' "$TL_TMP/ecn.json"
+finish
