@@ -65,6 +65,11 @@ section "crr --requests-per-conn 100: the cure is to batch" \
     "The same work, 100 transactions per connection: far fewer connections, no port pressure."
 "$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME" --requests-per-conn 100 -i 0
 
+section "mesh: 8 processes pass one token, ring vs random, four transports (seed 004)" \
+    "With Nagle on (tcp), random peers park the token on 40 ms delayed ACKs; ring, NODELAY, QUICKACK and unix do not."
+"$TCPLAB" mesh -n 8 --pattern ring --compare --time 300ms
+"$TCPLAB" mesh -n 8 --pattern random --compare --time 300ms
+
 section "farm: one job per connection vs batches of 10,000 (seed 002)" \
     "The same 50,000 prime-counting jobs; the server checks the total (348,513)."
 "$TCPLAB" farm --compare
