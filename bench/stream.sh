@@ -365,8 +365,11 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 log "stream.sh: $DATE, $NPROC cores, kernel $KERNEL, T=${T}s, REPEAT=$REPEAT, ulimit -n $NOFILE"
 log "  $V_TCPLAB | $V_IPERF3 | $V_IPERF2"
 
-# --- iperf2's practical maximum: a short ladder, the largest count that works 3 times running ---
+# --- iperf2's practical maximum: a short ladder, the largest count where at least 2 of 3
+# probes work (iperf 2.1.8's server crashes now and then at every count tried here from 200 up,
+# so "every probe works" would leave no count at all; the crash rate is reported) ---
 IPERF2_MAX=""
+IPERF2_MAX_NOTE=""
 LADDER_ROWS=()
 T_SAVE=$T
 T=$PROBE_T
@@ -375,18 +378,21 @@ for n in $LADDER; do
         LADDER_ROWS+=("| $n | skipped | ulimit -n is $NOFILE |")
         continue
     fi
-    works=1
+    works=0 fails=0
     for probe in 1 2 3; do
         log "iperf2 ladder: -P $n for ${PROBE_T}s (probe $probe of 3)"
         if run_one iperf2 "$n" "probe$probe" $((PROBE_T + 60)); then
+            works=$((works + 1))
             LADDER_ROWS+=("| $n | works (probe $probe) | $(tail -1 "$RUNS" | awk -F'\t' '{printf "wall %s s, client RSS %.0f MB, server RSS %.0f MB, %.2f Gbit/s; %s", $10, $6 / 1024, $7 / 1024, $5 / 1e9, $12}') |")
         else
+            fails=$((fails + 1))
+            # a hang to the wall limit is not a matter of chance: no second try
+            tail -1 "$RUNS" | cut -f12 | grep -q 'wall limit' && fails=2
             LADDER_ROWS+=("| $n | **fails** (probe $probe) | $(tail -1 "$RUNS" | awk -F'\t' '{printf "wall %s s, client RSS %.0f MB, server RSS %.0f MB; %s", $10, $6 / 1024, $7 / 1024, $12}') |")
-            works=0
-            break
         fi
+        [ $fails -ge 2 ] && break
     done
-    [ $works -eq 1 ] && { IPERF2_MAX=$n; break; }
+    [ $works -ge 2 ] && { IPERF2_MAX=$n; IPERF2_MAX_NOTE="$works of $((works + fails)) probes worked"; break; }
 done
 T=$T_SAVE
 [ -n "$IPERF2_MAX" ] || log "iperf2: no count of the ladder ($LADDER) worked"
@@ -592,8 +598,8 @@ LOADS=$(awk -F'\t' 'NR == 1 {lo = hi = $11} {if ($11 + 0 < lo + 0) lo = $11; if 
     echo
     echo "## iperf2's practical maximum here"
     echo
-    echo "Three ${PROBE_T} s probes per count (wall limit $((PROBE_T + 60)) s each), largest count first; the first"
-    echo "count whose three probes all work is used above. A probe works when the client exits 0 and the server"
+    echo "Up to three ${PROBE_T} s probes per count (wall limit $((PROBE_T + 60)) s each), largest count first; the"
+    echo "first count where at least two probes work is used above (${IPERF2_MAX:-none}: ${IPERF2_MAX_NOTE:-no count qualified}). A probe works when the client exits 0 and the server"
     echo "reports every flow."
     echo
     echo "| -P | Result | Details |"

@@ -2,6 +2,7 @@
 #include "cmd/common.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,4 +99,15 @@ enum out_format cmd_scan_format(int argc, char **argv)
 			f = OUT_JSONL;
 	}
 	return f;
+}
+
+int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err)
+{
+	/* getopt leaves the offending word at optind - 1 (or the option letter in optopt) */
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
+	if (optopt && optopt < 256 && word[0] == '-' && word[1] != '-')
+		return tl_err_set(err, EINVAL, "option -%c: unknown, or it needs a value (see 'tcplab %s --help')",
+				  optopt, cmd);
+	return tl_err_set(err, EINVAL, "option \"%s\": unknown, or it needs a value (see 'tcplab %s --help')",
+			  word, cmd);
 }

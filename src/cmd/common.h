@@ -15,6 +15,8 @@ int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err);
 void cmd_progress_connecting(uint32_t done, uint32_t total);
 /* The machine format asked for anywhere on the command line (for usage errors). */
 enum out_format cmd_scan_format(int argc, char **argv);
+/* The message for a word getopt did not take (call from its '?' case). */
+int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err);
 /* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
 

@@ -137,6 +137,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	c->target.family = AF_UNSPEC;
 	c->target.per_flow_limit = 128;
 	optind = 1;
+	opterr = 0; /* the error is ours, naming the option (and as JSON with --json) */
 	while ((opt = getopt_long(argc, argv, "P:T:t:n:O:i:l:Rp:46B:h", options, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
@@ -213,7 +214,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
 		case OPT_AUTOTUNE: c->autotune = 1; break;
 		case 'h': return 1;
-		default: return tl_err_set(err, EINVAL, "see 'tcplab stream --help'");
+		default: return cmd_unknown_option("stream", argv, err);
 		}
 		if (rc < 0)
 			return rc;

@@ -62,7 +62,7 @@ static void usage(FILE *f)
 		"  --senders N          sender hosts (default 1; fixed at up)\n"
 		"  --seed N             seed of every random draw (default 1; fixed at up)\n"
 		"  --pool N             packet buffers of the forwarder (default 65536; fixed at up)\n"
-		"  --spin DURATION      busy-poll when the next departure is nearer (default 50us)\n"
+		"  --spin DURATION      at most this long busy-polling before a departure (default 100us)\n"
 		"  --prio rt|normal     the forwarder runs SCHED_FIFO (default rt) or as a normal task\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }

@@ -66,10 +66,11 @@ static void usage(FILE *f, int crr)
 	fprintf(f,
 		"  -p, --port PORT          agent port (default %d)\n"
 		"  -4, --ipv4 / -6, --ipv6  address family\n"
-		"  -B, --bind ADDR          source address of the flows\n"
+		"  -B, --bind ADDR          source address of the flows (crr: of every connection, unless --source)\n"
 		"      --cc NAME | NAME:N,...  congestion control (or a mix over the flows)\n"
 		"      --nagle              leave Nagle on (TCP_NODELAY is set by default here)\n"
 		"      --group SPEC         flow groups with their own options (see tcplab stream --help)\n"
+		"      --connect-timeout TIME  per connection (default 30s)\n"
 		"      --json / --json-lines / --csv   machine output (--csv: one row per interval)\n"
 		"  -h, --help               this text\n", TL_DEFAULT_PORT);
 }
@@ -123,6 +124,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 	c->target.family = AF_UNSPEC;
 	c->target.per_flow_limit = 128;
 	optind = 1;
+	opterr = 0; /* the error is ours, naming the option (and as JSON with --json) */
 	while ((opt = getopt_long(argc, argv, "P:T:t:O:i:p:46B:h", options, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
@@ -195,7 +197,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 					       3600 * TL_NSEC_PER_SEC, &s->connect_timeout_ns, err);
 			break;
 		case 'h': return 1;
-		default: return tl_err_set(err, EINVAL, "see 'tcplab %s --help'", c->name);
+		default: return cmd_unknown_option(c->name, argv, err);
 		}
 		if (rc < 0)
 			return rc;
@@ -212,6 +214,9 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab %s 127.0.0.1)"
 					  : "more than one HOST given", c->name);
 	c->target.host = argv[optind];
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		if (s->groups[g].opts.cc[0] && tl_sock_cc_available(s->groups[g].opts.cc, err) < 0)
+			return -1;
 	if (s->opts.cc[0] && tl_sock_cc_available(s->opts.cc, err) < 0)
 		return -1;
 	return tl_spec_validate(s, err);
@@ -269,6 +274,10 @@ static void on_warning(void *ctx, const char *line)
 	if (c->format == OUT_TABLE) {
 		printf("warning: %s\n", line);
 		fflush(stdout);
+	} else if (c->format == OUT_JSONL) {
+		json_t *w = json_pack("{s:s}", "warning", line);
+		tl_jsonl_event(stdout, "warning", w);
+		json_decref(w);
 	} else {
 		fprintf(stderr, "tcplab %s: warning: %s\n", c->name, line);
 	}

@@ -379,7 +379,7 @@ void tl_agent_shutdown(struct tl_agent *a)
 	__atomic_store_n(&a->shutting_down, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&a->lock);
 	for (struct tl_session *s = a->sessions; s; s = s->next)
-		shutdown(s->ctl_fd, SHUT_RDWR); /* wakes the session out of any wait */
+		shutdown(s->ctl_fd, SHUT_RD); /* wakes the session; it can still send its ERROR */
 	pthread_mutex_unlock(&a->lock);
 	reap_sessions(a, 1);
 }

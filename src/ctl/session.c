@@ -173,9 +173,12 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		if (send_intervals(s, side, &sent, have, err) < 0)
 			return -1;
 	}
+	uint64_t t_end = tl_now_ns();
 	json_t *results = tl_side_results_json(side);
 	rc = tl_msg_send(s->ctl_fd, TL_MSG_RESULTS, results, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 	json_decref(results);
+	tl_agent_logf(s->agent, "test %llu: results of %u flows sent in %llu ms", (unsigned long long)s->id,
+		      tl_spec_connections(spec), (unsigned long long)((tl_now_ns() - t_end) / TL_NSEC_PER_MSEC));
 	if (rc < 0)
 		return rc;
 	/* Keep the flows open until the client has its data too (a bytes-mode receiver may still

@@ -62,6 +62,7 @@ struct tl_flow_params {
 	uint32_t requests_per_conn;
 	int client_closes;           /* 1: the client closes first (TIME_WAIT here) */
 	int linger0;                 /* the closing side sends an RST instead of a FIN */
+	uint64_t connect_timeout_ns; /* crr: an attempt not established by then fails (ETIMEDOUT) */
 	const void *sockopts;        /* struct tl_sockopts * applied before each connect */
 };
 

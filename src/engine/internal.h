@@ -60,6 +60,7 @@ struct tl_flow {
 	int has_src;
 	uint32_t requests_per_conn;
 	int client_closes, linger0;
+	uint64_t connect_timeout_ns;
 	struct tl_sockopts sockopts;
 
 	uint64_t bytes;

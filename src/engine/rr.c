@@ -137,6 +137,7 @@ int tl_rr_flow_init(struct tl_flow *f, const struct tl_flow_params *p)
 	f->requests_per_conn = p->requests_per_conn ? p->requests_per_conn : 1;
 	f->client_closes = p->client_closes;
 	f->linger0 = p->linger0;
+	f->connect_timeout_ns = p->connect_timeout_ns;
 	if (p->mode == TL_MODE_CRR_CLIENT) {
 		f->dest = *(const struct tl_addr *)p->dest;
 		if (p->src) {
@@ -242,7 +243,7 @@ static void crr_start(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 		return;
 	}
 	f->crr_state = CRR_CONNECTING;
-	f->timer_ns = now_ns + CRR_CONNECT_TIMEOUT_NS;
+	f->timer_ns = now_ns + (f->connect_timeout_ns ? f->connect_timeout_ns : CRR_CONNECT_TIMEOUT_NS);
 }
 
 static void crr_established(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
@@ -272,7 +273,7 @@ static void client_responses(struct tl_worker *w, struct tl_flow *f, uint32_t co
 		TL_STORE(w->transactions, w->transactions + 1);
 		f->rr.done_on_conn++;
 		if (f->mode == TL_MODE_CRR_CLIENT) {
-			if (f->rr.done_on_conn < f->requests_per_conn) {
+			if (f->rr.done_on_conn < f->requests_per_conn && now_ns < stop) {
 				f->rr.out_owed++;
 				sched_push(&f->rr, now_ns);
 			}
@@ -316,11 +317,17 @@ void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t event
 	int out = rr_pump_out(w, f->fd, &f->rr, &bytes);
 	TL_STORE(f->bytes, bytes);
 	if (f->mode == TL_MODE_CRR_CLIENT) {
+		int finished = f->rr.done_on_conn >= f->requests_per_conn;
+		if (finished && !f->client_closes && (in == ECONNRESET || out == ECONNRESET)) {
+			/* the server closed with an RST (--close server --linger0): the cycle is done */
+			crr_end_cycle(w, f, now_ns, 0);
+			return;
+		}
 		if (in > 0 || out > 0) {
 			crr_connect_failed(w, f, in > 0 ? in : out, now_ns);
 			return;
 		}
-		if (f->rr.done_on_conn >= f->requests_per_conn) {
+		if (finished) {
 			if (f->client_closes) {
 				crr_end_cycle(w, f, now_ns, f->linger0);
 			} else {
@@ -331,6 +338,9 @@ void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t event
 		} else if (in < 0) {
 			/* the server closed before the last response: count it as a failure */
 			crr_connect_failed(w, f, ECONNRESET, now_ns);
+		} else if (now_ns >= TL_LOAD(w->engine->stop_ns) && !f->rr.out_owed && !f->rr.sched_count) {
+			/* past the end with nothing in flight: close rather than hold the connection */
+			crr_end_cycle(w, f, now_ns, f->linger0);
 		}
 		return;
 	}

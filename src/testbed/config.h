@@ -31,7 +31,7 @@
  *   rev-loss "0", rev-jitter "0"    the receiver -> senders direction
  *   seed     "1"        every random draw (loss, jitter, RED, PIE) derives from it (fixed at `up`)
  *   pool     "65536"    packet buffers in the forwarder (fixed at `up`)
- *   spin     "50us"     the forwarder busy-polls when its next event is nearer than this
+ *   spin     "100us"    at most this long the forwarder busy-polls before an event (fwd.h)
  *   prio     "rt"       the forwarder runs SCHED_FIFO (priority 10), as the kernel's
  *                       own shapers run in softirq ahead of every task; "normal": SCHED_OTHER
  *

@@ -17,6 +17,7 @@
 #define ETH_P_IPV6_ 0x86dd
 #define ARRIVAL_MAX_AGE_NS (100 * TL_NSEC_PER_MSEC)
 #define RX_ROUNDS 8 /* batches read from one port before the others get a turn */
+#define RX_STALE_NS 20000 /* ports not looked at for longer are read before the links move */
 #define SPIN_FLOOR_NS 2000
 #define SPIN_BUDGET 0.4 /* of the time, at most, polling */
 #define CPU_BUSY 0.7    /* busy with packets beyond this: no polling */
@@ -502,6 +503,17 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 	bool have_pwait2 = true;
 	while (!f->stop) {
 		uint64_t now = tl_now_ns();
+		if (now - f->rx_seen_ns > RX_STALE_NS) {
+			/*
+			 * The loop was held up (preempted, a long status request) since it last
+			 * looked at its ports: frames that arrived meanwhile enter the links first,
+			 * at their own times, before the links move on to now. Otherwise they would
+			 * enter at now, and the link could have idled with packets waiting.
+			 */
+			for (unsigned i = 0; i < f->nports; i++)
+				rx_port(f, i);
+			now = f->rx_seen_ns = tl_now_ns();
+		}
 		run_links(f, now);
 		if (now >= f->next_series_ns) {
 			series_tick(f, now);
@@ -517,7 +529,7 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			f->spins++;
 			do {
 				n = epoll_wait(f->ep, evs, 32, 0);
-				now = tl_now_ns();
+				now = f->rx_seen_ns = tl_now_ns();
 			} while (n == 0 && now < next && !f->stop);
 			f->spin_ns_period += now - t0;
 		} else {
@@ -531,10 +543,12 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 					have_pwait2 = false;
 					continue;
 				}
+				f->rx_seen_ns = tl_now_ns();
 				if (n == 0 && wait != UINT64_MAX)
-					oversleep_learn(f, tl_now_ns() - (now + wait));
+					oversleep_learn(f, f->rx_seen_ns - (now + wait));
 			} else {
 				n = epoll_wait(f->ep, evs, 32, tl_ms_until(next, now));
+				f->rx_seen_ns = tl_now_ns();
 			}
 		}
 		if (n < 0) {

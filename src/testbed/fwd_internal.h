@@ -51,6 +51,7 @@ struct tl_testbed_fwd {
 	struct tl_testbed_series series;
 	uint64_t start_ns, next_series_ns, last_series_ns;
 	uint64_t now_ns; /* the loop's time for the packets it is moving */
+	uint64_t rx_seen_ns; /* when the loop last learned which ports had frames */
 	/* Forwarder counters. */
 	uint64_t no_buffer;  /* frames read into scratch and dropped: the pool was empty */
 	uint64_t non_ip;     /* frames passed outside the links (ARP) */

@@ -278,12 +278,14 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 		struct tl_testbed_port *p = &f->ports[i];
 		tl_testbed_port_kstats(p);
 		json_array_append_new(ports,
-				      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+				      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s?, s:I, s:I}", "name",
 						p->name, "rx_pkts", (json_int_t)p->rx_pkts,
 						"rx_bytes", (json_int_t)p->rx_bytes, "tx_pkts",
 						(json_int_t)p->tx_pkts, "tx_bytes",
 						(json_int_t)p->tx_bytes, "tx_errors",
-						(json_int_t)p->tx_errors, "rx_truncated",
+						(json_int_t)p->tx_errors, "tx_last_error",
+						p->tx_last_errno ? strerror(p->tx_last_errno) : NULL,
+						"rx_truncated",
 						(json_int_t)p->rx_truncated, "rx_kernel_drops",
 						(json_int_t)p->rx_kernel_drops));
 	}

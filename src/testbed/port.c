@@ -133,6 +133,7 @@ void tl_testbed_port_send(struct tl_testbed_port *p, uint8_t *const frames[],
 				continue;
 			/* This frame is refused (ENOBUFS, EMSGSIZE, the port went down): skip it. */
 			p->tx_errors++;
+			p->tx_last_errno = errno;
 			done++;
 			continue;
 		}

@@ -31,6 +31,7 @@ struct tl_testbed_port {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t tx_errors;      /* frames sendmmsg refused */
+	int tx_last_errno;       /* why the last one was */
 	uint64_t rx_truncated;   /* frames longer than a buffer, dropped */
 	uint64_t rx_kernel_drops; /* dropped by the kernel before we read them */
 	struct mmsghdr msgs[TL_TESTBED_BATCH];

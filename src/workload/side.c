@@ -242,6 +242,7 @@ int tl_side_add_connectors(struct tl_side *s, const struct tl_addr *dest, const 
 			.requests_per_conn = s->spec.requests_per_conn,
 			.client_closes = s->spec.close_side == TL_CLOSE_CLIENT,
 			.linger0 = s->spec.linger0,
+			.connect_timeout_ns = s->spec.connect_timeout_ns,
 			.sockopts = &o,
 		};
 		if (s->spec.rate) {
@@ -306,9 +307,11 @@ static uint64_t next_boundary(const struct tl_side *s)
 uint64_t tl_side_next_deadline(const struct tl_side *s)
 {
 	uint64_t now = tl_now_ns();
+	/* a transfer of fixed size is checked more often, so its end is seen soon */
+	uint64_t check = s->spec.bytes ? SIDE_STALL_CHECK_NS / 10 : SIDE_STALL_CHECK_NS;
 	if (!s->started || s->finished)
-		return now + SIDE_STALL_CHECK_NS;
-	uint64_t d = now + SIDE_STALL_CHECK_NS;
+		return now + check;
+	uint64_t d = now + check;
 	if (!s->window_started && s->window_start_ns < d)
 		d = s->window_start_ns;
 	if (s->window_started && next_boundary(s) < d)
@@ -519,7 +522,17 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 		s->incomplete = s->spec.bytes != 0;
 		finish(s, now_ns);
 	} else if (s->spec.bytes && all_finished && s->attached == s->nconn) {
-		finish(s, now_ns);
+		/* the transfer ended when its last byte moved, not at this check */
+		uint64_t last = s->window_start_ns;
+		for (uint32_t i = 0; i < s->nconn; i++) {
+			struct tl_flow_sample fs;
+			if (s->conns[i].slot < 0)
+				continue;
+			tl_engine_sample(s->engine, (size_t)s->conns[i].slot, &fs);
+			if (fs.last_progress_ns > last)
+				last = fs.last_progress_ns;
+		}
+		finish(s, last > s->window_start_ns ? last : now_ns);
 	}
 	*finished = s->finished;
 	return s->iv_count;

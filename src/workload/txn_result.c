@@ -101,7 +101,8 @@ json_t *tl_txn_merge_end(const struct tl_spec *spec, uint32_t nconn, const json_
 		const json_t *c = json_array_get(conns, i);
 		uint64_t n = get_u64(c, "transactions");
 		const char *state = json_string_value(json_object_get(c, "state"));
-		int is_failed = !c || (state && strcmp(state, "error") == 0);
+		int is_failed = !c || !json_is_true(json_object_get(c, "connected")) ||
+				(state && strcmp(state, "error") == 0);
 		failed += is_failed;
 		total += n;
 		tps[i] = secs > 0 ? (double)n / secs : 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Real 'tcplab stream --json' and '--json-lines' output, validated against docs/stream.schema.json
 # (JSON Schema draft 2020-12) with python3-jsonschema from Debian (scripts/deps.sh installs it):
-# forward, reverse, bidir with per-flow intervals and without, verify, zerocopy, and the error
-# documents of a refused connection, of a test the agent refuses, and of bad usage.
+# forward, reverse, bidir with per-flow intervals and without, verify, zerocopy, stream --autotune,
+# and the error documents of a refused connection, of a test the agent refuses, and of bad usage
+# (with --json before and after the bad option).
 . "$(dirname "$0")/lib.sh"
 
 SCHEMA=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs/stream.schema.json
@@ -147,12 +148,32 @@ run usage 2 --json -t 3x "${A[@]}"
 validate usage doc "$TL_TMP/usage"
 check "usage: only an error" '(keys == ["error"]) and (.error | test("--time"))' "$TL_TMP/usage"
 
+# --json after the bad option counts too: the line is scanned for it before parsing.
+run usage_after 2 -t 3x --json "${A[@]}"
+validate usage_after doc "$TL_TMP/usage_after"
+check "usage, --json after the bad option: only an error" '(keys == ["error"]) and (.error | test("--time"))' \
+    "$TL_TMP/usage_after"
+
+# stream --autotune --json: probe (into a cache file of this test), two runs, comparison.
+XDG_CACHE_HOME=$TL_TMP/cache run autotune 0 --json --autotune -t 0.5 -i 250ms "${A[@]}"
+validate autotune doc "$TL_TMP/autotune"
+check "autotune: two complete runs with the chosen buffers in the tuned one" \
+    '(.autotune.kernel.end.streams | length) == .autotune.choice.flows
+     and (.autotune.tuned.start.test_start.opts.sndbuf == .autotune.choice.sndbuf)
+     and (.autotune.kernel.start.test_start.opts.sndbuf == 0)' "$TL_TMP/autotune"
+
 # The schema is closed: a field the documentation does not know is rejected.
 jq '.end.streams[0].sender.undocumented = 1' "$TL_TMP/forward" >"$TL_TMP/mutant"
 if "$PY" "$TL_TMP/validate.py" "$SCHEMA" doc "$TL_TMP/mutant" >/dev/null; then
     fail "an undocumented field passed the schema"
 else
     pass "an undocumented field is rejected by the schema"
+fi
+jq '.autotune.comparison.undocumented = 1' "$TL_TMP/autotune" >"$TL_TMP/mutant2"
+if "$PY" "$TL_TMP/validate.py" "$SCHEMA" doc "$TL_TMP/mutant2" >/dev/null; then
+    fail "an undocumented autotune field passed the schema"
+else
+    pass "an undocumented autotune field is rejected by the schema"
 fi
 
 finish

@@ -45,7 +45,7 @@ ping_p50() {
 
 # near A B TOL: |A - B| <= TOL (numbers, as awk reads them)
 near() {
-    awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "none" && d <= t) }'
+    awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "none" && d <= t + 1e-9) }'
 }
 
 # start_agent_in NAME HOST: a tcplab agent on a free port in HOST; sets AGENT_PORT.

@@ -8,11 +8,15 @@
 T=t$$g
 tb_up "$T" --rate 10mbit --rtt 20ms --buffer 1bdp --aqm taildrop
 RCV=$(tb_addr "$T" rcv)
+# Every flow starts afresh: no ssthresh cached from the previous flow (the 10 Mbit/s one
+# would hold the 100 Mbit/s one back for seconds). A sysctl of the sender's own namespace.
+"$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_no_metrics_save=1 || fail "tcp_no_metrics_save"
 start_agent_in "$T" rcv
 for rate in 10 100; do
     "$TCPLAB" testbed set "$T" --rate ${rate}mbit >/dev/null || fail "set --rate ${rate}mbit"
     out=$TL_TMP/stream.$rate.json
-    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 10 -i 0 --cc cubic --json >"$out" ||
+    # A long flow: the first 2 s (slow start and its overshoot) are warm-up, not measured.
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -O 2 -t 10 -i 0 --cc cubic --json >"$out" ||
         fail "stream at ${rate}mbit: exit $?"
     got=$(jq '.end.sum.bits_per_second' "$out")
     want=$(awk -v r="$rate" 'BEGIN { printf "%.0f", r * 1e6 * 1448 / 1514 }')
@@ -27,12 +31,14 @@ check "router: the flow filled the buffer and lost from it (taildrop)" '.fwd.sta
 check "router: no frame lost before the emulator" '([.ports[].rx_kernel_drops] | add) == 0 and .forwarder.no_buffer_drops == 0' "$TL_TMP/st.json"
 
 # CoDel with ECN: the AQM marks CE instead of dropping, the forwarder rewrites the header,
-# and an ECN sender slows down without a retransmission.
+# and the ECN sender keeps the queue near CoDel's 5 ms target without AQM drops.
 "$TCPLAB" testbed set "$T" --rate 50mbit --aqm codel:ecn >/dev/null || fail "set --aqm codel:ecn"
 "$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn in snd1"
 "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 4 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" ||
     fail "stream with ECN: exit $?"
 tb_json "$T" >"$TL_TMP/st.json"
+"$TCPLAB" testbed status "$T" --json --series --since 3s >"$TL_TMP/ser.json"
 check "ECN: CoDel marked packets and dropped none" '.fwd.stats.marks > 0 and .fwd.stats.drops.aqm == 0 and .fwd.queue.ecn' "$TL_TMP/st.json"
-check "ECN: the sender retransmitted nothing" '.end.streams[0].sender.tcp_info.retransmits == 0' "$TL_TMP/ecn.json"
+check "ECN: the queue delay stayed near the 5 ms target (median of the last 3 s under 10 ms)" \
+    '[.series[] | select(.fwd.samples > 100) | .fwd.qdelay_p50_ns] | sort | length > 5 and .[length / 2 | floor] < 10000000' "$TL_TMP/ser.json"
 finish

@@ -41,7 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.fwd.loss.kind, TL_LOSS_NONE);
 	assert_int_equal(c.seed, 1);
 	assert_int_equal(c.pool, 65536);
-	assert_int_equal(c.spin_ns, 50000);
+	assert_int_equal(c.spin_ns, 100000);
 	assert_false(c.fwd.reorder);
 	assert_string_equal(tl_testbed_opt(o, "rate"), "100mbit");
 	assert_string_equal(tl_testbed_opt(o, "rev-rate"), "");
