@@ -14,6 +14,7 @@
 #include "ctl/agent.h"
 #include "ctl/client.h"
 #include "out/render.h"
+#include "testbed/series.h"
 #include "util/clock.h"
 #include "util/parse.h"
 
@@ -25,6 +26,7 @@ struct stream_cli {
 	int time_set, bytes_set;
 	int progress_tty;
 	int autotune;
+	const char *testbed; /* embed this testbed's router series in the result */
 };
 
 static void usage(FILE *f)
@@ -70,6 +72,9 @@ static void usage(FILE *f)
 		"      --json-lines         one JSON event per line: start, interval, end, error\n"
 		"      --csv                CSV rows: interval sums, per-flow intervals, per-flow end\n"
 		"      --per-flow           every flow in the table and in JSON intervals\n"
+		"      --testbed NAME       embed the testbed router's series for the window in\n"
+		"                           end.testbed (default: $TCPLAB_TESTBED, which\n"
+		"                           'tcplab testbed exec' sets)\n"
 		"Tuning:\n"
 		"      --autotune           probe HOST (or reuse its remembered probe, see tcplab probe), size\n"
 		"                           each flow's SO_SNDBUF/SO_RCVBUF and the flow count from the BDP, then\n"
@@ -102,7 +107,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	enum {
 		OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_CONNECT_TIMEOUT,
 		OPT_CC, OPT_SNDBUF, OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY,
-		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT, OPT_AUTOTUNE,
+		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED,
 	};
 	static const struct option options[] = {
 		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
@@ -122,6 +127,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "group", required_argument, NULL, OPT_GROUP },
 		{ "json", no_argument, NULL, OPT_JSON }, { "json-lines", no_argument, NULL, OPT_JSONL },
 		{ "csv", no_argument, NULL, OPT_CSV }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
+		{ "testbed", required_argument, NULL, OPT_TESTBED },
 		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
 		{ "autotune", no_argument, NULL, OPT_AUTOTUNE },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -211,6 +217,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
 		case OPT_CSV: c->format = OUT_CSV; formats++; break;
 		case OPT_PER_FLOW: c->per_flow = 1; break;
+		case OPT_TESTBED: c->testbed = optarg; break;
 		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
 		case OPT_AUTOTUNE: c->autotune = 1; break;
 		case 'h': return 1;
@@ -231,6 +238,8 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		s->threads = tl_spec_connections(s);
 	if (c->per_flow)
 		c->target.per_flow_limit = TL_SPEC_MAX_FLOWS * 2;
+	if (!c->testbed && getenv("TCPLAB_TESTBED") && *getenv("TCPLAB_TESTBED"))
+		c->testbed = getenv("TCPLAB_TESTBED");
 	if (optind != argc - 1)
 		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab stream 127.0.0.1)"
 					  : "more than one HOST given (\"%s\")", argv[argc - 1]);
@@ -273,6 +282,30 @@ static void on_interval(void *ctx, const json_t *iv)
 		tl_csv_interval(stdout, iv);
 }
 
+/*
+ * Inside a testbed (--testbed NAME, or TCPLAB_TESTBED set by 'tcplab testbed exec'), the
+ * router's series over the measurement window goes into end.testbed: what the bottleneck's
+ * queue and drops did while the flows ran.
+ */
+static void embed_testbed_series(const struct stream_cli *c, json_t *doc)
+{
+	json_t *end = json_object_get(doc, "end");
+	const json_t *t0 = json_object_get(json_object_get(doc, "start"), "start_monotonic_ns");
+	if (!end || !json_is_integer(t0))
+		return;
+	uint64_t from = (uint64_t)json_integer_value(t0) + c->spec.omit_ns;
+	double secs = json_number_value(json_object_get(json_object_get(end, "sum"), "seconds"));
+	uint64_t to = from + (uint64_t)(secs * 1e9);
+	json_t *series = NULL;
+	struct tl_err err = { 0 };
+	json_t *tb = json_pack("{s:s}", "name", c->testbed);
+	if (tl_testbed_series_read(c->testbed, from, to, &series, &err) < 0)
+		json_object_set_new(tb, "error", json_string(err.msg));
+	else
+		json_object_set_new(tb, "series", series);
+	json_object_set_new(end, "testbed", tb);
+}
+
 int cmd_stream_main(int argc, char **argv)
 {
 	struct stream_cli c;
@@ -293,6 +326,8 @@ int cmd_stream_main(int argc, char **argv)
 					  .interval = on_interval, .ctx = &c };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
+	if (c.testbed)
+		embed_testbed_series(&c, doc);
 	const json_t *end = json_object_get(doc, "end");
 	switch (c.format) {
 	case OUT_TABLE: {

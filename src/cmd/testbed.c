@@ -549,6 +549,8 @@ static int cmd_exec(int argc, char **argv)
 	struct tl_err err = { 0 };
 	if (tl_testbed_enter(argv[1], argv[2], &err) < 0)
 		return fail(false, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+	/* tcplab commands run here find their testbed (stream embeds the router's series) */
+	setenv("TCPLAB_TESTBED", argv[1], 1);
 	execvp(cmd[0], cmd);
 	fprintf(stderr, "tcplab testbed: exec %s: %s\n", cmd[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

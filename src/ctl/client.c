@@ -314,6 +314,9 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 		return -1;
 	uint64_t start_ns = tl_now_ns() + CLIENT_START_DELAY_NS;
 	tl_side_start(c->side, start_ns);
+	/* the start instant on this host's CLOCK_MONOTONIC, to line the test up with other
+	 * records of the same clock (the testbed router's series) */
+	json_object_set_new(start, "start_monotonic_ns", json_integer((json_int_t)start_ns));
 	if (c->cb && c->cb->started)
 		c->cb->started(c->cb->ctx, start);
 

@@ -26,6 +26,9 @@ for rate in 10 100; do
     jq -e '.end.streams[0].sender.tcp_info.snd_mss == 1448' "$out" >/dev/null &&
         pass "${rate} Mbit/s: MSS 1448 (MTU-sized frames with timestamps)" || fail "MSS not 1448"
 done
+# Run through 'testbed exec', stream embeds what the router saw during its window.
+check "stream --json embeds the router's series of its window (testbed exec sets TCPLAB_TESTBED)" \
+    ".end.testbed.name == \"$T\" and (.end.testbed.series | length) >= 80 and (.end.testbed.series | length) <= 110 and ([.end.testbed.series[].fwd.out_bps] | max) > 50e6" "$TL_TMP/stream.100.json"
 tb_json "$T" >"$TL_TMP/st.json"
 check "router: the flow filled the buffer and lost from it (taildrop)" '.fwd.stats.drops.queue_full > 0 and .fwd.stats.max_backlog_bytes > 0.5 * .fwd.queue.limit_bytes' "$TL_TMP/st.json"
 check "router: no frame lost before the emulator" '([.ports[].rx_kernel_drops] | add) == 0 and .forwarder.no_buffer_drops == 0' "$TL_TMP/st.json"
