@@ -7,8 +7,12 @@ TCPLAB=${1:-build/tcplab}
 TOUR_TIME=${TOUR_TIME:-3}
 tmp=$(mktemp -d /tmp/tcplab-tour.XXXXXX)
 agent_pid=
+tb_agent_pid=
+testbed=
 cleanup() {
     [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+    [ -n "$tb_agent_pid" ] && kill "$tb_agent_pid" 2>/dev/null && wait "$tb_agent_pid" 2>/dev/null
+    [ -n "$testbed" ] && "$TCPLAB" testbed down "$testbed" >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,6 +81,36 @@ section "farm: one job per connection vs batches of 10,000 (seed 002)" \
 section "farm --isolate: where TIME_WAIT ports are not reused (3,000 ports)" \
     "A private network namespace; one connection per job runs out of ports, batching does not."
 "$TCPLAB" farm --compare --isolate --port-range 40000-42999 --max-time 5s
+
+if [ "$(id -u)" -eq 0 ]; then
+    testbed=tour$$
+    section "testbed: seed 001's window experiment, 100 Mbit/s and 100 ms RTT" \
+        "A userspace bottleneck router between namespaces; a 64 KB receive window against the kernel's autotuning."
+    if "$TCPLAB" testbed up "$testbed" --rate 100mbit --rtt 100ms --buffer 1bdp --json >"$tmp/tb.json"; then
+        rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$tmp/tb.json")
+        "$TCPLAB" testbed exec "$testbed" rcv -- "$TCPLAB" serve --port 0 --port-file "$tmp/tbport" -q \
+            >/dev/null 2>&1 &
+        tb_agent_pid=$!
+        for _ in $(seq 1 100); do [ -s "$tmp/tbport" ] && break; sleep 0.05; done
+        tbport=$(cat "$tmp/tbport")
+        "$TCPLAB" testbed exec "$testbed" snd1 -- sysctl -qw net.ipv4.tcp_no_metrics_save=1
+        run() { "$TCPLAB" testbed exec "$testbed" snd1 -- "$TCPLAB" stream "$rcv" -p "$tbport" -i 0 --json "$@" |
+            jq -r '[.end.sum.bits_per_second, .end.streams[0].sender.tcp_info.snd_wnd] | @tsv'; }
+        read -r w64 wnd < <(run --rcvbuf 64K -t 5)
+        read -r auto awnd < <(run -O 2 -t 5)
+        printf '%-46s %12s %14s\n' "receive buffer" "window" "throughput"
+        awk -v a="$w64" -v aw="$wnd" -v b="$auto" -v bw="$awnd" 'BEGIN {
+            printf "%-46s %9.0f KB %9.1f Mbit/s\n", "SO_RCVBUF 64K (the kernel doubles it)", aw / 1024, a / 1e6
+            printf "%-46s %9.0f KB %9.1f Mbit/s\n", "kernel autotuning", bw / 1024, b / 1e6
+            printf "%-46s %12s %9.1f Mbit/s\n", "the link allows (100 Mbit/s x 1448/1514)", "", 100 * 1448 / 1514 }'
+        echo "A window of W bytes moves at most W per round trip: 64 KB / 100 ms = 5.2 Mbit/s (seed 001);"
+        echo "filling this path needs a window of one BDP, 100 Mbit/s x 100 ms = 1.19 MiB."
+        "$TCPLAB" testbed status "$testbed" | head -n 12
+    fi
+    kill "$tb_agent_pid" 2>/dev/null && wait "$tb_agent_pid" 2>/dev/null
+    tb_agent_pid=
+    "$TCPLAB" testbed down "$testbed" && testbed=
+fi
 
 if "$TCPLAB" help doctor >/dev/null 2>&1; then
     section "doctor: this host's TCP settings for a 1 Gbit/s, 100 ms path" \
