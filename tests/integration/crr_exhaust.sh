@@ -13,7 +13,7 @@ in_ns sysctl -qw net.ipv4.ip_local_port_range="40000 40100"
 in_ns sysctl -qw net.ipv4.tcp_tw_reuse=0
 
 pf=$TL_TMP/port
-in_ns "$TCPLAB" serve --bind 127.0.0.1 --port 5299 --port-file "$pf" >/dev/null 2>"$TL_TMP/agent.log" &
+ip netns exec "$NS" "$TCPLAB" serve --bind 127.0.0.1 --port 5299 --port-file "$pf" >/dev/null 2>"$TL_TMP/agent.log" &
 TL_PIDS+=("$!")
 for i in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
 

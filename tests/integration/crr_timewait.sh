@@ -12,7 +12,7 @@ ip -n "$NS" link set lo up
 in_ns() { ip netns exec "$NS" "$@"; }
 
 pf=$TL_TMP/port
-in_ns "$TCPLAB" serve --bind 127.0.0.1 --port 0 --port-file "$pf" >/dev/null 2>"$TL_TMP/agent.log" &
+ip netns exec "$NS" "$TCPLAB" serve --bind 127.0.0.1 --port 0 --port-file "$pf" >/dev/null 2>"$TL_TMP/agent.log" &
 TL_PIDS+=("$!")
 for i in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
 port=$(cat "$pf")
