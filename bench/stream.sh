@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bulk-throughput benchmark on loopback: tcplab stream vs iperf3 vs iperf2, side by side.
 #
-#   bench/stream.sh [--quick] [--variants] [TCPLAB]     (make bench runs bench/stream.sh build/tcplab)
+#   bench/stream.sh [--quick] [--variants] [--report-only] [TCPLAB]
+#                                          (make bench runs bench/stream.sh build/tcplab)
 #
 # For each flow count (1, 16, and the most flows each tool supports up to 10,000) every tool
 # runs REPEAT times (default 3) for the same duration (default 10 s; BENCH_TIME=SECONDS
@@ -30,17 +31,22 @@
 set -uo pipefail
 
 usage() {
-    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    echo "  --quick        3 s runs instead of 10 s"
+    echo "  --variants     also tcplab -T 1, -l 1M and -T 1 -l 1M at 1 and 16 flows, in the rotation"
+    echo "  --report-only  no runs: write stream.md again from bench/results/raw/stream/"
     echo "env: BENCH_TIME=SECONDS  REPEAT=N  BENCH_IPERF2_LADDER='10000 5000 2000 1000 500 200'"
 }
 
 QUICK=0
 VARIANTS=0
+REPORT_ONLY=0
 TCPLAB=""
 for a in "$@"; do
     case "$a" in
     --quick) QUICK=1 ;;
     --variants) VARIANTS=1 ;;
+    --report-only) REPORT_ONLY=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "stream.sh: unknown option $a" >&2; usage >&2; exit 2 ;;
     *) TCPLAB=$a ;;
@@ -51,7 +57,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 [ -n "$TCPLAB" ] || TCPLAB=$ROOT/build/tcplab
 case "$TCPLAB" in /*) ;; *) TCPLAB=$PWD/$TCPLAB ;; esac
-if [ ! -x "$TCPLAB" ]; then
+if [ $REPORT_ONLY -eq 0 ] && [ ! -x "$TCPLAB" ]; then
     echo "stream.sh: $TCPLAB is not an executable tcplab binary (build it: make build)" >&2
     exit 2
 fi
@@ -67,24 +73,29 @@ IPERF3_MAX=128 # MAX_STREAMS in iperf3's src/iperf.h; 3.12 refuses -P above it
 PROBE_T=3      # seconds of each iperf2 ladder probe
 HOST=127.0.0.1
 
-# --- packages (only installed when missing; see scripts/deps.sh) ---
-"$ROOT/scripts/deps.sh" iperf3 iperf time || exit 1
-for c in iperf3 iperf jq ss /usr/bin/time timeout stdbuf; do
-    command -v "$c" >/dev/null || { echo "stream.sh: $c not found" >&2; exit 1; }
-done
-
-# --- descriptors: 10,000 flows need 10,000+ per process (client and agent each) ---
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-NOFILE=$(ulimit -n)
-
 RESULTS=$ROOT/bench/results
 RAW=$RESULTS/raw/stream
-rm -rf "$RAW"
-mkdir -p "$RAW" || exit 1
 RUNS=$RAW/runs.tsv
 LOG=$RAW/bench.log
-: >"$RUNS"
-: >"$LOG"
+META=$RAW/meta.sh
+
+if [ $REPORT_ONLY -eq 1 ]; then
+    [ -s "$META" ] && [ -s "$RUNS" ] || { echo "stream.sh: nothing to report: no $META or $RUNS" >&2; exit 1; }
+    command -v jq >/dev/null || { echo "stream.sh: jq not found" >&2; exit 1; }
+else
+    # --- packages (only installed when missing; see scripts/deps.sh) ---
+    "$ROOT/scripts/deps.sh" iperf3 iperf time || exit 1
+    for c in iperf3 iperf jq ss /usr/bin/time timeout stdbuf; do
+        command -v "$c" >/dev/null || { echo "stream.sh: $c not found" >&2; exit 1; }
+    done
+    # --- descriptors: 10,000 flows need 10,000+ per process (client and agent each) ---
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    rm -rf "$RAW"
+    mkdir -p "$RAW" || exit 1
+    : >"$RUNS"
+    : >"$LOG"
+fi
+NOFILE=$(ulimit -n)
 
 CLK_TCK=$(getconf CLK_TCK)
 PIDS=() # servers we started and have not stopped yet
@@ -352,13 +363,20 @@ run_one() {
     [ "$ok" -eq 1 ]
 }
 
+if [ $REPORT_ONLY -eq 1 ]; then
+    # shellcheck disable=SC1090 # written by an earlier run of this script
+    . "$META"
+    log() { echo "$*"; }
+else
 # --- machine ---
 KERNEL=$(uname -r)
 NPROC=$(nproc)
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM_MB=$(awk '/^MemTotal/ {printf "%d", $2 / 1024}' /proc/meminfo)
 CC_DEFAULT=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
-V_TCPLAB=$("$TCPLAB" --version 2>&1 | head -1)
+# which code was measured: the binary's build time and the tree it sits in (it may be older)
+V_TCPLAB="$("$TCPLAB" --version 2>&1 | head -1) (binary built $(date -u -r "$TCPLAB" '+%Y-%m-%d %H:%M UTC'); tree at $(
+    git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "no git"))"
 V_IPERF3=$(iperf3 --version 2>&1 | head -1)
 V_IPERF2=$(iperf -v 2>&1 | head -1)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -370,12 +388,11 @@ log "  $V_TCPLAB | $V_IPERF3 | $V_IPERF2"
 # so "every probe works" would leave no count at all; the crash rate is reported) ---
 IPERF2_MAX=""
 IPERF2_MAX_NOTE=""
-LADDER_ROWS=()
 T_SAVE=$T
 T=$PROBE_T
 for n in $LADDER; do
     if [ "$n" -gt $((NOFILE - 100)) ]; then
-        LADDER_ROWS+=("| $n | skipped | ulimit -n is $NOFILE |")
+        printf 'iperf2\t%s\tskipped\t0\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tulimit -n is %s\t-\t-\tNA\tNA\tNA\n' "$n" "$NOFILE" >>"$RUNS"
         continue
     fi
     works=0 fails=0
@@ -383,12 +400,10 @@ for n in $LADDER; do
         log "iperf2 ladder: -P $n for ${PROBE_T}s (probe $probe of 3)"
         if run_one iperf2 "$n" "probe$probe" $((PROBE_T + 60)); then
             works=$((works + 1))
-            LADDER_ROWS+=("| $n | works (probe $probe) | $(tail -1 "$RUNS" | awk -F'\t' '{printf "wall %s s, client RSS %.0f MB, server RSS %.0f MB, %.2f Gbit/s; %s", $10, $6 / 1024, $7 / 1024, $5 / 1e9, $12}') |")
         else
             fails=$((fails + 1))
             # a hang to the wall limit is not a matter of chance: no second try
             tail -1 "$RUNS" | cut -f12 | grep -q 'wall limit' && fails=2
-            LADDER_ROWS+=("| $n | **fails** (probe $probe) | $(tail -1 "$RUNS" | awk -F'\t' '{printf "wall %s s, client RSS %.0f MB, server RSS %.0f MB; %s", $10, $6 / 1024, $7 / 1024, $12}') |")
         fi
         [ $fails -ge 2 ] && break
     done
@@ -421,6 +436,10 @@ for count in 1 16 max; do
         done
     done
 done
+rm -f "$RAW/agent.port"
+declare -p T REPEAT VARIANTS DATE KERNEL NPROC CPU_MODEL MEM_MB CC_DEFAULT V_TCPLAB V_IPERF3 V_IPERF2 \
+    IPERF2_MAX IPERF2_MAX_NOTE NOFILE LADDER >"$META"
+fi # REPORT_ONLY
 
 # --- summary per (label, flows): median throughput of the good runs, max RSS, median CPU ---
 SUMMARY=$RAW/summary.tsv
@@ -523,7 +542,8 @@ fi
 
 # --- stream.md ---
 MD=$RESULTS/stream.md
-LOADS=$(awk -F'\t' 'NR == 1 {lo = hi = $11} {if ($11 + 0 < lo + 0) lo = $11; if ($11 + 0 > hi + 0) hi = $11} END {print lo "–" hi}' "$RUNS")
+OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 + 0; if ($15 + 0 > hi) hi = $15 + 0}
+    END {printf "%.1f–%.1f", lo, hi}' "$RUNS")
 {
     echo "# Bulk throughput on loopback: tcplab vs iperf3 vs iperf2"
     echo
@@ -604,7 +624,13 @@ LOADS=$(awk -F'\t' 'NR == 1 {lo = hi = $11} {if ($11 + 0 < lo + 0) lo = $11; if 
     echo
     echo "| -P | Result | Details |"
     echo "|---:|---|---|"
-    for r in "${LADDER_ROWS[@]}"; do echo "$r"; done
+    awk -F'\t' '
+        function mb(k) { return (k == "NA" || k == "") ? "NA" : sprintf("%.0f", k / 1024) }
+        $3 == "skipped" { printf "| %s | skipped | %s |\n", $2, $12; next }
+        { sub(/^probe/, "", $3)
+          printf "| %s | %s (probe %s) | wall %s s, client RSS %s MB, server RSS %s MB%s; %s |\n", $2,
+              ($4 == 1) ? "works" : "**fails**", $3, $10, mb($6), mb($7),
+              ($4 == 1) ? sprintf(", %.2f Gbit/s", $5 / 1e9) : "", $12 }' "$RAW/ladder.tsv"
     if [ $VARIANTS -eq 1 ]; then
         echo
         echo "## tcplab variants at 1 and 16 flows"
@@ -615,6 +641,10 @@ LOADS=$(awk -F'\t' 'NR == 1 {lo = hi = $11} {if ($11 + 0 < lo + 0) lo = $11; if 
             echo "| tcplab (defaults) | $n | **$(gbps "$(get tcplab "$n" 5)")** | $(get tcplab "$n" 6) | $(get tcplab "$n" 9) | $(get tcplab "$n" 10) | $(get tcplab "$n" 15) | $(get tcplab "$n" 14) |"
             awk -F'\t' -v n="$n" '$1 ~ /^tcplab / && $2 == n {printf "| `%s` | %s | **%.2f** | %s | %s | %s | %s | %s |\n", $1, $2, $5 / 1e9, $6, $9, $10, $15, $14}' "$SUMMARY"
         done
+        echo
+        echo "At 1 flow \`tcplab\` and \`tcplab -T 1\` are the same configuration (worker threads are capped at the"
+        echo "flow count, 1 on each end): their medians, $(gbps "$(get tcplab 1 5)") and $(gbps "$(get "tcplab -T 1" 1 5)") Gbit/s, show how far"
+        echo "two identical sets of runs differ on this machine."
     fi
     echo
     echo "## What these numbers mean"
@@ -625,9 +655,10 @@ LOADS=$(awk -F'\t' 'NR == 1 {lo = hi = $11} {if ($11 + 0 < lo + 0) lo = $11; if 
     echo "- $NPROC cores, and the client, the server and softirq processing all share them: a tool that"
     echo "  spends more CPU per byte on one side takes it from the other side. Thread counts above the"
     echo "  core count (iperf2: one thread per flow) mean scheduling overhead, not parallelism."
-    echo "- Other work was running on this machine during the runs (1-minute load average $LOADS at"
-    echo "  the start of the runs; see the \"Others' CPU s\" column, out of $((NPROC * T)) CPU-seconds per run)."
-    echo "  Runs are interleaved so it falls on every tool alike, and the per-run figures show the spread."
+    echo "- Other work was running on this machine during the runs: see the \"Others' CPU s\" column"
+    echo "  (out of $((NPROC * T)) CPU-seconds in a run; per run: $OTHERS_RANGE s). Runs are interleaved so it"
+    echo "  falls on every tool alike, and the per-run figures show the spread. (The load average is no"
+    echo "  guide here: iperf2's own thousands of threads count in it.)"
     echo "- The 'max' rows are at different flow counts (tcplab $TCPLAB_MAX, iperf3 $IPERF3_MAX, iperf2"
     echo "  ${IPERF2_MAX:-none}), so their ratio compares the most each tool can do, not equal work."
     echo "- iperf2's aggregate is its own [SUM] line from the server's (receiver's) \`-e -f b\` report:"

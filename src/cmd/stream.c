@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"      --max-time TIME      cap for --bytes runs (default 300s)\n"
 		"  -O, --omit TIME          warm-up before the window starts (not counted)\n"
 		"  -i, --interval TIME      report every TIME (default 1s; 0 = only the end)\n"
-		"  -l, --length SIZE        bytes per write (default 128K)\n"
+		"  -l, --length SIZE        bytes per write (default 1M)\n"
 		"  -R, --reverse            the agent sends, this host receives\n"
 		"      --bidir              both directions at once, on separate connections\n"
 		"      --verify             check every byte at the receiver (pattern) and the byte counts\n"

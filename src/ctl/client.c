@@ -143,6 +143,11 @@ static void emit_intervals(struct client *c, int flush)
 		if (c->cb && c->cb->interval)
 			c->cb->interval(c->cb->ctx, iv);
 		json_array_append_new(c->intervals, iv);
+		/* merged: the per-flow arrays of both ends (4 x flows numbers each) can go */
+		if (mine)
+			json_array_set_new(c->client_iv, c->emitted, json_null());
+		if (theirs)
+			json_array_set_new(c->agent_iv, c->emitted, json_null());
 		c->emitted++;
 	}
 }
