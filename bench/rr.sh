@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Request/response benchmark on loopback: tcplab rr/crr vs sockperf and iperf2, side by side.
 #
-#   bench/rr.sh [--quick] [--variants] [TCPLAB]     (default TCPLAB: build/tcplab)
+#   bench/rr.sh [--quick] [--variants] [--pinned] [TCPLAB]     (default TCPLAB: build/tcplab)
 #
 # Workloads, each at 1 and 100 flows, every tool REPEAT times (default 3) for the same
 # duration (default 10 s; BENCH_TIME=SECONDS overrides; --quick = 3 s and 1 repeat). Runs are
@@ -43,6 +43,9 @@
 #        agent opened, .start.crr.port) are counted right after each crr run (ss);
 #        net.ipv4.tcp_tw_reuse=2 lets loopback connects reuse them.
 #   --variants adds tcplab with -T 1 (one worker thread per end) to every workload.
+#   --pinned adds rr at 1 flow with the server and the client pinned (taskset) to the same CPU
+#        (0/0) and to different CPUs (0/1), for every tool: on a small VM where a wake-up of an
+#        idle vCPU is costly, placement decides a 1-flow rate more than the tool does.
 #
 # Only loopback (127.0.0.1). Every process is ended by its PID; loops are bounded; a trap
 # stops whatever is still running on exit. Raw outputs go to bench/results/raw/rr/ (not
@@ -56,11 +59,13 @@ usage() {
 
 QUICK=0
 VARIANTS=0
+PINNED=0
 TCPLAB=""
 for a in "$@"; do
     case "$a" in
     --quick) QUICK=1 ;;
     --variants) VARIANTS=1 ;;
+    --pinned) PINNED=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "rr.sh: unknown option $a" >&2; usage >&2; exit 2 ;;
     *) TCPLAB=$a ;;
@@ -186,7 +191,7 @@ start_server() {
         tcplab)
             pf=$RAW/agent.port
             rm -f "$pf"
-            "$TCPLAB" serve --bind $HOST --port 0 --port-file "$pf" -q >"$out" 2>&1 &
+            $SRV_PIN "$TCPLAB" serve --bind $HOST --port 0 --port-file "$pf" -q >"$out" 2>&1 &
             SRV_PID=$!
             PIDS+=("$SRV_PID")
             for ((i = 0; i < 50; i++)); do
@@ -195,12 +200,12 @@ start_server() {
                 sleep 0.1
             done
             SRV_PORT=$(cat "$pf" 2>/dev/null)
-            SRV_CMD="$TCPLAB serve --bind $HOST --port 0 --port-file F -q   # listened on $SRV_PORT"
+            SRV_CMD="${SRV_PIN:+$SRV_PIN }$TCPLAB serve --bind $HOST --port 0 --port-file F -q   # listened on $SRV_PORT"
             [ -n "$SRV_PORT" ] && wait_listen "$SRV_PID" "$SRV_PORT" && return 0
             ;;
         sockperf)
             SRV_PORT=$(free_port) || return 1
-            SRV_CMD="sockperf sr --tcp -i $HOST -p $SRV_PORT"
+            SRV_CMD="${SRV_PIN:+$SRV_PIN }sockperf sr --tcp -i $HOST -p $SRV_PORT"
             $SRV_CMD >"$out" 2>&1 &
             SRV_PID=$!
             PIDS+=("$SRV_PID")
@@ -219,7 +224,8 @@ start_server() {
         iperf2)
             SRV_PORT=$(free_port) || return 1
             SRV_CMD="iperf -s -B $HOST -p $SRV_PORT -e"
-            stdbuf -oL $SRV_CMD >"$out" 2>&1 &
+            $SRV_PIN stdbuf -oL $SRV_CMD >"$out" 2>&1 &
+            SRV_CMD="${SRV_PIN:+$SRV_PIN }$SRV_CMD"
             SRV_PID=$!
             PIDS+=("$SRV_PID")
             wait_listen "$SRV_PID" "$SRV_PORT" && return 0
@@ -303,6 +309,11 @@ parse_iperf2_co() { # FILE WALL_S EXPECTED
             printf "%.2f %s %s %s NA NA %d %s\n", (tot - err) / wall, p50, p99, (mean == "" ? "NA" : mean), err, note }' "$1"
 }
 
+# TcpExt TCPTimeWaitOverflow: closes that kept no TIME_WAIT because the table was full
+tw_overflows() {
+    awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "TCPTimeWaitOverflow") c = i; h = 1 } else print $c }' /proc/net/netstat
+}
+
 # tw_count PORT: TIME_WAIT sockets with PORT at either end
 tw_count() {
     ss -Htan state time-wait "( sport = :$1 or dport = :$1 )" 2>/dev/null | wc -l
@@ -314,8 +325,15 @@ tw_count() {
 #          tw wall note client_cmd server_cmd
 run_one() {
     local label=$1 wl=$2 n=$3 rep=$4 tool extra=""
-    tool=${label%% *}
-    [ "$label" != "$tool" ] && extra=${label#* }
+    # a trailing " @S/C" pins the server to CPU S and the client to CPU C (taskset)
+    local base=${label% @*}
+    SRV_PIN="" CLI_PIN=""
+    if [ "$base" != "$label" ]; then
+        local pin=${label##* @}
+        SRV_PIN="taskset -c ${pin%/*}" CLI_PIN="taskset -c ${pin#*/}"
+    fi
+    tool=${base%% *}
+    [ "$base" != "$tool" ] && extra=${base#* }
     local tag
     tag=$(echo "$label-$wl-$n-$rep" | tr ' /' '__')
     local sout=$RAW/$tag.server.txt cout=$RAW/$tag.client.out tfile=$RAW/$tag.time
@@ -338,10 +356,13 @@ run_one() {
         ;;
     esac
     cmd=${cmd//  / }
+    cmd="${CLI_PIN:+$CLI_PIN }$cmd"
     local stat0 stat1 rc
     stat0=$(head -1 /proc/stat)
     # timeout puts the client in its own process group and signals the whole group, so on a
     # hang or an interrupt (cleanup stops this PID) GNU time and the client both end
+    local ov0 ov1
+    ov0=$(tw_overflows)
     timeout -k 5 "$limit" /usr/bin/time -f '%M %U %S %e %x' -o "$tfile" $cmd >"$cout" 2>&1 &
     local cpid=$!
     PIDS+=("$cpid")
@@ -359,6 +380,9 @@ run_one() {
         local twport=$SRV_PORT
         [ "$tool" = tcplab ] && twport=$(jq -r '.start.crr.port // empty' "$cout" 2>/dev/null)
         [ -n "$twport" ] && tw=$(tw_count "$twport")
+        # the whole host's TIME_WAIT table, and the closes that found it full (no TIME_WAIT kept)
+        ov1=$(tw_overflows)
+        tw="$tw/$(ss -Htan state time-wait 2>/dev/null | wc -l)/$((ov1 - ov0))"
     fi
     stop_pid "$SRV_PID"
     forget_pid "$SRV_PID"
@@ -411,14 +435,17 @@ log "rr.sh: $DATE, $NPROC cores, kernel $KERNEL, T=${T}s, REPEAT=$REPEAT, messag
 log "  $V_TCPLAB | $V_SOCKPERF | $V_IPERF2"
 
 # --- measurements, interleaved within each workload ---
-for group in "rr 1" "rr $FLOWS_HI" "crr 1" "crr $FLOWS_HI"; do
-    read -r wl n <<<"$group"
+GROUPS_RUN=("rr 1" "rr $FLOWS_HI" "crr 1" "crr $FLOWS_HI")
+[ $PINNED -eq 1 ] && GROUPS_RUN+=("rr 1 pinned")
+for group in "${GROUPS_RUN[@]}"; do
+    read -r wl n _ <<<"$group"
     case "$group" in
+    "rr 1 pinned") ENTRIES=("tcplab @0/0" "sockperf @0/0" "iperf2 @0/0" "tcplab @0/1" "sockperf @0/1" "iperf2 @0/1") ;;
     "rr 1") ENTRIES=(tcplab sockperf iperf2) ;;
     "rr $FLOWS_HI") ENTRIES=(tcplab iperf2 sockperf-f) ;;
     crr*) ENTRIES=(tcplab iperf2) ;;
     esac
-    [ $VARIANTS -eq 1 ] && ENTRIES+=("tcplab -T 1")
+    [ $VARIANTS -eq 1 ] && [ "$group" != "rr 1 pinned" ] && ENTRIES+=("tcplab -T 1")
     ne=${#ENTRIES[@]}
     for ((rep = 1; rep <= REPEAT; rep++)); do
         for ((k = 0; k < ne; k++)); do
@@ -447,7 +474,7 @@ function add(arr, k, v) { if (v != "NA") arr[k] = arr[k] " " v }
     runs[k]++
     if ($5 == 1) {
         good[k]++; add(rate, k, $6); add(p50, k, $7); add(p99, k, $8); add(mean, k, $9); add(p50b, k, $10); add(p99b, k, $11)
-        add(cc, k, $13); add(sc, k, $14); add(oth, k, $15); add(tw, k, $16)
+        add(cc, k, $13); add(sc, k, $14); add(oth, k, $15); if ($16 != "NA") tw[k] = tw[k] (tw[k] == "" ? "" : ", ") $16
         all[k] = all[k] (all[k] == "" ? "" : ", ") sprintf("%.0f", $6)
     } else bad[k] = bad[k] (bad[k] == "" ? "" : "; ") "rep " $4 ": " $18
     fl[k] = fl[k] + $12
@@ -460,7 +487,7 @@ END {
         for (j = 1; j <= n; j++) if (rv[k, r[j]] != "NA") { x = rv[k, r[j]] - med; if (x < 0) x = -x; if (d < 0 || x < d) { d = x; best = r[j] } }
         printf "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", k, runs[k], good[k] + 0, med, all[k],
             median(p50[k]), median(p99[k]), median(mean[k]), median(p50b[k]), median(p99b[k]),
-            median(cc[k]), median(sc[k]), median(oth[k]), median(tw[k]), fl[k], (bad[k] == "" ? "-" : bad[k]), cmd[k, best], scmd[k, best]
+            median(cc[k]), median(sc[k]), median(oth[k]), (tw[k] == "" ? "NA" : tw[k]), fl[k], (bad[k] == "" ? "-" : bad[k]), cmd[k, best], scmd[k, best]
     }
 }' "$RUNS" >"$SUMMARY"
 # columns: 1 label 2 wl 3 flows 4 runs 5 good 6 rate 7 all-rates 8 p50 9 p99 10 mean 11 p50b 12 p99b
@@ -573,10 +600,35 @@ unsupported() { echo "| $1 | $2 | $3 | not supported | | | | | | | | | $4 |"; }
         echo "$failures"
     fi
     echo
+    if [ $PINNED -eq 1 ]; then
+        echo "## rr at 1 flow with pinned CPUs"
+        echo
+        echo "Server pinned to CPU 0; client pinned to CPU 0 (same core) or CPU 1 (the other core), by"
+        echo "\`taskset -c\` in front of each command. Ratios are tcplab / the best peer in the same placement."
+        echo
+        echo "| Tool | Placement (server/client CPU) | Rate /s (median) | Runs /s | tcplab / best peer | p50 us | p99 us | mean us | CPU s client / server | Others' CPU s |"
+        echo "|---|---|---:|---|---:|---:|---:|---:|---|---:|"
+        for pl in 0/0 0/1; do
+            bp=$(for l in sockperf iperf2; do get "$l @$pl" rr 1 6; done | awk '$1 != "NA" && $1 + 0 > b {b = $1} END {print b + 0}')
+            for l in tcplab sockperf iperf2; do
+                k="$l @$pl"
+                [ -n "$(get "$k" rr 1 1)" ] || continue
+                r="—"; [ "$l" = tcplab ] && r=$(ratio "$(get "$k" rr 1 6)" "$bp")
+                echo "| $l | $pl | **$(printf '%.0f' "$(get "$k" rr 1 6)")** | $(get "$k" rr 1 7) | $r | $(get "$k" rr 1 8) | $(get "$k" rr 1 9) | $(get "$k" rr 1 10) | $(get "$k" rr 1 13) / $(get "$k" rr 1 14) | $(get "$k" rr 1 15) |"
+            done
+        done
+        echo
+    fi
     echo "## crr: TIME_WAIT and failed connects"
     echo
-    echo "| Tool | Flows | TIME_WAIT sockets on the server port after the run (median) | Failed connects (all runs) |"
-    echo "|---|---:|---:|---:|"
+    echo "Counted right after each run (one entry per run): TIME_WAIT sockets on the run's server port /"
+    echo "TIME_WAIT sockets on the whole host / closes during the run that kept no TIME_WAIT because the"
+    echo "host's table was full (TcpExt TCPTimeWaitOverflow; \`tcp_max_tw_buckets\` is $(cat /proc/sys/net/ipv4/tcp_max_tw_buckets))."
+    echo "Other work on this machine makes TIME_WAIT sockets too, and a full table makes connects cheaper"
+    echo "(no TIME_WAIT port to skip when picking a source port), so crr rates depend on it."
+    echo
+    echo "| Tool | Flows | TIME_WAIT: port / host / overflowed closes, per run | Failed connects (all runs) |"
+    echo "|---|---:|---|---:|"
     for n in 1 $FLOWS_HI; do
         for l in tcplab iperf2 "tcplab -T 1"; do
             [ -n "$(get "$l" crr "$n" 1)" ] && echo "| $l | $n | $(get "$l" crr "$n" 16) | $(get "$l" crr "$n" 17) |"
