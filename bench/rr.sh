@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Request/response benchmark on loopback: tcplab rr/crr vs sockperf and iperf2, side by side.
 #
-#   bench/rr.sh [--quick] [--variants] [--pinned] [TCPLAB]     (default TCPLAB: build/tcplab)
+#   bench/rr.sh [--quick] [--variants] [--pinned] [--report-only] [TCPLAB]   (default: build/tcplab)
 #
 # Workloads, each at 1 and 100 flows, every tool REPEAT times (default 3) for the same
 # duration (default 10 s; BENCH_TIME=SECONDS overrides; --quick = 3 s and 1 repeat). Runs are
@@ -46,6 +46,7 @@
 #   --pinned adds rr at 1 flow with the server and the client pinned (taskset) to the same CPU
 #        (0/0) and to different CPUs (0/1), for every tool: on a small VM where a wake-up of an
 #        idle vCPU is costly, placement decides a 1-flow rate more than the tool does.
+#   --report-only rewrites rr.md from the last run's raw results (bench/results/raw/rr/).
 #
 # Only loopback (127.0.0.1). Every process is ended by its PID; loops are bounded; a trap
 # stops whatever is still running on exit. Raw outputs go to bench/results/raw/rr/ (not
@@ -60,12 +61,14 @@ usage() {
 QUICK=0
 VARIANTS=0
 PINNED=0
+REPORT_ONLY=0
 TCPLAB=""
 for a in "$@"; do
     case "$a" in
     --quick) QUICK=1 ;;
     --variants) VARIANTS=1 ;;
     --pinned) PINNED=1 ;;
+    --report-only) REPORT_ONLY=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "rr.sh: unknown option $a" >&2; usage >&2; exit 2 ;;
     *) TCPLAB=$a ;;
@@ -101,12 +104,17 @@ ulimit -n 65536 2>/dev/null || true
 
 RESULTS=$ROOT/bench/results
 RAW=$RESULTS/raw/rr
-rm -rf "$RAW"
-mkdir -p "$RAW" || exit 1
 RUNS=$RAW/runs.tsv
 LOG=$RAW/bench.log
-: >"$RUNS"
-: >"$LOG"
+META=$RAW/meta.sh
+if [ $REPORT_ONLY -eq 1 ]; then
+    [ -s "$RUNS" ] && [ -s "$META" ] || { echo "rr.sh: no raw results in $RAW to report" >&2; exit 2; }
+else
+    rm -rf "$RAW"
+    mkdir -p "$RAW" || exit 1
+    : >"$RUNS"
+    : >"$LOG"
+fi
 
 CLK_TCK=$(getconf CLK_TCK)
 PIDS=() # processes we started and have not stopped yet
@@ -431,6 +439,10 @@ V_SOCKPERF=$(sockperf --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -m1 -i v
 V_IPERF2=$(iperf -v 2>&1 | head -1)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ $REPORT_ONLY -eq 1 ]; then
+    # the settings and the moment of the measured run, not of this rewrite
+    . "$META"
+else
 log "rr.sh: $DATE, $NPROC cores, kernel $KERNEL, T=${T}s, REPEAT=$REPEAT, message $MSG B, load $LOAD0"
 log "  $V_TCPLAB | $V_SOCKPERF | $V_IPERF2"
 
@@ -454,6 +466,9 @@ for group in "${GROUPS_RUN[@]}"; do
     done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+printf 'DATE=%q\nLOAD0=%q\nLOAD1=%q\nT=%q\nREPEAT=%q\nMSG=%q\nQUICK=%q\nVARIANTS=%q\nPINNED=%q\nGOVERNOR=%q\n' \
+    "$DATE" "$LOAD0" "$LOAD1" "$T" "$REPEAT" "$MSG" "$QUICK" "$VARIANTS" "$PINNED" "$GOVERNOR" >"$META"
+fi
 
 # --- summary per (label, workload, flows): medians of the good runs ---
 SUMMARY=$RAW/summary.tsv
@@ -465,7 +480,7 @@ function median(s,   a, n, i, j, t, pre) {
     for (i = 1; i <= n; i++) sub(/^<=/, "", a[i])
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
     t = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    return pre sprintf((t + 0 >= 1000 || t == int(t) ? "%.0f" : "%.1f"), t)
+    return pre sprintf((t + 0 >= 1000 || pre != "" ? "%.0f" : "%.1f"), t)
 }
 function add(arr, k, v) { if (v != "NA") arr[k] = arr[k] " " v }
 {
@@ -546,7 +561,7 @@ unsupported() { echo "| $1 | $2 | $3 | not supported | | | | | | | | | $4 |"; }
 {
     echo "# Request/response on loopback: tcplab rr/crr vs sockperf and iperf2"
     echo
-    echo "Written by \`bench/rr.sh$([ $QUICK -eq 1 ] && echo " --quick")$([ $VARIANTS -eq 1 ] && echo " --variants")\` on $DATE. Each figure is the median of $REPEAT run(s)"
+    echo "Written by \`bench/rr.sh$([ $QUICK -eq 1 ] && echo " --quick")$([ $VARIANTS -eq 1 ] && echo " --variants")$([ $PINNED -eq 1 ] && echo " --pinned")\` on $DATE. Each figure is the median of $REPEAT run(s)"
     echo "of ${T} s (runs interleaved across the tools of a workload); each run had a fresh server/agent"
     echo "on a free loopback port. rr messages: $MSG bytes each way for every tool (the smallest size"
     echo "iperf2's bounceback accepts). crr: tcplab 1-byte request and response; iperf2 connects and closes."
@@ -664,6 +679,8 @@ unsupported() { echo "| $1 | $2 | $3 | not supported | | | | | | | | | $4 |"; }
     echo "  closes, so per connection it does more."
     echo "- sockperf at $FLOWS_HI: \`sockperf pp -f\` with $FLOWS_HI TCP connections sends one message at a"
     echo "  time, round-robin over the connections, so its rate is a 1-flow rate; it is shown for what it is."
+    echo "- Why tcplab trails sockperf at 1 flow, what limits crr at $FLOWS_HI flows, and what to change in"
+    echo "  the engine: bench/results/rr-notes.md (hand-written, with the commands and figures)."
     echo "- Raw outputs: bench/results/raw/rr/ (not committed)."
 } >"$MD"
 log "wrote $MD"
