@@ -31,8 +31,12 @@ test: deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
+# Side-by-side benchmarks with the peers; each writes bench/results/NAME.md with its commands.
 bench: build
 	@bench/stream.sh $(BUILD)/tcplab
+	@bench/rr.sh $(BUILD)/tcplab
+	@bench/mesh.sh $(BUILD)/tcplab
+	@bench/testbed.sh $(BUILD)/tcplab
 
 install: build
 	meson install -C $(BUILD)
