@@ -410,7 +410,7 @@ run_one() {
     [ "$note" = "-" ] && note=""
     [ "$rc" -eq 0 ] || { ok=0; note="client exit $rc$( { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && echo " (killed at the ${limit}s limit)") $note"; }
     [ "$rate" = NA ] && ok=0
-    case "$note" in *flows=* | *failed_flows=* | *no-* | *not-round-trip*) ok=0 ;; esac
+    case "$note" in *flows=* | *no-* | *not-round-trip*) ok=0 ;; esac  # flows= also catches failed_flows=
     [ -n "$sdead" ] && { ok=0; note="$sdead; $note"; }
     [ "$ok" -eq 0 ] && note="$note: $(grep -iE 'error|fail|refused|abort' "$cout" | head -1 | cut -c1-160)"
     local others
@@ -441,6 +441,7 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ $REPORT_ONLY -eq 1 ]; then
     # the settings and the moment of the measured run, not of this rewrite
+    # shellcheck source=/dev/null
     . "$META"
 else
 log "rr.sh: $DATE, $NPROC cores, kernel $KERNEL, T=${T}s, REPEAT=$REPEAT, message $MSG B, load $LOAD0"
