@@ -214,10 +214,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab %s 127.0.0.1)"
 					  : "more than one HOST given", c->name);
 	c->target.host = argv[optind];
-	for (uint32_t g = 0; g < s->ngroups; g++)
-		if (s->groups[g].opts.cc[0] && tl_sock_cc_available(s->groups[g].opts.cc, err) < 0)
-			return -1;
-	if (s->opts.cc[0] && tl_sock_cc_available(s->opts.cc, err) < 0)
+	if (tl_spec_check_cc_available(s, err) < 0)
 		return -1;
 	return tl_spec_validate(s, err);
 }

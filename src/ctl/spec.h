@@ -70,6 +70,9 @@ struct tl_spec {
 void tl_spec_defaults(struct tl_spec *s);
 /* Checks ranges and conflicts once; messages name the options ("--bytes and --omit ..."). */
 int tl_spec_validate(const struct tl_spec *s, struct tl_err *err);
+/* Every congestion control the spec names (run-wide and per group) is loaded on this host;
+ * checked on the client only, since the agent's host may differ. */
+int tl_spec_check_cc_available(const struct tl_spec *s, struct tl_err *err);
 
 /* Number of data connections: flows, doubled for bidir. */
 uint32_t tl_spec_connections(const struct tl_spec *s);
