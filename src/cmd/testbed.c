@@ -63,7 +63,9 @@ static void usage(FILE *f)
 		"  --seed N             seed of every random draw (default 1; fixed at up)\n"
 		"  --pool N             packet buffers of the forwarder (default 65536; fixed at up)\n"
 		"  --spin DURATION      at most this long busy-polling before a departure (default 100us)\n"
-		"  --prio rt|normal     the forwarder runs SCHED_FIFO (default rt) or as a normal task\n\n"
+		"  --prio rt|normal     the forwarder runs SCHED_FIFO (default rt) or as a normal task\n"
+		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
+		"                       testbed runs (0us: idle CPUs poll; default off)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
@@ -94,7 +96,8 @@ enum {
 /* Long options that set a testbed option of the same name (testbed/config.h). */
 static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
 					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
-					 "rev-jitter", "senders", "seed", "pool", "spin", "prio" };
+					 "rev-jitter", "senders", "seed", "pool", "spin", "prio",
+					 "cpu-latency" };
 #define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
 
 struct cli {

@@ -19,7 +19,7 @@ static const struct opt_def opt_defs[] = {
 	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
-	{ "spin", "100us", true },     { "prio", "rt", true },
+	{ "spin", "100us", true },     { "prio", "rt", true },       { "cpu-latency", "off", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -227,6 +227,14 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		c->prio_rt = true;
 	else if (strcmp(prio, "normal") != 0)
 		return tl_err_set(err, EINVAL, "--prio \"%s\": write normal or rt", prio);
+	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");
+	c->cpu_latency_us = -1;
+	if (strcmp(cpu_lat, "off") != 0) {
+		ret = tl_parse_duration("--cpu-latency", cpu_lat, 0, 10 * TL_NSEC_PER_MSEC, &v, err);
+		if (ret < 0)
+			return ret;
+		c->cpu_latency_us = (int32_t)(v / 1000);
+	}
 	ret = parse_rtts(tl_testbed_opt(opts, "rtt"), c, err);
 	if (ret < 0)
 		return ret;

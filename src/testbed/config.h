@@ -34,6 +34,8 @@
  *   spin     "100us"    at most this long the forwarder busy-polls before an event (fwd.h)
  *   prio     "rt"       the forwarder runs SCHED_FIFO (priority 10), as the kernel's
  *                       own shapers run in softirq ahead of every task; "normal": SCHED_OTHER
+ *   cpu-latency "off"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
+ *                       (testbed/cpu_latency.h); "0us": idle CPUs poll
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on
@@ -50,6 +52,7 @@ struct tl_testbed_config {
 	uint32_t pool;
 	uint64_t spin_ns;
 	bool prio_rt; /* the forwarder runs SCHED_FIFO */
+	int32_t cpu_latency_us; /* PM QoS request held by the forwarder; -1: none */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */
 	struct tl_link_spec access_fwd[TL_TESTBED_SENDERS_MAX];

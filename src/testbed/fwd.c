@@ -271,6 +271,15 @@ static int set_prio(bool rt, struct tl_err *err)
 	return 0;
 }
 
+/* --cpu-latency: like --prio, a machine that refuses it (no PM QoS device) still forwards. */
+static void cpu_latency_apply(struct tl_testbed_fwd *f, int32_t us)
+{
+	struct tl_err cerr = { 0 };
+	f->cpu_latency_note[0] = '\0';
+	if (tl_cpu_latency_hold(&f->cpu_latency, us, &cerr) < 0)
+		snprintf(f->cpu_latency_note, sizeof(f->cpu_latency_note), "%s", cerr.msg);
+}
+
 static int link_new(struct tl_testbed_fwd *f, const struct tl_link_spec *spec,
 		    struct tl_link **out, struct tl_err *err)
 {
@@ -295,6 +304,7 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 		return tl_err_set(err, ENOMEM, "forwarder: out of memory");
 	f->ep = f->sigfd = f->ctl_fd = -1;
 	f->series.fd = -1;
+	tl_cpu_latency_init(&f->cpu_latency);
 	for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
 		f->conns[i].fd = -1;
 	for (unsigned i = 0; i < TL_TESTBED_HOSTS_MAX; i++)
@@ -314,6 +324,7 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	struct tl_err perr = { 0 };
 	if (set_prio(f->cfg.prio_rt, &perr) < 0)
 		snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
+	cpu_latency_apply(f, f->cfg.cpu_latency_us);
 	if ((ret = tl_testbed_pool_init(&f->pool, f->cfg.pool, err)) < 0)
 		goto out;
 	for (unsigned i = 0; i < 256; i++)
@@ -417,6 +428,7 @@ int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t 
 				goto out;
 		}
 	}
+	cpu_latency_apply(f, c->cpu_latency_us);
 	f->cfg = *c;
 	json_decref(f->st.options);
 	f->st.options = json_deep_copy(opts);
@@ -583,6 +595,7 @@ void tl_testbed_fwd_destroy(struct tl_testbed_fwd *f)
 		close(f->ctl_fd);
 	}
 	tl_testbed_series_close(&f->series);
+	tl_cpu_latency_release(&f->cpu_latency);
 	if (f->sigfd >= 0)
 		close(f->sigfd);
 	if (f->ep >= 0)

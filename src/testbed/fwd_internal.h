@@ -10,6 +10,7 @@
 #include "emu/lhist.h"
 #include "emu/link.h"
 #include "testbed/config.h"
+#include "testbed/cpu_latency.h"
 #include "testbed/pool.h"
 #include "testbed/port.h"
 #include "testbed/series.h"
@@ -61,6 +62,8 @@ struct tl_testbed_fwd {
 	uint64_t spin_allowance_ns; /* polling allowed per wait this period (spin_budget) */
 	uint64_t spin_ns_period, waits_period, cpu_ns_last;
 	char prio_note[160]; /* why --prio could not be applied, or empty */
+	struct tl_cpu_latency cpu_latency;
+	char cpu_latency_note[160]; /* why --cpu-latency could not be applied, or empty */
 	/* How late packets left against their due time (ready_ns): the loop's own error. */
 	struct tl_lhist *late, *late_period;
 	uint8_t scratch[TL_TESTBED_BATCH][TL_TESTBED_BUF_SIZE];

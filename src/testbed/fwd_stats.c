@@ -312,6 +312,13 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 	json_object_set_new(json_object_get(doc, "forwarder"), "sched",
 			    json_string(f->prio_note[0] ? f->prio_note
 					: f->cfg.prio_rt ? "SCHED_FIFO 10" : "SCHED_OTHER"));
+	char cpu_lat[48];
+	if (f->cpu_latency.fd >= 0)
+		snprintf(cpu_lat, sizeof(cpu_lat), "held at %d us", (int)f->cpu_latency.us);
+	else
+		snprintf(cpu_lat, sizeof(cpu_lat), "off");
+	json_object_set_new(json_object_get(doc, "forwarder"), "cpu_latency",
+			    json_string(f->cpu_latency_note[0] ? f->cpu_latency_note : cpu_lat));
 	json_object_set_new(json_object_get(doc, "forwarder"), "spin_allowance_ns",
 			    json_integer((json_int_t)f->spin_allowance_ns));
 	if (late)
