@@ -76,13 +76,17 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 				f->zc_sends++;
 			sent_now += (size_t)n;
 			/* Yield after a turn's worth so one fast flow cannot starve the others on
-			 * this worker; edge-triggered EPOLLOUT would not fire again, so re-arm by
-			 * modifying the registration. */
+			 * this worker; edge-triggered EPOLLOUT would not fire again while the socket
+			 * has room, so the worker's again list brings the flow back. */
 			if (sent_now >= tl_flow_turn_bytes(w)) {
-				struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f };
-				epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
+				tl_worker_again(w, f);
 				break;
 			}
+			/* A short write filled the socket (and armed its write-space wake-up): the
+			 * next send would only say EAGAIN. Zerocopy sends can also stop short on
+			 * the optmem limit, which no EPOLLOUT follows, so they try again. */
+			if ((size_t)n < len && !f->zerocopy)
+				break;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -120,8 +124,15 @@ static void flow_drain_errqueue(struct tl_worker *w, struct tl_flow *f)
 	}
 }
 
-static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
+/*
+ * Reads until the socket is empty. A read shorter than the buffer emptied it, so the loop
+ * stops there rather than pay a recv that says EAGAIN, unless the event said the peer
+ * closed (EPOLLRDHUP): a FIN that came with the last data raises no further event.
+ */
+static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint32_t events,
+			 uint64_t now_ns)
 {
+	int eof_pending = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
 	struct tl_engine *e = w->engine;
 	if (f->stop_reading_after_ns && now_ns >= TL_LOAD(e->start_ns) + f->stop_reading_after_ns) {
 		/* Fault injection: this receiver stops reading, as a hung application would. */
@@ -132,10 +143,9 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns
 	size_t got_now = 0;
 	for (;;) {
 		if (got_now >= tl_flow_turn_bytes(w) || TL_LOAD(e->quit)) {
-			/* Let the other flows of this worker (and a stop request) have a turn; with
-			 * edge-triggered epoll, modifying the registration re-arms it while data waits. */
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = f };
-			epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
+			/* Let the other flows of this worker (and a stop request) have a turn; the
+			 * again list brings this one back while data waits. */
+			tl_worker_again(w, f);
 			return;
 		}
 		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);
@@ -150,6 +160,8 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns
 				}
 			}
 			flow_progress(f, (size_t)n, now_ns);
+			if ((size_t)n < w->rbuf_len && !eof_pending)
+				return;
 			continue;
 		}
 		if (n == 0) {
@@ -192,6 +204,6 @@ void tl_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, 
 		if ((events & EPOLLOUT) && w->sending_started)
 			tl_flow_send(w, f, now_ns);
 	} else if (f->reading && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))) {
-		flow_receive(w, f, now_ns);
+		flow_receive(w, f, events, now_ns);
 	}
 }

@@ -45,6 +45,7 @@ struct tl_flow {
 	int sender;
 	int zerocopy;
 	int reading;           /* receiver still registered for input */
+	int again;             /* on the worker's again list (yielded with work left) */
 	int mode;              /* enum tl_flow_mode */
 	uint64_t budget;
 	uint64_t stop_reading_after_ns;
@@ -98,6 +99,13 @@ struct tl_worker {
 	size_t rbuf_len;
 	struct tl_flow **flows; /* the flows this worker owns */
 	size_t nflows, cap;
+	/*
+	 * Stream flows that gave up their turn with bytes still to move: the loop serves them
+	 * again after its next (non-blocking) look at epoll. Two lists, swapped each round, so a
+	 * flow that yields again while being served waits for the next round. Each holds cap.
+	 */
+	struct tl_flow **again, **again_next;
+	size_t nagain;
 	struct tl_cpu_sample cpu_start, cpu_used;
 	int sending_started;
 
@@ -127,6 +135,9 @@ struct tl_engine {
 
 void *tl_worker_main(void *arg);
 
+/* Puts f on the worker's again list (once). */
+void tl_worker_again(struct tl_worker *w, struct tl_flow *f);
+
 /* Flow I/O, called by the owning worker. now_ns is the loop's current time. */
 void tl_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, uint64_t now_ns);
 /* Sends until the socket is full, the budget is spent or the stop time passed. */
@@ -140,6 +151,18 @@ void tl_rr_on_timer(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns);
 void tl_rr_conn_on_events(struct tl_worker *w, struct tl_conn *c, uint32_t events, uint64_t now_ns);
 void tl_rr_accept(struct tl_worker *w, struct tl_listener *l, uint64_t now_ns);
 void tl_rr_worker_free(struct tl_worker *w);
+/* Shared by rr.c and rr_solo.c. */
+int tl_rr_pump_out(struct tl_worker *w, int fd, struct tl_rr *rr, uint64_t *bytes);
+void tl_rr_client_responses(struct tl_worker *w, struct tl_flow *f, uint32_t complete,
+			    uint64_t now_ns);
+void tl_rr_flow_error(struct tl_worker *w, struct tl_flow *f, int err_no);
+
+/*
+ * rr_solo.c: a worker whose only flow is a closed-loop rr client or an rr server runs it
+ * with blocking I/O, outside epoll, from the start until the flow is done or the engine
+ * quits. Returns whether it did (0: not eligible, the epoll loop carries on as usual).
+ */
+int tl_rr_solo_run(struct tl_worker *w);
 
 #define TL_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define TL_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -68,6 +68,29 @@ static void dispatch(struct tl_worker *w, void *tag, uint32_t events, uint64_t n
 	}
 }
 
+void tl_worker_again(struct tl_worker *w, struct tl_flow *f)
+{
+	if (f->again)
+		return;
+	f->again = 1;
+	w->again[w->nagain++] = f;
+}
+
+/* Serves the flows that yielded last round, as if epoll had reported them ready again. */
+static void serve_again(struct tl_worker *w, uint64_t now_ns)
+{
+	struct tl_flow **list = w->again;
+	size_t n = w->nagain;
+	w->again = w->again_next;
+	w->again_next = list;
+	w->nagain = 0;
+	for (size_t i = 0; i < n && !TL_LOAD(w->engine->quit); i++) {
+		struct tl_flow *f = list[i];
+		f->again = 0;
+		tl_flow_on_events(w, f, f->sender ? EPOLLOUT : EPOLLIN, now_ns);
+	}
+}
+
 /* When the loop must wake at the latest (0 = only for events). */
 static uint64_t worker_deadline(const struct tl_worker *w, uint64_t now_ns)
 {
@@ -93,11 +116,17 @@ void *tl_worker_main(void *arg)
 	while (!TL_LOAD(e->quit)) {
 		uint64_t now = tl_now_ns();
 		uint64_t start = TL_LOAD(e->start_ns);
-		if (start && !w->sending_started && now >= start)
+		if (start && !w->sending_started && now >= start) {
 			worker_begin_sending(w, now);
+			if (tl_rr_solo_run(w))
+				continue; /* the flow is done: the loop now waits for quit */
+		}
 		uint64_t deadline = worker_deadline(w, now);
 		struct timespec ts, *tsp = NULL;
-		if (deadline) {
+		if (w->nagain) {
+			ts = (struct timespec){ 0 }; /* flows wait for their turn: only look */
+			tsp = &ts;
+		} else if (deadline) {
 			/* nanosecond timeouts (epoll_pwait2, Linux 5.11): open-loop schedules need
 			 * better than the millisecond of epoll_wait */
 			ts = tl_ns_to_timespec(deadline > now ? deadline - now : 0);
@@ -120,6 +149,8 @@ void *tl_worker_main(void *arg)
 			}
 			dispatch(w, events[i].data.ptr, events[i].events, now);
 		}
+		if (w->nagain)
+			serve_again(w, now);
 		fire_timers(w, tl_now_ns());
 	}
 	struct tl_cpu_sample end;
