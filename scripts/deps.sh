@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(gcc make pkg-config meson ninja-build libjansson-dev libcmocka-dev libmnl-dev
-      jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema)
+      jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema strace)
 [ $# -gt 0 ] && pkgs+=("$@")
 
 missing=()

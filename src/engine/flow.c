@@ -77,9 +77,9 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 			sent_now += (size_t)n;
 			/* Yield after a turn's worth so one fast flow cannot starve the others on
 			 * this worker; edge-triggered EPOLLOUT would not fire again while the socket
-			 * has room, so the worker's again list brings the flow back. */
+			 * has room, so the worker's ready queue brings the flow back. */
 			if (sent_now >= tl_flow_turn_bytes(w)) {
-				tl_worker_again(w, f);
+				tl_worker_ready(w, f, EPOLLOUT);
 				break;
 			}
 			/* A short write filled the socket (and armed its write-space wake-up): the
@@ -144,8 +144,8 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint32_t events
 	for (;;) {
 		if (got_now >= tl_flow_turn_bytes(w) || TL_LOAD(e->quit)) {
 			/* Let the other flows of this worker (and a stop request) have a turn; the
-			 * again list brings this one back while data waits. */
-			tl_worker_again(w, f);
+			 * ready queue brings this one back while data waits. */
+			tl_worker_ready(w, f, EPOLLIN);
 			return;
 		}
 		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);
