@@ -156,6 +156,9 @@ void tl_rr_worker_free(struct tl_worker *w);
 int tl_rr_pump_out(struct tl_worker *w, int fd, struct tl_rr *rr, uint64_t *bytes);
 void tl_rr_client_responses(struct tl_worker *w, struct tl_flow *f, uint32_t complete,
 			    uint64_t now_ns);
+/* `complete` whole messages came in on an rr client or server flow. */
+void tl_rr_flow_complete(struct tl_worker *w, struct tl_flow *f, uint32_t complete,
+			 uint64_t now_ns);
 void tl_rr_flow_error(struct tl_worker *w, struct tl_flow *f, int err_no);
 
 /*

@@ -296,11 +296,22 @@ void tl_rr_client_responses(struct tl_worker *w, struct tl_flow *f, uint32_t com
 	TL_STORE(f->last_progress_ns, now_ns);
 }
 
+void tl_rr_flow_complete(struct tl_worker *w, struct tl_flow *f, uint32_t complete,
+			 uint64_t now_ns)
+{
+	if (f->mode != TL_MODE_RR_SERVER) {
+		tl_rr_client_responses(w, f, complete, now_ns);
+		return;
+	}
+	f->rr.out_owed += complete; /* a response owed for every whole request */
+	TL_STORE(f->transactions, f->transactions + complete);
+	TL_STORE(f->last_progress_ns, now_ns);
+}
+
 void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, uint64_t now_ns)
 {
 	if (TL_LOAD(f->state) != TL_FLOW_ACTIVE || f->fd < 0)
 		return;
-	int client = f->mode != TL_MODE_RR_SERVER;
 	if (f->mode == TL_MODE_CRR_CLIENT && f->crr_state == CRR_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
@@ -316,15 +327,8 @@ void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t event
 	uint64_t bytes = f->bytes;
 	uint32_t complete = 0;
 	int in = rr_pump_in(w, f->fd, &f->rr, events, &complete, &bytes);
-	if (complete) {
-		if (client) {
-			tl_rr_client_responses(w, f, complete, now_ns);
-		} else {
-			f->rr.out_owed += complete;
-			TL_STORE(f->transactions, f->transactions + complete);
-			TL_STORE(f->last_progress_ns, now_ns);
-		}
-	}
+	if (complete)
+		tl_rr_flow_complete(w, f, complete, now_ns);
 	int out = tl_rr_pump_out(w, f->fd, &f->rr, &bytes);
 	TL_STORE(f->bytes, bytes);
 	if (f->mode == TL_MODE_CRR_CLIENT) {

@@ -91,15 +91,8 @@ static void solo_loop(struct tl_worker *w, struct tl_flow *f)
 		uint64_t got = (uint64_t)f->rr.in_off + (uint64_t)n;
 		uint32_t complete = (uint32_t)(got / f->rr.in_size);
 		f->rr.in_off = (uint32_t)(got % f->rr.in_size);
-		if (!complete)
-			continue;
-		if (client) {
-			tl_rr_client_responses(w, f, complete, now);
-		} else {
-			f->rr.out_owed += complete;
-			TL_STORE(f->transactions, f->transactions + complete);
-			TL_STORE(f->last_progress_ns, now);
-		}
+		if (complete)
+			tl_rr_flow_complete(w, f, complete, now);
 	}
 	TL_STORE(f->bytes, bytes);
 	if (err_no)
