@@ -10,6 +10,9 @@
 #            enslaved to a bridge in the router namespace and `tc qdisc ... tbf rate R
 #            burst B limit L` on both ports (B = max(3028 B, R x 1 ms), L = R x 5 ms): the
 #            kernel forwards and shapes; tbf has no delay, so its configured RTT is 0.
+#            While tbf runs, the script holds the same wake-up latency request the
+#            forwarder holds by default (0 us on /dev/cpu_dma_latency), so both shapers
+#            run on CPUs that poll when idle; BENCH_CPU_LATENCY=off drops it for both.
 # and measures, in that order:
 #   idle RTT    100 pings 10 ms apart from snd1 to rcv, p50 and p99; "added" = RTT - the
 #               configured RTT (5 ms for tcplab, 0 for tbf); ping prints 3 digits, so the
@@ -30,6 +33,7 @@ TCPLAB=${1:-build/tcplab}
 TCPLAB=$(readlink -f "$TCPLAB")
 RATES=${RATES:-"100mbit 1gbit 2gbit 3gbit 5gbit"}
 BENCH_TIME=${BENCH_TIME:-10}
+BENCH_CPU_LATENCY=${BENCH_CPU_LATENCY:-0us}
 RAW=bench/results/raw/testbed
 [ "$(id -u)" -eq 0 ] || { echo "bench/testbed.sh: needs root (network namespaces)"; exit 1; }
 [ -x "$TCPLAB" ] || { echo "bench/testbed.sh: no $TCPLAB (make build)"; exit 1; }
@@ -132,16 +136,22 @@ to_tbf() {
     echo "tbf: rate $rate burst $burst limit $limit" >>"$RAW/commands.txt"
 }
 
-echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$RAW/commands.txt"
+echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), cpu latency $BENCH_CPU_LATENCY" | tee "$RAW/commands.txt"
 echo "| shaper | rate    | goodput Mbit/s | rate error | added RTT p50 ms | added RTT p99 ms | forwarder CPU | all CPUs | forwarder late p50 / p99 |"
 echo "|--------|---------|-----------:|-----------:|---------:|---------:|---------:|------:|------|"
 for rate in $RATES; do
     for kind in tcplab tbf; do
-        "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop --json \
-            >"$RAW/$NAME.up.json" || exit 1
-        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop" >>"$RAW/commands.txt"
-        [ "$kind" = tbf ] && to_tbf "$rate"
+        "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop \
+            --cpu-latency "$BENCH_CPU_LATENCY" --json >"$RAW/$NAME.up.json" || exit 1
+        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop --cpu-latency $BENCH_CPU_LATENCY" >>"$RAW/commands.txt"
+        if [ "$kind" = tbf ]; then
+            to_tbf "$rate"
+            # The same PM QoS request for the kernel's shaper; the kernel drops it with fd 9.
+            [ "$BENCH_CPU_LATENCY" != off ] && exec 9>/dev/cpu_dma_latency &&
+                printf '%d' "${BENCH_CPU_LATENCY%us}" >&9
+        fi
         measure "$kind" "$rate"
+        exec 9>&-
         "$TCPLAB" testbed down "$NAME" >/dev/null
     done
 done

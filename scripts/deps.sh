@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(gcc make pkg-config meson ninja-build libjansson-dev libcmocka-dev libmnl-dev
-      jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema strace)
+      jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema strace
+      openmpi-bin libopenmpi-dev)
 [ $# -gt 0 ] && pkgs+=("$@")
 
 missing=()

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"  --spin DURATION      at most this long busy-polling before a departure (default 100us)\n"
 		"  --prio rt|normal     the forwarder runs SCHED_FIFO (default rt) or as a normal task\n"
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
-		"                       testbed runs (0us: idle CPUs poll; default off)\n\n"
+		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 

@@ -19,7 +19,7 @@ static const struct opt_def opt_defs[] = {
 	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
-	{ "spin", "100us", true },     { "prio", "rt", true },       { "cpu-latency", "off", true },
+	{ "spin", "100us", true },     { "prio", "rt", true },       { "cpu-latency", "0us", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))

@@ -34,8 +34,8 @@
  *   spin     "100us"    at most this long the forwarder busy-polls before an event (fwd.h)
  *   prio     "rt"       the forwarder runs SCHED_FIFO (priority 10), as the kernel's
  *                       own shapers run in softirq ahead of every task; "normal": SCHED_OTHER
- *   cpu-latency "off"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
- *                       (testbed/cpu_latency.h); "0us": idle CPUs poll
+ *   cpu-latency "0us"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
+ *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on

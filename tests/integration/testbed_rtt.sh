@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # RTT through the testbed equals the configured RTT within 0.3 ms at p50: ping and tcplab rr,
 # one sender, a changed RTT, and two senders with their own RTTs.
-# The testbeds hold the CPUs' wake-up latency at 0 (--cpu-latency 0us): on a VM whose idle
+# The testbeds hold the CPUs' wake-up latency at 0 (--cpu-latency 0us, the default): on a VM whose idle
 # vCPUs halt, every wake-up of the forwarder and of both ends costs 0.05 to 0.15 ms, and an rr
 # transaction has six of them (measured here: rr p50 10.36 to 10.49 ms for 10 ms without it,
 # 10.16 to 10.35 ms with it). The forwarder's status must say it holds the request.
 . "$(dirname "$0")/testbed_lib.sh"
 
 T=t$$r
-tb_up "$T" --rtt 40ms --rate 100mbit --cpu-latency 0us
+tb_up "$T" --rtt 40ms --rate 100mbit
 held=$(tb_json "$T" | jq -r .forwarder.cpu_latency)
-[ "$held" = "held at 0 us" ] && pass "forwarder holds the CPU latency request" ||
+[ "$held" = "held at 0 us" ] && pass "forwarder holds the CPU latency request by default" ||
     fail "forwarder.cpu_latency is \"$held\", not \"held at 0 us\""
 RCV=$(tb_addr "$T" rcv)
 p=$(ping_p50 "$T" snd1 "$RCV")
@@ -41,7 +41,7 @@ fi
 
 # Two senders, each with its own RTT before the shared bottleneck.
 U=t$$s
-tb_up "$U" --senders 2 --rtt 5ms,25ms --cpu-latency 0us
+tb_up "$U" --senders 2 --rtt 5ms,25ms
 RCV=$(tb_addr "$U" rcv)
 p1=$(ping_p50 "$U" snd1 "$RCV"); p2=$(ping_p50 "$U" snd2 "$RCV")
 near "$p1" 5 0.3 && pass "snd1 ping p50 $p1 ms for 5ms" || fail "snd1 ping p50 $p1 ms for 5ms"
