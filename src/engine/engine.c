@@ -96,15 +96,6 @@ int tl_engine_add_flow(struct tl_engine *e, const struct tl_flow_params *p, stru
 		if (!grown)
 			return tl_err_set(err, ENOMEM, "engine: out of memory adding flow %u", p->id);
 		w->flows = grown;
-		/* The ready ring is rebuilt in order, from its head, in the larger array. */
-		grown = malloc(cap * sizeof(*grown));
-		if (!grown)
-			return tl_err_set(err, ENOMEM, "engine: out of memory adding flow %u", p->id);
-		for (size_t k = 0; k < w->ready_count; k++)
-			grown[k] = w->ready[(w->ready_head + k) % w->cap];
-		free(w->ready);
-		w->ready = grown;
-		w->ready_head = 0;
 		w->cap = cap;
 	}
 	size_t slot = e->nflows;
@@ -257,7 +248,6 @@ void tl_engine_free(struct tl_engine *e)
 				close(w->wakefd);
 			free(w->rbuf);
 			free(w->flows);
-			free(w->ready);
 			tl_rr_worker_free(w);
 			tl_hist_free(w->lat_txn);
 			tl_hist_free(w->lat_connect);

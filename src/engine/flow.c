@@ -76,10 +76,12 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 				f->zc_sends++;
 			sent_now += (size_t)n;
 			/* Yield after a turn's worth so one fast flow cannot starve the others on
-			 * this worker; edge-triggered EPOLLOUT would not fire again while the socket
-			 * has room, so the worker's ready queue brings the flow back. */
+			 * this worker; edge-triggered EPOLLOUT would not fire again, so re-arm by
+			 * modifying the registration: epoll queues the flow behind those it already
+			 * has ready. */
 			if (sent_now >= tl_flow_turn_bytes(w)) {
-				tl_worker_ready(w, f, EPOLLOUT);
+				struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f };
+				epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
 				break;
 			}
 			continue;
@@ -137,9 +139,10 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns
 	size_t got_now = 0;
 	for (;;) {
 		if (got_now >= tl_flow_turn_bytes(w) || TL_LOAD(e->quit)) {
-			/* Let the other flows of this worker (and a stop request) have a turn; the
-			 * ready queue brings this one back while data waits. */
-			tl_worker_ready(w, f, EPOLLIN);
+			/* Let the other flows of this worker (and a stop request) have a turn; with
+			 * edge-triggered epoll, modifying the registration re-arms it while data waits. */
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = f };
+			epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
 			return;
 		}
 		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);

@@ -45,8 +45,6 @@ struct tl_flow {
 	int sender;
 	int zerocopy;
 	int reading;           /* receiver still registered for input */
-	int queued;            /* on the worker's ready queue, with queued_events */
-	uint32_t queued_events;
 	int mode;              /* enum tl_flow_mode */
 	uint64_t budget;
 	uint64_t stop_reading_after_ns;
@@ -100,13 +98,6 @@ struct tl_worker {
 	size_t rbuf_len;
 	struct tl_flow **flows; /* the flows this worker owns */
 	size_t nflows, cap;
-	/*
-	 * Stream flows with work to do, first come first served: those epoll reported and those
-	 * that gave up their turn with bytes still to move (edge-triggered epoll would not
-	 * report them again). A ring of cap slots; a flow is in it at most once.
-	 */
-	struct tl_flow **ready;
-	size_t ready_head, ready_count;
 	struct tl_cpu_sample cpu_start, cpu_used;
 	int sending_started;
 
@@ -135,9 +126,6 @@ struct tl_engine {
 };
 
 void *tl_worker_main(void *arg);
-
-/* Puts stream flow f at the tail of the worker's ready queue (once; events are merged). */
-void tl_worker_ready(struct tl_worker *w, struct tl_flow *f, uint32_t events);
 
 /* Flow I/O, called by the owning worker. now_ns is the loop's current time. */
 void tl_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, uint64_t now_ns);

@@ -54,7 +54,7 @@ static void dispatch(struct tl_worker *w, void *tag, uint32_t events, uint64_t n
 	case TL_EV_FLOW: {
 		struct tl_flow *f = tag;
 		if (f->mode == TL_MODE_STREAM)
-			tl_worker_ready(w, f, events);
+			tl_flow_on_events(w, f, events, now_ns);
 		else if (w->sending_started || f->mode == TL_MODE_RR_SERVER)
 			tl_rr_flow_on_events(w, f, events, now_ns);
 		break;
@@ -65,35 +65,6 @@ static void dispatch(struct tl_worker *w, void *tag, uint32_t events, uint64_t n
 	case TL_EV_LISTENER:
 		tl_rr_accept(w, tag, now_ns);
 		break;
-	}
-}
-
-void tl_worker_ready(struct tl_worker *w, struct tl_flow *f, uint32_t events)
-{
-	if (f->queued) {
-		f->queued_events |= events;
-		return;
-	}
-	f->queued = 1;
-	f->queued_events = events;
-	w->ready[(w->ready_head + w->ready_count) % w->cap] = f;
-	w->ready_count++;
-}
-
-/*
- * Serves the flows that were in the ready queue when called, from its head, at most
- * WORKER_EVENTS of them so the loop looks at epoll again soon. A flow that yields again goes
- * to the tail: with thousands of flows each gets its turn in order, none waits for seconds.
- */
-static void serve_ready(struct tl_worker *w, uint64_t now_ns)
-{
-	size_t n = w->ready_count < WORKER_EVENTS ? w->ready_count : WORKER_EVENTS;
-	for (size_t i = 0; i < n && !TL_LOAD(w->engine->quit); i++) {
-		struct tl_flow *f = w->ready[w->ready_head];
-		w->ready_head = (w->ready_head + 1) % w->cap;
-		w->ready_count--;
-		f->queued = 0;
-		tl_flow_on_events(w, f, f->queued_events, now_ns);
 	}
 }
 
@@ -129,10 +100,7 @@ void *tl_worker_main(void *arg)
 		}
 		uint64_t deadline = worker_deadline(w, now);
 		struct timespec ts, *tsp = NULL;
-		if (w->ready_count) {
-			ts = (struct timespec){ 0 }; /* flows wait for their turn: only look */
-			tsp = &ts;
-		} else if (deadline) {
+		if (deadline) {
 			/* nanosecond timeouts (epoll_pwait2, Linux 5.11): open-loop schedules need
 			 * better than the millisecond of epoll_wait */
 			ts = tl_ns_to_timespec(deadline > now ? deadline - now : 0);
@@ -155,8 +123,6 @@ void *tl_worker_main(void *arg)
 			}
 			dispatch(w, events[i].data.ptr, events[i].events, now);
 		}
-		if (w->ready_count)
-			serve_ready(w, now);
 		fire_timers(w, tl_now_ns());
 	}
 	struct tl_cpu_sample end;
