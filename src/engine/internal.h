@@ -100,6 +100,7 @@ struct tl_worker {
 	size_t nflows, cap;
 	struct tl_cpu_sample cpu_start, cpu_used;
 	int sending_started;
+	int opening; /* the first pass over the senders (worker_begin_sending) is running */
 
 	/* rr / crr */
 	pthread_mutex_t lat_lock; /* guards the two histograms against the reporter's take */
