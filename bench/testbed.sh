@@ -34,6 +34,10 @@ TCPLAB=$(readlink -f "$TCPLAB")
 RATES=${RATES:-"100mbit 1gbit 2gbit 3gbit 5gbit"}
 BENCH_TIME=${BENCH_TIME:-10}
 BENCH_CPU_LATENCY=${BENCH_CPU_LATENCY:-0us}
+case $BENCH_CPU_LATENCY in
+off | [0-9]*us) ;;
+*) echo "bench/testbed.sh: BENCH_CPU_LATENCY=$BENCH_CPU_LATENCY: write off or microseconds, e.g. 0us" >&2; exit 2 ;;
+esac
 RAW=bench/results/raw/testbed
 [ "$(id -u)" -eq 0 ] || { echo "bench/testbed.sh: needs root (network namespaces)"; exit 1; }
 [ -x "$TCPLAB" ] || { echo "bench/testbed.sh: no $TCPLAB (make build)"; exit 1; }

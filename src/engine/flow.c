@@ -9,6 +9,7 @@
 
 #include "engine/internal.h"
 #include "engine/pattern.h"
+#include "util/clock.h"
 
 #ifndef MSG_ZEROCOPY
 #define MSG_ZEROCOPY 0x4000000
@@ -37,7 +38,8 @@ static size_t tl_flow_turn_bytes(const struct tl_worker *w)
  * The first turn of each sender at the start instant is this small: the first bytes of
  * thousands of new sockets are slow to write (fresh socket memory; 5,000 flows x 128 KiB took
  * 1.5 to 3.7 s per worker here), and a flow late in that pass would sit for seconds without a
- * byte, marked stalled by the tool's own doing. Later turns are full size.
+ * byte, marked stalled by the tool's own doing. Later turns are full size. Each flow's
+ * progress is stamped with its own time: the pass still takes a while with thousands.
  */
 #define FLOW_OPENING_BYTES (16u << 10)
 
@@ -56,15 +58,15 @@ static void flow_progress(struct tl_flow *f, size_t n, uint64_t now_ns)
 	TL_STORE(f->last_progress_ns, now_ns);
 }
 
-void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
+/* Writes at most `chunk` per send() and yields once `turn` bytes went out this call. */
+static void flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns, size_t chunk,
+		      size_t turn)
 {
 	struct tl_engine *e = w->engine;
 	if (TL_LOAD(f->state) != TL_FLOW_ACTIVE || now_ns >= TL_LOAD(e->stop_ns))
 		return;
-	size_t chunk = e->cfg.length;
 	int flags = MSG_NOSIGNAL | (f->zerocopy ? MSG_ZEROCOPY : 0);
 	size_t sent_now = 0;
-	int opening = w->opening && w->nflows > 1;
 	for (;;) {
 		size_t len = chunk;
 		if (f->budget) {
@@ -72,8 +74,6 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 			if (left < len)
 				len = (size_t)left;
 		}
-		if (opening && len > FLOW_OPENING_BYTES)
-			len = FLOW_OPENING_BYTES;
 		if (len == 0) {
 			shutdown(f->fd, SHUT_WR);
 			TL_STORE(f->state, TL_FLOW_DONE);
@@ -90,7 +90,7 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 			 * this worker; edge-triggered EPOLLOUT would not fire again, so re-arm by
 			 * modifying the registration: epoll queues the flow behind those it already
 			 * has ready. */
-			if (sent_now >= tl_flow_turn_bytes(w) || opening) {
+			if (sent_now >= turn) {
 				struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f };
 				epoll_ctl(w->epfd, EPOLL_CTL_MOD, f->fd, &ev);
 				break;
@@ -104,6 +104,22 @@ void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 		flow_fail(w, f, n < 0 ? errno : EPIPE);
 		break;
 	}
+}
+
+void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
+{
+	flow_send(w, f, now_ns, w->engine->cfg.length, tl_flow_turn_bytes(w));
+}
+
+void tl_flow_send_first(struct tl_worker *w, struct tl_flow *f)
+{
+	if (w->nflows <= 1) {
+		tl_flow_send(w, f, tl_now_ns());
+		return;
+	}
+	size_t chunk = w->engine->cfg.length;
+	flow_send(w, f, tl_now_ns(), chunk < FLOW_OPENING_BYTES ? chunk : FLOW_OPENING_BYTES,
+		  FLOW_OPENING_BYTES);
 }
 
 static void flow_drain_errqueue(struct tl_worker *w, struct tl_flow *f)

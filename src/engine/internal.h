@@ -100,7 +100,6 @@ struct tl_worker {
 	size_t nflows, cap;
 	struct tl_cpu_sample cpu_start, cpu_used;
 	int sending_started;
-	int opening; /* the first pass over the senders (worker_begin_sending) is running */
 
 	/* rr / crr */
 	pthread_mutex_t lat_lock; /* guards the two histograms against the reporter's take */
@@ -132,6 +131,8 @@ void *tl_worker_main(void *arg);
 void tl_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t events, uint64_t now_ns);
 /* Sends until the socket is full, the budget is spent or the stop time passed. */
 void tl_flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns);
+/* The sender's first turn, at the start instant (flow.c says why it is short). */
+void tl_flow_send_first(struct tl_worker *w, struct tl_flow *f);
 
 /* rr / crr (engine/rr.c) */
 int tl_rr_flow_init(struct tl_flow *f, const struct tl_flow_params *p);

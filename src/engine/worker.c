@@ -13,15 +13,13 @@ static void worker_begin_sending(struct tl_worker *w, uint64_t now_ns)
 {
 	tl_cpu_sample_thread(&w->cpu_start, NULL);
 	w->sending_started = 1;
-	w->opening = 1;
 	for (size_t i = 0; i < w->nflows; i++) {
 		struct tl_flow *f = w->flows[i];
 		if (f->mode != TL_MODE_STREAM)
 			tl_rr_begin(w, f, now_ns);
-		else if (f->sender) /* the pass takes a while with thousands: stamp each at its time */
-			tl_flow_send(w, f, w->nflows > 1 ? tl_now_ns() : now_ns);
+		else if (f->sender)
+			tl_flow_send_first(w, f);
 	}
-	w->opening = 0;
 }
 
 /* The earliest flow timer (open-loop sends, crr retries and timeouts); 0 = none. The scan
