@@ -63,7 +63,8 @@ static void usage(FILE *f)
 		"  --seed N             seed of every random draw (default 1; fixed at up)\n"
 		"  --pool N             packet buffers of the forwarder (default 65536; fixed at up)\n"
 		"  --spin DURATION      at most this long busy-polling before a departure (default 100us)\n"
-		"  --prio rt|normal     the forwarder runs SCHED_FIFO (default rt) or as a normal task\n"
+		"  --prio high|rt|normal  the forwarder runs at nice -20 (default high), SCHED_FIFO,\n"
+		"                       or as a normal task\n"
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
 		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");

@@ -19,7 +19,7 @@ static const struct opt_def opt_defs[] = {
 	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
-	{ "spin", "100us", true },     { "prio", "rt", true },       { "cpu-latency", "0us", true },
+	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -224,9 +224,13 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		return ret;
 	const char *prio = tl_testbed_opt(opts, "prio");
 	if (strcmp(prio, "rt") == 0)
-		c->prio_rt = true;
-	else if (strcmp(prio, "normal") != 0)
-		return tl_err_set(err, EINVAL, "--prio \"%s\": write normal or rt", prio);
+		c->prio = TL_TESTBED_PRIO_RT;
+	else if (strcmp(prio, "high") == 0)
+		c->prio = TL_TESTBED_PRIO_HIGH;
+	else if (strcmp(prio, "normal") == 0)
+		c->prio = TL_TESTBED_PRIO_NORMAL;
+	else
+		return tl_err_set(err, EINVAL, "--prio \"%s\": write high, rt or normal", prio);
 	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");
 	c->cpu_latency_us = -1;
 	if (strcmp(cpu_lat, "off") != 0) {
@@ -256,4 +260,16 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		access_spec(&c->access_rev[i], extra - extra / 2, c->seed * 2654435761u + 4 + 2 * i);
 	}
 	return 0;
+}
+
+const char *tl_testbed_prio_name(enum tl_testbed_prio p)
+{
+	switch (p) {
+	case TL_TESTBED_PRIO_RT:
+		return "rt";
+	case TL_TESTBED_PRIO_HIGH:
+		return "high";
+	default:
+		return "normal";
+	}
 }

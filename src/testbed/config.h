@@ -32,8 +32,9 @@
  *   seed     "1"        every random draw (loss, jitter, RED, PIE) derives from it (fixed at `up`)
  *   pool     "65536"    packet buffers in the forwarder (fixed at `up`)
  *   spin     "100us"    at most this long the forwarder busy-polls before an event (fwd.h)
- *   prio     "rt"       the forwarder runs SCHED_FIFO (priority 10), as the kernel's
- *                       own shapers run in softirq ahead of every task; "normal": SCHED_OTHER
+ *   prio     "high"     the forwarder runs SCHED_OTHER at nice -20: it preempts the hosts'
+ *                       programs on wake-up and is never throttled (fwd.h); "rt":
+ *                       SCHED_FIFO priority 10; "normal": SCHED_OTHER at nice 0
  *   cpu-latency "0us"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
  *
@@ -43,6 +44,15 @@
  * it on the way back.
  */
 
+enum tl_testbed_prio {
+	TL_TESTBED_PRIO_NORMAL, /* SCHED_OTHER, nice 0 */
+	TL_TESTBED_PRIO_HIGH,   /* SCHED_OTHER, nice -20 */
+	TL_TESTBED_PRIO_RT,     /* SCHED_FIFO, priority 10 */
+};
+
+/* "normal", "high" or "rt". */
+const char *tl_testbed_prio_name(enum tl_testbed_prio p);
+
 struct tl_testbed_config {
 	unsigned senders;
 	uint64_t rtt_ns[TL_TESTBED_SENDERS_MAX];
@@ -51,7 +61,7 @@ struct tl_testbed_config {
 	uint64_t seed;
 	uint32_t pool;
 	uint64_t spin_ns;
-	bool prio_rt; /* the forwarder runs SCHED_FIFO */
+	enum tl_testbed_prio prio; /* how the forwarder is scheduled */
 	int32_t cpu_latency_us; /* PM QoS request held by the forwarder; -1: none */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */

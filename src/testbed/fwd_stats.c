@@ -309,9 +309,13 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 				      tv_s(ru.ru_stime)));
 	json_object_set_new(json_object_get(doc, "forwarder"), "oversleep_avg_ns",
 			    json_integer((json_int_t)f->oversleep_avg_ns));
+	json_object_set_new(json_object_get(doc, "forwarder"), "oversleep_dev_ns",
+			    json_integer((json_int_t)f->oversleep_var_ns));
 	json_object_set_new(json_object_get(doc, "forwarder"), "sched",
 			    json_string(f->prio_note[0] ? f->prio_note
-					: f->cfg.prio_rt ? "SCHED_FIFO 10" : "SCHED_OTHER"));
+					: f->cfg.prio == TL_TESTBED_PRIO_RT ? "SCHED_FIFO 10"
+					: f->cfg.prio == TL_TESTBED_PRIO_HIGH ? "SCHED_OTHER nice -20"
+									      : "SCHED_OTHER"));
 	char cpu_lat[48];
 	if (f->cpu_latency.fd >= 0)
 		snprintf(cpu_lat, sizeof(cpu_lat), "held at %d us", (int)f->cpu_latency.us);

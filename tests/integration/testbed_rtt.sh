@@ -51,4 +51,23 @@ near "$p2" 25 0.3 && pass "snd2 ping p50 $p2 ms for 25ms" || fail "snd2 ping p50
 "$TCPLAB" testbed set "$U" --cpu-latency off >/dev/null || fail "set --cpu-latency off"
 held=$(tb_json "$U" | jq -r .forwarder.cpu_latency)
 [ "$held" = off ] && pass "set --cpu-latency off releases it" || fail "after off: \"$held\""
+
+# The forwarder's scheduling, as the kernel has it (/proc/PID/stat: nice is field 19, the
+# policy field 41: 0 SCHED_OTHER, 1 SCHED_FIFO): nice -20 by default, FIFO after set --prio rt,
+# nice 0 after --prio normal.
+sched_of() { awk '{ print $41, $19 }' "/proc/$1/stat"; }
+fpid=$(tb_json "$U" | jq -r .pid)
+[ "$(sched_of "$fpid")" = "0 -20" ] && [ "$(tb_json "$U" | jq -r .forwarder.sched)" = "SCHED_OTHER nice -20" ] &&
+    pass "forwarder runs at nice -20 by default" || fail "default scheduling: $(sched_of "$fpid")"
+"$TCPLAB" testbed set "$U" --prio rt >/dev/null || fail "set --prio rt"
+[ "$(sched_of "$fpid" | cut -d' ' -f1)" = 1 ] && [ "$(tb_json "$U" | jq -r .forwarder.sched)" = "SCHED_FIFO 10" ] &&
+    pass "set --prio rt makes it SCHED_FIFO" || fail "after --prio rt: $(sched_of "$fpid")"
+"$TCPLAB" testbed set "$U" --prio normal >/dev/null || fail "set --prio normal"
+[ "$(sched_of "$fpid")" = "0 0" ] && pass "set --prio normal: SCHED_OTHER, nice 0" ||
+    fail "after --prio normal: $(sched_of "$fpid")"
+p1=$(ping_p50 "$U" snd1 "$RCV")
+near "$p1" 5 0.3 && pass "snd1 ping p50 $p1 ms after the changes" || fail "snd1 ping p50 $p1 ms after the changes"
+out=$("$TCPLAB" testbed set "$U" --prio fast 2>&1) && fail "set --prio fast was accepted"
+echo "$out" | grep -q 'prio "fast": write high, rt or normal' && pass "--prio fast refused, naming the values" ||
+    fail "--prio fast: $out"
 finish

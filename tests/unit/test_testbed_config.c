@@ -42,6 +42,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.seed, 1);
 	assert_int_equal(c.pool, 65536);
 	assert_int_equal(c.spin_ns, 100000);
+	assert_int_equal(c.prio, TL_TESTBED_PRIO_HIGH);
 	assert_false(c.fwd.reorder);
 	assert_string_equal(tl_testbed_opt(o, "rate"), "100mbit");
 	assert_string_equal(tl_testbed_opt(o, "rev-rate"), "");
@@ -147,6 +148,7 @@ static void test_errors_name_the_option(void **state)
 		{ "senders", "33", "--senders" },
 		{ "pool", "10", "--pool" },
 		{ "spin", "2s", "--spin" },
+		{ "prio", "fifo", "write high, rt or normal" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *o = json_object();
@@ -162,6 +164,26 @@ static void test_errors_name_the_option(void **state)
 				fail_msg("%s=%s: \"%s\" lacks \"%s\"", cases[i].key, cases[i].value,
 					 err.msg, cases[i].want);
 		}
+		json_decref(o);
+	}
+}
+
+static void test_prio_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		enum tl_testbed_prio want;
+	} cases[] = { { "high", TL_TESTBED_PRIO_HIGH },
+		      { "rt", TL_TESTBED_PRIO_RT },
+		      { "normal", TL_TESTBED_PRIO_NORMAL } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *o = json_object();
+		struct tl_testbed_config c;
+		tl_testbed_opt_set(o, "prio", cases[i].value, NULL);
+		assert_int_equal(tl_testbed_config_eval(o, &c, NULL), 0);
+		assert_int_equal(c.prio, cases[i].want);
+		assert_string_equal(tl_testbed_prio_name(c.prio), cases[i].value);
 		json_decref(o);
 	}
 }
@@ -211,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_full_options),
 		cmocka_unit_test(test_senders_rtts),
 		cmocka_unit_test(test_errors_name_the_option),
+		cmocka_unit_test(test_prio_values),
 		cmocka_unit_test(test_bdp_needs_rate),
 		cmocka_unit_test(test_keys),
 	};
