@@ -61,6 +61,13 @@ int tl_sys_cpu_read(struct tl_sys_cpu *out, struct tl_err *err);
 double tl_sys_cpu_busy_percent(const struct tl_sys_cpu *a, const struct tl_sys_cpu *b);
 
 /*
+ * Steal share of all cores between a and b, in percent 0..100 (0 if no tick passed): the
+ * time a hypervisor ran something else while this machine's vCPUs had work. Whatever a test
+ * measured over that interval, a CPU was missing for that share of it.
+ */
+double tl_sys_cpu_steal_percent(const struct tl_sys_cpu *a, const struct tl_sys_cpu *b);
+
+/*
  * One process (any PID the caller may read) from /proc/PID/stat (utime, stime: fields 14
  * and 15, in clock ticks; num_threads: field 20) and /proc/PID/status
  * (voluntary_ctxt_switches, nonvoluntary_ctxt_switches). Totals over all its threads.

@@ -65,6 +65,16 @@ int tl_sys_cpu_read(struct tl_sys_cpu *out, struct tl_err *err)
 	return ret;
 }
 
+double tl_sys_cpu_steal_percent(const struct tl_sys_cpu *a, const struct tl_sys_cpu *b)
+{
+	uint64_t busy = b->busy_ticks > a->busy_ticks ? b->busy_ticks - a->busy_ticks : 0;
+	uint64_t idle = b->idle_ticks > a->idle_ticks ? b->idle_ticks - a->idle_ticks : 0;
+	uint64_t steal = b->steal > a->steal ? b->steal - a->steal : 0;
+	if (busy + idle == 0)
+		return 0.0;
+	return (double)steal * 100.0 / (double)(busy + idle);
+}
+
 double tl_sys_cpu_busy_percent(const struct tl_sys_cpu *a, const struct tl_sys_cpu *b)
 {
 	uint64_t busy = b->busy_ticks > a->busy_ticks ? b->busy_ticks - a->busy_ticks : 0;

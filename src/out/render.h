@@ -21,6 +21,10 @@ void tl_csv_header(FILE *f);
 void tl_csv_interval(FILE *f, const json_t *iv);
 void tl_csv_end(FILE *f, const json_t *end);
 
+/* Under either table: a note when a hypervisor took 1% or more of an end's CPU time
+ * (end.machine_cpu); nothing otherwise. */
+void tl_table_machine_note(FILE *f, const json_t *end);
+
 /* rr and crr */
 void tl_txn_table_start(FILE *f, const json_t *start);
 void tl_txn_table_interval(FILE *f, const json_t *iv);

@@ -106,6 +106,7 @@ void tl_txn_table_end(FILE *f, const json_t *doc)
 		const json_t *cpu = json_object_get(end, "cpu_utilization_percent");
 		fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n", num(cpu, "client"),
 			num(cpu, "agent"));
+		tl_table_machine_note(f, end);
 		if (num(end, "failed_flows") > 0)
 			fprintf(f, "Failed flows: %d\n", (int)num(end, "failed_flows"));
 	}

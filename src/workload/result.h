@@ -28,4 +28,11 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			    const json_t *agent_res);
 
+/*
+ * Each end's machine over the test, {"client": {busy_percent, steal_percent, cpus},
+ * "agent": {...}}, from their results' cpu.machine (an end that could not read /proc/stat
+ * is left out). For stream and the transaction tests alike. New reference.
+ */
+json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res);
+
 #endif

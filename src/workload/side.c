@@ -53,6 +53,10 @@ struct tl_side {
 	uint64_t *iv_bytes;        /* [iv_max * nconn] or NULL */
 	uint32_t *iv_rtt, *iv_cwnd, *iv_retrans;
 	struct tl_cpu_sample cpu;
+	/* The whole machine over the test (/proc/stat): busy and stolen shares. have_sys: 1
+	 * with the start sample, 2 with both. */
+	struct tl_sys_cpu sys_start, sys_end;
+	int have_sys;
 
 	/* rr / crr */
 	int txn;                   /* workload counts transactions, not bytes */
@@ -285,6 +289,7 @@ void tl_side_start(struct tl_side *s, uint64_t start_ns)
 {
 	s->start_ns = start_ns;
 	s->window_start_ns = start_ns + s->spec.omit_ns;
+	s->have_sys = tl_sys_cpu_read(&s->sys_start, NULL) == 0;
 	if (s->spec.bytes) {
 		s->window_end_ns = start_ns + s->spec.max_duration_ns;
 		s->hard_end_ns = s->window_end_ns;
@@ -477,6 +482,8 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 		json_decref(txn_interval(s));
 	}
 	tl_engine_stop(s->engine, &s->cpu);
+	if (s->have_sys == 1 && tl_sys_cpu_read(&s->sys_end, NULL) == 0)
+		s->have_sys = 2;
 	s->ended_ns = end;
 	s->finished = 1;
 }
@@ -691,6 +698,13 @@ json_t *tl_side_results_json(const struct tl_side *s)
 			 "percent", s->ended_ns > s->start_ns
 				? (double)(s->cpu.user_ns + s->cpu.sys_ns) * 100.0 / (double)(s->ended_ns - s->start_ns) : 0.0,
 			 "conns", conns);
+	if (s->have_sys == 2)
+		json_object_set_new(json_object_get(r, "cpu"), "machine",
+				    json_pack("{s:f,s:f,s:i}", "busy_percent",
+					      tl_sys_cpu_busy_percent(&s->sys_start, &s->sys_end),
+					      "steal_percent",
+					      tl_sys_cpu_steal_percent(&s->sys_start, &s->sys_end),
+					      "cpus", (int)s->sys_end.ncpu));
 	if (extra) {
 		json_object_update(r, extra);
 		json_decref(extra);

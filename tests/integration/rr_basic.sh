@@ -10,6 +10,7 @@ check "rr: percentiles present and ordered" \
     '.end.sum.latency | .count > 0 and .min_ns > 0 and .min_ns <= .p50_ns and .p50_ns <= .p90_ns and .p90_ns <= .p99_ns and .p99_ns <= .p999_ns and .p999_ns <= .max_ns' "$out"
 check "rr: every latency sample is a transaction" '.end.sum.latency.count >= .end.sum.transactions' "$out"
 check "rr: per-interval percentiles too" '([.intervals[].sum.latency | .p50_ns <= .p99_ns and .count > 0] | all) and (.intervals | length) >= 4' "$out"
+check "rr: each end's machine reported" "[.end.machine_cpu.client, .end.machine_cpu.agent] | all(.cpus == $(nproc) and .steal_percent >= 0 and .steal_percent <= 100)" "$out"
 check "rr: per-flow spread and fairness" '.end.sum.flows | .count == 4 and .min <= .median and .median <= .max and .jain > 0.5' "$out"
 check "rr: interval transactions add up to the total" \
     '([.intervals[].sum.transactions] | add) == .end.sum.transactions' "$out"

@@ -17,6 +17,10 @@ check "1 flow: interval bytes add up to the window total (within 1%)" \
     '([.intervals[].sum.bytes] | add) as $s | (.end.sum.bytes - $s | fabs) <= (.end.sum.bytes * 0.01)' "$out"
 check "1 flow: effective buffers reported" '.end.streams[0].sender.sndbuf > 0 and .end.streams[0].receiver.rcvbuf > 0' "$out"
 check "1 flow: CPU of both ends reported" '.end.cpu_utilization_percent.client > 0 and .end.cpu_utilization_percent.agent > 0' "$out"
+# Both ends run on this machine here: the same CPU count as nproc, shares within 0..100, and
+# a 2 s stream keeps the machine busy.
+check "1 flow: each end's machine, busy and stolen shares" \
+    "[.end.machine_cpu.client, .end.machine_cpu.agent] | all(.cpus == $(nproc) and .busy_percent > 10 and .busy_percent <= 100 and .steal_percent >= 0 and .steal_percent <= .busy_percent)" "$out"
 
 out=$TL_TMP/hundred.json
 "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -P 100 -T 2 -t 2 --json >"$out" || fail "100 flows: exit $?"

@@ -79,6 +79,17 @@ static void test_sys_cpu_percent(void **state)
 	struct tl_sys_cpu c = { .busy_ticks = 1100, .idle_ticks = 8000 };
 	assert_true(tl_sys_cpu_busy_percent(&a, &c) == 100.0);
 
+	/* Steal over the same interval, from two recorded "cpu" lines: 300 busy ticks of 400,
+	 * 40 of them stolen (the 8th column), so 10% of all the CPUs' time. */
+	struct tl_sys_cpu s1, s2;
+	assert_int_equal(tl_sys_cpu_parse("cpu 600 0 200 8800 200 0 100 100 0 0\n", &s1, NULL), 0);
+	assert_int_equal(tl_sys_cpu_parse("cpu 800 0 240 8900 200 0 120 140 0 0\n", &s2, NULL), 0);
+	assert_true(tl_sys_cpu_busy_percent(&s1, &s2) == 75.0);
+	assert_true(tl_sys_cpu_steal_percent(&s1, &s2) == 10.0);
+	assert_true(tl_sys_cpu_steal_percent(&s1, &s1) == 0.0);
+	/* A counter that went back (another boot's sample) gives 0, not a wrapped share. */
+	assert_true(tl_sys_cpu_steal_percent(&s2, &s1) == 0.0);
+
 	struct tl_err err = { 0 };
 	struct tl_sys_cpu r1, r2;
 	assert_int_equal(tl_sys_cpu_read(&r1, &err), 0);
@@ -87,6 +98,8 @@ static void test_sys_cpu_percent(void **state)
 	assert_true(r1.ctxt > 0);
 	assert_int_equal(tl_sys_cpu_read(&r2, &err), 0);
 	double p = tl_sys_cpu_busy_percent(&r1, &r2);
+	assert_true(p >= 0.0 && p <= 100.0);
+	p = tl_sys_cpu_steal_percent(&r1, &r2);
 	assert_true(p >= 0.0 && p <= 100.0);
 }
 
