@@ -434,6 +434,11 @@ static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 	if (kd || jint(doc, "forwarder.no_buffer_drops"))
 		printf(", frames lost before the emulator: %lld (socket) %lld (pool)", kd,
 		       jint(doc, "forwarder.no_buffer_drops"));
+	const json_t *wait = jget(doc, "forwarder.cpu_wait_s"), *steal = jget(doc, "forwarder.steal_percent");
+	if (json_is_number(wait))
+		printf(", waited %.3f s for a CPU", json_number_value(wait));
+	if (json_is_number(steal) && json_number_value(steal) >= 0.05)
+		printf(", hypervisor steal %.1f%% of the machine", json_number_value(steal));
 	printf("\n");
 }
 

@@ -87,6 +87,22 @@ int tl_proc_cpu_parse_status(const char *text, struct tl_proc_cpu *out, struct t
 int tl_proc_cpu_read(pid_t pid, struct tl_proc_cpu *out, struct tl_err *err);
 
 /*
+ * The scheduler's account of the calling thread, /proc/thread-self/schedstat: time it ran
+ * and time it was runnable but waited for a CPU (on a run queue), in ns since it started.
+ * The wait is what a thread that must act on time loses to other tasks and, in a VM, not
+ * to the hypervisor (stolen time is not counted there; see tl_sys_cpu_steal_percent).
+ */
+struct tl_sched_time {
+	uint64_t run_ns, wait_ns;
+};
+
+/* Pure parser of the file's text ("run_ns wait_ns timeslices"). 0 or -EINVAL. */
+int tl_sched_time_parse(const char *text, struct tl_sched_time *out, struct tl_err *err);
+
+/* Reads it for the calling thread. 0 or -errno (-ENOENT without CONFIG_SCHED_INFO). */
+int tl_sched_time_read_self(struct tl_sched_time *out, struct tl_err *err);
+
+/*
  * The same as a tl_cpu_sample taken now (ticks converted with sysconf(_SC_CLK_TCK)), so a
  * set of processes is: sample each, tl_cpu_add them, tl_cpu_delta two such sums.
  */

@@ -121,3 +121,24 @@ int tl_cpu_sample_pid(pid_t pid, struct tl_cpu_sample *s, struct tl_err *err)
 	s->invol_ctx = pc.invol_ctx;
 	return 0;
 }
+
+int tl_sched_time_parse(const char *text, struct tl_sched_time *out, struct tl_err *err)
+{
+	struct tl_sched_time t;
+	const char *p = text;
+	if (tl_procnum_u64(&p, &t.run_ns) != 0 || tl_procnum_u64(&p, &t.wait_ns) != 0)
+		return tl_err_set(err, EINVAL, "schedstat: expected \"run_ns wait_ns timeslices\", "
+				  "got \"%.40s\"", text);
+	*out = t;
+	return 0;
+}
+
+int tl_sched_time_read_self(struct tl_sched_time *out, struct tl_err *err)
+{
+	char *text = NULL;
+	int ret = tl_procfile_read("/proc/thread-self/schedstat", &text, err);
+	if (ret == 0)
+		ret = tl_sched_time_parse(text, out, err);
+	free(text);
+	return ret;
+}

@@ -389,6 +389,10 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	if ((ret = epoll_add(f->ep, f->sigfd, EPOLLIN, FWD_EV_SIG, err)) < 0 ||
 	    (ret = epoll_add(f->ep, f->ctl_fd, EPOLLIN, FWD_EV_LISTEN, err)) < 0)
 		goto out;
+	f->have_wait = tl_sched_time_read_self(&f->wait_start, NULL) == 0;
+	f->have_sys = tl_sys_cpu_read(&f->sys_start, NULL) == 0;
+	f->wait_last = f->wait_start;
+	f->sys_last = f->sys_start;
 	f->start_ns = f->last_series_ns = tl_now_ns();
 	f->spin_allowance_ns = f->cfg.spin_ns;
 	f->next_series_ns = f->start_ns + TL_TESTBED_SERIES_PERIOD_NS;

@@ -9,6 +9,7 @@
 
 #include "emu/lhist.h"
 #include "emu/link.h"
+#include "measure/cpu.h"
 #include "testbed/config.h"
 #include "testbed/cpu_latency.h"
 #include "testbed/pool.h"
@@ -65,6 +66,14 @@ struct tl_testbed_fwd {
 	char prio_note[160]; /* why --prio could not be applied, or empty */
 	struct tl_cpu_latency cpu_latency;
 	char cpu_latency_note[160]; /* why --cpu-latency could not be applied, or empty */
+	/*
+	 * Why packets may have left late: the loop waited for a CPU (run queue, from
+	 * schedstat) or the hypervisor took the CPUs (steal, from /proc/stat). *_start at
+	 * create, *_last at the previous series line; have_*: the file could be read.
+	 */
+	struct tl_sched_time wait_start, wait_last;
+	struct tl_sys_cpu sys_start, sys_last;
+	bool have_wait, have_sys;
 	/* How late packets left against their due time (ready_ns): the loop's own error. */
 	struct tl_lhist *late, *late_period;
 	uint8_t scratch[TL_TESTBED_BATCH][TL_TESTBED_BUF_SIZE];

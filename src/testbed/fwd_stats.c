@@ -328,6 +328,15 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 	if (late)
 		json_object_set_new(json_object_get(doc, "forwarder"), "late_ns", hist_json(late));
 	free(late);
+	/* Since the start; the series has them per period. */
+	struct tl_sched_time wait;
+	if (f->have_wait && tl_sched_time_read_self(&wait, NULL) == 0)
+		json_object_set_new(json_object_get(doc, "forwarder"), "cpu_wait_s",
+				    json_real((double)(wait.wait_ns - f->wait_start.wait_ns) / 1e9));
+	struct tl_sys_cpu sys;
+	if (f->have_sys && tl_sys_cpu_read(&sys, NULL) == 0)
+		json_object_set_new(json_object_get(doc, "forwarder"), "steal_percent",
+				    json_real(tl_sys_cpu_steal_percent(&f->sys_start, &sys)));
 	return doc;
 }
 
@@ -375,5 +384,17 @@ json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns)
 	json_object_set_new(line, "late_max_ns", json_integer((json_int_t)f->late_period->max));
 	tl_testbed_fwd_lhist_merge(f->late, f->late_period);
 	tl_lhist_reset(f->late_period);
+	struct tl_sched_time wait;
+	if (f->have_wait && tl_sched_time_read_self(&wait, NULL) == 0) {
+		json_object_set_new(line, "cpu_wait_ns",
+				    json_integer((json_int_t)(wait.wait_ns - f->wait_last.wait_ns)));
+		f->wait_last = wait;
+	}
+	struct tl_sys_cpu sys;
+	if (f->have_sys && tl_sys_cpu_read(&sys, NULL) == 0) {
+		json_object_set_new(line, "steal_percent",
+				    json_real(tl_sys_cpu_steal_percent(&f->sys_last, &sys)));
+		f->sys_last = sys;
+	}
 	return line;
 }

@@ -65,6 +65,9 @@ check "status: counters saw the pings" '.fwd.stats.pkts_in >= 4 and .fwd.stats.p
 check "status: per-flow counts (icmp)" '[.fwd.flows[] | select(.proto == "icmp")] | length == 2' "$TL_TMP/st.json"
 check "status: queue delay and length histograms" '.fwd.qdelay_ns.count >= 4 and (.fwd.qlen_bytes | has("p99"))' "$TL_TMP/st.json"
 check "status: forwarder numbers" '.forwarder.pool_size == 65536 and .forwarder.no_buffer_drops == 0 and (.ports | length) == 3' "$TL_TMP/st.json"
+# Its wait for a CPU since the start cannot exceed the time it has run for.
+check "status: forwarder's CPU wait and the machine's steal" \
+    '.forwarder.cpu_wait_s >= 0 and .forwarder.cpu_wait_s < .uptime_ns / 1e9 and .forwarder.steal_percent >= 0 and .forwarder.steal_percent <= 100' "$TL_TMP/st.json"
 "$TCPLAB" testbed status "$A" >"$TL_TMP/st.txt" && grep -q "snd->rcv" "$TL_TMP/st.txt" && pass "status: table" || fail "status table"
 "$TCPLAB" testbed list --json >"$TL_TMP/list.json"
 check "list: both testbeds, running" "[.[] | select(.name == \"$A\" or .name == \"$B\") | .running] == [true, true]" "$TL_TMP/list.json"
@@ -84,6 +87,8 @@ sleep 0.5
 "$TCPLAB" testbed status "$A" --json --series >"$TL_TMP/ser.json"
 check "series: lines 100 ms apart, increasing" '(.series | length) >= 5 and ([.series | range(1; length) as $i | (.[$i].t_ns - .[$i-1].t_ns)] | all(. > 50000000 and . < 400000000))' "$TL_TMP/ser.json"
 check "series: per-direction counters" '.series[-1].fwd.pkts_in >= 4 and (.series[-1].rev | has("qdelay_p99_ns"))' "$TL_TMP/ser.json"
+check "series: the forwarder's CPU wait (at most its period) and the steal of each period" \
+    '[.series[] | .cpu_wait_ns >= 0 and .cpu_wait_ns <= 400000000 and .steal_percent >= 0 and .steal_percent <= 100] | all' "$TL_TMP/ser.json"
 
 # A second up with the same name is refused and leaves the first alone.
 "$TCPLAB" testbed up "$B" 2>"$TL_TMP/err"; rc=$?

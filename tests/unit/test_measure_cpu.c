@@ -235,11 +235,37 @@ static void test_pid_sample_real(void **state)
 	assert_true(strstr(err.msg, "/stat") != NULL);
 }
 
+static void test_sched_time(void **state)
+{
+	(void)state;
+	struct tl_sched_time t;
+	struct tl_err err = { 0 };
+	assert_int_equal(tl_sched_time_parse("123456789 4567 89\n", &t, &err), 0);
+	assert_true(t.run_ns == 123456789 && t.wait_ns == 4567);
+	assert_int_equal(tl_sched_time_parse("", &t, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "schedstat"));
+	assert_int_equal(tl_sched_time_parse("12 -3 4\n", &t, NULL), -EINVAL);
+	/*
+	 * This thread's own account: the kernel brings it up to date when the thread is
+	 * switched out (or at a tick), so each read follows a sleep. It has run, and the second
+	 * read does not go back.
+	 */
+	struct tl_sched_time a, b;
+	usleep(1000);
+	assert_int_equal(tl_sched_time_read_self(&a, NULL), 0);
+	for (volatile unsigned i = 0; i < 1000000; i++)
+		;
+	usleep(1000);
+	assert_int_equal(tl_sched_time_read_self(&b, NULL), 0);
+	assert_true(a.run_ns > 0 && b.run_ns > a.run_ns && b.wait_ns >= a.wait_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sys_cpu_parse),
 		cmocka_unit_test(test_sys_cpu_percent),
+		cmocka_unit_test(test_sched_time),
 		cmocka_unit_test(test_delta_percent),
 		cmocka_unit_test(test_getrusage_real),
 		cmocka_unit_test(test_proc_parse),
