@@ -551,7 +551,15 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 		uint64_t margin = spin_margin(f);
 		int n;
 		f->waits_period++;
-		if (next <= now + margin) {
+		/*
+		 * Poll, too, when the event is nearer than a timed wait usually oversleeps,
+		 * whatever the polling allowance: such a wait ends after the event anyway, and
+		 * arming its timer costs more than polling the gap (at 1 Gbit/s in a VM that
+		 * oversleeps by 30-50 us, departures 12 us apart: arming took 21% of the
+		 * forwarder's samples, and polling instead cut its late p50 from 10-15 us to
+		 * 0.3-4.5 us with the same CPU time).
+		 */
+		if (next <= now + margin || next - now <= f->oversleep_avg_ns) {
 			/* The next departure is close: poll without sleeping, so it leaves on time. */
 			uint64_t t0 = now;
 			f->spins++;
