@@ -25,6 +25,10 @@ void tl_csv_end(FILE *f, const json_t *end);
  * (end.machine_cpu); nothing otherwise. */
 void tl_table_machine_note(FILE *f, const json_t *end);
 
+/* Under the stalled-flows line: each end's kernel counters that explain stalls
+ * (end.kernel_tcp: zero windows, TCP memory pressure, pruning), when any grew. */
+void tl_table_kernel_note(FILE *f, const json_t *end);
+
 /* rr and crr */
 void tl_txn_table_start(FILE *f, const json_t *start);
 void tl_txn_table_interval(FILE *f, const json_t *iv);

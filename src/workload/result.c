@@ -233,6 +233,7 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 				"agent", json_is_real(ap) ? json_real_value(ap) : 0.0);
 	streams = NULL;
 	json_object_set_new(end, "machine_cpu", tl_result_machine_cpu(client_res, agent_res));
+	json_object_set_new(end, "kernel_tcp", tl_result_kernel_tcp(client_res, agent_res));
 	if (m->spec.direction == TL_DIR_BIDIR) {
 		json_object_set_new(end, "sum_c2a", sum_json(&dirs[0], secs_dir[0]));
 		json_object_set_new(end, "sum_a2c", sum_json(&dirs[1], secs_dir[1]));
@@ -251,14 +252,25 @@ fail:
 	return json_pack("{s:s}", "error", "out of memory merging results");
 }
 
-json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res)
+/* {"client": c, "agent": a}, each a copy, and left out unless an object. */
+static json_t *per_end(const json_t *c, const json_t *a)
 {
 	json_t *o = json_object();
-	const json_t *c = json_object_get(json_object_get(client_res, "cpu"), "machine");
-	const json_t *a = json_object_get(json_object_get(agent_res, "cpu"), "machine");
 	if (json_is_object(c))
 		json_object_set_new(o, "client", json_deep_copy(c));
 	if (json_is_object(a))
 		json_object_set_new(o, "agent", json_deep_copy(a));
 	return o;
+}
+
+json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res)
+{
+	return per_end(json_object_get(json_object_get(client_res, "cpu"), "machine"),
+		       json_object_get(json_object_get(agent_res, "cpu"), "machine"));
+}
+
+json_t *tl_result_kernel_tcp(const json_t *client_res, const json_t *agent_res)
+{
+	return per_end(json_object_get(client_res, "kernel_tcp"),
+		       json_object_get(agent_res, "kernel_tcp"));
 }

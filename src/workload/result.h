@@ -35,4 +35,10 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
  */
 json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res);
 
+/*
+ * Each end's kernel counter growth over the test, {"client": {"TCPMemoryPressures": n, ...},
+ * "agent": {...}}, from their results' kernel_tcp (left out where absent). New reference.
+ */
+json_t *tl_result_kernel_tcp(const json_t *client_res, const json_t *agent_res);
+
 #endif

@@ -11,6 +11,7 @@
 #include "measure/cpu.h"
 #include "measure/hist.h"
 #include "measure/tcpinfo.h"
+#include "sys/counter_set.h"
 #include "sys/sockdiag.h"
 #include "sys/sysctl.h"
 #include "net/sock.h"
@@ -36,6 +37,23 @@ struct side_conn {
 	struct tl_flow_sample end;
 };
 
+/*
+ * What the kernel did to the test's sockets, as counter growth over the test in this end's
+ * network namespace (every socket in it counts, not only the test's): memory pressure and
+ * pruning (tcp_mem, tcp_rmem), zero windows (a receiver that does not read, or whose buffer
+ * is squeezed), drops at the receive queue and the listen queue, and timeouts.
+ */
+static const struct tl_counter_id side_counters[] = {
+	{ "TcpExt", "TCPMemoryPressures" },   { "TcpExt", "PruneCalled" },
+	{ "TcpExt", "RcvPruned" },            { "TcpExt", "TCPRcvQDrop" },
+	{ "TcpExt", "TCPToZeroWindowAdv" },   { "TcpExt", "TCPWantZeroWindowAdv" },
+	{ "TcpExt", "TCPFromZeroWindowAdv" }, { "TcpExt", "TCPZeroWindowDrop" },
+	{ "TcpExt", "TCPBacklogDrop" },       { "TcpExt", "ListenOverflows" },
+	{ "TcpExt", "ListenDrops" },          { "TcpExt", "TCPTimeouts" },
+	{ "TcpExt", "TCPLossProbes" },        { "Tcp", "RetransSegs" },
+};
+#define SIDE_COUNTERS ((unsigned)(sizeof(side_counters) / sizeof(side_counters[0])))
+
 struct tl_side {
 	struct tl_spec spec;
 	int is_client;
@@ -57,6 +75,10 @@ struct tl_side {
 	 * with the start sample, 2 with both. */
 	struct tl_sys_cpu sys_start, sys_end;
 	int have_sys;
+	/* The kernel's counters that explain stalls and slow flows, at the start and the end
+	 * (have_kernel as have_sys). */
+	struct tl_counter_set kernel_start, kernel_end;
+	int have_kernel;
 
 	/* rr / crr */
 	int txn;                   /* workload counts transactions, not bytes */
@@ -290,6 +312,7 @@ void tl_side_start(struct tl_side *s, uint64_t start_ns)
 	s->start_ns = start_ns;
 	s->window_start_ns = start_ns + s->spec.omit_ns;
 	s->have_sys = tl_sys_cpu_read(&s->sys_start, NULL) == 0;
+	s->have_kernel = tl_counter_set_read(side_counters, SIDE_COUNTERS, &s->kernel_start, NULL) == 0;
 	if (s->spec.bytes) {
 		s->window_end_ns = start_ns + s->spec.max_duration_ns;
 		s->hard_end_ns = s->window_end_ns;
@@ -484,6 +507,9 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 	tl_engine_stop(s->engine, &s->cpu);
 	if (s->have_sys == 1 && tl_sys_cpu_read(&s->sys_end, NULL) == 0)
 		s->have_sys = 2;
+	if (s->have_kernel == 1 &&
+	    tl_counter_set_read(side_counters, SIDE_COUNTERS, &s->kernel_end, NULL) == 0)
+		s->have_kernel = 2;
 	s->ended_ns = end;
 	s->finished = 1;
 }
@@ -705,6 +731,10 @@ json_t *tl_side_results_json(const struct tl_side *s)
 					      "steal_percent",
 					      tl_sys_cpu_steal_percent(&s->sys_start, &s->sys_end),
 					      "cpus", (int)s->sys_end.ncpu));
+	if (s->have_kernel == 2)
+		json_object_set_new(r, "kernel_tcp",
+				    tl_counter_set_delta_json(side_counters, SIDE_COUNTERS,
+							      &s->kernel_start, &s->kernel_end));
 	if (extra) {
 		json_object_update(r, extra);
 		json_decref(extra);

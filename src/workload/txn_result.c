@@ -139,8 +139,10 @@ json_t *tl_txn_merge_end(const struct tl_spec *spec, uint32_t nconn, const json_
 				copy(json_object_get(client_res, "connect_latency_histogram")),
 				"cpu_utilization_percent", "client", json_is_real(cp) ? json_real_value(cp) : 0.0,
 				"agent", json_is_real(ap) ? json_real_value(ap) : 0.0);
-	if (end)
+	if (end) {
 		json_object_set_new(end, "machine_cpu", tl_result_machine_cpu(client_res, agent_res));
+		json_object_set_new(end, "kernel_tcp", tl_result_kernel_tcp(client_res, agent_res));
+	}
 	free(tps);
 	return end;
 }

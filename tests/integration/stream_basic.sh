@@ -19,6 +19,8 @@ check "1 flow: effective buffers reported" '.end.streams[0].sender.sndbuf > 0 an
 check "1 flow: CPU of both ends reported" '.end.cpu_utilization_percent.client > 0 and .end.cpu_utilization_percent.agent > 0' "$out"
 # Both ends run on this machine here: the same CPU count as nproc, shares within 0..100, and
 # a 2 s stream keeps the machine busy.
+check "1 flow: each end's kernel counters, as growth over the test" \
+    '[.end.kernel_tcp.client, .end.kernel_tcp.agent] | all(has("TCPMemoryPressures") and has("TCPToZeroWindowAdv") and has("RetransSegs") and ([.[]] | all(. >= 0)))' "$out"
 check "1 flow: each end's machine, busy and stolen shares" \
     "[.end.machine_cpu.client, .end.machine_cpu.agent] | all(.cpus == $(nproc) and .busy_percent > 10 and .busy_percent <= 100 and .steal_percent >= 0 and .steal_percent <= .busy_percent)" "$out"
 

@@ -67,6 +67,11 @@ t1=$(date +%s%N)
 elapsed_ms=$(( (t1 - t0) / 1000000 ))
 check "stall: the flow whose receiver stopped is marked stalled" \
     '.end.stalled_flows == 1 and .end.streams[1].stalled == true and .end.streams[0].stalled == false' "$out"
+# The receiver let its window close and the kernel counted it. Both ends share this
+# namespace, so each end's reading covers the other's sockets too; each end reads at its
+# own start and end, so the larger of the two is taken.
+check "stall: the kernel advertised a zero window (end.kernel_tcp)" \
+    '[.end.kernel_tcp.agent.TCPToZeroWindowAdv, .end.kernel_tcp.client.TCPToZeroWindowAdv] | max >= 1' "$out"
 check "stall: the stalled flow's bytes still count in the total" \
     '.end.streams[1].receiver.bytes > 0 and (.end.sum.bytes == ([.end.streams[].receiver.bytes] | add))' "$out"
 # planned: 4 s window + 0.1 s start delay + connect; it must end within one second of that
