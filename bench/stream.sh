@@ -457,7 +457,7 @@ function median(s,   a, n, i, j, t) {
     if ($4 == 1) { good[k]++; bps[k] = bps[k] " " $5; ccpu[k] = ccpu[k] " " $8; scpu[k] = scpu[k] " " $9
                    if ($15 != "NA") oth[k] = oth[k] " " $15
                    if ($17 != "NA" && $8 != "NA" && $9 != "NA" && $8 + $9 > 0) eff[k] = eff[k] " " ($17 * 8 / 1e9) / ($8 + $9)
-                   all[k] = all[k] (all[k] == "" ? "" : ", ") sprintf("%.2f", $5 / 1e9) }
+                   all[k] = all[k] (all[k] == "" ? "" : ", ") sprintf("%.2f", $5 / 1e9) ($16 != "NA" && $16 != "" ? sprintf(" (%.0f%%)", $16) : "") }
     else bad[k] = bad[k] (bad[k] == "" ? "" : "; ") "rep " $3 ": " $12
     if ($6 != "NA" && (!(k in crss) || $6 + 0 > crss[k])) crss[k] = $6 + 0
     if ($7 != "NA" && (!(k in srss) || $7 + 0 > srss[k])) srss[k] = $7 + 0
@@ -556,7 +556,7 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
     echo
     echo "## Results"
     echo
-    echo "| Tool | Flows | Throughput Gbit/s (median) | Runs Gbit/s | tcplab / best peer | Client RSS MB | Server RSS MB | Client CPU s | Server CPU s | Gbit per CPU-s | Others' CPU s | Client command (median run) | Server command |"
+    echo "| Tool | Flows | Throughput Gbit/s (median) | Runs Gbit/s (steal) | tcplab / best peer | Client RSS MB | Server RSS MB | Client CPU s | Server CPU s | Gbit per CPU-s | Others' CPU s | Client command (median run) | Server command |"
     echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
     for count in 1 16 max; do
         for tool in tcplab iperf3 iperf2; do
@@ -587,6 +587,9 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
     echo "Every client ran as \`timeout -k 5 LIMIT /usr/bin/time -f '%M %U %S %e %x' -o FILE <client command>\`;"
     echo "each measurement had its own fresh server/agent on a free port (shown for the median run)."
     echo "Throughput and CPU are medians over the good runs; RSS is the maximum over all runs."
+    echo "Beside each run, in parentheses: the share of this machine's CPU time the hypervisor took"
+    echo "during it (steal, /proc/stat). A run with steal lost that CPU whatever the tool; compare"
+    echo "runs with little steal."
     echo "\"Others' CPU s\" is the median CPU time that other processes on this machine used during a run"
     echo "(from /proc/stat, user+nice+system, minus this test's client and server): the contention."
     echo "\"Gbit per CPU-s\" is received bits / (client + server CPU seconds), median over the good runs: how"
@@ -635,7 +638,7 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
         echo
         echo "## tcplab variants at 1 and 16 flows"
         echo
-        echo "| Variant | Flows | Throughput Gbit/s (median) | Runs Gbit/s | Client CPU s | Server CPU s | Gbit per CPU-s | Others' CPU s |"
+        echo "| Variant | Flows | Throughput Gbit/s (median) | Runs Gbit/s (steal) | Client CPU s | Server CPU s | Gbit per CPU-s | Others' CPU s |"
         echo "|---|---:|---:|---|---:|---:|---:|---:|"
         for n in 1 16; do
             echo "| tcplab (defaults) | $n | **$(gbps "$(get tcplab "$n" 5)")** | $(get tcplab "$n" 6) | $(get tcplab "$n" 9) | $(get tcplab "$n" 10) | $(get tcplab "$n" 15) | $(get tcplab "$n" 14) |"
