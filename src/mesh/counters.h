@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 
+#include "sys/counter_set.h"
+
 struct tl_err;
 
 /*
@@ -23,8 +25,7 @@ struct tl_err;
 #define TL_MESH_COUNTERS 10
 
 struct tl_mesh_counters {
-	int64_t v[TL_MESH_COUNTERS];
-	uint32_t present; /* bit i set: this kernel has counter i */
+	struct tl_counter_set set; /* counter i at set.v[i] (sys/counter_set.h) */
 };
 
 /* The name of counter i ("DelayedACKs"...). */
