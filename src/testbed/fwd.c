@@ -475,7 +475,7 @@ static void handle_events(struct tl_testbed_fwd *f, const struct epoll_event *ev
  */
 static uint64_t spin_margin(const struct tl_testbed_fwd *f)
 {
-	uint64_t m = f->oversleep_avg_ns + 4 * f->oversleep_var_ns + SPIN_FLOOR_NS;
+	uint64_t m = f->oversleep_avg_ns + 4 * f->oversleep_dev_ns + SPIN_FLOOR_NS;
 	if (m > f->cfg.spin_ns)
 		m = f->cfg.spin_ns;
 	return m < f->spin_allowance_ns ? m : f->spin_allowance_ns;
@@ -520,8 +520,8 @@ static void oversleep_learn(struct tl_testbed_fwd *f, uint64_t late_ns)
 		late_ns = 10 * f->cfg.spin_ns + SPIN_FLOOR_NS;
 	int64_t d = (int64_t)late_ns - (int64_t)f->oversleep_avg_ns;
 	uint64_t dev = (uint64_t)(d < 0 ? -d : d);
-	int64_t dv = (int64_t)dev - (int64_t)f->oversleep_var_ns;
-	f->oversleep_var_ns = (uint64_t)((int64_t)f->oversleep_var_ns + dv / 4);
+	int64_t dv = (int64_t)dev - (int64_t)f->oversleep_dev_ns;
+	f->oversleep_dev_ns = (uint64_t)((int64_t)f->oversleep_dev_ns + dv / 4);
 	f->oversleep_avg_ns = (uint64_t)((int64_t)f->oversleep_avg_ns + d / 8);
 }
 

@@ -60,7 +60,7 @@ struct tl_testbed_fwd {
 	uint64_t flooded;    /* receiver frames to an unknown MAC, sent to every sender */
 	uint64_t wakeups, spins;
 	uint64_t oversleep_avg_ns; /* how late timed waits end, on average (spin_margin) */
-	uint64_t oversleep_var_ns; /* and the mean deviation of that */
+	uint64_t oversleep_dev_ns; /* and the mean deviation of that */
 	uint64_t spin_allowance_ns; /* polling allowed per wait this period (spin_budget) */
 	uint64_t spin_ns_period, waits_period, cpu_ns_last;
 	char prio_note[160]; /* why --prio could not be applied, or empty */

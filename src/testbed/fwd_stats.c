@@ -310,7 +310,7 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 	json_object_set_new(json_object_get(doc, "forwarder"), "oversleep_avg_ns",
 			    json_integer((json_int_t)f->oversleep_avg_ns));
 	json_object_set_new(json_object_get(doc, "forwarder"), "oversleep_dev_ns",
-			    json_integer((json_int_t)f->oversleep_var_ns));
+			    json_integer((json_int_t)f->oversleep_dev_ns));
 	json_object_set_new(json_object_get(doc, "forwarder"), "sched",
 			    json_string(f->prio_note[0] ? f->prio_note
 					: f->cfg.prio == TL_TESTBED_PRIO_RT ? "SCHED_FIFO 10"
