@@ -118,7 +118,7 @@ static void link_pump(struct tl_link *l, uint64_t now_ns)
 }
 
 /* Brings the link to now_ns: transmissions due before it happen at their own times. */
-static void link_advance(struct tl_link *l, uint64_t now_ns)
+void tl_link_advance(struct tl_link *l, uint64_t now_ns)
 {
 	if (now_ns < l->clock_ns)
 		now_ns = l->clock_ns; /* a caller's clock never runs backwards here */
@@ -189,7 +189,7 @@ int tl_link_set(struct tl_link *l, const struct tl_link_spec *spec, uint64_t now
 	int ret = link_validate(spec, err);
 	if (ret < 0)
 		return ret;
-	link_advance(l, now_ns);
+	tl_link_advance(l, now_ns);
 	struct tl_qspec qs = spec->queue;
 	qs.rate_bps = spec->rate_bps;
 	qs.seed = l->spec.seed;
@@ -218,7 +218,7 @@ int tl_link_set(struct tl_link *l, const struct tl_link_spec *spec, uint64_t now
 
 enum tl_drop_cause tl_link_enqueue(struct tl_link *l, struct tl_pkt *p, uint64_t now_ns)
 {
-	link_advance(l, now_ns);
+	tl_link_advance(l, now_ns);
 	struct tl_flow_stats *f = tl_flowtab_get(&l->flows, p);
 	l->st.pkts_in++;
 	l->st.bytes_in += p->len;
@@ -236,11 +236,21 @@ enum tl_drop_cause tl_link_enqueue(struct tl_link *l, struct tl_pkt *p, uint64_t
 	return cause;
 }
 
+/*
+ * The queue's next transmission is not an event of its own: tl_link_dequeue_ready()
+ * serialises at each packet's own start time however late it is called, so the caller
+ * need not wake for a start, only for the earliest time a queued packet could be due
+ * (its start plus the shortest delay). At 1 Gbit/s with a delay that halves the
+ * forwarder's wake-ups: one per departure, not one per start and one per departure.
+ */
 uint64_t tl_link_next_event_ns(const struct tl_link *l)
 {
 	uint64_t ev = UINT64_MAX;
-	if (l->q->backlog_pkts > 0)
-		ev = l->tx_free_ns > l->clock_ns ? l->tx_free_ns : l->clock_ns;
+	if (l->q->backlog_pkts > 0) {
+		uint64_t start = l->tx_free_ns > l->clock_ns ? l->tx_free_ns : l->clock_ns;
+		uint64_t d = l->spec.delay_ns, j = l->spec.jitter_ns;
+		ev = start + (d > j ? d - j : 0);
+	}
 	if (l->line.head && l->line.head->ready_ns < ev)
 		ev = l->line.head->ready_ns;
 	return ev;
@@ -249,7 +259,7 @@ uint64_t tl_link_next_event_ns(const struct tl_link *l)
 unsigned tl_link_dequeue_ready(struct tl_link *l, uint64_t now_ns, struct tl_pkt **out,
 			       unsigned max)
 {
-	link_advance(l, now_ns);
+	tl_link_advance(l, now_ns);
 	unsigned n = 0;
 	while (n < max && l->line.head && l->line.head->ready_ns <= l->clock_ns) {
 		struct tl_pkt *p = tl_pktq_pop(&l->line);

@@ -88,12 +88,17 @@ int tl_link_set(struct tl_link *l, const struct tl_link_spec *spec, uint64_t now
  */
 enum tl_drop_cause tl_link_enqueue(struct tl_link *l, struct tl_pkt *pkt, uint64_t now_ns);
 
-/* When something next happens (a dequeue from the queue or a packet due out), UINT64_MAX if
- * the link is empty. It may be in the past: call tl_link_dequeue_ready() then. */
+/* When a packet may next be due out (no earlier; a queued packet's exact time depends on
+ * the queue's choice), UINT64_MAX if the link is empty. It may be in the past: call
+ * tl_link_dequeue_ready() then. */
 uint64_t tl_link_next_event_ns(const struct tl_link *l);
 
 /* Moves the link to now_ns and hands out up to max packets whose time has come, in order.
  * Returns how many. Packets left over stay due: call again. */
+/* Moves the link to now_ns without handing anything out: the queue's state (backlog,
+ * drops) as of now_ns, for statistics read between dequeues. */
+void tl_link_advance(struct tl_link *l, uint64_t now_ns);
+
 unsigned tl_link_dequeue_ready(struct tl_link *l, uint64_t now_ns, struct tl_pkt **out,
 			       unsigned max);
 

@@ -239,6 +239,9 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 {
 	const struct tl_testbed_config *c = &f->cfg;
 	uint64_t elapsed = now_ns - f->start_ns;
+	/* The loop moves the queues only when a packet may be due: the state as of now. */
+	tl_link_advance(f->fwd.link, now_ns);
+	tl_link_advance(f->rev.link, now_ns);
 	json_t *rtts = json_array();
 	for (unsigned i = 0; i < c->senders; i++)
 		json_array_append_new(rtts, json_integer((json_int_t)c->rtt_ns[i]));

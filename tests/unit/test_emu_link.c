@@ -135,6 +135,96 @@ static void test_delay_exact_and_event_api(void **state)
 	unmake(&f);
 }
 
+/*
+ * A queued packet's transmission start is no event of its own: the caller wakes when a
+ * packet may be due (start + delay), and serialisation still happens at each start.
+ */
+static void test_event_is_a_departure_not_a_start(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct tl_pkt *out[4];
+	struct tl_link_spec s = base_spec(10000000, 20 * TEST_MS);
+	make(&f, &s, 100);
+	for (int i = 0; i < 3; i++)
+		tl_link_enqueue(f.l, test_pkt(&f.pool, 1514, 1), 0);
+	/* On the wire at 0, two queued; the next start (1.2112 ms) is not an event. */
+	assert_int_equal(tl_link_next_event_ns(f.l), 1211200 + 20 * TEST_MS);
+	assert_int_equal(tl_link_dequeue_ready(f.l, 1211200 + 20 * TEST_MS, out, 4), 1);
+	/* The two that started meanwhile left the queue at their own starts. */
+	assert_int_equal(tl_link_qdisc(f.l)->backlog_pkts, 0);
+	assert_int_equal(tl_link_next_event_ns(f.l), 2 * 1211200 + 20 * TEST_MS);
+	unmake(&f);
+
+	/* With jitter, the bound is the start plus the shortest delay, 20 - 5 ms. */
+	s.jitter_ns = 5 * TEST_MS;
+	make(&f, &s, 100);
+	for (int i = 0; i < 2; i++)
+		tl_link_enqueue(f.l, test_pkt(&f.pool, 1514, 1), 0);
+	uint64_t ev = tl_link_next_event_ns(f.l);
+	assert_true(ev <= 1211200 + 15 * TEST_MS);
+	unmake(&f);
+}
+
+/*
+ * The same arrivals through CoDel, one link driven only at its events and one moved every
+ * 10 us: the same packets leave at the same times and the same ones are dropped, so a
+ * forwarder that sleeps from departure to departure loses nothing of the AQM.
+ */
+static unsigned codel_run(bool stepped, uint64_t *t, uint32_t *seq, unsigned *drops)
+{
+	struct fixture f;
+	struct tl_link_spec s = base_spec(10000000, 5 * TEST_MS);
+	tl_qspec_default(&s.queue, TL_QDISC_CODEL);
+	make(&f, &s, 2000);
+	unsigned n = 0;
+	uint64_t now = 0, arrive = 0;
+	unsigned sent = 0;
+	/* 1500 arrivals every 0.6 ms (twice the link's rate): a standing queue. */
+	while (sent < 1500 || tl_link_next_event_ns(f.l) != UINT64_MAX) {
+		uint64_t ev = tl_link_next_event_ns(f.l);
+		uint64_t next = sent < 1500 ? arrive : UINT64_MAX;
+		if (stepped)
+			now = now + 10000;
+		else
+			now = ev < next ? ev : next;
+		if (sent < 1500 && arrive <= now) {
+			struct tl_pkt *p = test_pkt(&f.pool, 1514, 1);
+			p->user = sent++;
+			tl_link_enqueue(f.l, p, arrive);
+			arrive += 600000;
+		}
+		struct tl_pkt *out[64];
+		unsigned k;
+		while ((k = tl_link_dequeue_ready(f.l, now, out, 64)) > 0)
+			for (unsigned i = 0; i < k; i++, n++) {
+				t[n] = out[i]->ready_ns;
+				seq[n] = out[i]->user;
+			}
+	}
+	*drops = f.drops.n;
+	unmake(&f);
+	return n;
+}
+
+static void test_lazy_driver_same_as_stepped(void **state)
+{
+	(void)state;
+	static uint64_t t1[1500], t2[1500];
+	static uint32_t s1[1500], s2[1500];
+	unsigned d1, d2;
+	unsigned n1 = codel_run(false, t1, s1, &d1);
+	unsigned n2 = codel_run(true, t2, s2, &d2);
+	assert_true(d1 > 0); /* CoDel did act */
+	assert_int_equal(n1 + d1, 1500);
+	assert_int_equal(n1, n2);
+	assert_int_equal(d1, d2);
+	for (unsigned i = 0; i < n1; i++) {
+		assert_int_equal(t1[i], t2[i]);
+		assert_int_equal(s1[i], s2[i]);
+	}
+}
+
 /* Sends n packets `gap` apart and returns the delays (departure - arrival - tx time). */
 static unsigned jitter_run(bool reorder, uint64_t gap, unsigned n, uint64_t *t, uint32_t *seq,
 			   uint64_t *min_d, uint64_t *max_d, double *mean_d)
@@ -407,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_tx_time_exact),
 		cmocka_unit_test(test_serialisation_back_to_back),
 		cmocka_unit_test(test_delay_exact_and_event_api),
+		cmocka_unit_test(test_event_is_a_departure_not_a_start),
+		cmocka_unit_test(test_lazy_driver_same_as_stepped),
 		cmocka_unit_test(test_jitter_never_reorders),
 		cmocka_unit_test(test_bernoulli_loss_within_bound),
 		cmocka_unit_test(test_gilbert_elliott_stationary_mean),
