@@ -7,7 +7,9 @@
 #   tcplab   `tcplab testbed up --rate R --rtt 5ms --buffer 1bdp --aqm taildrop --prio P`: the
 #            userspace forwarder (default spin) moves every packet; one row for each P in
 #            BENCH_PRIOS (default "high": nice -20; "high rt" adds a SCHED_FIFO row)
-#   tbf      the same testbed with its forwarder ended (by PID), the two router ports
+#            and each --isolate in BENCH_ISOLATE (default "on": the forwarder on a CPU of its
+#            own; "on off" adds rows labelled "shared" where everything shares every CPU)
+#   tbf      the same testbed (--isolate off) with its forwarder ended (by PID), the two router ports
 #            enslaved to a bridge in the router namespace and `tc qdisc ... tbf rate R
 #            burst B limit L` on both ports (B = max(3028 B, R x 1 ms), L = R x 5 ms): the
 #            kernel forwards and shapes; tbf has no delay, so its configured RTT is 0.
@@ -41,6 +43,13 @@ BENCH_TIME=${BENCH_TIME:-10}
 BENCH_CPU_LATENCY=${BENCH_CPU_LATENCY:-0us}
 BENCH_PRIOS=${BENCH_PRIOS:-high}
 BENCH_PINGS=${BENCH_PINGS:-1000}
+BENCH_ISOLATE=${BENCH_ISOLATE:-on}
+for i in $BENCH_ISOLATE; do
+    case $i in
+    on | off) ;;
+    *) echo "bench/testbed.sh: BENCH_ISOLATE has \"$i\": write on, off or \"on off\"" >&2; exit 2 ;;
+    esac
+done
 for p in $BENCH_PRIOS; do
     case $p in
     high | rt | normal) ;;
@@ -167,12 +176,16 @@ echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /pr
 echo "| shaper | rate    | goodput Mbit/s | rate error | added RTT p50 ms | added RTT p99 ms | forwarder CPU | all CPUs | steal | forwarder late p50 / p99 |"
 echo "|--------|---------|-----------:|-----------:|---------:|---------:|---------:|------:|-----:|------|"
 for rate in $RATES; do
-    for run in $BENCH_PRIOS tbf; do
-        kind=tcplab prio=$run label="tcplab $run"
-        [ "$run" = tbf ] && kind=tbf prio=high label=tbf
+    runs=""
+    for p in $BENCH_PRIOS; do for i in $BENCH_ISOLATE; do runs="$runs $p/$i"; done; done
+    for run in $runs tbf; do
+        prio=${run%/*} iso=${run#*/} kind=tcplab label="tcplab $prio"
+        [ "$iso" = off ] && label="$label shared"
+        # tbf: the kernel forwards on whichever CPU, so nothing is set aside for it.
+        [ "$run" = tbf ] && kind=tbf prio=high iso=off label=tbf
         "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop \
-            --prio "$prio" --cpu-latency "$BENCH_CPU_LATENCY" --json >"$RAW/$NAME.up.json" || exit 1
-        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop --prio $prio --cpu-latency $BENCH_CPU_LATENCY" >>"$RAW/commands.txt"
+            --prio "$prio" --isolate "$iso" --cpu-latency "$BENCH_CPU_LATENCY" --json >"$RAW/$NAME.up.json" || exit 1
+        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop --prio $prio --isolate $iso --cpu-latency $BENCH_CPU_LATENCY" >>"$RAW/commands.txt"
         if [ "$kind" = tbf ]; then
             to_tbf "$rate"
             # The same PM QoS request for the kernel's shaper; the kernel drops it with fd 9.

@@ -66,7 +66,9 @@ static void usage(FILE *f)
 		"  --prio high|rt|normal  the forwarder runs at nice -20 (default high), SCHED_FIFO,\n"
 		"                       or as a normal task\n"
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
-		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n\n"
+		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n"
+		"  --isolate on|off     the forwarder on a CPU of its own, the hosts and the commands\n"
+		"                       of exec on the others (default on; fixed at up)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
@@ -98,7 +100,7 @@ enum {
 static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
 					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
 					 "rev-jitter", "senders", "seed", "pool", "spin", "prio",
-					 "cpu-latency" };
+					 "cpu-latency", "isolate" };
 #define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
 
 struct cli {
@@ -439,6 +441,9 @@ static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 		printf(", waited %.3f s for a CPU", json_number_value(wait));
 	if (json_is_number(steal) && json_number_value(steal) >= 0.05)
 		printf(", hypervisor steal %.1f%% of the machine", json_number_value(steal));
+	const json_t *sched = jget(doc, "forwarder.sched"), *iso = jget(doc, "forwarder.isolation");
+	if (json_is_string(sched) && json_is_string(iso))
+		printf("\n           %s, %s", json_string_value(sched), json_string_value(iso));
 	printf("\n");
 }
 

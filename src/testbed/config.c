@@ -20,6 +20,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
 	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
+	{ "isolate", "on", false },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -231,6 +232,13 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		c->prio = TL_TESTBED_PRIO_NORMAL;
 	else
 		return tl_err_set(err, EINVAL, "--prio \"%s\": write high, rt or normal", prio);
+	const char *isolate = tl_testbed_opt(opts, "isolate");
+	if (strcmp(isolate, "on") == 0)
+		c->isolate = true;
+	else if (strcmp(isolate, "off") == 0)
+		c->isolate = false;
+	else
+		return tl_err_set(err, EINVAL, "--isolate \"%s\": write on or off", isolate);
 	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");
 	c->cpu_latency_us = -1;
 	if (strcmp(cpu_lat, "off") != 0) {

@@ -37,6 +37,8 @@
  *                       SCHED_FIFO priority 10; "normal": SCHED_OTHER at nice 0
  *   cpu-latency "0us"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
+ *   isolate  "on"       the forwarder on a CPU of its own, the hosts on the others
+ *                       (testbed/cpus.h); "off": all share all CPUs (fixed at `up`)
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on
@@ -63,6 +65,7 @@ struct tl_testbed_config {
 	uint64_t spin_ns;
 	enum tl_testbed_prio prio; /* how the forwarder is scheduled */
 	int32_t cpu_latency_us; /* PM QoS request held by the forwarder; -1: none */
+	bool isolate;           /* a CPU of its own for the forwarder (testbed/cpus.h) */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */
 	struct tl_link_spec access_fwd[TL_TESTBED_SENDERS_MAX];

@@ -329,6 +329,16 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	if (set_prio(f->cfg.prio, &perr) < 0)
 		snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
 	cpu_latency_apply(f, f->cfg.cpu_latency_us);
+	/* `up` set this CPU aside (testbed/cpus.h): the forwarder runs there and only there. */
+	if (st->forwarder_cpu >= 0) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(st->forwarder_cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0)
+			snprintf(f->isolate_note, sizeof(f->isolate_note),
+				 "not pinned to cpu %d: sched_setaffinity: %s", st->forwarder_cpu,
+				 strerror(errno));
+	}
 	if ((ret = tl_testbed_pool_init(&f->pool, f->cfg.pool, err)) < 0)
 		goto out;
 	for (unsigned i = 0; i < 256; i++)
@@ -413,9 +423,10 @@ int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t 
 	int ret = tl_testbed_config_eval(opts, c, err);
 	if (ret < 0)
 		goto out;
-	if (c->senders != f->cfg.senders || c->seed != f->cfg.seed || c->pool != f->cfg.pool) {
-		ret = tl_err_set(err, EINVAL, "set: --senders, --seed and --pool are fixed when the "
-				 "testbed is made ('tcplab testbed down' and 'up' again)");
+	if (c->senders != f->cfg.senders || c->seed != f->cfg.seed || c->pool != f->cfg.pool ||
+	    c->isolate != f->cfg.isolate) {
+		ret = tl_err_set(err, EINVAL, "set: --senders, --seed, --pool and --isolate are fixed "
+				 "when the testbed is made ('tcplab testbed down' and 'up' again)");
 		goto out;
 	}
 	/* Every value was parsed and checked above, so a bad one has changed nothing. */

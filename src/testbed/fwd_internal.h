@@ -66,6 +66,7 @@ struct tl_testbed_fwd {
 	char prio_note[160]; /* why --prio could not be applied, or empty */
 	struct tl_cpu_latency cpu_latency;
 	char cpu_latency_note[160]; /* why --cpu-latency could not be applied, or empty */
+	char isolate_note[160]; /* why --isolate could not pin the forwarder, or empty */
 	/*
 	 * Why packets may have left late: the loop waited for a CPU (run queue, from
 	 * schedstat) or the hypervisor took the CPUs (steal, from /proc/stat). *_start at

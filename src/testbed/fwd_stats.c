@@ -326,6 +326,16 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 		snprintf(cpu_lat, sizeof(cpu_lat), "off");
 	json_object_set_new(json_object_get(doc, "forwarder"), "cpu_latency",
 			    json_string(f->cpu_latency_note[0] ? f->cpu_latency_note : cpu_lat));
+	/* "cpu 1 (the hosts: the others)", "shared" (--isolate off, or one CPU), or why not. */
+	char iso[64];
+	if (f->st.forwarder_cpu >= 0)
+		snprintf(iso, sizeof(iso), "cpu %d (the hosts: the others)", f->st.forwarder_cpu);
+	else
+		snprintf(iso, sizeof(iso), "shared");
+	json_object_set_new(json_object_get(doc, "forwarder"), "isolation",
+			    json_string(f->isolate_note[0] ? f->isolate_note : iso));
+	json_object_set_new(json_object_get(doc, "forwarder"), "cpu",
+			    json_integer(f->st.forwarder_cpu));
 	json_object_set_new(json_object_get(doc, "forwarder"), "spin_allowance_ns",
 			    json_integer((json_int_t)f->spin_allowance_ns));
 	if (late)

@@ -131,3 +131,18 @@ int tl_testbed_netns_delete(const struct tl_testbed_plan *plan, struct tl_err *e
 	}
 	return first;
 }
+
+int tl_testbed_netns_rps(const char *netns, const char *ifname, const char *mask,
+			 struct tl_err *err)
+{
+	/*
+	 * `ip netns exec` mounts the namespace's own sysfs, so the path names the host's
+	 * interface and never one of the machine's. The mask and name go in as arguments,
+	 * not into the script.
+	 */
+	char *const av[] = { "ip", "netns", "exec", (char *)netns, "sh", "-c",
+			     "for q in /sys/class/net/\"$2\"/queues/rx-*; do "
+			     "echo \"$1\" > \"$q/rps_cpus\" || exit 1; done",
+			     "sh", (char *)mask, (char *)ifname, NULL };
+	return tl_testbed_run(NULL, av, err);
+}

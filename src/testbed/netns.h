@@ -34,4 +34,9 @@ int tl_testbed_netns_delete(const struct tl_testbed_plan *plan, struct tl_err *e
 /* The MAC of the router's port facing host i. */
 void tl_testbed_port_mac(const struct tl_testbed_plan *plan, unsigned i, uint8_t mac[6]);
 
+/* Steers the receive work of interface ifname in netns to the CPUs of `mask` (the sysfs
+ * cpumask format, testbed/cpus.h) through RPS, on each of its receive queues. */
+int tl_testbed_netns_rps(const char *netns, const char *ifname, const char *mask,
+			 struct tl_err *err);
+
 #endif

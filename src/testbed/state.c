@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ int tl_testbed_state_to_json(const struct tl_testbed_state *st, json_t **out, st
 			      st->options ? st->options : json_object());
 	if (!j)
 		return tl_err_set(err, ENOMEM, "testbed %s: cannot build the state document", p->name);
+	json_object_set_new(j, "forwarder_cpu", json_integer(st->forwarder_cpu));
 	*out = j;
 	return 0;
 }
@@ -117,6 +119,12 @@ int tl_testbed_state_from_json(const json_t *j, struct tl_testbed_state *out, st
 	snprintf(out->phase, sizeof(out->phase), "%s", phase);
 	out->created_unix_ns = (uint64_t)created;
 	out->forwarder_pid = (pid_t)pid;
+	/* Absent in a state file of an older tcplab: no CPU was set aside. */
+	json_t *cpu = json_object_get(j, "forwarder_cpu");
+	out->forwarder_cpu = json_is_integer(cpu) ? (int)json_integer_value(cpu) : -1;
+	if (out->forwarder_cpu < -1 || out->forwarder_cpu >= CPU_SETSIZE)
+		return tl_err_set(err, EINVAL, "testbed %s: forwarder_cpu %d is no CPU", name,
+				  out->forwarder_cpu);
 	out->options = json_deep_copy(options);
 	return 0;
 }

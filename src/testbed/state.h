@@ -22,6 +22,7 @@
  * testbed.json, version 1:
  *   { "version": 1, "name": "t1", "phase": "creating" | "up",
  *     "created_unix_ns": 1700000000000000000, "forwarder_pid": 1234 (0: none yet),
+ *     "forwarder_cpu": 1 (the CPU set aside for the forwarder, testbed/cpus.h; -1: none),
  *     "subnet": "10.77.3.0/24", "router": { "netns": "tl-t1-rtr" },
  *     "hosts": [ { "name": "rcv", "netns": "tl-t1-rcv", "ifname": "eth0", "port": "rcv",
  *                  "addr": "10.77.3.1", "mac": "02:74:62:4d:03:01" }, ... ],
@@ -38,6 +39,7 @@ struct tl_testbed_state {
 	char phase[16];
 	uint64_t created_unix_ns;
 	pid_t forwarder_pid;
+	int forwarder_cpu; /* -1: the forwarder shares every CPU with the hosts */
 	struct tl_testbed_plan plan;
 	json_t *options; /* owned; a JSON object of option strings */
 };

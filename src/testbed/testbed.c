@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "testbed/config.h"
+#include "testbed/cpus.h"
 #include "testbed/netns.h"
 #include "testbed/run.h"
 #include "util/clock.h"
@@ -267,6 +268,25 @@ fail:
 	return ret;
 }
 
+/* The hosts' receive work (RPS) goes to the CPUs other than the forwarder's. */
+static int steer_hosts(const struct tl_testbed_plan *plan, int fwd_cpu, struct tl_err *err)
+{
+	cpu_set_t others;
+	char mask[160];
+	int ret;
+	if (tl_testbed_cpus_others(fwd_cpu, &others) == 0)
+		return 0;
+	if ((ret = tl_testbed_cpus_mask_hex(&others, mask, sizeof(mask), err)) < 0)
+		return ret;
+	for (unsigned i = 0; i < plan->nhosts; i++) {
+		struct tl_err rerr = { 0 };
+		if ((ret = tl_testbed_netns_rps(plan->hosts[i].netns, plan->hosts[i].ifname, mask,
+						&rerr)) < 0)
+			return tl_err_set(err, -ret, "%s (--isolate off goes without)", rerr.msg);
+	}
+	return 0;
+}
+
 int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 		  struct tl_testbed_state *out, struct tl_err *err)
 {
@@ -307,6 +327,7 @@ int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 		goto out;
 	snprintf(st.phase, sizeof(st.phase), "creating");
 	st.created_unix_ns = tl_wall_ns();
+	st.forwarder_cpu = cfg->isolate ? tl_testbed_cpus_pick() : -1;
 	st.options = json_deep_copy(opts);
 	/* Recorded before anything is made, so `down` can clean up after a crash of `up`. */
 	if ((ret = tl_testbed_state_save(&st, err)) < 0)
@@ -314,6 +335,8 @@ int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 	if ((ret = tl_testbed_netns_create(&st.plan, err)) < 0)
 		goto out;
 	ns_made = true;
+	if (st.forwarder_cpu >= 0 && (ret = steer_hosts(&st.plan, st.forwarder_cpu, err)) < 0)
+		goto out;
 	if ((ret = spawn_forwarder(name, exe, &st.forwarder_pid, err)) < 0)
 		goto out;
 	snprintf(st.phase, sizeof(st.phase), "up");
@@ -403,6 +426,13 @@ int tl_testbed_enter(const char *name, const char *host, struct tl_err *err)
 	if ((ret = tl_testbed_netns_enter(ns, err)) < 0)
 		goto out;
 	tl_testbed_netns_remount_sys();
+	cpu_set_t others;
+	if (st.forwarder_cpu >= 0 && tl_testbed_cpus_others(st.forwarder_cpu, &others) > 0 &&
+	    sched_setaffinity(0, sizeof(others), &others) < 0) {
+		ret = tl_err_errno(err, "testbed %s: keeping the command off the forwarder's CPU "
+				   "%d: sched_setaffinity", name, st.forwarder_cpu);
+		goto out;
+	}
 	ret = 0;
 out:
 	tl_testbed_state_free(&st);

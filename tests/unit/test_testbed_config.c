@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.pool, 65536);
 	assert_int_equal(c.spin_ns, 100000);
 	assert_int_equal(c.prio, TL_TESTBED_PRIO_HIGH);
+	assert_true(c.isolate);
 	assert_false(c.fwd.reorder);
 	assert_string_equal(tl_testbed_opt(o, "rate"), "100mbit");
 	assert_string_equal(tl_testbed_opt(o, "rev-rate"), "");
@@ -149,6 +150,7 @@ static void test_errors_name_the_option(void **state)
 		{ "pool", "10", "--pool" },
 		{ "spin", "2s", "--spin" },
 		{ "prio", "fifo", "write high, rt or normal" },
+		{ "isolate", "yes", "--isolate \"yes\": write on or off" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *o = json_object();
@@ -217,6 +219,13 @@ static void test_keys(void **state)
 	assert_false(tl_testbed_opt_runtime("senders"));
 	assert_false(tl_testbed_opt_runtime("seed"));
 	assert_false(tl_testbed_opt_runtime("pool"));
+	assert_false(tl_testbed_opt_runtime("isolate"));
+	/* --isolate off is kept as written and read back as off. */
+	struct tl_testbed_config c;
+	assert_int_equal(tl_testbed_opt_set(o, "isolate", "off", NULL), 0);
+	assert_int_equal(tl_testbed_config_eval(o, &c, NULL), 0);
+	assert_false(c.isolate);
+	json_object_clear(o);
 	/* A state file with a foreign key or a non-string value is refused. */
 	json_object_set_new(o, "rate", json_integer(5));
 	assert_true(tl_testbed_opts_check(o, &err) < 0);

@@ -41,6 +41,7 @@ static void make_state(struct tl_testbed_state *st, const char *name, unsigned s
 	snprintf(st->phase, sizeof(st->phase), "up");
 	st->created_unix_ns = 1700000000123456789ull;
 	st->forwarder_pid = 4321;
+	st->forwarder_cpu = 1;
 	st->options = json_object();
 	tl_testbed_opt_set(st->options, "rate", "10mbit", NULL);
 	tl_testbed_opt_set(st->options, "aqm", "codel:target=2ms", NULL);
@@ -77,7 +78,13 @@ static void test_json_round_trip(void **state)
 	assert_string_equal(back.phase, "up");
 	assert_int_equal(back.created_unix_ns, st.created_unix_ns);
 	assert_int_equal(back.forwarder_pid, 4321);
+	assert_int_equal(back.forwarder_cpu, 1);
 	assert_true(json_equal(back.options, st.options));
+	tl_testbed_state_free(&back);
+	/* A state file of a tcplab before --isolate: no CPU was set aside. */
+	json_object_del(j, "forwarder_cpu");
+	assert_int_equal(tl_testbed_state_from_json(j, &back, NULL), 0);
+	assert_int_equal(back.forwarder_cpu, -1);
 	tl_testbed_state_free(&back);
 	tl_testbed_state_free(&st);
 	json_decref(j);
@@ -114,6 +121,12 @@ static void test_tampered_refused(void **state)
 	json_object_set_new(bad, "version", json_integer(2));
 	assert_true(tl_testbed_state_from_json(bad, &back, &err) < 0);
 	assert_non_null(strstr(err.msg, "version"));
+	json_decref(bad);
+
+	bad = json_deep_copy(j);
+	json_object_set_new(bad, "forwarder_cpu", json_integer(1 << 20));
+	assert_true(tl_testbed_state_from_json(bad, &back, &err) < 0);
+	assert_non_null(strstr(err.msg, "forwarder_cpu"));
 	json_decref(bad);
 
 	bad = json_deep_copy(j);
