@@ -7,8 +7,8 @@
 #   tcplab   `tcplab testbed up --rate R --rtt 5ms --buffer 1bdp --aqm taildrop --prio P`: the
 #            userspace forwarder (default spin) moves every packet; one row for each P in
 #            BENCH_PRIOS (default "high": nice -20; "high rt" adds a SCHED_FIFO row)
-#            and each --isolate in BENCH_ISOLATE (default "on": the forwarder on a CPU of its
-#            own; "on off" adds rows labelled "shared" where everything shares every CPU)
+#            and each --isolate in BENCH_ISOLATE (default "off", the tool's default; "on off"
+#            adds rows with the forwarder on a CPU of its own, labelled "isolated")
 #   tbf      the same testbed (--isolate off) with its forwarder ended (by PID), the two router ports
 #            enslaved to a bridge in the router namespace and `tc qdisc ... tbf rate R
 #            burst B limit L` on both ports (B = max(3028 B, R x 1 ms), L = R x 5 ms): the
@@ -43,7 +43,7 @@ BENCH_TIME=${BENCH_TIME:-10}
 BENCH_CPU_LATENCY=${BENCH_CPU_LATENCY:-0us}
 BENCH_PRIOS=${BENCH_PRIOS:-high}
 BENCH_PINGS=${BENCH_PINGS:-1000}
-BENCH_ISOLATE=${BENCH_ISOLATE:-on}
+BENCH_ISOLATE=${BENCH_ISOLATE:-off}
 for i in $BENCH_ISOLATE; do
     case $i in
     on | off) ;;
@@ -180,7 +180,7 @@ for rate in $RATES; do
     for p in $BENCH_PRIOS; do for i in $BENCH_ISOLATE; do runs="$runs $p/$i"; done; done
     for run in $runs tbf; do
         prio=${run%/*} iso=${run#*/} kind=tcplab label="tcplab $prio"
-        [ "$iso" = off ] && label="$label shared"
+        [ "$iso" = on ] && label="$label isolated"
         # tbf: the kernel forwards on whichever CPU, so nothing is set aside for it.
         [ "$run" = tbf ] && kind=tbf prio=high iso=off label=tbf
         "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop \

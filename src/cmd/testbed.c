@@ -68,7 +68,7 @@ static void usage(FILE *f)
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
 		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n"
 		"  --isolate on|off     the forwarder on a CPU of its own, the hosts and the commands\n"
-		"                       of exec on the others (default on; fixed at up)\n\n"
+		"                       of exec on the others (default off; fixed at up)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 

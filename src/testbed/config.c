@@ -20,7 +20,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
 	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
-	{ "isolate", "on", false },
+	{ "isolate", "off", false },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))

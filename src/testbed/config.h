@@ -37,8 +37,8 @@
  *                       SCHED_FIFO priority 10; "normal": SCHED_OTHER at nice 0
  *   cpu-latency "0us"   while the forwarder runs, hold this CPU wake-up latency through PM QoS
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
- *   isolate  "on"       the forwarder on a CPU of its own, the hosts on the others
- *                       (testbed/cpus.h); "off": all share all CPUs (fixed at `up`)
+ *   isolate  "off"      all share all CPUs; "on": the forwarder on a CPU of its own, the
+ *                       hosts on the others (testbed/cpus.h) (fixed at `up`)
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on

@@ -7,7 +7,7 @@
 #include "util/err.h"
 
 /*
- * CPU isolation (--isolate on): the forwarder gets a CPU of its own and the hosts the
+ * CPU isolation (--isolate on; off by default): the forwarder gets a CPU of its own and the hosts the
  * others, as software routers are run. The forwarder pins itself to the highest CPU the
  * caller of `up` may use; the hosts' receive work is steered off it (RPS: each host's
  * interface's rps_cpus mask) and the commands run by `testbed exec` get every CPU but it.

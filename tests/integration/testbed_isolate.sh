@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# --isolate (on by default): the forwarder runs on a CPU of its own, the highest the caller of
+# --isolate on (off by default): the forwarder runs on a CPU of its own, the highest the caller of
 # `up` may use; the hosts' receive work (RPS, each host's eth0) and the commands of `testbed
 # exec` get the other CPUs; the machine's own interfaces are not touched. With one CPU, or
-# --isolate off, everything shares every CPU. --isolate is fixed at up; a bad value is refused.
+# --isolate off (the default), everything shares every CPU. --isolate is fixed at up; a bad value is refused.
 . "$(dirname "$0")/testbed_lib.sh"
 
 # expand "0-2,5" -> "0 1 2 5"
@@ -24,7 +24,7 @@ root_rps_before=$(cat /sys/class/net/lo/queues/rx-0/rps_cpus)
 
 if [ "$ncpu" -ge 2 ]; then
     T=t$$i
-    tb_up "$T" --rtt 2ms
+    tb_up "$T" --rtt 2ms --isolate on
     fpid=$(jq -r .forwarder_pid "$TL_TMP/$T.up.json")
     cpu=$(tb_json "$T" | jq -r .forwarder.cpu)
     [ "$cpu" = "$top" ] && pass "forwarder set on cpu $cpu, the highest of ($mine)" ||
@@ -48,7 +48,7 @@ if [ "$ncpu" -ge 2 ]; then
         pass "status names the forwarder's cpu" || fail "status: $("$TCPLAB" testbed status "$T" | tail -2)"
     out=$("$TCPLAB" testbed set "$T" --isolate off 2>&1) && fail "set --isolate off was accepted"
     echo "$out" | grep -q 'isolate is fixed' && pass "set --isolate refused: fixed at up" ||
-        fail "set --isolate off: $out"
+        fail "set default (off): $out"
 else
     echo "note: one CPU here; only the shared cases are checked"
 fi
@@ -56,25 +56,25 @@ fi
 # One CPU for the caller: nothing to set aside.
 O=t$$o
 TB_NAMES+=("$O")
-taskset -c "$top" "$TCPLAB" testbed up "$O" --rtt 2ms --json >"$TL_TMP/$O.up.json" ||
+taskset -c "$top" "$TCPLAB" testbed up "$O" --rtt 2ms --isolate on --json >"$TL_TMP/$O.up.json" ||
     fail "up confined to one CPU"
 [ "$(tb_json "$O" | jq -r .forwarder.cpu)" = "-1" ] && pass "one CPU: forwarder.cpu -1 (shared)" ||
     fail "one CPU: forwarder.cpu $(tb_json "$O" | jq -r .forwarder.cpu)"
 "$TCPLAB" testbed down "$O" >/dev/null || fail "down $O"
 
-# --isolate off: the forwarder, the hosts and their commands share every CPU.
+# The default, default (off): the forwarder, the hosts and their commands share every CPU.
 S=t$$f
-tb_up "$S" --rtt 2ms --isolate off
+tb_up "$S" --rtt 2ms
 spid=$(jq -r .forwarder_pid "$TL_TMP/$S.up.json")
-[ "$(tb_json "$S" | jq -r .forwarder.isolation)" = shared ] && pass "--isolate off: status says shared" ||
-    fail "--isolate off: $(tb_json "$S" | jq -r .forwarder.isolation)"
-[ "$(expand "$(allowed_of "$spid")")" = "$mine" ] && pass "--isolate off: forwarder on every cpu" ||
-    fail "--isolate off: forwarder on $(allowed_of "$spid")"
+[ "$(tb_json "$S" | jq -r .forwarder.isolation)" = shared ] && pass "default (off): status says shared" ||
+    fail "default (off): $(tb_json "$S" | jq -r .forwarder.isolation)"
+[ "$(expand "$(allowed_of "$spid")")" = "$mine" ] && pass "default (off): forwarder on every cpu" ||
+    fail "default (off): forwarder on $(allowed_of "$spid")"
 m=$("$TCPLAB" testbed exec "$S" rcv -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
-[ $((16#${m//,/})) -eq 0 ] && pass "--isolate off: rps_cpus left at 0" || fail "--isolate off: rps_cpus $m"
+[ $((16#${m//,/})) -eq 0 ] && pass "default (off): rps_cpus left at 0" || fail "default (off): rps_cpus $m"
 got=$("$TCPLAB" testbed exec "$S" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-[ "$(expand "$got")" = "$mine" ] && pass "--isolate off: exec'd command on every cpu" ||
-    fail "--isolate off: exec'd command on $got"
+[ "$(expand "$got")" = "$mine" ] && pass "default (off): exec'd command on every cpu" ||
+    fail "default (off): exec'd command on $got"
 
 out=$("$TCPLAB" testbed up t$$x --isolate maybe 2>&1) && { TB_NAMES+=("t$$x"); fail "--isolate maybe accepted"; }
 echo "$out" | grep -q 'isolate "maybe": write on or off' && pass "--isolate maybe refused, naming the values" ||

@@ -43,7 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.pool, 65536);
 	assert_int_equal(c.spin_ns, 100000);
 	assert_int_equal(c.prio, TL_TESTBED_PRIO_HIGH);
-	assert_true(c.isolate);
+	assert_false(c.isolate);
 	assert_false(c.fwd.reorder);
 	assert_string_equal(tl_testbed_opt(o, "rate"), "100mbit");
 	assert_string_equal(tl_testbed_opt(o, "rev-rate"), "");
@@ -220,11 +220,11 @@ static void test_keys(void **state)
 	assert_false(tl_testbed_opt_runtime("seed"));
 	assert_false(tl_testbed_opt_runtime("pool"));
 	assert_false(tl_testbed_opt_runtime("isolate"));
-	/* --isolate off is kept as written and read back as off. */
+	/* --isolate on is kept as written and read back as on. */
 	struct tl_testbed_config c;
-	assert_int_equal(tl_testbed_opt_set(o, "isolate", "off", NULL), 0);
+	assert_int_equal(tl_testbed_opt_set(o, "isolate", "on", NULL), 0);
 	assert_int_equal(tl_testbed_config_eval(o, &c, NULL), 0);
-	assert_false(c.isolate);
+	assert_true(c.isolate);
 	json_object_clear(o);
 	/* A state file with a foreign key or a non-string value is refused. */
 	json_object_set_new(o, "rate", json_integer(5));
