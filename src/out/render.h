@@ -29,6 +29,11 @@ void tl_table_machine_note(FILE *f, const json_t *end);
  * (end.kernel_tcp: zero windows, TCP memory pressure, pruning), when any grew. */
 void tl_table_kernel_note(FILE *f, const json_t *end);
 
+/* Under stream's table, run inside a testbed (end.testbed): what the bottleneck did over
+ * the test (rate out, worst queue delay, drops by cause, marks), and a note when the
+ * forwarder sent packets 0.2 ms or more late at p99 in any 100 ms period. */
+void tl_table_testbed_note(FILE *f, const json_t *end);
+
 /* rr and crr */
 void tl_txn_table_start(FILE *f, const json_t *start);
 void tl_txn_table_interval(FILE *f, const json_t *iv);

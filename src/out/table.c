@@ -134,6 +134,7 @@ void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
 		fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n",
 			num(cpu, "client"), num(cpu, "agent"));
 		tl_table_machine_note(f, end);
+		tl_table_testbed_note(f, end);
 		if (num(end, "stalled_flows") > 0) {
 			fprintf(f, "Stalled flows: %d (no progress for --stall-timeout; counted in the totals)\n",
 				(int)num(end, "stalled_flows"));

@@ -45,3 +45,75 @@ void tl_table_kernel_note(FILE *f, const json_t *end)
 			"%lld receive queues pruned\n", sides[i], zero, pressure, pruned);
 	}
 }
+
+/* From this lateness on, in any 100 ms period, the emulated path was not the configured one:
+ * the testbed's own target for added delay (issue and tcplab-testbed(1): 0.2 ms at p99). */
+#define TESTBED_LATE_NOTE_NS 200000.0
+
+static double num_at(const json_t *o, const char *a, const char *b)
+{
+	const json_t *v = json_object_get(b ? json_object_get(o, a) : o, b ? b : a);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+void tl_table_testbed_note(FILE *f, const json_t *end)
+{
+	const json_t *tb = json_object_get(end, "testbed");
+	if (!tb)
+		return;
+	const char *name = json_string_value(json_object_get(tb, "name"));
+	const json_t *err = json_object_get(tb, "error");
+	if (json_is_string(err)) {
+		fprintf(f, "Testbed %s: no router series (%s)\n", name ? name : "?",
+			json_string_value(err));
+		return;
+	}
+	const json_t *series = json_object_get(tb, "series");
+	size_t n = json_array_size(series);
+	if (n == 0)
+		return;
+	/* Packet, byte, drop and mark counts are totals since `up`: the first line is the
+	 * baseline. Queue delay and lateness are per 100 ms period, so the worst one is shown;
+	 * the CPU wait and the steal are per period too. */
+	const json_t *first = json_array_get(series, 0), *last = json_array_get(series, n - 1);
+	const json_t *f0 = json_object_get(first, "fwd"), *f1 = json_object_get(last, "fwd");
+	double span_ns = num_at(last, "t_ns", NULL) - num_at(first, "t_ns", NULL);
+	double qd99 = 0, late99 = 0, late_max = 0, wait = 0, steal = 0;
+	size_t i;
+	const json_t *line;
+	json_array_foreach(series, i, line) {
+		double q = num_at(json_object_get(line, "fwd"), "qdelay_p99_ns", NULL);
+		if (q > qd99)
+			qd99 = q;
+		if (num_at(line, "late_p99_ns", NULL) > late99)
+			late99 = num_at(line, "late_p99_ns", NULL);
+		if (num_at(line, "late_max_ns", NULL) > late_max)
+			late_max = num_at(line, "late_max_ns", NULL);
+		if (i > 0) {
+			wait += num_at(line, "cpu_wait_ns", NULL);
+			steal += num_at(line, "steal_percent", NULL);
+		}
+	}
+#define DELTA(a, b) (num_at(f1, a, b) - num_at(f0, a, b))
+	fprintf(f, "Testbed %s, senders -> receiver over the test: %.1f Mbit/s of frames out, "
+		"queue delay up to %.2f ms (p99 of the worst 100 ms), drops %.0f queue full, %.0f AQM, %.0f "
+		"loss, %.0f ECN marks\n", name ? name : "?",
+		span_ns > 0 ? DELTA("bytes_out", NULL) * 8e9 / span_ns / 1e6 : 0.0, qd99 / 1e6,
+		DELTA("drops", "queue_full"), DELTA("drops", "aqm"), DELTA("drops", "loss"),
+		DELTA("marks", NULL));
+#undef DELTA
+	if (late99 < TESTBED_LATE_NOTE_NS)
+		return;
+	double avg_steal = n > 1 ? steal / (double)(n - 1) : 0.0;
+	fprintf(f, "Note: the testbed's forwarder sent packets late (%.2f ms at p99 in the worst "
+		"100 ms, %.2f ms at most), so the path was not exactly the configured one during "
+		"this test.", late99 / 1e6, late_max / 1e6);
+	/* The two causes it can tell, each with what to do about it. */
+	if (span_ns > 0 && wait >= 0.01 * span_ns)
+		fprintf(f, " It waited %.3f s for a CPU: a testbed made with --isolate on gives "
+			"its forwarder a CPU of its own.", wait / 1e9);
+	if (avg_steal >= STEAL_NOTE_PERCENT)
+		fprintf(f, " A hypervisor took %.1f%% of the machine's CPU time: repeat when steal "
+			"is near 0.", avg_steal);
+	fprintf(f, "\n");
+}

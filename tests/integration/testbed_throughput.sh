@@ -55,4 +55,17 @@ tb_json "$T" >"$TL_TMP/st.json"
 check "ECN: CoDel marked packets and dropped none" '.fwd.stats.marks > 0 and .fwd.stats.drops.aqm == 0 and .fwd.queue.ecn' "$TL_TMP/st.json"
 check "ECN: the queue delay stayed near the 5 ms target (median of the last 3 s under 10 ms)" \
     '[.series[] | select(.fwd.samples > 100) | .fwd.qdelay_p50_ns] | sort | length > 5 and .[length / 2 | floor] < 10000000' "$TL_TMP/ser.json"
+
+# The table under a stream run inside the testbed says what the bottleneck did: the rate
+# of frames out (at most the 50 Mbit/s configured), and the marks CoDel made.
+"$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 3 -i 0 --cc cubic >"$TL_TMP/text.out" 2>&1 ||
+    fail "stream in text: exit $?"
+line=$(grep "^Testbed $T, senders -> receiver over the test:" "$TL_TMP/text.out")
+mbit=$(echo "$line" | sed -n 's/.*test: \([0-9.]*\) Mbit\/s of frames out.*/\1/p')
+marks=$(echo "$line" | sed -n 's/.* \([0-9]*\) ECN marks$/\1/p')
+if [ -n "$mbit" ] && awk -v m="$mbit" 'BEGIN { exit !(m > 25 && m <= 50.5) }' && [ "${marks:-0}" -gt 0 ]; then
+    pass "stream's table: the testbed line ($mbit Mbit/s of frames out, $marks ECN marks)"
+else
+    fail "stream's table: no or wrong testbed line: $line"; tail -5 "$TL_TMP/text.out"
+fi
 finish

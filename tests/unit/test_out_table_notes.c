@@ -1,5 +1,6 @@
 /* The notes under a result table: steal from 1% on either end, naming both shares; the
- * kernel's counters under stalled flows, only when there are stalls and the counters grew. */
+ * kernel's counters under stalled flows, only when there are stalls and the counters grew;
+ * a testbed's bottleneck over the test, and its forwarder's lateness with the causes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,12 +83,63 @@ static void test_kernel_note(void **state)
 	free(s);
 }
 
+/* Three 100 ms lines: counters are totals since up, the rest per period. */
+#define TB_LINE(t, bytes, full, loss, qd, late99, latemax, wait, steal)                        \
+	"{\"t_ns\": " #t ", \"fwd\": {\"bytes_out\": " #bytes ", \"drops\": {\"queue_full\": " #full \
+	", \"aqm\": 0, \"loss\": " #loss "}, \"marks\": 0, \"qdelay_p99_ns\": " #qd "}, "        \
+	"\"late_p99_ns\": " #late99 ", \"late_max_ns\": " #latemax ", \"cpu_wait_ns\": " #wait     \
+	", \"steal_percent\": " #steal "}"
+
+static void test_testbed_note(void **state)
+{
+	(void)state;
+	char *s = note_of(tl_table_testbed_note, "{}");
+	assert_string_equal(s, "");
+	free(s);
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"error\": \"no testbed lab\"}}");
+	assert_non_null(strstr(s, "Testbed lab: no router series (no testbed lab)"));
+	free(s);
+
+	/* 12.5 MB out in 0.2 s: 500 Mbit/s; 5 queue-full drops and 3 losses since the first
+	 * line; the worst queue delay 4.5 ms; lateness under 0.2 ms: no note. */
+	s = note_of(tl_table_testbed_note, "{\"end\": 0, \"testbed\": {\"name\": \"lab\", \"series\": ["
+		    TB_LINE(1000000000, 1000000, 10, 1, 3000000, 50000, 90000, 0, 0) ","
+		    TB_LINE(1100000000, 7000000, 12, 2, 4500000, 120000, 150000, 1000, 0) ","
+		    TB_LINE(1200000000, 13500000, 15, 4, 2000000, 199000, 210000, 1000, 0.5) "]}}");
+	assert_non_null(strstr(s, "Testbed lab, senders -> receiver over the test: 500.0 Mbit/s of "
+				  "frames out, queue delay up to 4.50 ms"));
+	assert_non_null(strstr(s, "drops 5 queue full, 0 AQM, 3 loss, 0 ECN marks"));
+	assert_null(strstr(s, "Note"));
+	free(s);
+
+	/* Late by 0.35 ms at p99 in one period: the note, with the CPU wait (50 ms of 200, at
+	 * least 1%) and the steal (mean 2.0% of the periods after the first). */
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+		    TB_LINE(1000000000, 0, 0, 0, 0, 0, 0, 999000000, 50) ","
+		    TB_LINE(1100000000, 0, 0, 0, 0, 350000, 1200000, 30000000, 3) ","
+		    TB_LINE(1200000000, 0, 0, 0, 0, 100000, 150000, 20000000, 1) "]}}");
+	assert_non_null(strstr(s, "sent packets late (0.35 ms at p99 in the worst 100 ms, 1.20 ms at most)"));
+	assert_non_null(strstr(s, "It waited 0.050 s for a CPU: a testbed made with --isolate on"));
+	assert_non_null(strstr(s, "A hypervisor took 2.0% of the machine's CPU time"));
+	free(s);
+
+	/* Late, but neither cause seen: the note alone. */
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+		    TB_LINE(1000000000, 0, 0, 0, 0, 0, 0, 0, 0) ","
+		    TB_LINE(1100000000, 0, 0, 0, 0, 300000, 400000, 100000, 0.2) "]}}");
+	assert_non_null(strstr(s, "sent packets late (0.30 ms"));
+	assert_null(strstr(s, "waited"));
+	assert_null(strstr(s, "hypervisor"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quiet_machine_no_note),
 		cmocka_unit_test(test_steal_named),
 		cmocka_unit_test(test_kernel_note),
+		cmocka_unit_test(test_testbed_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
