@@ -56,52 +56,76 @@ static double num_at(const json_t *o, const char *a, const char *b)
 	return json_is_number(v) ? json_number_value(v) : 0.0;
 }
 
+/* One direction of the bottleneck over the series: counters are totals since `up`, so the
+ * first line is the baseline; the queue delay is per 100 ms, so the worst period is shown. */
+static void testbed_dir_line(FILE *f, const char *name, const json_t *series, const char *dir,
+			     const char *label)
+{
+	size_t n = json_array_size(series), i;
+	const json_t *first = json_array_get(series, 0), *last = json_array_get(series, n - 1);
+	const json_t *d0 = json_object_get(first, dir), *d1 = json_object_get(last, dir);
+	double span_ns = num_at(last, "t_ns", NULL) - num_at(first, "t_ns", NULL);
+	double qd99 = 0;
+	const json_t *line;
+	json_array_foreach(series, i, line) {
+		double q = num_at(json_object_get(line, dir), "qdelay_p99_ns", NULL);
+		if (q > qd99)
+			qd99 = q;
+	}
+#define DELTA(a, b) (num_at(d1, a, b) - num_at(d0, a, b))
+	fprintf(f, "Testbed %s, %s over the test: %.1f Mbit/s of frames out, queue delay up to "
+		"%.2f ms (p99 of the worst 100 ms), drops %.0f queue full, %.0f AQM, %.0f loss, "
+		"%.0f ECN marks\n", name, label,
+		span_ns > 0 ? DELTA("bytes_out", NULL) * 8e9 / span_ns / 1e6 : 0.0, qd99 / 1e6,
+		DELTA("drops", "queue_full"), DELTA("drops", "aqm"), DELTA("drops", "loss"),
+		DELTA("marks", NULL));
+#undef DELTA
+}
+
+static double bytes_moved(const json_t *series, const char *dir)
+{
+	size_t n = json_array_size(series);
+	return num_at(json_object_get(json_array_get(series, n - 1), dir), "bytes_out", NULL) -
+	       num_at(json_object_get(json_array_get(series, 0), dir), "bytes_out", NULL);
+}
+
 void tl_table_testbed_note(FILE *f, const json_t *end)
 {
 	const json_t *tb = json_object_get(end, "testbed");
 	if (!tb)
 		return;
 	const char *name = json_string_value(json_object_get(tb, "name"));
+	if (!name)
+		name = "?";
 	const json_t *err = json_object_get(tb, "error");
 	if (json_is_string(err)) {
-		fprintf(f, "Testbed %s: no router series (%s)\n", name ? name : "?",
-			json_string_value(err));
+		fprintf(f, "Testbed %s: no router series (%s)\n", name, json_string_value(err));
 		return;
 	}
 	const json_t *series = json_object_get(tb, "series");
 	size_t n = json_array_size(series);
 	if (n == 0)
 		return;
-	/* Packet, byte, drop and mark counts are totals since `up`: the first line is the
-	 * baseline. Queue delay and lateness are per 100 ms period, so the worst one is shown;
-	 * the CPU wait and the steal are per period too. */
-	const json_t *first = json_array_get(series, 0), *last = json_array_get(series, n - 1);
-	const json_t *f0 = json_object_get(first, "fwd"), *f1 = json_object_get(last, "fwd");
-	double span_ns = num_at(last, "t_ns", NULL) - num_at(first, "t_ns", NULL);
-	double qd99 = 0, late99 = 0, late_max = 0, wait = 0, steal = 0;
+	testbed_dir_line(f, name, series, "fwd", "senders -> receiver");
+	/* A --reverse or --bidir test loads the way back too: it gets its own line. */
+	if (bytes_moved(series, "rev") > 0.5 * bytes_moved(series, "fwd"))
+		testbed_dir_line(f, name, series, "rev", "receiver -> senders");
+	/* Lateness, CPU wait and steal are per 100 ms period. */
+	double span_ns = num_at(json_array_get(series, n - 1), "t_ns", NULL) -
+			 num_at(json_array_get(series, 0), "t_ns", NULL);
+	double late99 = 0, late_max = 0, wait = 0, steal = 0;
 	size_t i;
 	const json_t *line;
 	json_array_foreach(series, i, line) {
-		double q = num_at(json_object_get(line, "fwd"), "qdelay_p99_ns", NULL);
-		if (q > qd99)
-			qd99 = q;
 		if (num_at(line, "late_p99_ns", NULL) > late99)
 			late99 = num_at(line, "late_p99_ns", NULL);
 		if (num_at(line, "late_max_ns", NULL) > late_max)
 			late_max = num_at(line, "late_max_ns", NULL);
-		if (i > 0) {
+		if (i > 0) { /* the first line's period ended before the test began */
 			wait += num_at(line, "cpu_wait_ns", NULL);
 			steal += num_at(line, "steal_percent", NULL);
 		}
 	}
-#define DELTA(a, b) (num_at(f1, a, b) - num_at(f0, a, b))
-	fprintf(f, "Testbed %s, senders -> receiver over the test: %.1f Mbit/s of frames out, "
-		"queue delay up to %.2f ms (p99 of the worst 100 ms), drops %.0f queue full, %.0f AQM, %.0f "
-		"loss, %.0f ECN marks\n", name ? name : "?",
-		span_ns > 0 ? DELTA("bytes_out", NULL) * 8e9 / span_ns / 1e6 : 0.0, qd99 / 1e6,
-		DELTA("drops", "queue_full"), DELTA("drops", "aqm"), DELTA("drops", "loss"),
-		DELTA("marks", NULL));
-#undef DELTA
 	if (late99 < TESTBED_LATE_NOTE_NS)
 		return;
 	double avg_steal = n > 1 ? steal / (double)(n - 1) : 0.0;

@@ -110,6 +110,18 @@ static void test_testbed_note(void **state)
 				  "frames out, queue delay up to 4.50 ms"));
 	assert_non_null(strstr(s, "drops 5 queue full, 0 AQM, 3 loss, 0 ECN marks"));
 	assert_null(strstr(s, "Note"));
+	assert_null(strstr(s, "receiver -> senders")); /* nothing came back */
+	free(s);
+
+	/* A --reverse test: the way back carried the data and gets its own line. */
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+		    "{\"t_ns\": 0, \"fwd\": {\"bytes_out\": 0}, \"rev\": {\"bytes_out\": 0}},"
+		    "{\"t_ns\": 100000000, \"fwd\": {\"bytes_out\": 40000}, \"rev\": {\"bytes_out\": 1250000, "
+		    "\"drops\": {\"queue_full\": 2}, \"qdelay_p99_ns\": 1000000}}]}}");
+	assert_non_null(strstr(s, "Testbed lab, senders -> receiver over the test: 3.2 Mbit/s"));
+	assert_non_null(strstr(s, "Testbed lab, receiver -> senders over the test: 100.0 Mbit/s of "
+				  "frames out, queue delay up to 1.00 ms (p99 of the worst 100 ms), "
+				  "drops 2 queue full"));
 	free(s);
 
 	/* Late by 0.35 ms at p99 in one period: the note, with the CPU wait (50 ms of 200, at
