@@ -30,8 +30,9 @@ void tl_table_machine_note(FILE *f, const json_t *end);
 void tl_table_kernel_note(FILE *f, const json_t *end);
 
 /* Under stream's table, run inside a testbed (end.testbed): what the bottleneck did over
- * the test (rate out, worst queue delay, drops by cause, marks), and a note when the
- * forwarder sent packets 0.2 ms or more late at p99 in any 100 ms period. */
+ * the test (rate out, worst queue delay, drops by cause, marks; the way back too when it
+ * carried the data), and a note when the forwarder sent packets 0.2 ms or more late at p99
+ * in 2.5% or more of the 100 ms periods, with the causes it saw. */
 void tl_table_testbed_note(FILE *f, const json_t *end);
 
 /* rr and crr */

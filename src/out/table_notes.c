@@ -46,9 +46,12 @@ void tl_table_kernel_note(FILE *f, const json_t *end)
 	}
 }
 
-/* From this lateness on, in any 100 ms period, the emulated path was not the configured one:
- * the testbed's own target for added delay (issue and tcplab-testbed(1): 0.2 ms at p99). */
+/* From this lateness on, in a 100 ms period, the emulated path was not the configured one:
+ * the testbed's own target for added delay (0.2 ms at p99, bench/results/testbed.md); and
+ * the share of such periods from which the test's figures are worth a note (one stray
+ * period in a 3 s test is, one in a 6 s test is not). */
 #define TESTBED_LATE_NOTE_NS 200000.0
+#define TESTBED_LATE_NOTE_SHARE 0.025
 
 static double num_at(const json_t *o, const char *a, const char *b)
 {
@@ -114,9 +117,11 @@ void tl_table_testbed_note(FILE *f, const json_t *end)
 	double span_ns = num_at(json_array_get(series, n - 1), "t_ns", NULL) -
 			 num_at(json_array_get(series, 0), "t_ns", NULL);
 	double late99 = 0, late_max = 0, wait = 0, steal = 0;
-	size_t i;
+	size_t i, late_periods = 0;
 	const json_t *line;
 	json_array_foreach(series, i, line) {
+		if (num_at(line, "late_p99_ns", NULL) >= TESTBED_LATE_NOTE_NS)
+			late_periods++;
 		if (num_at(line, "late_p99_ns", NULL) > late99)
 			late99 = num_at(line, "late_p99_ns", NULL);
 		if (num_at(line, "late_max_ns", NULL) > late_max)
@@ -126,12 +131,12 @@ void tl_table_testbed_note(FILE *f, const json_t *end)
 			steal += num_at(line, "steal_percent", NULL);
 		}
 	}
-	if (late99 < TESTBED_LATE_NOTE_NS)
+	if (late_periods == 0 || (double)late_periods < TESTBED_LATE_NOTE_SHARE * (double)n)
 		return;
 	double avg_steal = n > 1 ? steal / (double)(n - 1) : 0.0;
-	fprintf(f, "Note: the testbed's forwarder sent packets late (%.2f ms at p99 in the worst "
-		"100 ms, %.2f ms at most), so the path was not exactly the configured one during "
-		"this test.", late99 / 1e6, late_max / 1e6);
+	fprintf(f, "Note: in %zu of %zu periods of 100 ms the testbed's forwarder sent packets "
+		"0.2 ms or more late at p99 (worst %.2f ms, %.2f ms at most), so the path was not "
+		"exactly the configured one then.", late_periods, n, late99 / 1e6, late_max / 1e6);
 	/* The two causes it can tell, each with what to do about it. */
 	if (span_ns > 0 && wait >= 0.01 * span_ns)
 		fprintf(f, " It waited %.3f s for a CPU: a testbed made with --isolate on gives "

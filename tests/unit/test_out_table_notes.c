@@ -130,7 +130,8 @@ static void test_testbed_note(void **state)
 		    TB_LINE(1000000000, 0, 0, 0, 0, 0, 0, 999000000, 50) ","
 		    TB_LINE(1100000000, 0, 0, 0, 0, 350000, 1200000, 30000000, 3) ","
 		    TB_LINE(1200000000, 0, 0, 0, 0, 100000, 150000, 20000000, 1) "]}}");
-	assert_non_null(strstr(s, "sent packets late (0.35 ms at p99 in the worst 100 ms, 1.20 ms at most)"));
+	assert_non_null(strstr(s, "in 1 of 3 periods of 100 ms the testbed's forwarder sent packets "
+				  "0.2 ms or more late at p99 (worst 0.35 ms, 1.20 ms at most)"));
 	assert_non_null(strstr(s, "It waited 0.050 s for a CPU: a testbed made with --isolate on"));
 	assert_non_null(strstr(s, "A hypervisor took 2.0% of the machine's CPU time"));
 	free(s);
@@ -139,10 +140,30 @@ static void test_testbed_note(void **state)
 	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
 		    TB_LINE(1000000000, 0, 0, 0, 0, 0, 0, 0, 0) ","
 		    TB_LINE(1100000000, 0, 0, 0, 0, 300000, 400000, 100000, 0.2) "]}}");
-	assert_non_null(strstr(s, "sent packets late (0.30 ms"));
+	assert_non_null(strstr(s, "in 1 of 2 periods"));
 	assert_null(strstr(s, "waited"));
 	assert_null(strstr(s, "hypervisor"));
 	free(s);
+
+	/* One late period in 30 (a 3 s test) is noted, one in 60 (under 2.5%) is not. */
+	for (int total = 30; total <= 60; total += 30) {
+		char *doc = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&doc, &len);
+		fprintf(m, "{\"testbed\": {\"name\": \"lab\", \"series\": [");
+		for (int i = 0; i < total; i++)
+			fprintf(m, "%s{\"t_ns\": %d00000000, \"late_p99_ns\": %d}", i ? "," : "", i + 1,
+				i == 5 ? 900000 : 10000);
+		fprintf(m, "]}}");
+		fclose(m);
+		s = note_of(tl_table_testbed_note, doc);
+		if (total == 30)
+			assert_non_null(strstr(s, "in 1 of 30 periods"));
+		else
+			assert_null(strstr(s, "Note"));
+		free(s);
+		free(doc);
+	}
 }
 
 int main(void)
