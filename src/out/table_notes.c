@@ -59,37 +59,42 @@ static double num_at(const json_t *o, const char *a, const char *b)
 	return json_is_number(v) ? json_number_value(v) : 0.0;
 }
 
-/* One direction of the bottleneck over the series: counters are totals since `up`, so the
- * first line is the baseline; the queue delay is per 100 ms, so the worst period is shown. */
+/* How much a total grew from the series' first line to its last (dir NULL: the line
+ * itself, for its time). Counters are totals since `up`, so the first line is the
+ * baseline. */
+static double series_delta(const json_t *series, const char *dir, const char *a, const char *b)
+{
+	const json_t *first = json_array_get(series, 0);
+	const json_t *last = json_array_get(series, json_array_size(series) - 1);
+	if (dir) {
+		first = json_object_get(first, dir);
+		last = json_object_get(last, dir);
+	}
+	return num_at(last, a, b) - num_at(first, a, b);
+}
+
+/* One direction of the bottleneck over the series; the queue delay is per 100 ms, so the
+ * worst period is shown. */
 static void testbed_dir_line(FILE *f, const char *name, const json_t *series, const char *dir,
 			     const char *label)
 {
-	size_t n = json_array_size(series), i;
-	const json_t *first = json_array_get(series, 0), *last = json_array_get(series, n - 1);
-	const json_t *d0 = json_object_get(first, dir), *d1 = json_object_get(last, dir);
-	double span_ns = num_at(last, "t_ns", NULL) - num_at(first, "t_ns", NULL);
+	double span_ns = series_delta(series, NULL, "t_ns", NULL);
 	double qd99 = 0;
+	size_t i;
 	const json_t *line;
 	json_array_foreach(series, i, line) {
 		double q = num_at(json_object_get(line, dir), "qdelay_p99_ns", NULL);
 		if (q > qd99)
 			qd99 = q;
 	}
-#define DELTA(a, b) (num_at(d1, a, b) - num_at(d0, a, b))
 	fprintf(f, "Testbed %s, %s over the test: %.1f Mbit/s of frames out, queue delay up to "
 		"%.2f ms (p99 of the worst 100 ms), drops %.0f queue full, %.0f AQM, %.0f loss, "
 		"%.0f ECN marks\n", name, label,
-		span_ns > 0 ? DELTA("bytes_out", NULL) * 8e9 / span_ns / 1e6 : 0.0, qd99 / 1e6,
-		DELTA("drops", "queue_full"), DELTA("drops", "aqm"), DELTA("drops", "loss"),
-		DELTA("marks", NULL));
-#undef DELTA
-}
-
-static double bytes_moved(const json_t *series, const char *dir)
-{
-	size_t n = json_array_size(series);
-	return num_at(json_object_get(json_array_get(series, n - 1), dir), "bytes_out", NULL) -
-	       num_at(json_object_get(json_array_get(series, 0), dir), "bytes_out", NULL);
+		span_ns > 0 ? series_delta(series, dir, "bytes_out", NULL) * 8e9 / span_ns / 1e6
+			    : 0.0,
+		qd99 / 1e6, series_delta(series, dir, "drops", "queue_full"),
+		series_delta(series, dir, "drops", "aqm"), series_delta(series, dir, "drops", "loss"),
+		series_delta(series, dir, "marks", NULL));
 }
 
 void tl_table_testbed_note(FILE *f, const json_t *end)
@@ -111,21 +116,22 @@ void tl_table_testbed_note(FILE *f, const json_t *end)
 		return;
 	testbed_dir_line(f, name, series, "fwd", "senders -> receiver");
 	/* A --reverse or --bidir test loads the way back too: it gets its own line. */
-	if (bytes_moved(series, "rev") > 0.5 * bytes_moved(series, "fwd"))
+	if (series_delta(series, "rev", "bytes_out", NULL) >
+	    0.5 * series_delta(series, "fwd", "bytes_out", NULL))
 		testbed_dir_line(f, name, series, "rev", "receiver -> senders");
 	/* Lateness, CPU wait and steal are per 100 ms period. */
-	double span_ns = num_at(json_array_get(series, n - 1), "t_ns", NULL) -
-			 num_at(json_array_get(series, 0), "t_ns", NULL);
+	double span_ns = series_delta(series, NULL, "t_ns", NULL);
 	double late99 = 0, late_max = 0, wait = 0, steal = 0;
 	size_t i, late_periods = 0;
 	const json_t *line;
 	json_array_foreach(series, i, line) {
-		if (num_at(line, "late_p99_ns", NULL) >= TESTBED_LATE_NOTE_NS)
+		double p99 = num_at(line, "late_p99_ns", NULL), max = num_at(line, "late_max_ns", NULL);
+		if (p99 >= TESTBED_LATE_NOTE_NS)
 			late_periods++;
-		if (num_at(line, "late_p99_ns", NULL) > late99)
-			late99 = num_at(line, "late_p99_ns", NULL);
-		if (num_at(line, "late_max_ns", NULL) > late_max)
-			late_max = num_at(line, "late_max_ns", NULL);
+		if (p99 > late99)
+			late99 = p99;
+		if (max > late_max)
+			late_max = max;
 		if (i > 0) { /* the first line's period ended before the test began */
 			wait += num_at(line, "cpu_wait_ns", NULL);
 			steal += num_at(line, "steal_percent", NULL);
