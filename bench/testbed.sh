@@ -9,6 +9,8 @@
 #            BENCH_PRIOS (default "high": nice -20; "high rt" adds a SCHED_FIFO row)
 #            and each --isolate in BENCH_ISOLATE (default "off", the tool's default; "on off"
 #            adds rows with the forwarder on a CPU of its own, labelled "isolated")
+#            and each --standby in BENCH_STANDBY (default "on", the tool's default; "on off"
+#            adds rows with the forwarder on one thread, labelled "1 thread")
 #   tbf      the same testbed (--isolate off) with its forwarder ended (by PID), the two router ports
 #            enslaved to a bridge in the router namespace and `tc qdisc ... tbf rate R
 #            burst B limit L` on both ports (B = max(3028 B, R x 1 ms), L = R x 5 ms): the
@@ -44,6 +46,13 @@ BENCH_CPU_LATENCY=${BENCH_CPU_LATENCY:-0us}
 BENCH_PRIOS=${BENCH_PRIOS:-high}
 BENCH_PINGS=${BENCH_PINGS:-1000}
 BENCH_ISOLATE=${BENCH_ISOLATE:-off}
+BENCH_STANDBY=${BENCH_STANDBY:-on}
+for i in $BENCH_STANDBY; do
+    case $i in
+    on | off) ;;
+    *) echo "bench/testbed.sh: BENCH_STANDBY has \"$i\": write on, off or \"on off\"" >&2; exit 2 ;;
+    esac
+done
 for i in $BENCH_ISOLATE; do
     case $i in
     on | off) ;;
@@ -147,7 +156,7 @@ measure() {
         secs /= 1000
         want = bps * 1448 / 1514
         fcpu = kind == "tcplab" ? sprintf("%.0f%%", 100 * f / tck / secs) : "-"
-        printf "| %-11s | %-7s | %9.1f | %6.2f%% | %7.3f | %7.3f | %8s | %5.0f%% | %4.1f%% | %s |\n", label,
+        printf "| %-20s | %-7s | %9.1f | %6.2f%% | %7.3f | %7.3f | %8s | %5.0f%% | %4.1f%% | %s |\n", label,
             rate, got / 1e6, 100 * (got - want) / want, p50 - cfg, p99 - cfg, fcpu,
             100 * ncpu * c / t, all ? 100 * steal / all : 0, late
     }'
@@ -177,15 +186,20 @@ echo "| shaper | rate    | goodput Mbit/s | rate error | added RTT p50 ms | adde
 echo "|--------|---------|-----------:|-----------:|---------:|---------:|---------:|------:|-----:|------|"
 for rate in $RATES; do
     runs=""
-    for p in $BENCH_PRIOS; do for i in $BENCH_ISOLATE; do runs="$runs $p/$i"; done; done
+    for p in $BENCH_PRIOS; do for i in $BENCH_ISOLATE; do for b in $BENCH_STANDBY; do
+        runs="$runs $p/$i/$b"
+    done; done; done
     for run in $runs tbf; do
-        prio=${run%/*} iso=${run#*/} kind=tcplab label="tcplab $prio"
+        IFS=/ read -r prio iso sb <<<"$run"
+        kind=tcplab label="tcplab $prio"
         [ "$iso" = on ] && label="$label isolated"
+        [ "$sb" = off ] && label="$label 1 thread"
         # tbf: the kernel forwards on whichever CPU, so nothing is set aside for it.
-        [ "$run" = tbf ] && kind=tbf prio=high iso=off label=tbf
+        [ "$run" = tbf ] && kind=tbf prio=high iso=off sb=on label=tbf
         "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt 5ms --buffer 1bdp --aqm taildrop \
-            --prio "$prio" --isolate "$iso" --cpu-latency "$BENCH_CPU_LATENCY" --json >"$RAW/$NAME.up.json" || exit 1
-        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop --prio $prio --isolate $iso --cpu-latency $BENCH_CPU_LATENCY" >>"$RAW/commands.txt"
+            --prio "$prio" --isolate "$iso" --standby "$sb" --cpu-latency "$BENCH_CPU_LATENCY" \
+            --json >"$RAW/$NAME.up.json" || exit 1
+        echo "tcplab testbed up $NAME --rate $rate --rtt 5ms --buffer 1bdp --aqm taildrop --prio $prio --isolate $iso --standby $sb --cpu-latency $BENCH_CPU_LATENCY" >>"$RAW/commands.txt"
         if [ "$kind" = tbf ]; then
             to_tbf "$rate"
             # The same PM QoS request for the kernel's shaper; the kernel drops it with fd 9.

@@ -68,7 +68,9 @@ static void usage(FILE *f)
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"
 		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n"
 		"  --isolate on|off     the forwarder on a CPU of its own, the hosts and the commands\n"
-		"                       of exec on the others (default off; fixed at up)\n\n"
+		"                       of exec on the others (default off; fixed at up)\n"
+		"  --standby on|off     a second forwarder thread on another CPU sends what the first\n"
+		"                       is late with after a long sleep (default on)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
@@ -100,7 +102,7 @@ enum {
 static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
 					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
 					 "rev-jitter", "senders", "seed", "pool", "spin", "prio",
-					 "cpu-latency", "isolate" };
+					 "cpu-latency", "isolate", "standby" };
 #define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
 
 struct cli {
@@ -444,6 +446,13 @@ static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 	const json_t *sched = jget(doc, "forwarder.sched"), *iso = jget(doc, "forwarder.isolation");
 	if (json_is_string(sched) && json_is_string(iso))
 		printf("\n           %s, %s", json_string_value(sched), json_string_value(iso));
+	const json_t *sb = jget(doc, "forwarder.standby.state");
+	if (json_is_string(sb)) {
+		printf(", standby %s", json_string_value(sb));
+		if (json_is_true(jget(doc, "forwarder.standby.running")))
+			printf(" (cpu %lld; sent %lld packets the main loop was late with)",
+			       jint(doc, "forwarder.standby.cpu"), jint(doc, "forwarder.standby.sent"));
+	}
 	printf("\n");
 }
 

@@ -20,7 +20,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
 	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
-	{ "isolate", "off", false },
+	{ "isolate", "off", false },   { "standby", "on", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -239,6 +239,13 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		c->isolate = false;
 	else
 		return tl_err_set(err, EINVAL, "--isolate \"%s\": write on or off", isolate);
+	const char *standby = tl_testbed_opt(opts, "standby");
+	if (strcmp(standby, "on") == 0)
+		c->standby = true;
+	else if (strcmp(standby, "off") == 0)
+		c->standby = false;
+	else
+		return tl_err_set(err, EINVAL, "--standby \"%s\": write on or off", standby);
 	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");
 	c->cpu_latency_us = -1;
 	if (strcmp(cpu_lat, "off") != 0) {

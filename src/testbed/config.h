@@ -39,6 +39,8 @@
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
  *   isolate  "off"      all share all CPUs; "on": the forwarder on a CPU of its own, the
  *                       hosts on the others (testbed/cpus.h) (fixed at `up`)
+ *   standby  "on"       a second forwarder thread, on another CPU, sends what the first is
+ *                       late with after a long sleep (testbed/fwd.h); "off": one thread
  *
  * Delay: the smallest RTT is split between the shared link's two directions (half each,
  * the odd nanosecond on the way back); a sender whose RTT is larger has the difference on
@@ -66,6 +68,7 @@ struct tl_testbed_config {
 	enum tl_testbed_prio prio; /* how the forwarder is scheduled */
 	int32_t cpu_latency_us; /* PM QoS request held by the forwarder; -1: none */
 	bool isolate;           /* a CPU of its own for the forwarder (testbed/cpus.h) */
+	bool standby;           /* a second thread covers late wake-ups (testbed/fwd.h) */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */
 	struct tl_link_spec access_fwd[TL_TESTBED_SENDERS_MAX];

@@ -64,6 +64,7 @@ static void tx_push(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
 static void tx_due(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
 {
 	tl_lhist_record(f->late_period, f->now_ns > p->ready_ns ? f->now_ns - p->ready_ns : 0);
+	f->departures++;
 	tx_push(f, port, p);
 }
 
@@ -222,9 +223,9 @@ static void run_links(struct tl_testbed_fwd *f, uint64_t now_ns)
 		tx_flush(f, i);
 }
 
-static uint64_t next_event(const struct tl_testbed_fwd *f)
+uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f)
 {
-	uint64_t ev = f->next_series_ns;
+	uint64_t ev = UINT64_MAX;
 	uint64_t t = tl_link_next_event_ns(f->fwd.link);
 	if (t < ev)
 		ev = t;
@@ -242,6 +243,26 @@ static uint64_t next_event(const struct tl_testbed_fwd *f)
 		}
 	}
 	return ev;
+}
+
+static uint64_t next_event(const struct tl_testbed_fwd *f)
+{
+	uint64_t t = tl_testbed_fwd_next_departure(f);
+	return t < f->next_series_ns ? t : f->next_series_ns;
+}
+
+/* Frames that arrived while nobody looked enter the links at their own times first. */
+static void read_all_ports(struct tl_testbed_fwd *f)
+{
+	for (unsigned i = 0; i < f->nports; i++)
+		rx_port(f, i);
+	f->rx_seen_ns = tl_now_ns();
+}
+
+void tl_testbed_fwd_catch_up(struct tl_testbed_fwd *f)
+{
+	read_all_ports(f);
+	run_links(f, f->rx_seen_ns);
 }
 
 static void spin_budget(struct tl_testbed_fwd *f, uint64_t now_ns);
@@ -263,14 +284,17 @@ static void series_tick(struct tl_testbed_fwd *f, uint64_t now_ns)
 		f->next_series_ns = now_ns + TL_TESTBED_SERIES_PERIOD_NS;
 }
 
-/* SCHED_FIFO for --prio rt; SCHED_OTHER at nice -20 for high, at nice 0 for normal. */
-static int set_prio(enum tl_testbed_prio prio, struct tl_err *err)
+/*
+ * SCHED_FIFO for --prio rt; SCHED_OTHER at nice -20 for high, at nice 0 for normal. For
+ * thread tid (0: the calling one): Linux schedules threads, not processes.
+ */
+static int set_prio(pid_t tid, enum tl_testbed_prio prio, struct tl_err *err)
 {
 	bool rt = prio == TL_TESTBED_PRIO_RT;
 	struct sched_param sp = { .sched_priority = rt ? 10 : 0 };
-	if (sched_setscheduler(0, rt ? SCHED_FIFO : SCHED_OTHER, &sp) < 0)
+	if (sched_setscheduler(tid, rt ? SCHED_FIFO : SCHED_OTHER, &sp) < 0)
 		return tl_err_errno(err, "--prio %s: sched_setscheduler", tl_testbed_prio_name(prio));
-	if (setpriority(PRIO_PROCESS, 0, prio == TL_TESTBED_PRIO_HIGH ? -20 : 0) < 0)
+	if (setpriority(PRIO_PROCESS, (id_t)tid, prio == TL_TESTBED_PRIO_HIGH ? -20 : 0) < 0)
 		return tl_err_errno(err, "--prio %s: setpriority", tl_testbed_prio_name(prio));
 	return 0;
 }
@@ -307,6 +331,7 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	if (!f)
 		return tl_err_set(err, ENOMEM, "forwarder: out of memory");
 	f->ep = f->sigfd = f->ctl_fd = -1;
+	pthread_mutex_init(&f->lock, NULL);
 	f->series.fd = -1;
 	tl_cpu_latency_init(&f->cpu_latency);
 	for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
@@ -326,9 +351,10 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* Without CAP_SYS_NICE (a container) the forwarder still works, as a normal task. */
 	struct tl_err perr = { 0 };
-	if (set_prio(f->cfg.prio, &perr) < 0)
+	if (set_prio(0, f->cfg.prio, &perr) < 0)
 		snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
 	cpu_latency_apply(f, f->cfg.cpu_latency_us);
+	tl_testbed_fwd_standby_init(f);
 	/* `up` set this CPU aside (testbed/cpus.h): the forwarder runs there and only there. */
 	if (st->forwarder_cpu >= 0) {
 		cpu_set_t one;
@@ -433,7 +459,8 @@ int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t 
 	if (c->prio != f->cfg.prio) {
 		struct tl_err perr = { 0 };
 		f->prio_note[0] = '\0';
-		if (set_prio(c->prio, &perr) < 0)
+		if (set_prio(0, c->prio, &perr) < 0 ||
+		    (f->standby.tid > 0 && set_prio(f->standby.tid, c->prio, &perr) < 0))
 			snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
 	}
 	if ((ret = tl_link_set(f->fwd.link, &c->fwd, now_ns, err)) < 0)
@@ -536,10 +563,30 @@ static void oversleep_learn(struct tl_testbed_fwd *f, uint64_t late_ns)
 	f->oversleep_avg_ns = (uint64_t)((int64_t)f->oversleep_avg_ns + d / 8);
 }
 
+/*
+ * The main loop takes the packet path back, or lets it go to wait: either way the standby
+ * sees that it was there (it looks at main_seen_ns only with the lock).
+ */
+static uint64_t main_lock(struct tl_testbed_fwd *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->main_seen_ns = tl_now_ns();
+	return f->main_seen_ns;
+}
+
+static void main_unlock(struct tl_testbed_fwd *f)
+{
+	f->main_seen_ns = tl_now_ns();
+	pthread_mutex_unlock(&f->lock);
+}
+
 int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 {
 	struct epoll_event evs[32];
 	bool have_pwait2 = true;
+	int ret = 0;
+	tl_testbed_fwd_standby_start(f);
+	main_lock(f);
 	while (!f->stop) {
 		uint64_t now = tl_now_ns();
 		if (now - f->rx_seen_ns > RX_STALE_NS) {
@@ -549,9 +596,8 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			 * at their own times, before the links move on to now. Otherwise they would
 			 * enter at now, and the link could have idled with packets waiting.
 			 */
-			for (unsigned i = 0; i < f->nports; i++)
-				rx_port(f, i);
-			now = f->rx_seen_ns = tl_now_ns();
+			read_all_ports(f);
+			now = f->rx_seen_ns;
 		}
 		run_links(f, now);
 		if (now >= f->next_series_ns) {
@@ -582,38 +628,45 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			/* The next departure is close: poll without sleeping, so it leaves on time. */
 			uint64_t t0 = now;
 			f->spins++;
+			main_unlock(f);
 			do {
 				n = epoll_wait(f->ep, evs, 32, 0);
-				now = f->rx_seen_ns = tl_now_ns();
-			} while (n == 0 && now < next && !f->stop);
+				now = tl_now_ns();
+			} while (n == 0 && now < next);
+			main_lock(f);
+			f->rx_seen_ns = now;
 			f->spin_ns_period += now - t0;
 		} else {
 			/* Sleep until `margin` before the event; the polling above takes it from there. */
 			uint64_t wait = next == UINT64_MAX ? UINT64_MAX : next - margin - now;
 			struct timespec ts = tl_ns_to_timespec(wait);
 			f->wakeups++;
+			tl_testbed_fwd_standby_arm(f, tl_testbed_fwd_next_departure(f));
+			main_unlock(f);
 			if (have_pwait2) {
 				n = epoll_pwait2(f->ep, evs, 32, wait == UINT64_MAX ? NULL : &ts, NULL);
-				if (n < 0 && errno == ENOSYS) {
+				if (n < 0 && errno == ENOSYS)
 					have_pwait2 = false;
-					continue;
-				}
-				f->rx_seen_ns = tl_now_ns();
-				if (n == 0 && wait != UINT64_MAX)
-					oversleep_learn(f, f->rx_seen_ns - (now + wait));
 			} else {
 				n = epoll_wait(f->ep, evs, 32, tl_ms_until(next, now));
-				f->rx_seen_ns = tl_now_ns();
 			}
+			int wait_errno = errno;
+			f->rx_seen_ns = main_lock(f);
+			if (n == 0 && have_pwait2 && wait != UINT64_MAX)
+				oversleep_learn(f, f->rx_seen_ns - (now + wait));
+			errno = wait_errno;
 		}
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == ENOSYS)
 				continue;
-			return tl_err_errno(err, "forwarder: epoll_wait");
+			ret = tl_err_errno(err, "forwarder: epoll_wait");
+			break;
 		}
 		handle_events(f, evs, n);
 	}
-	return 0;
+	pthread_mutex_unlock(&f->lock);
+	tl_testbed_fwd_standby_stop(f);
+	return ret;
 }
 
 void tl_testbed_fwd_destroy(struct tl_testbed_fwd *f)
@@ -651,5 +704,6 @@ void tl_testbed_fwd_destroy(struct tl_testbed_fwd *f)
 	free(f->rev.cum_qlen);
 	tl_testbed_pool_free(&f->pool);
 	json_decref(f->st.options);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

@@ -8,7 +8,7 @@
 
 /*
  * The forwarder: the one process that moves packets between a testbed's hosts. It runs in
- * the router namespace on one thread:
+ * the router namespace, its packet path on one thread at a time:
  *
  *   port sndI --recvmmsg--> [access line I: extra delay] --> fwd link (loss, queue, rate,
  *                                                           delay, jitter) --> port rcv
@@ -22,7 +22,9 @@
  * IP (ARP) are passed on at once, outside the emulated links.
  *
  * It also serves the control socket (testbed/ctl.h) and writes the series file
- * (testbed/series.h) every 100 ms.
+ * (testbed/series.h) every 100 ms. With --standby on and two CPUs or more, a second thread
+ * on another CPU sends what the main loop is late with (fwd_standby.c): in a VM, a vCPU
+ * is now and then away for longer than the packets may wait.
  */
 
 struct tl_testbed_fwd;

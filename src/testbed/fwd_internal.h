@@ -4,6 +4,8 @@
 /* Shared by fwd.c (packet path), fwd_ctl.c (control socket) and fwd_stats.c (JSON). */
 
 #include <jansson.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +31,26 @@ struct fwd_conn {
 	uint64_t deadline_ns; /* dropped if not done by then */
 };
 
+/*
+ * The standby thread (fwd_standby.c). Everything here is guarded by the forwarder's lock.
+ */
+struct fwd_standby {
+	bool started, quit;
+	pthread_t thread;
+	pthread_cond_t cond;  /* on CLOCK_MONOTONIC */
+	uint64_t due_ns;      /* when to look whether the main loop has sent what was due */
+	bool due_is_departure; /* due_ns is a departure's (armed): poll for it, SPIN_NS */
+	uint64_t asleep_ns;   /* the due it sleeps towards (UINT64_MAX: none), 0 while awake */
+	cpu_set_t allowed;    /* the CPUs it may use: the forwarder's before --isolate pinned it */
+	int main_cpu;         /* where the main loop last went to sleep */
+	int avoided_cpu;      /* the CPU left out of its affinity now, -1 none */
+	int cpu;              /* where it last slept */
+	uint64_t stood_in_ns; /* when it last found the main loop late, 0: not standing in */
+	pid_t tid;
+	char note[160];       /* why it is not running, or empty */
+	uint64_t arms, looks, catch_ups, sent;
+};
+
 /* One direction of the bottleneck with its totals since start. */
 struct fwd_dir {
 	struct tl_link *link;
@@ -37,6 +59,12 @@ struct fwd_dir {
 };
 
 struct tl_testbed_fwd {
+	/*
+	 * The packet path (ports, pool, links, counters) belongs to whichever thread holds
+	 * this: the main loop, except while it waits, or the standby.
+	 */
+	pthread_mutex_t lock;
+	struct fwd_standby standby;
 	struct tl_testbed_state st;
 	struct tl_testbed_config cfg;
 	struct tl_testbed_pool pool;
@@ -59,6 +87,8 @@ struct tl_testbed_fwd {
 	uint64_t non_ip;     /* frames passed outside the links (ARP) */
 	uint64_t flooded;    /* receiver frames to an unknown MAC, sent to every sender */
 	uint64_t wakeups, spins;
+	uint64_t departures; /* packets sent off a link */
+	uint64_t main_seen_ns; /* when the main loop last took or left the lock */
 	uint64_t oversleep_avg_ns; /* how late timed waits end, on average (spin_margin) */
 	uint64_t oversleep_dev_ns; /* and the mean deviation of that */
 	uint64_t spin_allowance_ns; /* polling allowed per wait this period (spin_budget) */
@@ -85,6 +115,19 @@ struct tl_testbed_fwd {
 json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigned max_flows);
 json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns);
 void tl_testbed_fwd_lhist_merge(struct tl_lhist *dst, const struct tl_lhist *src);
+
+/* fwd.c: the next time a link may send a packet (UINT64_MAX: none queued). */
+uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f);
+
+/* fwd.c: reads every port and sends whatever is due by now, as the main loop does. */
+void tl_testbed_fwd_catch_up(struct tl_testbed_fwd *f);
+
+/* fwd_standby.c, all with the lock held except start and stop. */
+void tl_testbed_fwd_standby_init(struct tl_testbed_fwd *f);
+int tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f);
+void tl_testbed_fwd_standby_arm(struct tl_testbed_fwd *f, uint64_t departure_ns);
+void tl_testbed_fwd_standby_stop(struct tl_testbed_fwd *f);
+json_t *tl_testbed_fwd_standby_json(const struct tl_testbed_fwd *f);
 
 /* fwd_ctl.c */
 int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns);

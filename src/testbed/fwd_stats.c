@@ -336,6 +336,8 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 			    json_string(f->isolate_note[0] ? f->isolate_note : iso));
 	json_object_set_new(json_object_get(doc, "forwarder"), "cpu",
 			    json_integer(f->st.forwarder_cpu));
+	json_object_set_new(json_object_get(doc, "forwarder"), "standby",
+			    tl_testbed_fwd_standby_json(f));
 	json_object_set_new(json_object_get(doc, "forwarder"), "spin_allowance_ns",
 			    json_integer((json_int_t)f->spin_allowance_ns));
 	if (late)

@@ -5,19 +5,7 @@
 # --isolate off (the default), everything shares every CPU. --isolate is fixed at up; a bad value is refused.
 . "$(dirname "$0")/testbed_lib.sh"
 
-# expand "0-2,5" -> "0 1 2 5"
-expand() {
-    local part out=""
-    IFS=, read -ra parts <<<"$1"
-    for part in "${parts[@]}"; do
-        if [[ $part == *-* ]]; then out="$out $(seq -s ' ' "${part%-*}" "${part#*-}")"; else out="$out $part"; fi
-    done
-    echo $out
-}
-allowed_of() { # PID or self inside a host: the CPU list
-    sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$1/status"
-}
-mine=$(expand "$(allowed_of $$)")
+mine=$(cpu_expand "$(cpus_allowed $$)")
 ncpu=$(echo "$mine" | wc -w)
 top=$(echo "$mine" | tr ' ' '\n' | sort -n | tail -1)
 root_rps_before=$(cat /sys/class/net/lo/queues/rx-0/rps_cpus)
@@ -29,11 +17,11 @@ if [ "$ncpu" -ge 2 ]; then
     cpu=$(tb_json "$T" | jq -r .forwarder.cpu)
     [ "$cpu" = "$top" ] && pass "forwarder set on cpu $cpu, the highest of ($mine)" ||
         fail "forwarder.cpu is $cpu, expected $top of ($mine)"
-    [ "$(allowed_of "$fpid")" = "$top" ] && pass "the forwarder (pid $fpid) may run on cpu $top only" ||
-        fail "forwarder $fpid allowed on $(allowed_of "$fpid")"
+    [ "$(cpus_allowed "$fpid")" = "$top" ] && pass "the forwarder (pid $fpid) may run on cpu $top only" ||
+        fail "forwarder $fpid allowed on $(cpus_allowed "$fpid")"
     got=$("$TCPLAB" testbed exec "$T" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
     want=$(echo "$mine" | tr ' ' '\n' | grep -vx "$top" | tr '\n' ' ')
-    [ "$(expand "$got")" = "$(echo $want)" ] && pass "exec'd command on cpus $got, not $top" ||
+    [ "$(cpu_expand "$got")" = "$(echo $want)" ] && pass "exec'd command on cpus $got, not $top" ||
         fail "exec'd command allowed on $got, expected $want"
     for h in rcv snd1; do
         m=$("$TCPLAB" testbed exec "$T" "$h" -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
@@ -68,12 +56,12 @@ tb_up "$S" --rtt 2ms
 spid=$(jq -r .forwarder_pid "$TL_TMP/$S.up.json")
 [ "$(tb_json "$S" | jq -r .forwarder.isolation)" = shared ] && pass "default (off): status says shared" ||
     fail "default (off): $(tb_json "$S" | jq -r .forwarder.isolation)"
-[ "$(expand "$(allowed_of "$spid")")" = "$mine" ] && pass "default (off): forwarder on every cpu" ||
-    fail "default (off): forwarder on $(allowed_of "$spid")"
+[ "$(cpu_expand "$(cpus_allowed "$spid")")" = "$mine" ] && pass "default (off): forwarder on every cpu" ||
+    fail "default (off): forwarder on $(cpus_allowed "$spid")"
 m=$("$TCPLAB" testbed exec "$S" rcv -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
 [ $((16#${m//,/})) -eq 0 ] && pass "default (off): rps_cpus left at 0" || fail "default (off): rps_cpus $m"
 got=$("$TCPLAB" testbed exec "$S" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-[ "$(expand "$got")" = "$mine" ] && pass "default (off): exec'd command on every cpu" ||
+[ "$(cpu_expand "$got")" = "$mine" ] && pass "default (off): exec'd command on every cpu" ||
     fail "default (off): exec'd command on $got"
 
 out=$("$TCPLAB" testbed up t$$x --isolate maybe 2>&1) && { TB_NAMES+=("t$$x"); fail "--isolate maybe accepted"; }

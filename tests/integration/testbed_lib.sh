@@ -67,3 +67,18 @@ start_agent_in() {
 tb_json() {
     "$TCPLAB" testbed status "$1" --json
 }
+
+# cpu_expand "0-2,5": "0 1 2 5"
+cpu_expand() {
+    local part out=""
+    IFS=, read -ra parts <<<"$1"
+    for part in "${parts[@]}"; do
+        if [[ $part == *-* ]]; then out="$out $(seq -s ' ' "${part%-*}" "${part#*-}")"; else out="$out $part"; fi
+    done
+    echo $out
+}
+
+# cpus_allowed PID|PID/task/TID|self: the CPU list (as the kernel writes it)
+cpus_allowed() {
+    sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$1/status"
+}
