@@ -232,20 +232,9 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 		c->prio = TL_TESTBED_PRIO_NORMAL;
 	else
 		return tl_err_set(err, EINVAL, "--prio \"%s\": write high, rt or normal", prio);
-	const char *isolate = tl_testbed_opt(opts, "isolate");
-	if (strcmp(isolate, "on") == 0)
-		c->isolate = true;
-	else if (strcmp(isolate, "off") == 0)
-		c->isolate = false;
-	else
-		return tl_err_set(err, EINVAL, "--isolate \"%s\": write on or off", isolate);
-	const char *standby = tl_testbed_opt(opts, "standby");
-	if (strcmp(standby, "on") == 0)
-		c->standby = true;
-	else if (strcmp(standby, "off") == 0)
-		c->standby = false;
-	else
-		return tl_err_set(err, EINVAL, "--standby \"%s\": write on or off", standby);
+	if ((ret = parse_onoff("--isolate", tl_testbed_opt(opts, "isolate"), &c->isolate, err)) < 0 ||
+	    (ret = parse_onoff("--standby", tl_testbed_opt(opts, "standby"), &c->standby, err)) < 0)
+		return ret;
 	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");
 	c->cpu_latency_us = -1;
 	if (strcmp(cpu_lat, "off") != 0) {

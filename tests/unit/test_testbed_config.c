@@ -44,6 +44,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.spin_ns, 100000);
 	assert_int_equal(c.prio, TL_TESTBED_PRIO_HIGH);
 	assert_false(c.isolate);
+	assert_true(c.standby);
 	assert_false(c.fwd.reorder);
 	assert_string_equal(tl_testbed_opt(o, "rate"), "100mbit");
 	assert_string_equal(tl_testbed_opt(o, "rev-rate"), "");
@@ -150,7 +151,8 @@ static void test_errors_name_the_option(void **state)
 		{ "pool", "10", "--pool" },
 		{ "spin", "2s", "--spin" },
 		{ "prio", "fifo", "write high, rt or normal" },
-		{ "isolate", "yes", "--isolate \"yes\": write on or off" },
+		{ "isolate", "maybe", "--isolate \"maybe\": write on or off" },
+		{ "standby", "2", "--standby \"2\": write on or off" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *o = json_object();
@@ -220,11 +222,14 @@ static void test_keys(void **state)
 	assert_false(tl_testbed_opt_runtime("seed"));
 	assert_false(tl_testbed_opt_runtime("pool"));
 	assert_false(tl_testbed_opt_runtime("isolate"));
-	/* --isolate on is kept as written and read back as on. */
+	assert_true(tl_testbed_opt_runtime("standby"));
+	/* --isolate on is kept as written and read back as on; so is --standby off. */
 	struct tl_testbed_config c;
 	assert_int_equal(tl_testbed_opt_set(o, "isolate", "on", NULL), 0);
+	assert_int_equal(tl_testbed_opt_set(o, "standby", "off", NULL), 0);
 	assert_int_equal(tl_testbed_config_eval(o, &c, NULL), 0);
 	assert_true(c.isolate);
+	assert_false(c.standby);
 	json_object_clear(o);
 	/* A state file with a foreign key or a non-string value is refused. */
 	json_object_set_new(o, "rate", json_integer(5));
