@@ -122,9 +122,12 @@ uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f);
 /* fwd.c: reads every port and sends whatever is due by now, as the main loop does. */
 void tl_testbed_fwd_catch_up(struct tl_testbed_fwd *f);
 
-/* fwd_standby.c, all with the lock held except start and stop. */
+/*
+ * fwd_standby.c, all with the lock held except start and stop. A standby that cannot start
+ * (one CPU, no thread) leaves its reason in standby.note; the forwarder runs on alone.
+ */
 void tl_testbed_fwd_standby_init(struct tl_testbed_fwd *f);
-int tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f);
+void tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f);
 void tl_testbed_fwd_standby_arm(struct tl_testbed_fwd *f, uint64_t departure_ns);
 void tl_testbed_fwd_standby_stop(struct tl_testbed_fwd *f);
 json_t *tl_testbed_fwd_standby_json(const struct tl_testbed_fwd *f);

@@ -3,19 +3,18 @@
  *
  * Why: in a VM a timed sleep now and then ends hundreds of microseconds late because the
  * vCPU it runs on is not running (1% of 2.5 ms sleeps here, at any priority, polling or
- * not: bench/results/testbed.md, run 12). Each vCPU is held up at its own times: with one
- * thread pinned to each of two vCPUs sleeping to the same deadlines, 1.0% and 0.9% of the
- * wake-ups were over 100 us late, the later of the two wake-ups in 0.1%. So before the
- * main loop sleeps towards a departure, it arms the standby, which sleeps on another CPU
- * until GRACE_NS after that departure, looks, and sends whatever is due if the main loop
- * has not (usually it has, and the standby sleeps again). Both hold the forwarder's lock
- * while they touch the packet path.
+ * not: bench/results/testbed.md, runs 9 and 11). Each vCPU is held up at its own times:
+ * with one thread pinned to each of two vCPUs sleeping to the same deadlines, 0.3-1.5% of
+ * each thread's wake-ups were over 100 us late, and 0-0.1% of the earlier of the two
+ * (bench/wake_pair.c, run 12). So before the main loop sleeps towards a departure, it arms
+ * the standby, which sleeps on another CPU until GRACE_NS after that departure, looks, and
+ * sends whatever is due if the main loop has not (usually it has, and the standby sleeps
+ * again). Both hold the forwarder's lock while they touch the packet path.
  *
  * It costs a wake-up on the other CPU per long sleep of the main loop; short sleeps (a
  * busy link, where the main loop mostly polls) are not armed (ARM_MIN_NS), so at
  * 1 Gbit/s it costs next to nothing.
  */
-#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,12 +128,12 @@ static void *standby_main(void *arg)
 	return NULL;
 }
 
-int tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f)
+void tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f)
 {
 	struct fwd_standby *sb = &f->standby;
 	if (CPU_COUNT(&sb->allowed) < 2) {
 		snprintf(sb->note, sizeof(sb->note), "not running: one CPU");
-		return 0;
+		return;
 	}
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -144,17 +143,16 @@ int tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f)
 	if (rc != 0) {
 		snprintf(sb->note, sizeof(sb->note), "not running: pthread_cond_init: %s",
 			 strerror(rc));
-		return 0;
+		return;
 	}
 	rc = pthread_create(&sb->thread, NULL, standby_main, f);
 	if (rc != 0) {
 		pthread_cond_destroy(&sb->cond);
 		snprintf(sb->note, sizeof(sb->note), "not running: pthread_create: %s",
 			 strerror(rc));
-		return 0;
+		return;
 	}
 	sb->started = true;
-	return 0;
 }
 
 void tl_testbed_fwd_standby_arm(struct tl_testbed_fwd *f, uint64_t departure_ns)
