@@ -1,7 +1,8 @@
 #ifndef TCPLAB_TESTBED_FWD_INTERNAL_H
 #define TCPLAB_TESTBED_FWD_INTERNAL_H
 
-/* Shared by fwd.c (packet path), fwd_ctl.c (control socket) and fwd_stats.c (JSON). */
+/* Shared by fwd.c (packet path), fwd_ctl.c (control socket), fwd_stats.c (JSON) and
+ * fwd_standby.c (the second thread). */
 
 #include <jansson.h>
 #include <pthread.h>
