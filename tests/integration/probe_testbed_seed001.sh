@@ -38,7 +38,9 @@ check "64K rcvbuf: throughput = advertised window / RTT within 20%" \
     '.end.streams[0].sender.tcp_info as $t | ($t.snd_wnd * 8 / ($t.min_rtt / 1e6)) as $w | (.end.sum.bits_per_second - $w | fabs) <= 0.2 * $w' "$out"
 
 # 2. --autotune: probe, size, run twice. The emulator forwards in userspace, so other work
-# on this machine can stall it; a second attempt, with a new probe, is allowed.
+# on this machine can stall it, during the probe as during the runs (a probe of 75 Mbit/s
+# once, with the tuned run at 94.7); a second attempt, with a new probe, is allowed, and
+# the checks below hold for the attempt kept.
 out=$TL_TMP/autotune.json
 want=$(awk 'BEGIN { printf "%.0f", 0.9 * 100e6 * 1448 / 1514 }')
 for attempt in 1 2; do
@@ -50,7 +52,8 @@ for attempt in 1 2; do
          "kernel $(jq '.autotune.comparison.kernel_bits_per_second' "$out") bit/s, $(jq '.autotune.comparison.kernel_retransmits' "$out") retransmits;" \
          "tuned $(jq '.autotune.comparison.tuned_bits_per_second' "$out") bit/s, $(jq '.autotune.comparison.tuned_retransmits' "$out") retransmits;" \
          "load $(cut -d' ' -f1 /proc/loadavg)"
-    jq -e ".autotune.tuned.end.sum.bits_per_second >= $want" "$out" >/dev/null && break
+    jq -e ".autotune.tuned.end.sum.bits_per_second >= $want and
+           (.autotune.probe.rate.bits_per_second - 95640000 | fabs) < 0.1 * 95640000" "$out" >/dev/null && break
 done
 check "autotune: the probe saw the 100 ms RTT (within 5 ms)" \
     '(.autotune.probe.rtt.min_ns - 100e6 | fabs) < 5e6' "$out"
