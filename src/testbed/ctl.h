@@ -19,7 +19,7 @@
  *   {"v":1, "cmd":"set", "options":{...}}         -> {"ok":true, "options":{...}}
  * A request the forwarder refuses gets {"error":"message"}. "set" carries the complete new
  * option set (testbed/config.h); options that cannot change at run time must keep their
- * values. The forwarder serves requests between packets on its one thread, without
+ * values. The forwarder serves requests between packets in its main loop, without
  * blocking: a client that stalls for 2 s is dropped.
  */
 
