@@ -245,12 +245,6 @@ uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f)
 	return ev;
 }
 
-static uint64_t next_event(const struct tl_testbed_fwd *f)
-{
-	uint64_t t = tl_testbed_fwd_next_departure(f);
-	return t < f->next_series_ns ? t : f->next_series_ns;
-}
-
 /* Frames that arrived while nobody looked enter the links at their own times first. */
 static void read_all_ports(struct tl_testbed_fwd *f)
 {
@@ -604,7 +598,8 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			series_tick(f, now);
 			tl_testbed_fwd_ctl_expire(f, now);
 		}
-		uint64_t next = next_event(f);
+		uint64_t departure = tl_testbed_fwd_next_departure(f);
+		uint64_t next = departure < f->next_series_ns ? departure : f->next_series_ns;
 		uint64_t margin = spin_margin(f);
 		int n;
 		f->waits_period++;
@@ -641,7 +636,7 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			uint64_t wait = next == UINT64_MAX ? UINT64_MAX : next - margin - now;
 			struct timespec ts = tl_ns_to_timespec(wait);
 			f->wakeups++;
-			tl_testbed_fwd_standby_arm(f, tl_testbed_fwd_next_departure(f));
+			tl_testbed_fwd_standby_arm(f, departure);
 			main_unlock(f);
 			if (have_pwait2) {
 				n = epoll_pwait2(f->ep, evs, 32, wait == UINT64_MAX ? NULL : &ts, NULL);
