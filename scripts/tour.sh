@@ -44,7 +44,7 @@ section "stream: 1000 flows, all connected first, then started at one instant" \
     "Per-flow spread (min / median / max) and fairness over many flows."
 "$TCPLAB" stream 127.0.0.1 -p "$port" -P 1000 -t "$TOUR_TIME" -i 0
 
-section "stream --verify: 100 MB arrive whole (seed 000)" \
+section "stream --verify: 100 MB arrive whole (a partial recv() is not lost data)" \
     "Every byte is checked against a pattern at the receiver, and the counts must match exactly."
 "$TCPLAB" stream 127.0.0.1 -p "$port" -n 100M -P 4 --verify -i 0 | tail -n 4
 
@@ -61,7 +61,7 @@ section "rr --rate: open loop at 2000 transactions/s" \
     "Requests leave on schedule; latency counts from the scheduled time, so stalls are not hidden."
 "$TCPLAB" rr 127.0.0.1 -p "$port" -P 2 --rate 2000 -t "$TOUR_TIME" -i 0
 
-section "crr: a new connection per transaction (seed 002)" \
+section "crr: a new connection per transaction: one job per connection exhausts the ports" \
     "Watch TIME_WAIT pile up on the side that closes first, and the free ephemeral ports fall."
 "$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME"
 
@@ -69,12 +69,12 @@ section "crr --requests-per-conn 100: the cure is to batch" \
     "The same work, 100 transactions per connection: far fewer connections, no port pressure."
 "$TCPLAB" crr 127.0.0.1 -p "$port" -P 2 -t "$TOUR_TIME" --requests-per-conn 100 -i 0
 
-section "mesh: 8 processes pass one token, ring vs random, four transports (seed 004)" \
+section "mesh: 8 processes pass one token, ring vs random, four transports, and the idle CPU" \
     "With Nagle on (tcp), random peers park the token on 40 ms delayed ACKs; ring, NODELAY, QUICKACK and unix do not."
 "$TCPLAB" mesh -n 8 --pattern ring --compare --time 300ms
 "$TCPLAB" mesh -n 8 --pattern random --compare --time 300ms
 
-section "farm: one job per connection vs batches of 10,000 (seed 002)" \
+section "farm: one job per connection vs batches of 10,000, the port ceiling" \
     "The same 50,000 prime-counting jobs; the server checks the total (348,513)."
 "$TCPLAB" farm --compare
 
@@ -84,7 +84,7 @@ section "farm --isolate: where TIME_WAIT ports are not reused (3,000 ports)" \
 
 if [ "$(id -u)" -eq 0 ]; then
     testbed=tour$$
-    section "testbed: seed 001's window experiment, 100 Mbit/s and 100 ms RTT" \
+    section "testbed: a 64 KB window on a long path, 100 Mbit/s and 100 ms RTT" \
         "A userspace bottleneck router between namespaces; a 64 KB receive window against the kernel's autotuning."
     if "$TCPLAB" testbed up "$testbed" --rate 100mbit --rtt 100ms --buffer 1bdp --json >"$tmp/tb.json"; then
         rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$tmp/tb.json")
@@ -103,7 +103,7 @@ if [ "$(id -u)" -eq 0 ]; then
             printf "%-46s %9.0f KB %9.1f Mbit/s\n", "SO_RCVBUF 64K (the kernel doubles it)", aw / 1024, a / 1e6
             printf "%-46s %9.0f KB %9.1f Mbit/s\n", "kernel autotuning", bw / 1024, b / 1e6
             printf "%-46s %12s %9.1f Mbit/s\n", "the link allows (100 Mbit/s x 1448/1514)", "", 100 * 1448 / 1514 }'
-        echo "A window of W bytes moves at most W per round trip: 64 KB / 100 ms = 5.2 Mbit/s (seed 001);"
+        echo "A window of W bytes moves at most W per round trip: 64 KB / 100 ms = 5.2 Mbit/s;"
         echo "filling this path needs a window of one BDP, 100 Mbit/s x 100 ms = 1.19 MiB."
         "$TCPLAB" testbed status "$testbed" | head -n 12
     fi

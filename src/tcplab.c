@@ -16,10 +16,10 @@ static const struct subcommand subcommands[] = {
 	{ "rr", cmd_rr_main, "request/response latency and rate on persistent connections" },
 	{ "crr", cmd_crr_main, "a connection per transaction: rate, latency, TIME_WAIT, ports" },
 	{ "doctor", cmd_doctor_main, "check TCP settings, sockets and counters against a workload" },
-	{ "farm", cmd_farm_main, "a job server and workers: one job per connection vs batches (seed 002)" },
+	{ "farm", cmd_farm_main, "a job server and workers: one job per connection vs batches, the port ceiling" },
 	{ "testbed", cmd_testbed_main, "namespaces joined through an emulated bottleneck router" },
 	{ "probe", cmd_probe_main, "measure RTT, rate and loss to an agent; advise buffers and flows" },
-	{ "mesh", cmd_mesh_main, "N ranks pass tokens over a full mesh: ring, random, tcp vs unix (seed 004)" },
+	{ "mesh", cmd_mesh_main, "N ranks pass tokens over a full mesh: ring, random, tcp vs unix, idle CPU" },
 };
 
 #define SUBCOMMAND_COUNT (sizeof(subcommands) / sizeof(subcommands[0]))

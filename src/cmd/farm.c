@@ -1,6 +1,6 @@
 /*
- * tcplab farm: seed 002's job farm. 'farm serve' hands out prime-counting jobs, 'farm work
- * HOST' runs the workers, 'farm' alone runs both on this machine; --compare runs the seed's
+ * tcplab farm: a job farm that runs out of ports. 'farm serve' hands out prime-counting jobs, 'farm work
+ * HOST' runs the workers, 'farm' alone runs both on this machine; --compare runs the original
  * mistake (one job per connection) and its cure (batches on kept connections) side by side.
  */
 #include <errno.h>
@@ -24,7 +24,7 @@
 #include "util/clock.h"
 #include "util/parse.h"
 
-/* The cure of --compare when --batch is not given: the seed's own fix, 10,000 per request. */
+/* The cure of --compare when --batch is not given: the job server's own fix, 10,000 per request. */
 #define COMPARE_BATCH 10000
 
 struct farm_cli {
@@ -57,8 +57,8 @@ static void usage(FILE *f)
 		"      --jobs N             split into N jobs (default 50000: 100 numbers each)\n"
 		"      --job-timeout TIME   a job not returned in TIME goes to another worker (default 10s)\n"
 		"Workers (farm, farm work):\n"
-		"  -w, --workers W          worker threads (default 5, as in the seed)\n"
-		"  -b, --batch N            jobs per request, 1..%u (default 1, as in the seed)\n"
+		"  -w, --workers W          worker threads (default 5, as on the job server that ran out of ports)\n"
+		"  -b, --batch N            jobs per request, 1..%u (default 1: one job per connection)\n"
 		"  -c, --connection MODE    per-request (default: a new connection per request, the\n"
 		"                           worker closes first) or persistent (one per worker)\n"
 		"      --io-timeout TIME    one connect or request/answer (default 10s)\n"

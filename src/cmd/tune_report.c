@@ -24,7 +24,7 @@ void cmd_tune_progress_done(void)
 	fflush(stderr);
 }
 
-/* What each TCP_INFO chronograph bucket means for the rate (tuning-knowledge.md §4). */
+/* What each TCP_INFO chronograph bucket means for the rate [K10][IP2]. */
 static const char *limit_meaning(const char *limit)
 {
 	if (strcmp(limit, "network") == 0)

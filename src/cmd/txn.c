@@ -56,7 +56,7 @@ static void usage(FILE *f, int crr)
 		crr ? "connections" : "transactions");
 	if (crr)
 		fprintf(f,
-			"      --requests-per-conn K  transactions per connection (default 1: seed 002's\n"
+			"      --requests-per-conn K  transactions per connection (default 1: a job server's\n"
 			"                           one job per connection)\n"
 			"      --close client|server  which side closes first, and so holds TIME_WAIT\n"
 			"                           (default client)\n"

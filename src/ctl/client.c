@@ -281,7 +281,7 @@ static int run_crr_connectors(struct client *c, const struct tl_client_target *t
 	}
 	if (tl_side_add_connectors(c->side, &dest, srcs, nsrc, err) < 0)
 		return -1;
-	/* The ceiling TIME_WAIT puts on new connections to one destination [tuning-knowledge §5]. */
+	/* The ceiling TIME_WAIT puts on new connections to one destination [B1][K8]. */
 	char range[64] = "";
 	unsigned lo = 32768, hi = 60999;
 	if (tl_read_small_file("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range), NULL) == 0)
@@ -289,7 +289,7 @@ static int run_crr_connectors(struct client *c, const struct tl_client_target *t
 	unsigned ports = hi >= lo ? hi - lo + 1 : 0;
 	/* TIME_WAIT lasts 60 s on Linux, fixed; but tcp_tw_reuse lets a client take over a
 	 * TIME_WAIT port after about 1 s (tcp_tw_reuse_delay) when it is 1, or for loopback
-	 * destinations only when it is 2, the default [tuning-knowledge §5]. */
+	 * destinations only when it is 2, the default [K1][K6]. */
 	char reuse_text[16] = "2";
 	tl_read_small_file("/proc/sys/net/ipv4/tcp_tw_reuse", reuse_text, sizeof(reuse_text), NULL);
 	int reuse = reuse_text[0] - '0';

@@ -5,7 +5,7 @@
  * Framing of tcplab's control connection and the greeting of its data connections.
  *
  * TCP is a byte stream: one send() may arrive in several recv()s and several sends in one
- * (the mistake of seed 000). Every control message is therefore a frame with a fixed header:
+ * (a partial recv() is not lost data). Every control message is therefore a frame with a fixed header:
  *
  *   offset 0  4 bytes  magic "TLAB"
  *          4  2 bytes  version (big-endian), currently 1

@@ -7,14 +7,14 @@
 #include "util/err.h"
 
 /*
- * The TIME_WAIT ceiling of a client that opens a new connection per request (tuning
- * knowledge §5): only the side that closes first keeps the socket in TIME_WAIT, for
+ * The TIME_WAIT ceiling of a client that opens a new connection per request ([B1]):
+ * only the side that closes first keeps the socket in TIME_WAIT, for
  * TCP_TIMEWAIT_LEN = 60 s on Linux (include/net/tcp.h, not tunable [K8]); while it does, its
  * ephemeral port cannot carry a new connection to the same (destination address, port). So
  * at most
  *     R_max = usable ephemeral ports / 60 s
  * new connections per second reach one server port: 28,232 / 60 = 470/s with the default
- * range 32768-60999, the ~500 requests/s of seed 002 [B1].
+ * range 32768-60999, the ~500 requests/s wall of a job server with one job per connection [B1].
  *
  * net.ipv4.tcp_tw_reuse lets connect() take over a TIME_WAIT port once it is older than
  * tcp_tw_reuse_delay (1000 ms by default, tunable since 6.14 [K6]; 1 s before), if TCP

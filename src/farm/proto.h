@@ -6,7 +6,7 @@
  * (tcplab farm work). A worker connects and sends REQUESTs; the server answers each one with
  * exactly one JOBS, DONE or ERROR, in order. A connection carries any number of such pairs
  * (--connection persistent) or just one (per-request: the worker closes first, so the
- * TIME_WAIT is left on the worker's side, as in seed 002). Results of a batch travel in the
+ * TIME_WAIT is left on the worker's side, as on the job server that ran out of ports). Results of a batch travel in the
  * worker's next REQUEST, so a batch costs one round trip.
  *
  *   worker                                              server

@@ -112,7 +112,7 @@ struct tl_farm_callbacks {
 	int stop_fd;  /* readable = stop now (a signalfd), or -1 */
 };
 
-/* Default values for a spec (seed 002's workload and five workers). */
+/* Default values for a spec (one job per connection, five workers). */
 void tl_farm_spec_defaults(struct tl_farm_spec *s, enum tl_farm_mode mode);
 
 /* Checks a spec once; conflicts and limits named. */

@@ -14,7 +14,7 @@
  * back into its ledger, re-queues jobs whose worker went silent for job_timeout, and when
  * every job is in, checks the total against the reference and answers DONE with the
  * verdict. It never closes a healthy connection first: the worker does, so TIME_WAIT stays on
- * the worker's side, where seed 002 met it.
+ * the worker's side, where a job server's workers run out of ports.
  */
 
 struct tl_farm_server_config {

@@ -1,4 +1,4 @@
-/* The spec of a farm run: defaults (seed 002's setup), validation, a label for reports. */
+/* The spec of a farm run: defaults (a job server with one job per connection), validation, a label for reports. */
 #include "farm/run.h"
 
 #include <errno.h>
@@ -17,10 +17,10 @@ void tl_farm_spec_defaults(struct tl_farm_spec *s, enum tl_farm_mode mode)
 	s->mode = mode;
 	s->port = mode == TL_FARM_MODE_BOTH ? 0 : DEFAULT_PORT;
 	s->lo = 1;
-	s->hi = 5000000;        /* seed 002: primes among 1..5,000,000 */
-	s->jobs = 50000;        /* seed 002: APP_COUNT_MAX=50000 */
-	s->workers = 5;         /* seed 002: five workers */
-	s->batch = 1;           /* seed 002 before the fix: one job per request */
+	s->hi = 5000000;        /* the original job server: primes among 1..5,000,000 */
+	s->jobs = 50000;        /* its APP_COUNT_MAX=50000 */
+	s->workers = 5;         /* its five workers */
+	s->batch = 1;           /* before its fix: one job per request */
 	s->persistent = false;  /* ... and one connection per request */
 	s->max_time_ns = 120 * TL_NSEC_PER_SEC;
 	s->job_timeout_ns = 10 * TL_NSEC_PER_SEC;

@@ -13,7 +13,7 @@
  * jobs, counts the primes of each, and returns the results with its next request. With
  * persistent connections a worker keeps one connection; per-request, it connects for every
  * request and closes first after the answer, which leaves one TIME_WAIT socket on this host
- * per request (seed 002).
+ * per request: one job per connection exhausts the ephemeral ports.
  *
  * A connect that fails with EADDRNOTAVAIL (no ephemeral port free) or times out is counted,
  * never hidden, and retried after a short backoff (5 ms doubling to 100 ms), so the run keeps

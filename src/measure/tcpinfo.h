@@ -41,7 +41,7 @@ int tl_tcpinfo_read(int fd, struct tl_tcpinfo *out, struct tl_err *err);
 int tl_tcp_congestion_get(int fd, char *name, size_t len, struct tl_err *err);
 
 /*
- * What limited a sending flow between two samples (see tuning-knowledge.md §4). Over the wall
+ * What limited a sending flow between two samples [K10]. Over the wall
  * time T = b.when_ns - a.when_ns:
  *   app    = 1 - dbusy/T                       the write queue was empty: the app did not feed it
  *   rwnd   = drwnd_limited/T                   the peer's receive window was full

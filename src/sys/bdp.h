@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 /*
- * The arithmetic of buffers and connection rates (tuning-knowledge.md §1, §5). Pure
+ * The arithmetic of buffers and connection rates ([E1], [B1]). Pure
  * functions, no I/O; every doctor finding quotes their results.
  */
 

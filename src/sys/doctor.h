@@ -14,8 +14,8 @@
 /*
  * The doctor: read what the host is set to (tl_doctor_read, tl_doctor_read_counters), then
  * judge it against a workload (tl_doctor_evaluate, a pure function: readings + workload ->
- * findings, no I/O). Facts and rules of thumb come from tuning-knowledge.md; the source tags
- * ([K1], [E1], ...) in comments point to its list of sources.
+ * findings, no I/O). Facts and rules of thumb come from the sources in docs/references.md;
+ * the tags ([K1], [E1], ...) in comments are defined there.
  */
 
 /* What the user says they run. Every field has a default (tl_doctor_workload_default). */

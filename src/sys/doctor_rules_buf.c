@@ -1,6 +1,6 @@
 /*
  * Doctor rules about throughput: socket buffer limits against the bandwidth-delay product,
- * autotuning, window scaling and TCP memory (tuning-knowledge.md §1-§3).
+ * autotuning, window scaling and TCP memory ([K1], [K2], [K9], [E1]).
  */
 #include "sys/doctor_rules.h"
 

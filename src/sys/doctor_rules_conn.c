@@ -1,6 +1,6 @@
 /*
  * Doctor rules about connections: ephemeral ports and TIME_WAIT, listen queues, SYN
- * handling, orphans and the open-file limit (tuning-knowledge.md §5, §6).
+ * handling, orphans and the open-file limit ([B1], [C1]).
  */
 #include "sys/doctor_rules.h"
 
@@ -58,7 +58,7 @@ static struct ports ports_of(const struct tl_drule_ctx *c)
 	return p;
 }
 
-/* The remedies for running out of ports, best first (§5). */
+/* The remedies for running out of ports, best first [B1][C2]. */
 static void port_remedies(char *buf, size_t len, const struct ports *p, const char *range_fix)
 {
 	snprintf(buf, len,

@@ -1,6 +1,6 @@
 /*
  * Doctor rules about the rest of the host: TCP options, congestion control and queueing,
- * NIC offloads, the input backlog, and the kernel's trouble counters (§2, §7).
+ * NIC offloads, the input backlog, and the kernel's trouble counters [K1][K11][K14].
  */
 #include "sys/doctor_rules.h"
 
@@ -248,7 +248,7 @@ void tl_drule_offloads(struct tl_drule_ctx *c)
 			"without GSO/TSO the stack builds one MTU-sized packet at a time, without GRO it "
 			"handles each arriving packet alone: at %s that is %s / (%d B x 8) = %.0f packets/s "
 			"per direction through the whole stack instead of batches of up to 64 KiB "
-			"(seed 003)",
+			"(a per-packet cost a fast path cannot afford)",
 			tl_drule_rate((double)c->w->rate_bps, r1), r1, mtu,
 			(double)c->w->rate_bps / (8.0 * mtu));
 		TL_FSET(f->fix, "ethtool -K %s gso on gro on tso on (not persistent: add it to the "

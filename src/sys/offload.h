@@ -11,7 +11,7 @@
  * legacy ethtool ioctl (SIOCETHTOOL with ETHTOOL_GGSO, ETHTOOL_GGRO, ETHTOOL_GTSO), the
  * same values 'ethtool -k' prints as generic-segmentation-offload, generic-receive-offload
  * and tcp-segmentation-offload. At high rates GSO/GRO save most of the per-packet cost of
- * the stack; seed 003 lists them with the sysctls not to forget. Reading needs no privilege.
+ * the stack, and a tuning that forgets them leaves that cost in place. Reading needs no privilege.
  */
 
 /* An offload's state: on, off, or not reported by this driver. */

@@ -10,7 +10,7 @@
  * TCP sockets of this network namespace, read from the kernel with NETLINK_SOCK_DIAG (the
  * way ss(8) does it) through libmnl: one SOCK_DIAG_BY_FAMILY dump per address family,
  * filtered by state in the kernel [KR][IP2]. Nothing here needs privileges for counting;
- * sockets of other users are included. TIME_WAIT entries carry no tcp_info (§7).
+ * sockets of other users are included. TIME_WAIT entries carry no tcp_info [KR].
  */
 
 /* Address families to dump, as a mask. */
@@ -86,7 +86,7 @@ struct tl_sock_listener {
 
 /*
  * TIME_WAIT sockets grouped by (local address, remote address, remote port): the tuple whose
- * ephemeral ports run out at ports / 60 s (§5).
+ * ephemeral ports run out at ports / 60 s [B1].
  */
 struct tl_sock_tw_group {
 	struct tl_sock_addr local;   /* port 0: not part of the key */

@@ -2,7 +2,7 @@
 #define TCPLAB_TUNE_ADVICE_H
 
 /*
- * Buffer advice from a measured path: the arithmetic of tuning-knowledge.md §1 and §3 as pure
+ * Buffer advice from a measured path: the arithmetic of [E1] and [K1] (rmem/wmem) as pure
  * functions (no I/O), so every number the probe prints can be checked by hand and by the unit
  * tests. The BDP itself comes from sys/bdp.h, which the doctor uses too.
  *

@@ -3,7 +3,7 @@
 
 /*
  * Probe results remembered per destination, like Enable's advice service [Z3] and the kernel's
- * own 10-minute per-destination metrics (seed 001): a later probe, tcplab_advise_buffer() or
+ * own 10-minute per-destination metrics (tcp_metrics): a later probe, tcplab_advise_buffer() or
  * 'stream --autotune' to the same HOST, port and direction reuses a result younger than its
  * max age instead of measuring again. Only measurements are kept; advice is computed again
  * each time from them and the host's limits of that moment.

@@ -27,8 +27,8 @@
  * senders' last TCP_INFO delivery_rate samples. Goodput is below the link's line rate by the
  * headers: on Ethernet with timestamps, 1448 payload bytes per 1514-byte frame.
  *
- * If the bulk senders were not limited by the network (TCP_INFO chronographs, tuning-knowledge
- * §4) but by a receive window, a send buffer or the sender itself, the rate is only a lower
+ * If the bulk senders were not limited by the network (TCP_INFO chronographs
+ * [K10]) but by a receive window, a send buffer or the sender itself, the rate is only a lower
  * bound of the path's, and rate_lower_bound says so.
  *
  * min RTT is the smallest of the transaction minimum and every TCP_INFO min_rtt seen (rr and

@@ -13,7 +13,7 @@ void tl_schedule_flow(uint64_t rate, uint32_t flows, uint32_t index, uint64_t *i
 double tl_port_hold_seconds(int tcp_tw_reuse, int loopback_destination)
 {
 	/* TCP_TIMEWAIT_LEN is 60 s and not tunable; tcp_tw_reuse_delay is 1000 ms by default
-	 * (Linux 6.14+; earlier kernels reuse after 1 s of timestamps) [tuning-knowledge §5]. */
+	 * (Linux 6.14+; earlier kernels reuse after 1 s of timestamps) [K6][K8]. */
 	if (tcp_tw_reuse == 1 || (tcp_tw_reuse == 2 && loopback_destination))
 		return 1.0;
 	return 60.0;
