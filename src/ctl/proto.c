@@ -95,6 +95,9 @@ int tl_msg_recv(int fd, uint16_t want, uint16_t *type, json_t **body, uint64_t d
 	uint8_t raw[TL_FRAME_HDR_LEN];
 	char *payload = NULL;
 	json_t *j = NULL;
+	/* Never leave the caller's previous pointer in place: a caller that frees *body after a
+	 * failed receive must free nothing (issue 17: a stale pointer was freed twice). */
+	*body = NULL;
 	int rc = tl_io_read_all(fd, raw, sizeof(raw), deadline_ns, err);
 	if (rc < 0 || (rc = tl_frame_hdr_decode(raw, TL_MSG_LARGEST, &hdr, err)) < 0)
 		return rc;

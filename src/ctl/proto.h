@@ -53,7 +53,8 @@ void tl_msg_send_error(int fd, const char *msg);
  * Receives one message. Frames larger than the largest limit are refused before reading the
  * payload; the payload must be a JSON object within its type's limit. When want is non-zero,
  * any other type is an error, and an ERROR from the peer becomes err with the peer's text
- * (-ECONNABORTED). *body is owned by the caller (json_decref).
+ * (-ECONNABORTED). *body is owned by the caller (json_decref); it is set to NULL first, so
+ * it is NULL after any failure.
  */
 int tl_msg_recv(int fd, uint16_t want, uint16_t *type, json_t **body, uint64_t deadline_ns,
 		struct tl_err *err);

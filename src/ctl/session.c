@@ -67,6 +67,7 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 	if (rc < 0)
 		return rc;
 	json_decref(msg);
+	msg = NULL;
 	cookie_hex(s->cookie, hex);
 	json_t *welcome = json_pack("{s:s,s:s,s:{s:I,s:I,s:I,s:I},s:i}", "tcplab", TCPLAB_VERSION,
 				    "cookie", hex, "limits", "max_flows", (json_int_t)a->cfg.max_flows,
@@ -82,6 +83,7 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 		return rc;
 	rc = tl_spec_from_json(json_object_get(msg, "spec"), spec, err);
 	json_decref(msg);
+	msg = NULL;
 	if (rc < 0) {
 		tl_err_prefix(err, "test spec refused");
 		return rc;
@@ -114,6 +116,7 @@ static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struc
 			json_t *m = NULL;
 			int rc = tl_msg_recv(s->ctl_fd, 0, NULL, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			json_decref(m);
+			m = NULL;
 			return rc < 0 ? rc : tl_err_set(err, EPROTO, "unexpected message while flows connect");
 		}
 		if (queue_ready && drain_queue(s, side, err) < 0)
@@ -150,6 +153,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		return rc;
 	rc = tl_json_get_u64(m, "delay_ns", 0, SESSION_START_DELAY_MAX_NS, 1, &delay, err);
 	json_decref(m);
+	m = NULL;
 	if (rc < 0)
 		return rc;
 	tl_side_start(side, tl_now_ns() + delay);
@@ -162,6 +166,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 			uint16_t type;
 			rc = tl_msg_recv(s->ctl_fd, 0, &type, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			json_decref(m);
+			m = NULL;
 			if (rc < 0)
 				return rc;
 			if (type != TL_MSG_DONE)
@@ -187,6 +192,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		rc = tl_msg_recv(s->ctl_fd, TL_MSG_DONE, NULL, &m,
 				 tl_now_ns() + spec->stall_timeout_ns + SESSION_MSG_TIMEOUT_NS, err);
 		json_decref(m);
+		m = NULL;
 	}
 	return rc;
 }
