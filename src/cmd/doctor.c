@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "net/addr.h"
 #include "sys/bdp.h"
 #include "sys/doctor.h"
 #include "sys/doctor_apply.h"
@@ -44,7 +45,9 @@ static void usage(FILE *f)
 		"  --rtt DURATION        round-trip time of the path (default 1ms)\n"
 		"  --flows N             parallel bulk flows sharing --rate (default 1)\n"
 		"  --conns-per-sec N     new connections per second to one destination (default 100)\n"
-		"  --concurrent N        connections open at once on this host (default 1000)\n\n"
+		"  --concurrent N        connections open at once on this host (default 1000)\n"
+		"  --dest ADDRESS        where those connections go: a loopback address lets\n"
+		"                        tcp_tw_reuse=2 reuse ports (default: another host)\n\n"
 		"Reading and output:\n"
 		"  --watch DURATION      report TcpExt counter growth over DURATION (default: totals)\n"
 		"  --json                one JSON document (also on error: {\"error\": \"...\"})\n"
@@ -77,7 +80,7 @@ static int fail(bool json, int code, const char *msg)
 
 static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_err *err)
 {
-	enum { O_RATE = 1000, O_RTT, O_FLOWS, O_CPS, O_CONC, O_WATCH, O_JSON, O_ALL, O_APPLY,
+	enum { O_RATE = 1000, O_RTT, O_FLOWS, O_CPS, O_CONC, O_DEST, O_WATCH, O_JSON, O_ALL, O_APPLY,
 	       O_APPLY_NOW, O_STATE, O_REVERT };
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, O_RATE },
@@ -85,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 		{ "flows", required_argument, NULL, O_FLOWS },
 		{ "conns-per-sec", required_argument, NULL, O_CPS },
 		{ "concurrent", required_argument, NULL, O_CONC },
+		{ "dest", required_argument, NULL, O_DEST },
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "all", no_argument, NULL, O_ALL },
@@ -124,6 +128,15 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 					   err) < 0)
 				return -1;
 			break;
+		case O_DEST: {
+			struct tl_addr a;
+			if (tl_addr_resolve(optarg, 0, AF_UNSPEC, 0, &a, err) < 0) {
+				tl_err_prefix(err, "--dest");
+				return -1;
+			}
+			o->w.dest_loopback = tl_addr_is_loopback(&a);
+			break;
+		}
 		case O_WATCH:
 			if (tl_parse_duration("--watch", optarg, 100000000ULL, 3600000000000ULL,
 					      &o->watch_ns, err) < 0)
@@ -210,6 +223,14 @@ static void print_header(const struct tl_doctor_readings *r, const struct tl_doc
 	printf("           BDP = %s x %s / 8 = %s; receive buffer per flow >= 2 x BDP/%u = %s\n", a,
 	       b, tl_doctor_fmt_size(bdp, c, sizeof(c)), flows,
 	       tl_doctor_fmt_size(tl_bdp_rcvbuf_needed(bdp, flows), d, sizeof(d)));
+	struct tl_port_facts pf;
+	if (tl_doctor_port_facts(r, &pf)) {
+		struct tl_port_ceiling pc;
+		tl_port_ceiling(&pf, w->dest_loopback, 1, &pc);
+		printf("ports:     %u usable towards %s; %s => predicted ceiling ~%" PRIu64 " new "
+		       "connections/s per destination\n", pc.ports,
+		       w->dest_loopback ? "loopback" : "another host", pc.why, pc.per_sec_floor);
+	}
 	if (r->have_sockets) {
 		const struct tl_sock_counts *k = &r->sockets.counts;
 		printf("sockets:   %u TCP (", k->total);

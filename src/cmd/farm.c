@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"Usage: tcplab farm [OPTIONS]                 server and workers on this machine\n"
 		"       tcplab farm serve [OPTIONS]           the job server\n"
 		"       tcplab farm work HOST [OPTIONS]       the workers\n\n"
-		"Seed 002's job farm: a server hands out jobs (count the primes in a slice of\n"
+		"A job farm that runs out of ports: a server hands out jobs (count the primes in a slice of\n"
 		"1..5,000,000), W workers fetch up to --batch jobs per request, compute them and return\n"
 		"the results with their next request; the server checks the total (348,513). One job per\n"
 		"new connection leaves a TIME_WAIT socket per request on the worker's side, and at\n"
@@ -300,17 +300,10 @@ static void on_started(void *ctx, const struct tl_farm_result *r)
 		       grouped(s->hi, b, sizeof(b)), grouped(s->jobs, d, sizeof(d)),
 		       s->workers, r->server_addr);
 	if (r->have_ceiling && s->mode != TL_FARM_MODE_SERVE && !s->persistent) {
-		printf("  ephemeral ports %u-%u: %s usable; TIME_WAIT lasts %u s => predicted ceiling "
-		       "~%.0f new connections/s to one server port\n", r->ceiling_in.port_lo,
-		       r->ceiling_in.port_hi, grouped(r->ceiling.ports, a, sizeof(a)),
-		       TL_FARM_TIME_WAIT_S, r->ceiling.conn_per_s);
-		if (r->ceiling.reuse_applies)
-			printf("  net.ipv4.tcp_tw_reuse=%d applies to this server%s: connect() takes "
-			       "over TIME_WAIT ports after %u ms, up to ~%s connections/s\n",
-			       r->ceiling_in.tw_reuse,
-			       r->ceiling_in.tw_reuse == 2 ? " (loopback)" : "",
-			       r->ceiling_in.reuse_delay_ms,
-			       grouped((uint64_t)r->ceiling.reuse_conn_per_s, b, sizeof(b)));
+		printf("  ephemeral ports %u-%u: %s usable; %s => predicted ceiling ~%llu new "
+		       "connections/s to one server port\n", r->ceiling_in.port_lo,
+		       r->ceiling_in.port_hi, grouped(r->ceiling.ports, a, sizeof(a)), r->ceiling.why,
+		       (unsigned long long)r->ceiling.per_sec_floor);
 	}
 	fflush(stdout);
 }

@@ -281,25 +281,17 @@ static int run_crr_connectors(struct client *c, const struct tl_client_target *t
 	}
 	if (tl_side_add_connectors(c->side, &dest, srcs, nsrc, err) < 0)
 		return -1;
-	/* The ceiling TIME_WAIT puts on new connections to one destination [B1][K8]. */
-	char range[64] = "";
-	unsigned lo = 32768, hi = 60999;
-	if (tl_read_small_file("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range), NULL) == 0)
-		sscanf(range, "%u %u", &lo, &hi);
-	unsigned ports = hi >= lo ? hi - lo + 1 : 0;
-	/* TIME_WAIT lasts 60 s on Linux, fixed; but tcp_tw_reuse lets a client take over a
-	 * TIME_WAIT port after about 1 s (tcp_tw_reuse_delay) when it is 1, or for loopback
-	 * destinations only when it is 2, the default [K1][K6]. */
-	char reuse_text[16] = "2";
-	tl_read_small_file("/proc/sys/net/ipv4/tcp_tw_reuse", reuse_text, sizeof(reuse_text), NULL);
-	int reuse = reuse_text[0] - '0';
-	int loopback = tl_addr_is_loopback(&dest);
-	double hold_s = tl_port_hold_seconds(reuse, loopback);
-	json_object_set_new(start, "crr", json_pack("{s:i,s:i,s:f,s:i,s:i}", "port", port,
-		"ports_in_range", ports, "port_hold_seconds", hold_s, "tcp_tw_reuse", reuse,
-		"predicted_max_connections_per_second",
-		/* connector i uses source i mod n: fewer connectors than sources leave some unused */
-		(int)tl_connection_ceiling(ports, nsrc < c->spec->flows ? nsrc : c->spec->flows, hold_s)));
+	/* The ceiling TIME_WAIT puts on new connections to this destination: one rule for
+	 * every command (sys/port_ceiling.h). Connector i uses source i mod n, so fewer
+	 * connectors than sources leave some unused. */
+	struct tl_port_facts pf;
+	struct tl_port_ceiling pc;
+	tl_schedule_ceiling(&dest, nsrc < c->spec->flows ? nsrc : c->spec->flows, &pf, &pc);
+	json_object_set_new(start, "crr", json_pack("{s:i,s:i,s:i,s:f,s:i,s:I,s:s}", "port", port,
+		"ports_in_range", (int)(pf.port_hi >= pf.port_lo ? pf.port_hi - pf.port_lo + 1 : 0),
+		"ports_usable", (int)pc.ports, "port_hold_seconds", pc.hold_ms / 1000.0,
+		"tcp_tw_reuse", pf.tw_reuse, "predicted_max_connections_per_second",
+		(json_int_t)pc.per_sec_floor, "ceiling_reason", pc.why));
 	return 0;
 }
 

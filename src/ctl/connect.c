@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/sock.h"
+#include "sys/port_ceiling.h"
 #include "util/clock.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -29,14 +30,17 @@ int tl_connect_error(struct tl_err *err, int err_no, const struct tl_addr *dest,
 	tl_addr_str(dest, where, sizeof(where));
 	switch (err_no) {
 	case EADDRNOTAVAIL: {
-		char range[64] = "";
-		unsigned lo = 32768, hi = 60999;
-		if (tl_read_small_file("/proc/sys/net/ipv4/ip_local_port_range", range, sizeof(range), NULL) == 0)
-			sscanf(range, "%u %u", &lo, &hi);
-		unsigned ports = hi >= lo ? hi - lo + 1 : 0;
+		/* The same ceiling crr, doctor and farm print (sys/port_ceiling.h). */
+		struct tl_port_facts pf;
+		struct tl_port_ceiling pc;
+		if (tl_port_facts_read(&pf, NULL) < 0)
+			return tl_err_set(err, err_no, "connect %s (flow %u): EADDRNOTAVAIL (no free "
+					  "ephemeral port; see 'tcplab doctor')", where, conn);
+		tl_port_ceiling(&pf, tl_addr_is_loopback(dest), 1, &pc);
 		return tl_err_set(err, err_no, "connect %s (flow %u): EADDRNOTAVAIL (ephemeral ports "
-				  "exhausted: %u ports, TIME_WAIT 60 s => at most ~%u new connections/s; "
-				  "see 'tcplab doctor')", where, conn, ports, ports / 60);
+				  "exhausted: %u usable ports, %s => at most ~%llu new connections/s to "
+				  "this destination; see 'tcplab doctor')", where, conn, pc.ports, pc.why,
+				  (unsigned long long)pc.per_sec_floor);
 	}
 	case ECONNREFUSED:
 		return tl_err_set(err, err_no, "connect %s (flow %u): connection refused (is 'tcplab serve' "

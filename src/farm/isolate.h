@@ -8,7 +8,7 @@
 /*
  * 'tcplab farm --isolate': the run gets a network namespace of its own, so that its
  * ephemeral port range and tcp_tw_reuse can be set without touching the host, and its
- * TIME_WAIT sockets vanish with it. Seed 002 met the ceiling talking to localhost on macOS,
+ * TIME_WAIT sockets vanish with it. A job server met the ceiling talking to localhost on macOS,
  * where TIME_WAIT ports are never reused; Linux reuses them for loopback (tcp_tw_reuse=2, the
  * default), which hides the effect there. A private namespace with tcp_tw_reuse=0 shows what
  * a client talking to another host meets.

@@ -11,18 +11,20 @@ static json_t *ports_json(const struct tl_farm_result *r)
 {
 	if (!r->have_ceiling)
 		return json_null();
-	const struct tl_farm_ceiling_in *in = &r->ceiling_in;
-	return json_pack("{s:[I,I], s:I, s:I, s:I, s:f, s:i, s:b, s:I, s:b, s:f}",
+	const struct tl_port_facts *in = &r->ceiling_in;
+	return json_pack("{s:[I,I], s:I, s:I, s:I, s:f, s:i, s:b, s:I, s:b, s:f, s:I, s:s}",
 			 "range", (json_int_t)in->port_lo, (json_int_t)in->port_hi,
 			 "reserved", (json_int_t)in->reserved,
 			 "usable", (json_int_t)r->ceiling.ports,
-			 "time_wait_s", (json_int_t)TL_FARM_TIME_WAIT_S,
-			 "ceiling_conn_per_s", r->ceiling.conn_per_s,
+			 "time_wait_s", (json_int_t)TL_TIME_WAIT_LEN_S,
+			 "ceiling_conn_per_s", r->ceiling.no_reuse_per_sec,
 			 "tcp_tw_reuse", in->tw_reuse,
-			 "tw_reuse_applies", r->ceiling.reuse_applies,
+			 "tw_reuse_applies", r->ceiling.reuse,
 			 "tw_reuse_delay_ms", (json_int_t)in->reuse_delay_ms,
-			 "dest_loopback", in->dest_loopback,
-			 "ceiling_with_reuse_conn_per_s", r->ceiling.reuse_conn_per_s);
+			 "dest_loopback", r->dest_loopback,
+			 "ceiling_with_reuse_conn_per_s", r->ceiling.per_sec,
+			 "predicted_ceiling_conn_per_s", (json_int_t)r->ceiling.per_sec_floor,
+			 "ceiling_reason", r->ceiling.why);
 }
 
 static json_t *workers_json(const struct tl_farm_result *r, double secs)
@@ -149,6 +151,6 @@ json_t *tl_farm_result_json(const struct tl_farm_result *r)
 		json_object_set_new(o, "server_stats", server_json(r, secs));
 	if (r->have_ceiling && !s->persistent && s->mode != TL_FARM_MODE_SERVE)
 		json_object_set_new(o, "predicted_ceiling_conn_per_s",
-				    json_real(r->ceiling.conn_per_s));
+				    json_real((double)r->ceiling.per_sec_floor));
 	return o;
 }

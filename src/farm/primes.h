@@ -8,12 +8,12 @@
 /*
  * The farm's job: count the primes in lo..hi. Two independent ways, so that one checks the
  * other. Known values: pi(10) = 4, pi(100) = 25, pi(10^4) = 1229, pi(10^6) = 78498,
- * pi(5 x 10^6) = 348513 (OEIS A006880; 348513 is also the seed's own total).
+ * pi(5 x 10^6) = 348513 (OEIS A006880; 348513 is also the original job server's total).
  */
 
 /*
  * Trial division of every number by 2, 3 and then 6k +- 1 up to its square root: what the
- * workers run. It is deliberately the plain method (the seed's workload is "real work" per
+ * workers run. It is deliberately the plain method (the original workload is "real work" per
  * number, not a sieve); near 5 x 10^6 a prime costs about 750 divisions. hi must be at most
  * TL_FARM_NUMBER_MAX (farm/split.h); lo may be 0 or 1 (neither is prime).
  */

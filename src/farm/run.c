@@ -27,20 +27,6 @@ const char *tl_farm_outcome_name(enum tl_farm_outcome o)
 	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "unknown";
 }
 
-static bool is_loopback(const struct tl_addr *a)
-{
-	if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (a->ss.ss_family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(in6) ||
-		       (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
-	}
-	return false;
-}
-
 /* State of one run, owned by tl_farm_run. */
 struct runner {
 	const struct tl_farm_spec *s;
@@ -151,9 +137,9 @@ static int prepare(struct runner *rn, uint64_t deadline, struct tl_err *err)
 	}
 	r->port = tl_addr_port(&rn->dest);
 	tl_addr_str(&rn->dest, r->server_addr, sizeof(r->server_addr));
-	if (tl_farm_ceiling_read(&r->ceiling_in, NULL) == 0) {
-		r->ceiling_in.dest_loopback = is_loopback(&rn->dest);
-		tl_farm_ceiling_compute(&r->ceiling_in, &r->ceiling);
+	if (tl_port_facts_read(&r->ceiling_in, NULL) == 0) {
+		r->dest_loopback = tl_addr_is_loopback(&rn->dest);
+		tl_port_ceiling(&r->ceiling_in, r->dest_loopback, 1, &r->ceiling);
 		r->have_ceiling = true;
 	}
 	return 0;

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "farm/ceiling.h"
+#include "sys/port_ceiling.h"
 #include "farm/ledger.h"
 #include "farm/proto.h"
 #include "farm/server.h"
@@ -69,8 +69,9 @@ struct tl_farm_result {
 	struct tl_farm_spec spec;
 	char server_addr[80];             /* address:port of the server */
 	uint16_t port;
-	struct tl_farm_ceiling_in ceiling_in;
-	struct tl_farm_ceiling ceiling;
+	struct tl_port_facts ceiling_in;  /* this namespace's facts (sys/port_ceiling.h) */
+	struct tl_port_ceiling ceiling;   /* towards the server, one source address */
+	bool dest_loopback;
 	bool have_ceiling;
 	uint64_t expected;                /* reference count (SERVE/BOTH) */
 	uint64_t reference_ns;            /* time the sieve took */

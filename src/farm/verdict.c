@@ -67,7 +67,7 @@ void tl_farm_verdict(struct tl_farm_result *r)
 	grouped(reqs, rate, sizeof(rate));
 	uint32_t ports = r->have_ceiling ? r->ceiling.ports : 0;
 	bool tw_full = !r->spec.persistent && ports && r->tw_peak >= ports * 0.9;
-	bool reuse = r->have_ceiling && r->ceiling.reuse_applies;
+	bool reuse = r->have_ceiling && r->ceiling.reuse;
 	if (tw_full && reuse)
 		snprintf(note, sizeof(note), "; TIME_WAIT %s of %s ports: only tcp_tw_reuse=%d kept "
 			 "connects going", grouped(r->tw_peak, a, sizeof(a)), grouped(ports, b, sizeof(b)),

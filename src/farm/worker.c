@@ -14,6 +14,7 @@
 #include "farm/proto.h"
 #include "measure/cpu.h"
 #include "measure/hist.h"
+#include "sys/port_ceiling.h"
 #include "util/clock.h"
 
 #define BACKOFF_MIN_NS (5 * TL_NSEC_PER_MSEC)
@@ -43,7 +44,7 @@ struct tl_farm_workers {
 	atomic_bool stop;          /* checked between jobs of a batch */
 	atomic_int failure_claimed;
 	atomic_bool failure_ready;
-	char failure[640];
+	char failure[1024];
 	/* What DONE said (first worker to hear it writes). */
 	atomic_int done_claimed;
 	atomic_bool done_ready;
@@ -79,11 +80,16 @@ static void note_failure(struct worker *wk, int err_no)
 		return;
 	struct tl_err e = { 0 };
 	tl_connect_error(&e, err_no, &w->cfg.dest, wk->index, 0);
+	/* Suggest tcp_tw_reuse only where it is not already taking ports back. */
+	struct tl_port_facts pf;
+	struct tl_port_ceiling pc = { .reuse = false };
+	if (tl_port_facts_read(&pf, NULL) == 0)
+		tl_port_ceiling(&pf, tl_addr_is_loopback(&w->cfg.dest), 1, &pc);
 	if (err_no == EADDRNOTAVAIL)
 		snprintf(w->failure, sizeof(w->failure), "%s; retrying with backoff and counting "
 			 "the failures. Remedies: more jobs per request (--batch), one connection "
-			 "per worker (--connection persistent), a wider net.ipv4.ip_local_port_range, "
-			 "net.ipv4.tcp_tw_reuse=1 on this client", e.msg);
+			 "per worker (--connection persistent), a wider net.ipv4.ip_local_port_range%s",
+			 e.msg, pc.reuse ? "" : ", net.ipv4.tcp_tw_reuse=1 on this client");
 	else
 		snprintf(w->failure, sizeof(w->failure), "%s; retrying with backoff and counting "
 			 "the failures", e.msg);

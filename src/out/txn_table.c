@@ -36,12 +36,12 @@ void tl_txn_table_start(FILE *f, const json_t *start)
 	if (crr) {
 		const json_t *c = json_object_get(start, "crr");
 		fprintf(f, "%d request(s) per connection, %s closes first%s; ceiling from TIME_WAIT: %d ports "
-			"/ %.0f s%s = ~%d new connections/s per destination\n", (int)num(spec, "requests_per_conn"),
+			"/ %g s = ~%d new connections/s per destination (%s)\n", (int)num(spec, "requests_per_conn"),
 			json_string_value(json_object_get(spec, "close")),
 			json_is_true(json_object_get(spec, "linger0")) ? " with an RST (--linger0)" : "",
-			(int)num(c, "ports_in_range"), num(c, "port_hold_seconds"),
-			num(c, "port_hold_seconds") < 1.5 ? " (tcp_tw_reuse reuses TIME_WAIT ports after ~1 s)" : "",
-			(int)num(c, "predicted_max_connections_per_second"));
+			(int)num(c, "ports_usable"), num(c, "port_hold_seconds"),
+			(int)num(c, "predicted_max_connections_per_second"),
+			json_string_value(json_object_get(c, "ceiling_reason")));
 	}
 	const json_t *w;
 	size_t i;

@@ -15,9 +15,18 @@ uint64_t tl_bdp_rcvbuf_needed(uint64_t bdp_bytes, uint32_t flows)
 	return per_flow * TL_BDP_RCVBUF_FACTOR;
 }
 
-double tl_bdp_rcvbuf_ceiling_bps(uint64_t rcvbuf_bytes, uint64_t rtt_ns)
+uint64_t tl_bdp_window_of_rcvbuf(uint64_t rcvbuf, bool measured_ratio, int adv_win_scale)
 {
-	return tl_bdp_window_ceiling_bps(rcvbuf_bytes / TL_BDP_RCVBUF_FACTOR, rtt_ns);
+	if (measured_ratio)
+		return rcvbuf * TL_BDP_SCALING_RATIO / 256;
+	if (adv_win_scale <= 0)
+		return adv_win_scale <= -63 ? 0 : rcvbuf >> -adv_win_scale;
+	return adv_win_scale >= 63 ? rcvbuf : rcvbuf - (rcvbuf >> adv_win_scale);
+}
+
+uint64_t tl_bdp_autotuned_rcvbuf(uint64_t rmem_default, uint64_t rmem_max)
+{
+	return rmem_default > rmem_max ? rmem_default : rmem_max;
 }
 
 double tl_bdp_window_ceiling_bps(uint64_t window_bytes, uint64_t rtt_ns)
@@ -33,11 +42,4 @@ uint64_t tl_bdp_pow2ceil(uint64_t v)
 	while (p < v && p < (1ULL << 63))
 		p <<= 1;
 	return p;
-}
-
-double tl_tw_ceiling_per_sec(uint32_t ports, double hold_seconds)
-{
-	if (hold_seconds <= 0)
-		return INFINITY;
-	return (double)ports / hold_seconds;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sys/sysctl.h"
 #include "util/parse.h"
 
 void tl_doctor_workload_default(struct tl_doctor_workload *w)
@@ -12,6 +13,32 @@ void tl_doctor_workload_default(struct tl_doctor_workload *w)
 	w->flows = TL_DOCTOR_DEFAULT_FLOWS;
 	w->conns_per_sec = TL_DOCTOR_DEFAULT_CONNS_PER_SEC;
 	w->concurrent = TL_DOCTOR_DEFAULT_CONCURRENT;
+	w->dest_loopback = false;
+}
+
+static int64_t value_or(const struct tl_doctor_readings *r, enum tl_doctor_sysctl id, int64_t dflt)
+{
+	const struct tl_sysctl_value *sv = &r->sysctl[id];
+	return sv->present && sv->n >= 1 ? (int64_t)sv->v[0] : dflt;
+}
+
+bool tl_doctor_port_facts(const struct tl_doctor_readings *r, struct tl_port_facts *out)
+{
+	const struct tl_sysctl_value *range = &r->sysctl[TL_DS_PORT_RANGE];
+	if (!range->present || range->n < 2)
+		return false;
+	struct tl_port_range pr = { (uint32_t)range->v[0], (uint32_t)range->v[1] };
+	uint32_t reserved = 0;
+	const struct tl_sysctl_value *res = &r->sysctl[TL_DS_RESERVED_PORTS];
+	if (res->present && tl_reserved_ports_count(res->text, &pr, &reserved, NULL) < 0)
+		reserved = 0;
+	*out = (struct tl_port_facts){
+		.port_lo = pr.lo, .port_hi = pr.hi, .reserved = reserved,
+		.tw_reuse = (int)value_or(r, TL_DS_TW_REUSE, -1),
+		.timestamps = (int)value_or(r, TL_DS_TIMESTAMPS, -1),
+		.reuse_delay_ms = value_or(r, TL_DS_TW_REUSE_DELAY, -1),
+	};
+	return true;
 }
 
 /*
@@ -49,6 +76,7 @@ static const struct tl_doctor_sysctl_info sysctls[TL_DS_COUNT] = {
 	[TL_DS_MAX_TW_BUCKETS] = { "net.ipv4.tcp_max_tw_buckets", TL_SCOPE_NETNS, 1 },
 	[TL_DS_MAX_ORPHANS] = { "net.ipv4.tcp_max_orphans", TL_SCOPE_GLOBAL, 1 },
 	[TL_DS_NETDEV_MAX_BACKLOG] = { "net.core.netdev_max_backlog", TL_SCOPE_GLOBAL, 1 },
+	[TL_DS_ADV_WIN_SCALE] = { "net.ipv4.tcp_adv_win_scale", TL_SCOPE_NETNS, 1 },
 };
 
 const struct tl_doctor_sysctl_info *tl_doctor_sysctl_info(enum tl_doctor_sysctl id)

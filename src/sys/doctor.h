@@ -7,6 +7,7 @@
 
 #include "sys/host.h"
 #include "sys/offload.h"
+#include "sys/port_ceiling.h"
 #include "sys/sockdiag.h"
 #include "sys/sockstat.h"
 #include "util/err.h"
@@ -25,6 +26,7 @@ struct tl_doctor_workload {
 	uint32_t flows;          /* parallel bulk flows sharing rate_bps */
 	uint64_t conns_per_sec;  /* new connections per second to one destination (IP, port) */
 	uint64_t concurrent;     /* connections open at once on the host */
+	bool dest_loopback;      /* that destination is loopback (tcp_tw_reuse = 2 applies) */
 };
 
 /* Defaults: a LAN host. 1 Gbit/s, 1 ms, 1 flow, 100 new connections/s, 1000 concurrent. */
@@ -65,6 +67,7 @@ enum tl_doctor_sysctl {
 	TL_DS_MAX_TW_BUCKETS,
 	TL_DS_MAX_ORPHANS,
 	TL_DS_NETDEV_MAX_BACKLOG,
+	TL_DS_ADV_WIN_SCALE,
 	TL_DS_COUNT
 };
 
@@ -208,6 +211,9 @@ void tl_doctor_evaluate(const struct tl_doctor_readings *r, const struct tl_doct
 const char *tl_doctor_fmt_size(uint64_t bytes, char *buf, unsigned len);
 const char *tl_doctor_fmt_rate(double bps, char *buf, unsigned len);
 const char *tl_doctor_fmt_duration(uint64_t ns, char *buf, unsigned len);
+
+/* The port-ceiling facts (sys/port_ceiling.h) from the readings; false without a port range. */
+bool tl_doctor_port_facts(const struct tl_doctor_readings *r, struct tl_port_facts *out);
 
 /* The worst severity among the findings (TL_SEV_OK if none). */
 enum tl_severity tl_findings_worst(const struct tl_findings *f);

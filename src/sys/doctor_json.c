@@ -127,14 +127,17 @@ static json_t *derived_json(const struct tl_doctor_readings *r, const struct tl_
 	put(o, "bdp_bytes", u64(bdp));
 	put(o, "bdp_per_flow_bytes", u64((bdp + flows - 1) / flows));
 	put(o, "rcvbuf_needed_per_flow_bytes", u64(tl_bdp_rcvbuf_needed(bdp, flows)));
-	const struct tl_sysctl_value *pr = &r->sysctl[TL_DS_PORT_RANGE];
-	if (pr->present && pr->n == 2) {
-		struct tl_port_range range = { (uint32_t)pr->v[0], (uint32_t)pr->v[1] };
-		uint32_t ports = tl_port_range_count(&range);
-		put(o, "ephemeral_ports", u64(ports));
-		put(o, "time_wait_seconds", json_integer(TL_TIME_WAIT_SECONDS));
-		put(o, "new_conns_per_sec_ceiling",
-		    json_real(tl_tw_ceiling_per_sec(ports, TL_TIME_WAIT_SECONDS)));
+	struct tl_port_facts pf;
+	if (tl_doctor_port_facts(r, &pf)) {
+		struct tl_port_ceiling pc;
+		tl_port_ceiling(&pf, w->dest_loopback, 1, &pc);
+		put(o, "ephemeral_ports", u64(pf.port_hi - pf.port_lo + 1));
+		put(o, "ephemeral_ports_usable", u64(pc.ports));
+		put(o, "time_wait_seconds", json_integer(TL_TIME_WAIT_LEN_S));
+		put(o, "dest_loopback", json_boolean(w->dest_loopback));
+		put(o, "port_hold_ms", json_integer(pc.hold_ms));
+		put(o, "new_conns_per_sec_ceiling", json_integer((json_int_t)pc.per_sec_floor));
+		put(o, "ceiling_reason", json_string(pc.why));
 	}
 	return o;
 }

@@ -54,6 +54,25 @@ static bool workload_has_path(const struct tl_drule_ctx *c)
 	return c->w->rate_bps > 0 && c->w->rtt_ns > 0;
 }
 
+/* The window a receive buffer advertises on this kernel: tcp_win_from_space() [K16][K2]. */
+static uint64_t window_of(const struct tl_drule_ctx *c, uint64_t rcvbuf)
+{
+	const struct tl_host *h = &c->r->host;
+	bool measured = h->kernel_major == 0 || tl_host_kernel_at_least(h, 6, 6);
+	const struct tl_sysctl_value *s = tl_drule_sysctl(c, TL_DS_ADV_WIN_SCALE, 1);
+	return tl_bdp_window_of_rcvbuf(rcvbuf, measured, s ? (int)s->v[0] : 1);
+}
+
+/* How window_of() got its figure, for the prose: "x 160/256" or "- 1/2". */
+static const char *window_rule(const struct tl_drule_ctx *c)
+{
+	const struct tl_host *h = &c->r->host;
+	if (h->kernel_major == 0 || tl_host_kernel_at_least(h, 6, 6))
+		return "the kernel advertises the buffer times the payload share it measures, "
+		       "about 160/256 for MTU-1500 segments";
+	return "the kernel advertises rcvbuf - rcvbuf/2^tcp_adv_win_scale";
+}
+
 void tl_drule_kernel(struct tl_drule_ctx *c)
 {
 	const struct tl_host *h = &c->r->host;
@@ -99,9 +118,14 @@ void tl_drule_tcp_rmem(struct tl_drule_ctx *c)
 	const struct tl_sysctl_value *sv = tl_drule_sysctl(c, TL_DS_TCP_RMEM, 3);
 	if (!sv || !workload_has_path(c))
 		return;
-	char need[320], agg[128], s1[32], s2[32], r1[32], d[32];
+	char need[320], agg[128], above[128] = "", s1[32], s2[32], s3[32], r1[32], d[32];
 	need_text(c, need, sizeof(need));
-	uint64_t max = sv->v[2];
+	/* A default above the max is what sockets keep: autotuning never shrinks [K16]. */
+	uint64_t max = tl_bdp_autotuned_rcvbuf(sv->v[1], sv->v[2]);
+	if (sv->v[1] > sv->v[2])
+		snprintf(above, sizeof(above), " (the default %s, above the max %s: sockets start "
+			 "there and are never shrunk)", tl_drule_size(sv->v[1], s1),
+			 tl_drule_size(sv->v[2], s3));
 	if (max >= c->rcvbuf_need) {
 		struct tl_finding *f = tl_drule_add(c, "tcp_rmem", TL_SEV_OK, "receive buffer maximum");
 		tl_drule_seen_sysctl(f, c, TL_DS_TCP_RMEM);
@@ -109,15 +133,16 @@ void tl_drule_tcp_rmem(struct tl_drule_ctx *c)
 			tl_drule_size(max, s1));
 		return;
 	}
-	double ceiling = tl_bdp_rcvbuf_ceiling_bps(max, c->w->rtt_ns);
+	uint64_t window = window_of(c, max);
+	double ceiling = tl_bdp_window_ceiling_bps(window, c->w->rtt_ns);
 	aggregate_text(c, ceiling, agg, sizeof(agg));
 	struct tl_finding *f = tl_drule_add(c, "tcp_rmem", ceiling_severity(c, ceiling),
 					    "receive buffer maximum too small");
 	tl_drule_seen_sysctl(f, c, TL_DS_TCP_RMEM);
 	TL_FSET(f->why,
-		"%s; tcp_rmem max is %s, so a flow advertises a window of about %s and cannot "
-		"exceed %s / %s = %s%s [K1][K2][E1]",
-		need, tl_drule_size(max, s1), tl_drule_size(max / 2, s2), s2,
+		"%s; tcp_rmem lets a socket's buffer reach %s%s, and %s, so a flow advertises a "
+		"window of about %s and cannot exceed %s / %s = %s%s [K1][K2][K16][E1]",
+		need, tl_drule_size(max, s1), above, window_rule(c), tl_drule_size(window, s2), s2,
 		tl_drule_dur(c->w->rtt_ns, d), tl_drule_rate(ceiling, r1), agg);
 	uint64_t rec = c->buf_recommend;
 	char value[96];
@@ -256,12 +281,12 @@ void tl_drule_moderate_rcvbuf(struct tl_drule_ctx *c)
 					    "receive buffer autotuning is off");
 	tl_drule_seen_sysctl(f, c, TL_DS_MODERATE_RCVBUF);
 	if (rmem && workload_has_path(c)) {
-		double ceiling = tl_bdp_rcvbuf_ceiling_bps(rmem->v[1], c->w->rtt_ns);
+		double ceiling = tl_bdp_window_ceiling_bps(window_of(c, rmem->v[1]), c->w->rtt_ns);
 		f->severity = ceiling_severity(c, ceiling);
 		TL_FSET(f->why,
 			"every socket keeps tcp_rmem default %s instead of growing toward tcp_rmem max: "
-			"a window of about %s, so a flow cannot exceed %s / %s = %s [K1]",
-			tl_drule_size(rmem->v[1], s1), tl_drule_size(rmem->v[1] / 2, s2), s2,
+			"a window of about %s, so a flow cannot exceed %s / %s = %s [K1][K16]",
+			tl_drule_size(rmem->v[1], s1), tl_drule_size(window_of(c, rmem->v[1]), s2), s2,
 			tl_drule_dur(c->w->rtt_ns, d), tl_drule_rate(ceiling, r1));
 	} else {
 		TL_FSET(f->why, "every socket keeps tcp_rmem default instead of growing [K1]");
@@ -320,8 +345,8 @@ void tl_drule_small_rcvbuf(struct tl_drule_ctx *c)
 		return;
 	}
 	const struct tl_sock_small_buf *b = &s->small[0];
-	double ceiling = workload_has_path(c) ? tl_bdp_rcvbuf_ceiling_bps(b->rcvbuf, c->w->rtt_ns)
-					      : 0;
+	double ceiling = workload_has_path(c)
+				 ? tl_bdp_window_ceiling_bps(window_of(c, b->rcvbuf), c->w->rtt_ns) : 0;
 	enum tl_severity sev = workload_has_path(c) && ceiling < c->rate_flow ? TL_SEV_WARN
 									     : TL_SEV_INFO;
 	struct tl_finding *f = tl_drule_add(c, "small_rcvbuf", sev,
@@ -338,7 +363,7 @@ void tl_drule_small_rcvbuf(struct tl_drule_ctx *c)
 			"smaller buffer was set with SO_RCVBUF, which also turns autotuning off for that "
 			"socket [K1][M1]. With %s the window is about %s: at most %s / %s = %s per flow, "
 			"where the workload wants %s per flow (rcvbuf >= %s)",
-			s2, tl_drule_size(b->rcvbuf / 2, s3), s3, tl_drule_dur(c->w->rtt_ns, d),
+			s2, tl_drule_size(window_of(c, b->rcvbuf), s3), s3, tl_drule_dur(c->w->rtt_ns, d),
 			tl_drule_rate(ceiling, r1), tl_drule_rate(c->rate_flow, r2),
 			tl_drule_size(c->rcvbuf_need, s1));
 	TL_FSET(f->fix,

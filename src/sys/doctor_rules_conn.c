@@ -5,10 +5,12 @@
 #include "sys/doctor_rules.h"
 
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <string.h>
 
 #include "sys/bdp.h"
+#include "sys/port_ceiling.h"
 #include "sys/sysctl.h"
 
 /* How long an accept() loop may stall (GC pause, busy loop) before the backlog must absorb it. */
@@ -17,45 +19,45 @@
 /* Memory of one TIME_WAIT socket: tcp_timewait_sock 168 B + 48 B bind bucket [B1]. */
 #define TIME_WAIT_BYTES 216
 
-/* What the connection rules need about ports, computed from the sysctls. */
+/* What the connection rules need about ports: the host's facts from the readings and the
+ * ceiling towards the workload's destination, from the one model (sys/port_ceiling.h). */
 struct ports {
 	bool known;
 	uint32_t total;        /* in ip_local_port_range */
 	uint32_t reserved;     /* of those, in ip_local_reserved_ports */
 	uint32_t usable;
-	bool reuse_on;         /* tcp_tw_reuse = 1 and timestamps on */
-	uint64_t reuse_delay_ms;
-	double hold_s;         /* how long a closed connection holds its port */
-	double ceiling;        /* new connections/s per destination tuple */
-	double ceiling_60;     /* the same without reuse */
+	struct tl_port_facts facts;
+	struct tl_port_ceiling ceil;     /* towards the workload's destination */
+	struct tl_port_ceiling no_reuse; /* the same destination if nothing were reused */
 };
 
 static struct ports ports_of(const struct tl_drule_ctx *c)
 {
 	struct ports p;
 	memset(&p, 0, sizeof(p));
-	const struct tl_sysctl_value *range = tl_drule_sysctl(c, TL_DS_PORT_RANGE, 2);
-	if (!range)
+	if (!tl_doctor_port_facts(c->r, &p.facts))
 		return p;
-	struct tl_port_range pr = { (uint32_t)range->v[0], (uint32_t)range->v[1] };
 	p.known = true;
-	p.total = tl_port_range_count(&pr);
-	const struct tl_sysctl_value *res = &c->r->sysctl[TL_DS_RESERVED_PORTS];
-	if (res->present && tl_reserved_ports_count(res->text, &pr, &p.reserved, NULL) < 0)
-		p.reserved = 0;
-	p.usable = p.total > p.reserved ? p.total - p.reserved : 0;
-	const struct tl_sysctl_value *ts = tl_drule_sysctl(c, TL_DS_TIMESTAMPS, 1);
-	const struct tl_sysctl_value *reuse = tl_drule_sysctl(c, TL_DS_TW_REUSE, 1);
-	const struct tl_sysctl_value *delay = tl_drule_sysctl(c, TL_DS_TW_REUSE_DELAY, 1);
-	/* tcp_tw_reuse needs timestamps; the delay is 1000 ms by default (6.14+) [K1][K6]. */
-	p.reuse_on = reuse && reuse->v[0] == 1 && (!ts || ts->v[0] != 0);
-	p.reuse_delay_ms = delay ? delay->v[0] : 1000;
-	if (p.reuse_delay_ms == 0)
-		p.reuse_delay_ms = 1;
-	p.ceiling_60 = tl_tw_ceiling_per_sec(p.usable, TL_TIME_WAIT_SECONDS);
-	p.hold_s = p.reuse_on ? (double)p.reuse_delay_ms / 1000.0 : TL_TIME_WAIT_SECONDS;
-	p.ceiling = tl_tw_ceiling_per_sec(p.usable, p.hold_s);
+	p.total = p.facts.port_hi - p.facts.port_lo + 1;
+	p.reserved = p.facts.reserved;
+	tl_port_ceiling(&p.facts, c->w->dest_loopback, 1, &p.ceil);
+	p.usable = p.ceil.ports;
+	struct tl_port_facts off = p.facts;
+	off.tw_reuse = 0;
+	tl_port_ceiling(&off, c->w->dest_loopback, 1, &p.no_reuse);
 	return p;
+}
+
+/* The ceiling with another port range, everything else as set. */
+static uint64_t ceiling_with_range(const struct ports *p, bool loopback, uint32_t lo, uint32_t hi)
+{
+	struct tl_port_facts f = p->facts;
+	struct tl_port_ceiling out;
+	f.port_lo = lo;
+	f.port_hi = hi;
+	f.reserved = 0;
+	tl_port_ceiling(&f, loopback, 1, &out);
+	return out.per_sec_floor;
 }
 
 /* The remedies for running out of ports, best first [B1][C2]. */
@@ -66,7 +68,49 @@ static void port_remedies(char *buf, size_t len, const struct ports *p, const ch
 		 "connection) so fewer are opened [C2]; 2) let the server close first, so TIME_WAIT "
 		 "stays where it holds no ephemeral port [B1]; 3) more tuples: more server ports or "
 		 "IPs, or client source IPs with bind() + IP_BIND_ADDRESS_NO_PORT [M2][C2]; 4) %s%s",
-		 range_fix, p->reuse_on ? "" : "; and on clients only net.ipv4.tcp_tw_reuse=1 [K1][K6]");
+		 range_fix, p->ceil.reuse ? "" : "; and on clients only net.ipv4.tcp_tw_reuse=1 [K1][K6]");
+}
+
+/* "the workload's destination (loopback)" or "(another host)": what --dest said. */
+static const char *dest_words(const struct tl_drule_ctx *c)
+{
+	return c->w->dest_loopback ? "a loopback destination" : "a destination on another host";
+}
+
+/* The severity of opening R connections/s against the ceiling. */
+static enum tl_severity port_severity(uint64_t R, const struct ports *p)
+{
+	if (R == 0)
+		return TL_SEV_OK;
+	if (R > p->ceil.per_sec_floor)
+		return TL_SEV_SEVERE;
+	return (double)R > 0.8 * p->ceil.per_sec ? TL_SEV_WARN : TL_SEV_OK;
+}
+
+static void port_range_fix(struct tl_drule_ctx *c, struct tl_finding *f, const struct ports *p,
+			   uint64_t R)
+{
+	/* The narrowest standard range that carries R, if wider than what is set. */
+	const char *value = "1024 65535";
+	uint32_t count = 64512, lo = 1024, hi = 65535;
+	bool lb = c->w->dest_loopback;
+	if ((double)R <= 0.8 * (double)ceiling_with_range(p, lb, 32768, 60999) && p->total < 28232) {
+		value = "32768 60999";
+		count = 28232;
+		lo = 32768;
+		hi = 60999;
+	}
+	char range_fix[256];
+	if (count > p->total) {
+		snprintf(range_fix, sizeof(range_fix),
+			 "sysctl -w net.ipv4.ip_local_port_range=\"%s\" (%u ports: ~%" PRIu64 "/s; check "
+			 "ip_local_reserved_ports and services listening in that range)",
+			 value, count, ceiling_with_range(p, lb, lo, hi));
+		tl_drule_fix_sysctl(f, TL_DS_PORT_RANGE, value);
+	} else {
+		snprintf(range_fix, sizeof(range_fix), "the port range is already as wide as it gets");
+	}
+	port_remedies(f->fix, sizeof(f->fix), p, range_fix);
 }
 
 void tl_drule_port_range(struct tl_drule_ctx *c)
@@ -79,32 +123,23 @@ void tl_drule_port_range(struct tl_drule_ctx *c)
 	if (p.reserved)
 		snprintf(res, sizeof(res), ", %u of them reserved", p.reserved);
 	int n = snprintf(why, sizeof(why),
-		"only the side that closes first keeps the connection in TIME_WAIT, for 60 s on Linux: "
-		"TCP_TIMEWAIT_LEN is fixed and tcp_fin_timeout does not shorten it (it only limits "
-		"orphaned FIN_WAIT_2) [K8][K1][B1]. Each TIME_WAIT holds its local port for that "
-		"(source IP, destination IP, destination port) tuple, so one tuple sustains at most "
-		"%u ports / 60 s = %.0f new connections/s",
-		p.usable, p.ceiling_60);
-	if (p.reuse_on && n > 0 && (size_t)n < sizeof(why))
-		n += snprintf(why + n, sizeof(why) - (size_t)n,
-			"; with tcp_tw_reuse = 1 a client may reuse a TIME_WAIT port after "
-			"tcp_tw_reuse_delay = %" PRIu64 " ms: %u / %.3g s = %.0f/s [K6]",
-			p.reuse_delay_ms, p.usable, p.hold_s, p.ceiling);
-	enum tl_severity sev = TL_SEV_OK;
+		"only the side that closes first keeps the connection in TIME_WAIT, for %u s on "
+		"Linux: TCP_TIMEWAIT_LEN is fixed and tcp_fin_timeout does not shorten it [K8][K1][B1]. "
+		"Each TIME_WAIT holds its local port for that (source IP, destination IP, destination "
+		"port) tuple unless connect() may take it over [K15]. Towards %s, %s, so one tuple "
+		"sustains %u usable ports / %g s => at most ~%" PRIu64 " new connections/s",
+		TL_TIME_WAIT_LEN_S, dest_words(c), p.ceil.why, p.usable, p.ceil.hold_ms / 1000.0,
+		p.ceil.per_sec_floor);
+	enum tl_severity sev = port_severity(R, &p);
 	if (R > 0 && n > 0 && (size_t)n < sizeof(why)) {
 		n += snprintf(why + n, sizeof(why) - (size_t)n,
 			      "; the workload opens %" PRIu64 "/s to one destination (%.0f%% of that)",
-			      R, p.ceiling > 0 ? 100.0 * (double)R / p.ceiling : 100.0);
-		if ((double)R > p.ceiling) {
-			sev = TL_SEV_SEVERE;
-			if (n > 0 && (size_t)n < sizeof(why))
-				snprintf(why + n, sizeof(why) - (size_t)n,
-					 ", so after about %u / %" PRIu64 " = %.3g s every port is in "
-					 "TIME_WAIT and connect() fails with EADDRNOTAVAIL",
-					 p.usable, R, (double)p.usable / (double)R);
-		} else if ((double)R > 0.8 * p.ceiling) {
-			sev = TL_SEV_WARN;
-		}
+			      R, p.ceil.per_sec > 0 ? 100.0 * (double)R / p.ceil.per_sec : 100.0);
+		if (sev == TL_SEV_SEVERE && n > 0 && (size_t)n < sizeof(why))
+			snprintf(why + n, sizeof(why) - (size_t)n,
+				 ", so after about %u / %" PRIu64 " = %.3g s every port is taken and "
+				 "connect() fails with EADDRNOTAVAIL",
+				 p.usable, R, (double)p.usable / (double)R);
 	}
 	struct tl_finding *f = tl_drule_add(c, "ip_local_port_range", sev,
 					    sev == TL_SEV_OK ? "ephemeral ports"
@@ -114,35 +149,17 @@ void tl_drule_port_range(struct tl_drule_ctx *c)
 	TL_FSET(f->why, "%s", why);
 	if (sev == TL_SEV_OK)
 		return;
-	/* The narrowest standard range that carries R, if wider than what is set. */
-	const char *value = "1024 65535";
-	uint32_t count = 64512;
-	if ((double)R <= 0.8 * tl_tw_ceiling_per_sec(28232, p.hold_s) && p.total < 28232) {
-		value = "32768 60999";
-		count = 28232;
-	}
-	char range_fix[256];
-	if (count > p.total) {
-		snprintf(range_fix, sizeof(range_fix),
-			 "sysctl -w net.ipv4.ip_local_port_range=\"%s\" (%u ports: %.0f/s; check "
-			 "ip_local_reserved_ports and services listening in that range)",
-			 value, count, tl_tw_ceiling_per_sec(count, p.hold_s));
-		tl_drule_fix_sysctl(f, TL_DS_PORT_RANGE, value);
-	} else {
-		snprintf(range_fix, sizeof(range_fix), "the port range is already as wide as it gets");
-	}
-	port_remedies(f->fix, sizeof(f->fix), &p, range_fix);
-	uint64_t tw = R * TL_TIME_WAIT_SECONDS;
+	port_range_fix(c, f, &p, R);
+	uint64_t tw = R * TL_TIME_WAIT_LEN_S;
 	TL_FSET(f->cost,
-		"little memory: %" PRIu64 "/s x 60 s = %" PRIu64 " TIME_WAIT sockets of about %d B "
+		"little memory: %" PRIu64 "/s x %u s = %" PRIu64 " TIME_WAIT sockets of about %d B "
 		"= %s [B1]; ports below 32768 may clash with services that listen there",
-		R, tw, TIME_WAIT_BYTES, tl_drule_size(tw * TIME_WAIT_BYTES, s1));
+		R, TL_TIME_WAIT_LEN_S, tw, TIME_WAIT_BYTES, tl_drule_size(tw * TIME_WAIT_BYTES, s1));
 }
 
 void tl_drule_tw_reuse(struct tl_drule_ctx *c)
 {
 	const struct tl_sysctl_value *sv = tl_drule_sysctl(c, TL_DS_TW_REUSE, 1);
-	const struct tl_sysctl_value *ts = tl_drule_sysctl(c, TL_DS_TIMESTAMPS, 1);
 	struct ports p = ports_of(c);
 	if (!sv || !p.known)
 		return;
@@ -150,39 +167,54 @@ void tl_drule_tw_reuse(struct tl_drule_ctx *c)
 	static const char *const meaning[] = { "off", "on for outgoing connections",
 					       "loopback only (the default)" };
 	const char *m = sv->v[0] <= 2 ? meaning[sv->v[0]] : "unknown value";
-	bool needed = (double)R > 0.8 * p.ceiling_60;
-	if (!needed || (sv->v[0] == 1 && ts && ts->v[0] != 0)) {
+	bool needed = (double)R > 0.8 * p.no_reuse.per_sec;
+	if (!needed || p.ceil.reuse) {
 		struct tl_finding *f = tl_drule_add(c, "tcp_tw_reuse", TL_SEV_OK, "TIME_WAIT reuse");
 		tl_drule_seen_sysctl(f, c, TL_DS_TW_REUSE);
 		if (needed)
-			TL_FSET(f->why, "%s: clients reuse TIME_WAIT ports after tcp_tw_reuse_delay = "
-					"%" PRIu64 " ms [K1][K6]", m, p.reuse_delay_ms);
+			TL_FSET(f->why, "%s; towards %s, %s [K1][K6][K15]", m, dest_words(c),
+				p.ceil.why);
 		else
-			TL_FSET(f->why, "%s; %" PRIu64 "/s per destination fits in the %.0f/s that "
-					"60 s of TIME_WAIT allows, so clients need no reuse [K1]",
-				m, R, p.ceiling_60);
+			TL_FSET(f->why, "%s; %" PRIu64 "/s per destination fits in the ~%" PRIu64 "/s "
+					"that %u s of TIME_WAIT allows, so clients need no reuse [K1]",
+				m, R, p.no_reuse.per_sec_floor, TL_TIME_WAIT_LEN_S);
 		return;
 	}
 	struct tl_finding *f = tl_drule_add(c, "tcp_tw_reuse", TL_SEV_WARN,
 					    "clients need TIME_WAIT reuse");
 	tl_drule_seen_sysctl(f, c, TL_DS_TW_REUSE);
-	if (sv->v[0] == 1) {
-		TL_FSET(f->why, "tcp_tw_reuse = 1 does nothing while tcp_timestamps = 0: reuse is "
-				"safe only with timestamps (PAWS) [K1][B1]");
+	if (p.ceil.reason == TL_PORT_REUSE_NO_TIMESTAMPS) {
+		TL_FSET(f->why, "%s: reuse is safe only with timestamps (PAWS) [K1][K15][B1]",
+			p.ceil.why);
 		TL_FSET(f->fix, "sysctl -w net.ipv4.tcp_timestamps=1");
 		return;
 	}
+	struct tl_port_facts on = p.facts;
+	struct tl_port_ceiling with;
+	on.tw_reuse = 1;
+	tl_port_ceiling(&on, c->w->dest_loopback, 1, &with);
 	TL_FSET(f->why,
-		"%s. At %" PRIu64 "/s per destination, above %u ports / 60 s = %.0f/s, a client needs "
-		"tcp_tw_reuse = 1: connect() may then take a port whose TIME_WAIT is older than "
-		"tcp_tw_reuse_delay (%" PRIu64 " ms), about %.0f/s, made safe by timestamps [K1][K6][B1]. "
-		"It affects outgoing connections only",
-		m, R, p.usable, p.ceiling_60, p.reuse_delay_ms,
-		tl_tw_ceiling_per_sec(p.usable, (double)p.reuse_delay_ms / 1000.0));
+		"%s. At %" PRIu64 "/s per destination, above %u ports / %u s = ~%" PRIu64 "/s, a "
+		"client needs tcp_tw_reuse = 1: %s, ~%" PRIu64 "/s, made safe by timestamps "
+		"[K1][K6][K15][B1]. It affects outgoing connections only",
+		m, R, p.usable, TL_TIME_WAIT_LEN_S, p.no_reuse.per_sec_floor, with.why,
+		with.per_sec_floor);
 	TL_FSET(f->fix, "sysctl -w net.ipv4.tcp_tw_reuse=1 on the client hosts");
 	tl_drule_fix_sysctl(f, TL_DS_TW_REUSE, "1");
 	TL_FSET(f->cost, "none in memory. Not tcp_tw_recycle, which broke clients behind NAT and "
 			 "is gone since 4.12 [B1]");
+}
+
+/* The kernel's loopback test for tcp_tw_reuse = 2: either address in 127/8 or ::1 [K15]. */
+static bool addr_is_loopback(const struct tl_sock_addr *a)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (a->family == AF_INET)
+		return a->addr[0] == 127;
+	return a->family == AF_INET6 &&
+	       (memcmp(a->addr, v6_lo, 16) == 0 ||
+		(memcmp(a->addr, v4mapped, 12) == 0 && a->addr[12] == 127));
 }
 
 void tl_drule_time_wait(struct tl_drule_ctx *c)
@@ -200,18 +232,32 @@ void tl_drule_time_wait(struct tl_drule_ctx *c)
 		return;
 	}
 	const struct tl_sock_tw_group *g = &s->tw_top[0];
+	/* This tuple's own ceiling: tcp_tw_reuse = 2 depends on its addresses. */
+	struct tl_port_ceiling tc;
+	tl_port_ceiling(&p.facts, addr_is_loopback(&g->local) || addr_is_loopback(&g->remote), 1,
+			&tc);
 	double share = p.usable ? (double)g->count / p.usable : 0;
 	enum tl_severity sev = share >= 0.9 ? TL_SEV_SEVERE : share >= 0.5 ? TL_SEV_WARN : TL_SEV_OK;
+	if (tc.reuse)
+		sev = TL_SEV_OK; /* connect() takes these ports back: they do not run out */
 	struct tl_finding *f = tl_drule_add(c, "time_wait", sev, "TIME_WAIT sockets");
 	tl_sock_addr_fmt(&g->local, a1, sizeof(a1));
 	tl_sock_addr_fmt(&g->remote, a2, sizeof(a2));
 	TL_FSET(f->seen, "%u TIME_WAIT sockets in %zu destination tuples; largest %s -> %s: %u",
 		s->counts.time_wait, s->tw_groups, a1, a2, g->count);
+	if (tc.reuse) {
+		TL_FSET(f->why,
+			"%u of %u usable ports (%.1f%%) are in TIME_WAIT for %s -> %s, but %s, so "
+			"they do not run out below ~%" PRIu64 " new connections/s [K15]",
+			g->count, p.usable, 100.0 * share, a1, a2, tc.why, tc.per_sec_floor);
+		return;
+	}
 	TL_FSET(f->why,
-		"each holds its local port for that tuple for 60 s [K8]: %u of %u usable ports "
-		"(%.1f%%) are in TIME_WAIT for %s -> %s, which means at least %u / 60 s = %.0f new "
+		"%s; each holds its local port for that tuple [K8]: %u of %u usable ports "
+		"(%.1f%%) are in TIME_WAIT for %s -> %s, which means at least %u / %u s = %.0f new "
 		"connections/s were closed there first by this host over the last minute%s",
-		g->count, p.usable, 100.0 * share, a1, a2, g->count, g->count / 60.0,
+		tc.why, g->count, p.usable, 100.0 * share, a1, a2, g->count, TL_TIME_WAIT_LEN_S,
+		g->count / (double)TL_TIME_WAIT_LEN_S,
 		share >= 0.5 ? "; connect() fails with EADDRNOTAVAIL when no port is left" : "");
 	if (sev != TL_SEV_OK)
 		port_remedies(f->fix, sizeof(f->fix), &p,
@@ -223,7 +269,7 @@ void tl_drule_max_tw_buckets(struct tl_drule_ctx *c)
 	const struct tl_sysctl_value *sv = tl_drule_sysctl(c, TL_DS_MAX_TW_BUCKETS, 1);
 	if (!sv)
 		return;
-	uint64_t R = c->w->conns_per_sec, expected = R * TL_TIME_WAIT_SECONDS;
+	uint64_t R = c->w->conns_per_sec, expected = R * TL_TIME_WAIT_LEN_S;
 	uint64_t now = c->r->have_sockets ? c->r->sockets.counts.time_wait : 0;
 	char s1[32];
 	bool low = expected > sv->v[0];

@@ -10,18 +10,12 @@ void tl_schedule_flow(uint64_t rate, uint32_t flows, uint32_t index, uint64_t *i
 	*phase_ns = flows ? interval * index / flows : 0;
 }
 
-double tl_port_hold_seconds(int tcp_tw_reuse, int loopback_destination)
+void tl_schedule_ceiling(const struct tl_addr *dest, uint32_t sources, struct tl_port_facts *facts,
+			 struct tl_port_ceiling *out)
 {
-	/* TCP_TIMEWAIT_LEN is 60 s and not tunable; tcp_tw_reuse_delay is 1000 ms by default
-	 * (Linux 6.14+; earlier kernels reuse after 1 s of timestamps) [K6][K8]. */
-	if (tcp_tw_reuse == 1 || (tcp_tw_reuse == 2 && loopback_destination))
-		return 1.0;
-	return 60.0;
-}
-
-uint64_t tl_connection_ceiling(uint32_t ports, uint32_t sources, double hold_seconds)
-{
-	if (hold_seconds <= 0)
-		return 0;
-	return (uint64_t)((double)ports * (sources ? sources : 1) / hold_seconds);
+	if (tl_port_facts_read(facts, NULL) < 0)
+		/* The kernel's defaults [K1][K12]; a crr run needs no exact figure to start. */
+		*facts = (struct tl_port_facts){ .port_lo = 32768, .port_hi = 60999, .tw_reuse = -1,
+						 .timestamps = -1, .reuse_delay_ms = -1 };
+	tl_port_ceiling(facts, tl_addr_is_loopback(dest), sources, out);
 }

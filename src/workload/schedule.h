@@ -1,9 +1,12 @@
 #ifndef TCPLAB_WORKLOAD_SCHEDULE_H
 #define TCPLAB_WORKLOAD_SCHEDULE_H
 
-/* The arithmetic behind open-loop sending and the TIME_WAIT ceiling, kept pure for tests. */
+/* The arithmetic behind open-loop sending, and crr's port ceiling (sys/port_ceiling.h). */
 
 #include <stdint.h>
+
+#include "net/addr.h"
+#include "sys/port_ceiling.h"
 
 /*
  * Open loop at `rate` per second over `flows` flows: flow `index` sends every *interval_ns,
@@ -14,13 +17,11 @@ void tl_schedule_flow(uint64_t rate, uint32_t flows, uint32_t index, uint64_t *i
 		      uint64_t *phase_ns);
 
 /*
- * How long a closed connection's local port stays unusable for a new connection to the same
- * destination: TIME_WAIT is 60 s on Linux, but tcp_tw_reuse lets a client reuse the port
- * after about 1 s when it is 1, or for loopback destinations when it is 2 (the default).
+ * The ceiling crr's connectors meet towards dest over `sources` source addresses: this
+ * namespace's facts (the kernel's defaults where a sysctl cannot be read: 32768-60999,
+ * tcp_tw_reuse 2, timestamps on) through tl_port_ceiling().
  */
-double tl_port_hold_seconds(int tcp_tw_reuse, int loopback_destination);
-
-/* New connections per second to one destination that the ports allow: ports x sources / hold. */
-uint64_t tl_connection_ceiling(uint32_t ports, uint32_t sources, double hold_seconds);
+void tl_schedule_ceiling(const struct tl_addr *dest, uint32_t sources, struct tl_port_facts *facts,
+			 struct tl_port_ceiling *out);
 
 #endif

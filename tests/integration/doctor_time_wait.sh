@@ -23,11 +23,17 @@ check "largest destination group is 127.0.0.1 -> 127.0.0.1:$port with $ss_port" 
 check "time_wait finding quotes the share of ports" \
     ".findings[] | select(.id == \"time_wait\") | (.why | contains(\"$ss_port of 28232 usable ports\")) and (.seen | contains(\"$ss_all TIME_WAIT sockets\"))" "$out"
 
-# A narrow range makes the same sockets most of the ports: now it is severe.
+# A narrow range makes the same sockets most of the ports: severe where nothing is reused.
 nsx sysctl -qw net.ipv4.ip_local_port_range="40000 40299"
+nsx sysctl -qw net.ipv4.tcp_tw_reuse=0
 nsx "$TCPLAB" doctor --json >"$out"
-check "300 TIME_WAIT of 300 ports: severe" \
+check "300 TIME_WAIT of 300 ports, tcp_tw_reuse=0: severe" \
     '.findings[] | select(.id == "time_wait") | .severity == "severe" and (.why | contains("(100.0%)"))' "$out"
+# With the default tcp_tw_reuse=2 these loopback tuples get their ports back after 1 s.
+nsx sysctl -qw net.ipv4.tcp_tw_reuse=2
+nsx "$TCPLAB" doctor --json >"$out"
+check "300 TIME_WAIT of 300 loopback ports, tcp_tw_reuse=2: ok, the ports come back" \
+    '.findings[] | select(.id == "time_wait") | .severity == "ok" and (.why | contains("they do not run out below ~300 new connections/s"))' "$out"
 
 # --watch: counters are deltas over the interval (ListenOverflows grows while a full queue is hit).
 start=$(date +%s%N)

@@ -43,7 +43,7 @@ echo "per-request in 201 ports: exit $rc after $ms ms; stderr:"; cat "$err"
 jq -e . "$out" >/dev/null && pass "stdout is valid JSON" || { fail "stdout is not JSON"; head -c 300 "$out"; }
 lines=$(grep -c 'EADDRNOTAVAIL' "$err")
 [ "$lines" -eq 1 ] && pass "exactly one line about EADDRNOTAVAIL on stderr" || fail "$lines such lines"
-grep 'EADDRNOTAVAIL' "$err" | grep -q 'ephemeral ports exhausted: 201 ports, TIME_WAIT 60 s => at most ~3 new connections/s' \
+grep 'EADDRNOTAVAIL' "$err" | grep -q 'ephemeral ports exhausted: 201 usable ports, tcp_tw_reuse = 0: .*60 s => at most ~3 new connections/s' \
     && pass "the line gives the cause and the ceiling (201 ports / 60 s)" || fail "cause or ceiling missing"
 grep 'EADDRNOTAVAIL' "$err" | grep -q 'Remedies: more jobs per request (--batch), one connection per worker (--connection persistent)' \
     && pass "the line gives the remedies" || fail "remedies missing"

@@ -96,7 +96,7 @@ static void test_dropin_text_round_trips(void **state)
 	memset(f->items[0].why, 'x', 300);
 	f->items[0].why[300] = '\0';
 	size_t n = tl_doctor_changes(f, r, c, 8);
-	struct tl_doctor_workload w = { 1000000000ULL, 100000000ULL, 4, 2000, 10000 };
+	struct tl_doctor_workload w = { 1000000000ULL, 100000000ULL, 4, 2000, 10000, false };
 	char *text = tl_doctor_dropin_text(c, n, &w, &r->host);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "for Linux 6.18.0-test"));

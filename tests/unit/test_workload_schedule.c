@@ -1,9 +1,10 @@
-/* Open-loop schedule arithmetic and the TIME_WAIT ceiling. */
+/* Open-loop schedule arithmetic and crr's port ceiling. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
 
 #include "workload/schedule.h"
 
@@ -48,22 +49,24 @@ static void test_schedule_sends_the_rate(void **state)
 	assert_true(due >= rate * 10 - flows && due <= rate * 10 + flows);
 }
 
-static void test_port_hold_and_ceiling(void **state)
+/* crr's ceiling is the model's, with this namespace's facts and the destination's kind. */
+static void test_ceiling_follows_the_destination(void **state)
 {
 	(void)state;
-	assert_true(tl_port_hold_seconds(0, 1) == 60.0);
-	assert_true(tl_port_hold_seconds(0, 0) == 60.0);
-	assert_true(tl_port_hold_seconds(1, 0) == 1.0);
-	assert_true(tl_port_hold_seconds(2, 1) == 1.0);
-	assert_true(tl_port_hold_seconds(2, 0) == 60.0);
-	/* seed 002: Linux default 28232 ports / 60 s = 470 connections/s */
-	assert_int_equal(tl_connection_ceiling(28232, 1, 60.0), 470);
-	/* macOS default 16384 ports, 2 x MSL = 30 s: 546/s */
-	assert_int_equal(tl_connection_ceiling(16384, 1, 30.0), 546);
-	/* two source addresses double it */
-	assert_int_equal(tl_connection_ceiling(28232, 2, 60.0), 941);
-	assert_int_equal(tl_connection_ceiling(64512, 0, 60.0), 1075);
-	assert_int_equal(tl_connection_ceiling(100, 1, 0), 0);
+	struct tl_addr lo, far;
+	struct tl_err err = { 0 };
+	assert_int_equal(tl_addr_resolve("127.0.0.1", 80, AF_INET, 0, &lo, &err), 0);
+	assert_int_equal(tl_addr_resolve("192.0.2.1", 80, AF_INET, 0, &far, &err), 0);
+	struct tl_port_facts f;
+	struct tl_port_ceiling got, want;
+	tl_schedule_ceiling(&lo, 2, &f, &got);
+	tl_port_ceiling(&f, true, 2, &want);
+	assert_int_equal(got.per_sec_floor, want.per_sec_floor);
+	assert_int_equal(got.sources, 2);
+	tl_schedule_ceiling(&far, 1, &f, &got);
+	tl_port_ceiling(&f, false, 1, &want);
+	assert_int_equal(got.per_sec_floor, want.per_sec_floor);
+	assert_int_equal(got.hold_ms, want.hold_ms);
 }
 
 int main(void)
@@ -71,7 +74,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_and_phase),
 		cmocka_unit_test(test_schedule_sends_the_rate),
-		cmocka_unit_test(test_port_hold_and_ceiling),
+		cmocka_unit_test(test_ceiling_follows_the_destination),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
