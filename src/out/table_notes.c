@@ -109,7 +109,7 @@ static void testbed_aqm_line(FILE *f, const char *name, const json_t *series, co
 		return;
 	if (json_object_get(a, "interval_ns")) {
 		fprintf(f, "Testbed %s, GSP: interval %.1f ms at the end, %.0f drops or marks by the "
-			"interval rule during the test, shortest gap between two %.1f ms\n", name,
+			"interval rule during the test, shortest gap between two since up %.1f ms\n", name,
 			num_at(a, "interval_ns", NULL) / 1e6,
 			num_at(a, "signals", NULL) - num_at(a0, "signals", NULL),
 			num_at(a, "min_gap_ns", NULL) / 1e6);

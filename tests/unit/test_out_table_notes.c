@@ -176,7 +176,7 @@ static void test_testbed_aqm_note(void **state)
 			  "{\"t_ns\": 100000000, \"fwd\": {\"aqm\": {\"interval_ns\": 40000000, "
 			  "\"signals\": 7, \"min_gap_ns\": 40000000}}}]}}");
 	assert_non_null(strstr(s, "Testbed lab, GSP: interval 40.0 ms at the end, 5 drops or marks "
-				  "by the interval rule during the test, shortest gap between two "
+				  "by the interval rule during the test, shortest gap between two since up "
 				  "40.0 ms"));
 	free(s);
 	s = note_of(tl_table_testbed_note,
