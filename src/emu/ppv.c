@@ -170,7 +170,8 @@ static bool ppov_make_room(struct tl_qdisc *q, struct ppv *s, const struct tl_pk
 		tl_pktq_unlink(&s->fifo, low);
 		q->backlog_pkts--;
 		q->backlog_bytes -= low->len;
-		ppv_drop(q, s, low, TL_DROP_AQM, now_ns);
+		ppv_drop(q, s, low, q->spec.ppv.core == TL_PPV_PPOV ? TL_DROP_AQM : TL_DROP_QUEUE_FULL,
+			 now_ns);
 	}
 	return true;
 }
@@ -192,7 +193,9 @@ static enum tl_drop_cause ppv_enqueue(struct tl_qdisc *q, struct tl_pkt *p, uint
 	s->ring_pos = (s->ring_pos + 1) % s->ring_cap;
 	if (s->ring_n < s->ring_cap)
 		s->ring_n++;
-	if (!tl_qdisc_fits(q, p)) {
+	/* A full buffer under PV-PIE too drops the lowest value present (PPOV's rule), not the
+	 * arrival: a tail drop there would hit whoever arrives, whatever its value. */
+	if (!ppov_make_room(q, s, p, now_ns)) {
 		ppv_drop(q, s, p, TL_DROP_QUEUE_FULL, now_ns);
 		return TL_DROP_QUEUE_FULL;
 	}

@@ -14,7 +14,7 @@
  *   PV-PIE  a PIE controller (RFC 8033) gives a drop probability p; the congestion threshold
  *           value (CTV) is the p-quantile of the values of the recent arrivals, and an
  *           arrival whose value is below it is dropped ("Take your own share of the PIE",
- *           Laki et al., ANRW 2017 [PVPIE17]).
+ *           Laki et al., ANRW 2017 [PVPIE17]); a full buffer drops as PPOV does.
  */
 
 /*
