@@ -9,7 +9,7 @@
  * by their ECN codepoint; at dequeue a time-shifted FIFO picks the L4S head unless the
  * classic head has waited tshift longer (section 4.2.2's example scheduler), the L4S packet
  * is CE-marked with probability p_L = max(step, p_CL), and the classic one is dropped (or,
- * ECT(0) with ecn on, marked) with p_C = p'^2, drawn as p' > max(u1, u2) (Figure 4). The PI
+ * ECT(0) with ecn on, marked) with p_C = p'^2, drawn as p' > max(u1, u2) (A.1's dequeue). The PI
  * update (every tupdate, replayed on the caller's clock as PIE does here) drives p' from the
  * classic queue's head sojourn towards the 15 ms target.
  * Not modelled: overload handling (Appendix A.2: L4S drop once p_C passes p_Cmax), and the
@@ -166,7 +166,7 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 		if (!p)
 			return NULL;
 		s->c_qdelay_ns = now_ns > p->enqueue_ns ? now_ns - p->enqueue_ns : 0;
-		/* p_C = p'^2 as "p' > max of two uniform draws" (Figure 4). */
+		/* p_C = p'^2 as "p' > max of two uniform draws" (A.1's dequeue). */
 		double u1 = tl_rng_double(&s->rng), u2 = tl_rng_double(&s->rng);
 		if (s->v.p > (u1 > u2 ? u1 : u2)) {
 			if (tl_qdisc_mark(q, p)) {

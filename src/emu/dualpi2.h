@@ -22,7 +22,8 @@ struct tl_dualpi2_vars {
 bool tl_dualpi2_is_l4s(const struct tl_pkt *p);
 
 /*
- * One PI update (Appendix A.1, Figure 5) given the classic queue's delay now:
+ * One PI update (Appendix A.1, Figure 6) given the classic queue's delay now (its head's
+ * sojourn, curq):
  *   p' += alpha (qdelay - target) + beta (qdelay - prev_qdelay)   (seconds, gains in Hz)
  * clamped to [0, 1].
  */
