@@ -53,8 +53,10 @@ static void usage(FILE *f)
 		"  --rtt DURATION[,..]  path RTT, or one per sender: 10ms,100ms (default 40ms)\n"
 		"  --buffer SIZE        bytes (64K), packets (100p) or a multiple of rate x RTT (1bdp,\n"
 		"                       the default; the largest RTT is used)\n"
-		"  --aqm SPEC           taildrop (default), red, codel, pie, fq_codel, with parameters:\n"
-		"                       codel:target=5ms,interval=100ms  (see tcplab-testbed(1))\n"
+		"  --aqm SPEC           taildrop (default), red, codel, pie, fq_codel, gsp, ppv,\n"
+		"                       dualpi2, with parameters: codel:target=5ms,interval=100ms,\n"
+		"                       gsp:adaptive, ppv:core=pie,weights=2:1  (see tcplab-testbed(1))\n"
+		"  --ppv-class flow|host  PPV gives each flow, or each sender host, its share\n"
 		"  --loss SPEC          1%% or 0.01 (Bernoulli), ge:p=1%%,r=30%% (Gilbert-Elliott)\n"
 		"  --jitter DURATION    uniform +- jitter on the one-way delay\n"
 		"  --reorder / --no-reorder   let jitter reorder packets (default: never)\n"
@@ -102,7 +104,7 @@ enum {
 static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
 					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
 					 "rev-jitter", "senders", "seed", "pool", "spin", "prio",
-					 "cpu-latency", "isolate", "standby" };
+					 "cpu-latency", "isolate", "standby", "ppv-class" };
 #define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
 
 struct cli {
@@ -391,6 +393,50 @@ static void print_dir(const json_t *doc, const char *dir, const char *label)
 	       fmt_ns((uint64_t)jint(o, "qdelay_ns.p99"), p99, sizeof(p99)));
 }
 
+static double jnum(const json_t *j, const char *path)
+{
+	const json_t *v = jget(j, path);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+/* One line of a GSP, PPV or DualPI2 queue's state (the JSON has it all). */
+static void print_aqm(const json_t *doc, const char *dir, const char *label)
+{
+	const json_t *o = json_object_get(doc, dir);
+	const char *aqm = json_string_value(jget(o, "queue.aqm"));
+	const json_t *q = json_object_get(o, "qdisc");
+	char a[32], b[32];
+	if (!aqm || !q)
+		return;
+	if (strcmp(aqm, "gsp") == 0) {
+		printf("%s gsp: interval %s (accumulated %s above the threshold), %lld signals, "
+		       "shortest gap %s\n", label, fmt_ns((uint64_t)jint(q, "interval_ns"), a, sizeof(a)),
+		       fmt_ns((uint64_t)jint(q, "cumul_ns"), b, sizeof(b)), jint(q, "signals"),
+		       jint(q, "min_gap_ns") ? fmt_ns((uint64_t)jint(q, "min_gap_ns"), a, sizeof(a))
+					     : "-");
+	} else if (strcmp(aqm, "ppv") == 0) {
+		printf("%s ppv: threshold value %lld (drop probability %.4f); shares:", label,
+		       jint(q, "threshold_value"), jnum(q, "prob"));
+		size_t i;
+		const json_t *c;
+		json_array_foreach(json_object_get(q, "classes"), i, c) {
+			if (i >= 8)
+				break;
+			printf(" %s %.1f%% (%lld drops)", json_string_value(json_object_get(c, "class")),
+			       100 * jnum(c, "share"), jint(c, "drops"));
+		}
+		printf("\n");
+	} else if (strcmp(aqm, "dualpi2") == 0) {
+		printf("%s dualpi2: p' %.4f, classic p_C %.4f (%lld pkts, delay %s, %lld drops, "
+		       "%lld marks), L4S p_CL %.4f (%lld pkts, delay %s, %lld marks)\n", label,
+		       jnum(q, "p_base"), jnum(q, "p_c"), jint(q, "classic.pkts"),
+		       fmt_ns((uint64_t)jint(q, "classic.qdelay_ns"), a, sizeof(a)),
+		       jint(q, "classic.drops"), jint(q, "classic.marks"), jnum(q, "p_cl"),
+		       jint(q, "l4s.pkts"), fmt_ns((uint64_t)jint(q, "l4s.qdelay_ns"), b, sizeof(b)),
+		       jint(q, "l4s.marks"));
+	}
+}
+
 static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 {
 	char up[32];
@@ -402,6 +448,8 @@ static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 	       "BACKLOG", "QDELAY50", "QDELAY99");
 	print_dir(doc, "fwd", "snd->rcv (fwd)");
 	print_dir(doc, "rev", "rcv->snd (rev)");
+	print_aqm(doc, "fwd", "snd->rcv");
+	print_aqm(doc, "rev", "rcv->snd");
 	const json_t *acc = json_object_get(doc, "access");
 	size_t i;
 	const json_t *a;

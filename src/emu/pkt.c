@@ -35,7 +35,8 @@ static int classify_v4(struct tl_pkt *pkt, struct tl_flow_key *k)
 	k->proto = ip[9];
 	memcpy(k->saddr, ip + 12, 4);
 	memcpy(k->daddr, ip + 16, 4);
-	pkt->ecn_capable = (ip[1] & ECN_MASK) != 0;
+	pkt->ecn = ip[1] & ECN_MASK;
+	pkt->ecn_capable = pkt->ecn != 0;
 	/* Only the first fragment carries the ports. */
 	if ((rd16(ip + 6) & 0x1fff) == 0)
 		read_ports(k, ip + ihl, pkt->data_len - ihl);
@@ -50,7 +51,8 @@ static int classify_v6(struct tl_pkt *pkt, struct tl_flow_key *k)
 	k->family = 6;
 	memcpy(k->saddr, ip + 8, 16);
 	memcpy(k->daddr, ip + 24, 16);
-	pkt->ecn_capable = ((ip[1] >> 4) & ECN_MASK) != 0;
+	pkt->ecn = (ip[1] >> 4) & ECN_MASK;
+	pkt->ecn_capable = pkt->ecn != 0;
 	uint8_t nh = ip[6];
 	size_t off = 40;
 	bool first_fragment = true;
@@ -80,6 +82,7 @@ int tl_pkt_classify(struct tl_pkt *pkt, uint64_t seed)
 	int ret = -EINVAL;
 	memset(&pkt->key, 0, sizeof(pkt->key));
 	pkt->ecn_capable = false;
+	pkt->ecn = 0;
 	if (pkt->data && pkt->data_len >= 1) {
 		unsigned version = pkt->data[0] >> 4;
 		if (version == 4)

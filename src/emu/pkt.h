@@ -48,6 +48,12 @@ struct tl_pkt {
 	uint64_t ready_ns;   /* set by the link: when the packet leaves the delay line */
 	uint32_t flow_hash;  /* what FQ-CoDel classifies by; tl_pkt_classify() sets it */
 	bool ecn_capable;    /* ECT(0) or ECT(1) in the IP header */
+	uint8_t ecn;         /* the ECN field as read: 0 not-ECT, 1 ECT(1), 2 ECT(0), 3 CE */
+	uint8_t host;        /* the router port it came in on (0: receiver, i: sender i);
+			      * set by the forwarder, PPV's host class (emu/ppv_marker.h) */
+	uint16_t ppv_class;  /* PPV: the marker's class slot, for per-class statistics */
+	uint32_t pv;         /* PPV's packet value, stamped by the marker at the router's
+			      * ingress; metadata inside the router, never on the wire */
 	bool ce_marked;      /* an AQM marked it: the forwarder must set CE (tl_pkt_set_ce) */
 	uint32_t user;       /* free for the caller (e.g. its pool index) */
 	struct tl_flow_key key;

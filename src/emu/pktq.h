@@ -46,6 +46,22 @@ static inline struct tl_pkt *tl_pktq_pop(struct tl_pktq *q)
 	return p;
 }
 
+/* Takes p out from wherever it is in q. */
+static inline void tl_pktq_unlink(struct tl_pktq *q, struct tl_pkt *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		q->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		q->tail = p->prev;
+	p->next = p->prev = NULL;
+	q->pkts--;
+	q->bytes -= p->len;
+}
+
 /* Inserts p right after pos (pos NULL: at the head). */
 static inline void tl_pktq_insert_after(struct tl_pktq *q, struct tl_pkt *pos, struct tl_pkt *p)
 {

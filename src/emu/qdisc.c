@@ -9,6 +9,9 @@ static const struct tl_qdisc_ops *const ops_by_kind[TL_QDISC_KINDS] = {
 	[TL_QDISC_CODEL] = &tl_codel_ops,
 	[TL_QDISC_PIE] = &tl_pie_ops,
 	[TL_QDISC_FQ_CODEL] = &tl_fq_codel_ops,
+	[TL_QDISC_GSP] = &tl_gsp_ops,
+	[TL_QDISC_PPV] = &tl_ppv_ops,
+	[TL_QDISC_DUALPI2] = &tl_dualpi2_ops,
 };
 
 int tl_qdisc_create(const struct tl_qspec *spec, tl_drop_fn drop_fn, void *drop_ctx,

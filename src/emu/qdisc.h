@@ -52,9 +52,25 @@ struct tl_qdisc_info {
 	uint64_t drop_next_ns;  /* CoDel */
 	uint32_t new_flows;     /* FQ-CoDel: flows on the new and old lists */
 	uint32_t old_flows;
+	/* GSP (emu/gsp.h) */
+	uint64_t interval_ns;   /* the interval in force (adaptive: as adapted) */
+	uint64_t cumul_ns;      /* adaptive: the accumulated time above the threshold */
+	uint64_t threshold;     /* bytes, or ns when delay-based */
+	uint64_t gsp_drops;     /* drops and marks by the interval rule */
+	uint64_t min_gap_ns;    /* shortest time between two of them (0: fewer than two) */
+	/* PPV (emu/ppv.h): the classes, read-only while the qdisc lives */
+	uint32_t ctv;           /* PV-PIE: congestion threshold value; PPOV: last value dropped */
+	const struct tl_ppv_stats *ppv;
+	/* DualPI2 (emu/dualpi2.h) */
+	double p_base, p_c, p_cl; /* p', p_C = p'^2, p_CL = k p' */
+	uint32_t l_pkts, c_pkts;
+	uint64_t l_bytes, c_bytes;
+	uint64_t l_qdelay_ns, c_qdelay_ns; /* head sojourn at the last dequeue */
+	uint64_t l_marks, c_drops, c_marks, l_step_marks;
 };
 
 struct tl_qdisc;
+struct tl_ppv_stats;
 
 struct tl_qdisc_ops {
 	enum tl_qkind kind;
@@ -89,6 +105,9 @@ extern const struct tl_qdisc_ops tl_red_ops;
 extern const struct tl_qdisc_ops tl_codel_ops;
 extern const struct tl_qdisc_ops tl_pie_ops;
 extern const struct tl_qdisc_ops tl_fq_codel_ops;
+extern const struct tl_qdisc_ops tl_gsp_ops;
+extern const struct tl_qdisc_ops tl_ppv_ops;
+extern const struct tl_qdisc_ops tl_dualpi2_ops;
 
 /*
  * Creates the discipline spec->kind (validated first). drop_fn receives every drop and must

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "emu/pkt.h"
+#include "emu/qspec_keys.h"
 #include "util/clock.h"
 #include "util/parse.h"
 
@@ -18,7 +19,13 @@ static const char *const kind_names[TL_QDISC_KINDS] = {
 	[TL_QDISC_CODEL] = "codel",
 	[TL_QDISC_PIE] = "pie",
 	[TL_QDISC_FQ_CODEL] = "fq_codel",
+	[TL_QDISC_GSP] = "gsp",
+	[TL_QDISC_PPV] = "ppv",
+	[TL_QDISC_DUALPI2] = "dualpi2",
 };
+
+#define KIND_CHOICES "taildrop, red, codel, pie, fq_codel, gsp, ppv, dualpi2"
+
 
 const char *tl_qkind_name(enum tl_qkind kind)
 {
@@ -39,7 +46,24 @@ void tl_qspec_default(struct tl_qspec *out, enum tl_qkind kind)
 		.fq_codel = { .flows = 1024, .quantum = TL_FRAME_MTU, .drop_batch = 64,
 			      .codel = { .target_ns = 5 * TL_NSEC_PER_MSEC,
 					 .interval_ns = 100 * TL_NSEC_PER_MSEC } },
+		/* [GSP15] section 3: interval about 2 x RTT (0: the testbed's), tau about 5 x
+		 * the interval, alpha "not much larger than 1". */
+		.gsp = { .threshold_ns = 10 * TL_NSEC_PER_MSEC, .alpha = 1.1 },
+		/* [PVPIE17]: PIE's controller with a 20 ms reference (ns-3 PV-PIE). */
+		.ppv = { .window_ns = 100 * TL_NSEC_PER_MSEC, .ecdf = 1024,
+			 .pie = { .target_ns = 20 * TL_NSEC_PER_MSEC,
+				  .tupdate_ns = 32 * TL_NSEC_PER_MSEC,
+				  .max_burst_ns = 150 * TL_NSEC_PER_MSEC, .alpha = 0.125,
+				  .beta = 1.25 } },
+		/* RFC 9332 Appendix A.1, Figure 2. */
+		.dualpi2 = { .target_ns = 15 * TL_NSEC_PER_MSEC, .tupdate_ns = 16 * TL_NSEC_PER_MSEC,
+			     .alpha = 0.16, .beta = 3.2, .k = 2, .step_ns = TL_NSEC_PER_MSEC,
+			     .tshift_ns = 30 * TL_NSEC_PER_MSEC },
 	};
+	for (unsigned i = 0; i < TL_PPV_HOSTS; i++)
+		out->ppv.weight[i] = 1;
+	if (kind == TL_QDISC_DUALPI2)
+		out->ecn = true; /* RFC 9332 section 2.5.1.1: the classic queue marks ECT(0) */
 	if (kind == TL_QDISC_FQ_CODEL) {
 		out->limit_pkts = 10240;
 		out->limit_bytes = 32ull << 20;
@@ -48,7 +72,7 @@ void tl_qspec_default(struct tl_qspec *out, enum tl_qkind kind)
 }
 
 /* One --aqm key: where it is stored, how it is parsed, its bounds. */
-enum key_type { K_DURATION, K_SIZE, K_COUNT, K_PROB, K_REAL, K_FLAG };
+enum key_type { K_DURATION, K_SIZE, K_COUNT, K_PROB, K_REAL, K_FLAG, K_CUSTOM };
 enum store { S_U64, S_U32, S_DOUBLE, S_BOOL };
 
 struct key {
@@ -58,39 +82,69 @@ struct key {
 	enum store store;
 	size_t offset;
 	double min, max;
+	tl_qspec_key_fn custom; /* K_CUSTOM: parses and stores the value itself */
 };
 
 #define K(kind) (1u << (kind))
-#define ALL_AQM (K(TL_QDISC_RED) | K(TL_QDISC_CODEL) | K(TL_QDISC_PIE) | K(TL_QDISC_FQ_CODEL))
+#define ALL_AQM (K(TL_QDISC_RED) | K(TL_QDISC_CODEL) | K(TL_QDISC_PIE) | K(TL_QDISC_FQ_CODEL) | \
+		 K(TL_QDISC_GSP) | K(TL_QDISC_PPV) | K(TL_QDISC_DUALPI2))
+#define GSP K(TL_QDISC_GSP)
+#define PPV K(TL_QDISC_PPV)
+#define DPI2 K(TL_QDISC_DUALPI2)
 #define OFF(field) offsetof(struct tl_qspec, field)
 #define MS 1e6
 #define SEC 1e9
 
 static const struct key keys[] = {
-	{ "min", K(TL_QDISC_RED), K_SIZE, S_U64, OFF(red.min_bytes), 1, 1e12 },
-	{ "max", K(TL_QDISC_RED), K_SIZE, S_U64, OFF(red.max_bytes), 1, 1e12 },
-	{ "p", K(TL_QDISC_RED), K_PROB, S_DOUBLE, OFF(red.max_p), 1e-9, 1 },
-	{ "wq", K(TL_QDISC_RED), K_PROB, S_DOUBLE, OFF(red.wq), 1e-9, 1 },
-	{ "avpkt", K(TL_QDISC_RED), K_SIZE, S_U32, OFF(red.avpkt), 20, 65536 },
-	{ "gentle", K(TL_QDISC_RED), K_FLAG, S_BOOL, OFF(red.gentle), 0, 1 },
-	{ "target", K(TL_QDISC_CODEL), K_DURATION, S_U64, OFF(codel.target_ns), 1000, 10 * SEC },
-	{ "interval", K(TL_QDISC_CODEL), K_DURATION, S_U64, OFF(codel.interval_ns), 1000, 60 * SEC },
-	{ "target", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.target_ns), 1000, 10 * SEC },
-	{ "tupdate", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.tupdate_ns), 100000, 10 * SEC },
-	{ "burst", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.max_burst_ns), 0, 60 * SEC },
-	{ "alpha", K(TL_QDISC_PIE), K_REAL, S_DOUBLE, OFF(pie.alpha), 0, 100 },
-	{ "beta", K(TL_QDISC_PIE), K_REAL, S_DOUBLE, OFF(pie.beta), 0, 100 },
-	{ "derand", K(TL_QDISC_PIE), K_FLAG, S_BOOL, OFF(pie.derand), 0, 1 },
-	{ "flows", K(TL_QDISC_FQ_CODEL), K_COUNT, S_U32, OFF(fq_codel.flows), 1, 65536 },
-	{ "quantum", K(TL_QDISC_FQ_CODEL), K_SIZE, S_U32, OFF(fq_codel.quantum), 64, 1048576 },
-	{ "drop_batch", K(TL_QDISC_FQ_CODEL), K_COUNT, S_U32, OFF(fq_codel.drop_batch), 1, 65536 },
-	{ "memory", K(TL_QDISC_FQ_CODEL), K_SIZE, S_U64, OFF(limit_bytes), 1514, 1e12 },
+	{ "min", K(TL_QDISC_RED), K_SIZE, S_U64, OFF(red.min_bytes), 1, 1e12, NULL },
+	{ "max", K(TL_QDISC_RED), K_SIZE, S_U64, OFF(red.max_bytes), 1, 1e12, NULL },
+	{ "p", K(TL_QDISC_RED), K_PROB, S_DOUBLE, OFF(red.max_p), 1e-9, 1, NULL },
+	{ "wq", K(TL_QDISC_RED), K_PROB, S_DOUBLE, OFF(red.wq), 1e-9, 1, NULL },
+	{ "avpkt", K(TL_QDISC_RED), K_SIZE, S_U32, OFF(red.avpkt), 20, 65536, NULL },
+	{ "gentle", K(TL_QDISC_RED), K_FLAG, S_BOOL, OFF(red.gentle), 0, 1, NULL },
+	{ "target", K(TL_QDISC_CODEL), K_DURATION, S_U64, OFF(codel.target_ns), 1000, 10 * SEC, NULL },
+	{ "interval", K(TL_QDISC_CODEL), K_DURATION, S_U64, OFF(codel.interval_ns), 1000, 60 * SEC, NULL },
+	{ "target", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.target_ns), 1000, 10 * SEC, NULL },
+	{ "tupdate", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.tupdate_ns), 100000, 10 * SEC, NULL },
+	{ "burst", K(TL_QDISC_PIE), K_DURATION, S_U64, OFF(pie.max_burst_ns), 0, 60 * SEC, NULL },
+	{ "alpha", K(TL_QDISC_PIE), K_REAL, S_DOUBLE, OFF(pie.alpha), 0, 100, NULL },
+	{ "beta", K(TL_QDISC_PIE), K_REAL, S_DOUBLE, OFF(pie.beta), 0, 100, NULL },
+	{ "derand", K(TL_QDISC_PIE), K_FLAG, S_BOOL, OFF(pie.derand), 0, 1, NULL },
+	{ "flows", K(TL_QDISC_FQ_CODEL), K_COUNT, S_U32, OFF(fq_codel.flows), 1, 65536, NULL },
+	{ "quantum", K(TL_QDISC_FQ_CODEL), K_SIZE, S_U32, OFF(fq_codel.quantum), 64, 1048576, NULL },
+	{ "drop_batch", K(TL_QDISC_FQ_CODEL), K_COUNT, S_U32, OFF(fq_codel.drop_batch), 1, 65536, NULL },
+	{ "memory", K(TL_QDISC_FQ_CODEL), K_SIZE, S_U64, OFF(limit_bytes), 1514, 1e12, NULL },
 	{ "target", K(TL_QDISC_FQ_CODEL), K_DURATION, S_U64, OFF(fq_codel.codel.target_ns), 1000,
-	  10 * SEC },
+	  10 * SEC, NULL },
 	{ "interval", K(TL_QDISC_FQ_CODEL), K_DURATION, S_U64, OFF(fq_codel.codel.interval_ns),
-	  1000, 60 * SEC },
-	{ "mtu", ALL_AQM, K_SIZE, S_U32, OFF(mtu), 64, 65536 + 14 },
-	{ "ecn", ALL_AQM, K_FLAG, S_BOOL, OFF(ecn), 0, 1 },
+	  1000, 60 * SEC, NULL },
+	{ "threshold", GSP, K_CUSTOM, S_U64, 0, 0, 0, tl_qspec_gsp_threshold },
+	{ "interval", GSP, K_DURATION, S_U64, OFF(gsp.interval_ns), 1000, 60 * SEC, NULL },
+	{ "tau", GSP, K_DURATION, S_U64, OFF(gsp.tau_ns), 1000, 600 * SEC, NULL },
+	{ "alpha", GSP, K_REAL, S_DOUBLE, OFF(gsp.alpha), 1e-9, 100, NULL },
+	{ "max_time", GSP, K_DURATION, S_U64, OFF(gsp.max_time_ns), 1000, 3600 * SEC, NULL },
+	{ "adaptive", GSP, K_FLAG, S_BOOL, OFF(gsp.adaptive), 0, 1, NULL },
+	{ "delay", GSP, K_FLAG, S_BOOL, OFF(gsp.delay), 0, 1, NULL },
+	{ "core", PPV, K_CUSTOM, S_U32, 0, 0, 0, tl_qspec_ppv_core },
+	{ "class", PPV, K_CUSTOM, S_U32, 0, 0, 0, tl_qspec_ppv_class },
+	{ "weights", PPV, K_CUSTOM, S_DOUBLE, 0, 0, 0, tl_qspec_ppv_weights },
+	{ "tvf", PPV, K_CUSTOM, S_DOUBLE, 0, 0, 0, tl_qspec_ppv_tvf },
+	{ "window", PPV, K_DURATION, S_U64, OFF(ppv.window_ns), 100000, 60 * SEC, NULL },
+	{ "ecdf", PPV, K_COUNT, S_U32, OFF(ppv.ecdf), 16, 65536, NULL },
+	{ "target", PPV, K_DURATION, S_U64, OFF(ppv.pie.target_ns), 1000, 10 * SEC, NULL },
+	{ "tupdate", PPV, K_DURATION, S_U64, OFF(ppv.pie.tupdate_ns), 100000, 10 * SEC, NULL },
+	{ "burst", PPV, K_DURATION, S_U64, OFF(ppv.pie.max_burst_ns), 0, 60 * SEC, NULL },
+	{ "alpha", PPV, K_REAL, S_DOUBLE, OFF(ppv.pie.alpha), 0, 100, NULL },
+	{ "beta", PPV, K_REAL, S_DOUBLE, OFF(ppv.pie.beta), 0, 100, NULL },
+	{ "target", DPI2, K_DURATION, S_U64, OFF(dualpi2.target_ns), 1000, 10 * SEC, NULL },
+	{ "tupdate", DPI2, K_DURATION, S_U64, OFF(dualpi2.tupdate_ns), 100000, 10 * SEC, NULL },
+	{ "alpha", DPI2, K_REAL, S_DOUBLE, OFF(dualpi2.alpha), 0, 100, NULL },
+	{ "beta", DPI2, K_REAL, S_DOUBLE, OFF(dualpi2.beta), 0, 100, NULL },
+	{ "k", DPI2, K_REAL, S_DOUBLE, OFF(dualpi2.k), 0.01, 100, NULL },
+	{ "step", DPI2, K_DURATION, S_U64, OFF(dualpi2.step_ns), 1000, 10 * SEC, NULL },
+	{ "tshift", DPI2, K_DURATION, S_U64, OFF(dualpi2.tshift_ns), 0, 10 * SEC, NULL },
+	{ "mtu", ALL_AQM, K_SIZE, S_U32, OFF(mtu), 64, 65536 + 14, NULL },
+	{ "ecn", ALL_AQM, K_FLAG, S_BOOL, OFF(ecn), 0, 1, NULL },
 };
 
 static const struct key *find_key(enum tl_qkind kind, const char *name, size_t len)
@@ -175,6 +229,8 @@ static int set_key(struct tl_qspec *q, const struct key *k, const char *val, str
 	case K_REAL:
 		ret = tl_qspec_parse_real(k->name, val, k->type == K_PROB, k->min, k->max, &d, err);
 		break;
+	case K_CUSTOM:
+		return k->custom(q, val, err);
 	case K_FLAG:
 	default:
 		ret = val ? parse_flag(k->name, val, &b, err) : 0;
@@ -221,8 +277,8 @@ int tl_qspec_parse(const char *what, const char *s, struct tl_qspec *out, struct
 	char *copy = s ? strdup(s) : NULL;
 	if (!copy) {
 		ret = s ? tl_err_set(err, ENOMEM, "%s: out of memory", what)
-			: tl_err_set(err, EINVAL, "%s: missing value (choose taildrop, red, codel, "
-				     "pie, fq_codel)", what);
+			: tl_err_set(err, EINVAL, "%s: missing value (choose " KIND_CHOICES ")",
+				     what);
 		goto out;
 	}
 	char *colon = strchr(copy, ':');
@@ -233,8 +289,8 @@ int tl_qspec_parse(const char *what, const char *s, struct tl_qspec *out, struct
 		if (strcasecmp(copy, kind_names[i]) == 0)
 			kind = i;
 	if (kind < 0) {
-		ret = tl_err_set(err, EINVAL, "%s \"%s\": unknown discipline \"%s\" (choose taildrop, "
-				 "red, codel, pie, fq_codel)", what, s, copy);
+		ret = tl_err_set(err, EINVAL, "%s \"%s\": unknown discipline \"%s\" (choose "
+				 KIND_CHOICES ")", what, s, copy);
 		goto out;
 	}
 	struct tl_qspec q;
@@ -376,6 +432,26 @@ int tl_qspec_validate(const struct tl_qspec *q, struct tl_err *err)
 			return tl_err_set(err, EINVAL, "flows, quantum and drop_batch must be above 0");
 		if (!q->fq_codel.codel.target_ns || !q->fq_codel.codel.interval_ns)
 			return tl_err_set(err, EINVAL, "target and interval must be above 0");
+		break;
+	case TL_QDISC_GSP:
+		if (!(q->gsp.alpha > 0))
+			return tl_err_set(err, EINVAL, "alpha %g must be above 0 (about 1)", q->gsp.alpha);
+		if (q->gsp.delay && !q->gsp.threshold_ns)
+			return tl_err_set(err, EINVAL, "a delay-based threshold must be above 0");
+		break;
+	case TL_QDISC_PPV:
+		if (!q->ppv.pie.target_ns || !q->ppv.pie.tupdate_ns || !q->ppv.window_ns ||
+		    q->ppv.ecdf < 16)
+			return tl_err_set(err, EINVAL, "target, tupdate and window must be above 0, "
+					  "ecdf at least 16");
+		for (unsigned i = 0; i < TL_PPV_HOSTS; i++)
+			if (!(q->ppv.weight[i] > 0))
+				return tl_err_set(err, EINVAL, "the weight of snd%u is %g; a weight "
+						  "must be above 0", i, q->ppv.weight[i]);
+		break;
+	case TL_QDISC_DUALPI2:
+		if (!q->dualpi2.target_ns || !q->dualpi2.tupdate_ns || !(q->dualpi2.k > 0))
+			return tl_err_set(err, EINVAL, "target, tupdate and k must be above 0");
 		break;
 	case TL_QDISC_TAILDROP:
 	default:

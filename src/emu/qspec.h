@@ -20,6 +20,9 @@ enum tl_qkind {
 	TL_QDISC_CODEL,
 	TL_QDISC_PIE,
 	TL_QDISC_FQ_CODEL,
+	TL_QDISC_GSP,
+	TL_QDISC_PPV,
+	TL_QDISC_DUALPI2,
 	TL_QDISC_KINDS
 };
 
@@ -57,6 +60,52 @@ struct tl_fq_codel_params {
 	struct tl_codel_params codel;
 };
 
+/*
+ * GSP, Lautenschlaeger and Francini, HPSR 2015 [GSP15]; draft-lauten-aqm-gsp-03 [GSPDRAFT]:
+ * at most one drop (or mark) per interval while the queue is above the threshold.
+ */
+struct tl_gsp_params {
+	bool adaptive;            /* the interval shrinks with the time spent above */
+	bool delay;               /* the threshold is a sojourn time (threshold_ns) */
+	uint64_t threshold_bytes; /* 0: half the buffer's limit */
+	uint64_t threshold_ns;    /* delay-based: 10 ms */
+	uint64_t interval_ns;     /* presetInt; 0: 2 x the path's RTT (the testbed fills it
+				   * in), else 100 ms */
+	uint64_t tau_ns;          /* adaptation time constant; 0: 5 x interval */
+	double alpha;             /* weight of the time above the threshold (1.1) */
+	uint64_t max_time_ns;     /* cap of the accumulated time; 0: 4 x tau */
+};
+
+/* PPV, Nadas, Turanyi, Racz, GLOBECOM 2016 [PPV16]; Laki et al. [PVPIE17]. */
+enum tl_ppv_core { TL_PPV_PPOV, TL_PPV_PIE };
+enum tl_ppv_class { TL_PPV_FLOW, TL_PPV_HOST };
+#define TL_PPV_HOSTS 33      /* index: the router port (0 receiver, 1..32 senders) */
+#define TL_PPV_TVF_POINTS 8
+
+struct tl_ppv_params {
+	enum tl_ppv_core core;
+	enum tl_ppv_class cls;
+	double weight[TL_PPV_HOSTS]; /* per sender host; TVF_w(r) = TVF(r / w); default 1 */
+	uint32_t tvf_points;         /* 0: the built-in TVF ("equal") */
+	double tvf_rate[TL_PPV_TVF_POINTS];  /* bit/s, ascending */
+	double tvf_value[TL_PPV_TVF_POINTS]; /* packet values, not increasing */
+	uint64_t window_ns;          /* the marker's rate estimator time constant (100 ms) */
+	uint32_t ecdf;               /* PV-PIE: recent values the threshold is a quantile of */
+	struct tl_pie_params pie;    /* PV-PIE's controller: 20 ms target, 32 ms update */
+};
+
+/* DualPI2, RFC 9332 Appendix A (the example DualQ Coupled AQM). */
+struct tl_dualpi2_params {
+	uint64_t target_ns;  /* the classic queue's delay target, 15 ms */
+	uint64_t tupdate_ns; /* PI update period, 16 ms */
+	double alpha;        /* PI gains in Hz: 0.16 */
+	double beta;         /* 3.2 */
+	double k;            /* coupling factor, 2 */
+	uint64_t step_ns;    /* the L4S queue's step marking threshold, 1 ms */
+	uint64_t tshift_ns;  /* time-shifted FIFO: the classic head counts as this much older
+			      * (RFC 9332 section 4.2.2 leaves it open; 2 x target) */
+};
+
 struct tl_qspec {
 	enum tl_qkind kind;
 	uint64_t limit_bytes; /* 0: no byte limit; FQ-CoDel: its memory limit */
@@ -69,6 +118,9 @@ struct tl_qspec {
 	struct tl_codel_params codel;
 	struct tl_pie_params pie;
 	struct tl_fq_codel_params fq_codel;
+	struct tl_gsp_params gsp;
+	struct tl_ppv_params ppv;
+	struct tl_dualpi2_params dualpi2;
 };
 
 /* How the buffer was asked for: --buffer 64K, 100p or 0.5bdp. */

@@ -97,6 +97,43 @@ static void testbed_dir_line(FILE *f, const char *name, const json_t *series, co
 		series_delta(series, dir, "marks", NULL));
 }
 
+/* The state of a GSP, PPV or DualPI2 bottleneck at the series' last line (the AQM's own
+ * figures: its interval, its threshold value and shares, its two queues). */
+static void testbed_aqm_line(FILE *f, const char *name, const json_t *series, const char *dir)
+{
+	const json_t *last = json_array_get(series, json_array_size(series) - 1);
+	const json_t *first = json_array_get(series, 0);
+	const json_t *a = json_object_get(json_object_get(last, dir), "aqm");
+	const json_t *a0 = json_object_get(json_object_get(first, dir), "aqm");
+	if (!json_is_object(a))
+		return;
+	if (json_object_get(a, "interval_ns")) {
+		fprintf(f, "Testbed %s, GSP: interval %.1f ms at the end, %.0f drops or marks by the "
+			"interval rule during the test, shortest gap between two since up %.1f ms\n", name,
+			num_at(a, "interval_ns", NULL) / 1e6,
+			num_at(a, "signals", NULL) - num_at(a0, "signals", NULL),
+			num_at(a, "min_gap_ns", NULL) / 1e6);
+	} else if (json_object_get(a, "threshold_value")) {
+		fprintf(f, "Testbed %s, PPV: threshold value %.0f at the end; shares since up:", name,
+			num_at(a, "threshold_value", NULL));
+		size_t i;
+		const json_t *c;
+		json_array_foreach(json_object_get(a, "classes"), i, c)
+			fprintf(f, "%s %s %.1f%% (%.0f drops)", i ? "," : "",
+				json_string_value(json_object_get(c, "class")),
+				100 * num_at(c, "share", NULL), num_at(c, "drops", NULL));
+		fprintf(f, "\n");
+	} else if (json_object_get(a, "p_base")) {
+		const json_t *cq = json_object_get(a, "classic"), *lq = json_object_get(a, "l4s");
+		fprintf(f, "Testbed %s, DualPI2 at the end: p' %.4f; classic queue p_C %.4f, delay "
+			"%.2f ms, %.0f drops; L4S queue p_CL %.4f, delay %.2f ms, %.0f marks\n", name,
+			num_at(a, "p_base", NULL), num_at(a, "p_c", NULL),
+			num_at(cq, "qdelay_ns", NULL) / 1e6, num_at(cq, "drops", NULL),
+			num_at(a, "p_cl", NULL), num_at(lq, "qdelay_ns", NULL) / 1e6,
+			num_at(lq, "marks", NULL));
+	}
+}
+
 void tl_table_testbed_note(FILE *f, const json_t *end)
 {
 	const json_t *tb = json_object_get(end, "testbed");
@@ -115,6 +152,7 @@ void tl_table_testbed_note(FILE *f, const json_t *end)
 	if (n == 0)
 		return;
 	testbed_dir_line(f, name, series, "fwd", "senders -> receiver");
+	testbed_aqm_line(f, name, series, "fwd");
 	/* A --reverse or --bidir test loads the way back too: it gets its own line. */
 	if (series_delta(series, "rev", "bytes_out", NULL) >
 	    0.5 * series_delta(series, "fwd", "bytes_out", NULL))

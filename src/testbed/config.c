@@ -20,7 +20,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
 	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
-	{ "isolate", "off", false },   { "standby", "on", true },
+	{ "isolate", "off", false },   { "standby", "on", true },     { "ppv-class", "", true },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -132,6 +132,21 @@ static int parse_rtts(const char *s, struct tl_testbed_config *c, struct tl_err 
 	return 0;
 }
 
+/*
+ * What the disciplines take from the path: GSP's interval, when not given, is 2 x the
+ * largest RTT ([GSP15]: about twice the RTT of the flows that dominate the queue); PPV's
+ * classes follow --ppv-class when given.
+ */
+static void aqm_from_path(const json_t *opts, const struct tl_testbed_config *c,
+			  struct tl_qspec *q)
+{
+	if (q->kind == TL_QDISC_GSP && q->gsp.interval_ns == 0 && c->max_rtt_ns > 0)
+		q->gsp.interval_ns = 2 * c->max_rtt_ns;
+	const char *cls = tl_testbed_opt(opts, "ppv-class");
+	if (q->kind == TL_QDISC_PPV && *cls)
+		q->ppv.cls = strcmp(cls, "host") == 0 ? TL_PPV_HOST : TL_PPV_FLOW;
+}
+
 /* One direction of the bottleneck from its option strings; pre is "" or "rev-". */
 static int eval_dir(const json_t *opts, const char *pre, const struct tl_testbed_config *c,
 		    struct tl_link_spec *out, struct tl_err *err)
@@ -184,6 +199,7 @@ static int eval_dir(const json_t *opts, const char *pre, const struct tl_testbed
 	ret = parse_onoff("--reorder", tl_testbed_opt(opts, "reorder"), &out->reorder, err);
 	if (ret < 0)
 		return ret;
+	aqm_from_path(opts, c, &out->queue);
 	return tl_qspec_validate(&out->queue, err);
 }
 
@@ -243,6 +259,10 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 			return ret;
 		c->cpu_latency_us = (int32_t)(v / 1000);
 	}
+	const char *cls = tl_testbed_opt(opts, "ppv-class");
+	if (*cls && strcmp(cls, "flow") != 0 && strcmp(cls, "host") != 0)
+		return tl_err_set(err, EINVAL, "--ppv-class \"%s\": write flow (each flow its "
+				  "rate) or host (each sender host its rate)", cls);
 	ret = parse_rtts(tl_testbed_opt(opts, "rtt"), c, err);
 	if (ret < 0)
 		return ret;
@@ -252,6 +272,9 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 	ret = eval_dir(opts, "rev-", c, &c->rev, err);
 	if (ret < 0)
 		return ret;
+	if (*cls && c->fwd.queue.kind != TL_QDISC_PPV && c->rev.queue.kind != TL_QDISC_PPV)
+		return tl_err_set(err, EINVAL, "--ppv-class %s: only for --aqm ppv (the bottleneck "
+				  "runs %s)", cls, tl_qkind_name(c->fwd.queue.kind));
 	/* Per-link seeds: distinct streams, all fixed by the one --seed. */
 	c->fwd.seed = c->seed * 2654435761u + 1;
 	c->rev.seed = c->seed * 2654435761u + 2;

@@ -39,6 +39,8 @@
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
  *   isolate  "off"      all share all CPUs; "on": the forwarder on a CPU of its own, the
  *                       hosts on the others (testbed/cpus.h) (fixed at `up`)
+ *   ppv-class ""        PPV's marker measures each flow's rate ("flow") or each sender
+ *                       host's ("host"); "": the aqm's class= (default flow)
  *   standby  "on"       a second forwarder thread, on another CPU, sends what the first is
  *                       late with after a long sleep (testbed/fwd.h); "off": one thread
  *

@@ -108,6 +108,8 @@ static void rx_frame(struct tl_testbed_fwd *f, unsigned in, struct tl_pkt *p, ui
 	p->data_len = len - TL_ETH_HLEN;
 	p->ce_marked = false;
 	p->ecn_capable = false;
+	p->host = (uint8_t)in; /* PPV's host class: the port is the host */
+	p->pv = 0;
 	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
 	unsigned out = in == 0 ? port_by_mac(f, frame) : 0;
 	if (type != ETH_P_IPV4 && type != ETH_P_IPV6_) {

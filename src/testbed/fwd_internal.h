@@ -150,4 +150,9 @@ int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t 
 #define FWD_EV_SIG 0x30000u
 #define FWD_EV_LISTEN 0x40000u
 
+/* fwd_aqm.c: parameters and live state of GSP, PPV and DualPI2 (NULL for other kinds). */
+json_t *tl_testbed_aqm_params_json(const struct tl_qspec *q);
+json_t *tl_testbed_aqm_state_json(const struct tl_qdisc *q, const struct tl_testbed_plan *plan,
+				  unsigned max_classes);
+
 #endif

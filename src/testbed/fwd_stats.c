@@ -89,13 +89,17 @@ static json_t *queue_json(const struct tl_qspec *q)
 					      (json_int_t)q->fq_codel.codel.target_ns, "interval_ns",
 					      (json_int_t)q->fq_codel.codel.interval_ns));
 		break;
-	default:
+	default: {
+		json_t *aqm = tl_testbed_aqm_params_json(q);
+		if (aqm)
+			json_object_set_new(o, tl_qkind_name(q->kind), aqm);
 		break;
+	}
 	}
 	return o;
 }
 
-static json_t *qdisc_state_json(const struct tl_qdisc *q)
+static json_t *qdisc_state_json(const struct tl_qdisc *q, const struct tl_testbed_plan *plan)
 {
 	struct tl_qdisc_info in;
 	tl_qdisc_info(q, &in);
@@ -113,8 +117,10 @@ static json_t *qdisc_state_json(const struct tl_qdisc *q)
 	case TL_QDISC_FQ_CODEL:
 		return json_pack("{s:i, s:i}", "new_flows", (int)in.new_flows, "old_flows",
 				 (int)in.old_flows);
-	default:
-		return json_object();
+	default: {
+		json_t *o = tl_testbed_aqm_state_json(q, plan, 16);
+		return o ? o : json_object();
+	}
 	}
 }
 
@@ -205,7 +211,7 @@ static json_t *link_stats_json(const struct tl_link_stats *s, uint64_t elapsed_n
 }
 
 static json_t *dir_json(struct fwd_dir *d, const struct tl_link_spec *spec, uint64_t elapsed_ns,
-			unsigned max_flows)
+			unsigned max_flows, const struct tl_testbed_plan *plan)
 {
 	struct tl_link_stats s;
 	tl_link_stats(d->link, &s);
@@ -225,7 +231,7 @@ static json_t *dir_json(struct fwd_dir *d, const struct tl_link_spec *spec, uint
 		json_object_set_new(o, "qlen_bytes", hist_json(h));
 		free(h);
 	}
-	json_object_set_new(o, "qdisc", qdisc_state_json(tl_link_qdisc(d->link)));
+	json_object_set_new(o, "qdisc", qdisc_state_json(tl_link_qdisc(d->link), plan));
 	json_object_set_new(o, "flows", flows_json(tl_link_flows(d->link), max_flows, o));
 	return o;
 }
@@ -256,8 +262,8 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 				      (json_int_t)c->min_rtt_ns, "bdp_bytes",
 				      (json_int_t)c->bdp_bytes, "seed", (json_int_t)c->seed,
 				      "pool", (json_int_t)c->pool, "spin_ns", (json_int_t)c->spin_ns));
-	json_object_set_new(doc, "fwd", dir_json(&f->fwd, &c->fwd, elapsed, max_flows));
-	json_object_set_new(doc, "rev", dir_json(&f->rev, &c->rev, elapsed, max_flows));
+	json_object_set_new(doc, "fwd", dir_json(&f->fwd, &c->fwd, elapsed, max_flows, &f->st.plan));
+	json_object_set_new(doc, "rev", dir_json(&f->rev, &c->rev, elapsed, max_flows, &f->st.plan));
 	json_t *access = json_array();
 	for (unsigned i = 1; f->access && i < f->nports; i++) {
 		struct tl_link_stats a, b;
@@ -356,7 +362,7 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 }
 
 /* One direction's line: totals, the queue now, and the period since the previous line. */
-static json_t *dir_line(struct fwd_dir *d, uint64_t period_ns)
+static json_t *dir_line(struct fwd_dir *d, uint64_t period_ns, const struct tl_testbed_plan *plan)
 {
 	struct tl_link_stats s;
 	tl_link_stats(d->link, &s);
@@ -377,6 +383,11 @@ static json_t *dir_line(struct fwd_dir *d, uint64_t period_ns)
 			      "qdelay_max_ns", (json_int_t)qd->max, "qlen_p99_bytes",
 			      (json_int_t)tl_lhist_quantile(ql, 0.99), "samples",
 			      (json_int_t)qd->count);
+	/* GSP's interval, PPV's threshold value and shares, DualPI2's two queues: for the
+	 * notes under a test's table (out/table_notes.c). */
+	json_t *aqm = tl_testbed_aqm_state_json(tl_link_qdisc(d->link), plan, 8);
+	if (aqm)
+		json_object_set_new(o, "aqm", aqm);
 	tl_testbed_fwd_lhist_merge(d->cum_qdelay, qd);
 	tl_testbed_fwd_lhist_merge(d->cum_qlen, ql);
 	tl_link_reset_hists(d->link);
@@ -390,8 +401,8 @@ json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns)
 	json_t *line = json_pack("{s:I}", "t_ns", (json_int_t)now_ns);
 	if (!line)
 		return NULL;
-	json_object_set_new(line, "fwd", dir_line(&f->fwd, period));
-	json_object_set_new(line, "rev", dir_line(&f->rev, period));
+	json_object_set_new(line, "fwd", dir_line(&f->fwd, period, &f->st.plan));
+	json_object_set_new(line, "rev", dir_line(&f->rev, period, &f->st.plan));
 	json_object_set_new(line, "late_p50_ns",
 			    json_integer((json_int_t)tl_lhist_quantile(f->late_period, 0.5)));
 	json_object_set_new(line, "late_p99_ns",

@@ -77,12 +77,71 @@ struct bad {
 	const char *want; /* a substring of the message */
 };
 
+static void test_aqm_new(void **state)
+{
+	(void)state;
+	struct tl_qspec q = aqm_ok("gsp");
+	assert_int_equal(q.kind, TL_QDISC_GSP);
+	assert_false(q.gsp.adaptive);
+	assert_false(q.gsp.delay);
+	assert_true(fabs(q.gsp.alpha - 1.1) < 1e-12);
+	q = aqm_ok("gsp:adaptive,interval=80ms,tau=400ms,threshold=30K");
+	assert_true(q.gsp.adaptive);
+	assert_int_equal(q.gsp.interval_ns, 80 * MS);
+	assert_int_equal(q.gsp.tau_ns, 400 * MS);
+	assert_int_equal(q.gsp.threshold_bytes, 30 * 1024);
+	q = aqm_ok("gsp:delay");
+	assert_true(q.gsp.delay);
+	assert_int_equal(q.gsp.threshold_ns, 10 * MS);
+	q = aqm_ok("gsp:threshold=5ms");
+	assert_true(q.gsp.delay);
+	assert_int_equal(q.gsp.threshold_ns, 5 * MS);
+	q = aqm_ok("gsp:threshold=20p");
+	assert_int_equal(q.gsp.threshold_bytes, 20 * 1514);
+
+	q = aqm_ok("ppv");
+	assert_int_equal(q.kind, TL_QDISC_PPV);
+	assert_int_equal(q.ppv.core, TL_PPV_PPOV);
+	assert_int_equal(q.ppv.cls, TL_PPV_FLOW);
+	assert_int_equal(q.ppv.tvf_points, 0);
+	assert_true(q.ppv.weight[1] == 1 && q.ppv.weight[32] == 1);
+	q = aqm_ok("ppv:core=pie,class=host,weights=2:1.5,tvf=0:1000/10mbit:100/100mbit:1");
+	assert_int_equal(q.ppv.core, TL_PPV_PIE);
+	assert_int_equal(q.ppv.cls, TL_PPV_HOST);
+	assert_true(q.ppv.weight[1] == 2 && q.ppv.weight[2] == 1.5 && q.ppv.weight[3] == 1);
+	assert_int_equal(q.ppv.tvf_points, 3);
+	assert_true(q.ppv.tvf_rate[1] == 1e7 && q.ppv.tvf_value[1] == 100);
+	assert_int_equal(q.ppv.pie.target_ns, 20 * MS);
+
+	q = aqm_ok("dualpi2");
+	assert_int_equal(q.kind, TL_QDISC_DUALPI2);
+	assert_int_equal(q.dualpi2.target_ns, 15 * MS);
+	assert_int_equal(q.dualpi2.tupdate_ns, 16 * MS);
+	assert_true(q.dualpi2.alpha == 0.16 && q.dualpi2.beta == 3.2 && q.dualpi2.k == 2);
+	assert_int_equal(q.dualpi2.step_ns, 1 * MS);
+	assert_true(q.ecn);
+	q = aqm_ok("dualpi2:k=1.5,step=2ms,target=10ms");
+	assert_true(q.dualpi2.k == 1.5);
+	assert_int_equal(q.dualpi2.step_ns, 2 * MS);
+}
+
 static void test_aqm_bad(void **state)
 {
 	(void)state;
 	static const struct bad cases[] = {
 		{ "cod", "--aqm \"cod\": unknown discipline \"cod\" (choose taildrop, red, codel, "
-			 "pie, fq_codel)" },
+			 "pie, fq_codel, gsp, ppv, dualpi2)" },
+		{ "gsp:interval=-5ms", "--aqm \"gsp:interval=-5ms\": interval \"-5ms\"" },
+		{ "gsp:threshold=lots", "threshold \"lots\": not a size or a time" },
+		{ "gsp:alpha=0", "alpha \"0\": out of range" },
+		{ "ppv:tvf=gold", "tvf \"gold\": unknown (write tvf=equal, or points" },
+		{ "ppv:tvf=10mbit:5/1mbit:10", "point 2 must have a higher rate" },
+		{ "ppv:weights=2:0", "weights \"2:0\": weight of snd2 is 0; a weight must be above 0" },
+		{ "ppv:weights=2::1", "weight of snd2 is missing" },
+		{ "ppv:core=fifo", "core \"fifo\": unknown (write core=ppov or core=pie)" },
+		{ "ppv:class=user", "class \"user\": unknown (write class=flow or class=host)" },
+		{ "dualpi2:k=0", "k \"0\": out of range" },
+		{ "dualpi2:step=-1ms", "step \"-1ms\"" },
 		{ "", "unknown discipline \"\"" },
 		{ "codel:target=5x", "--aqm \"codel:target=5x\": target \"5x\": not a duration" },
 		{ "codel:foo=1", "unknown parameter \"foo\" for codel (known: target, interval, mtu, "
@@ -222,6 +281,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aqm_good),
+		cmocka_unit_test(test_aqm_new),
 		cmocka_unit_test(test_aqm_bad),
 		cmocka_unit_test(test_buffer_parse_and_apply),
 		cmocka_unit_test(test_loss_parse),

@@ -166,6 +166,35 @@ static void test_testbed_note(void **state)
 	}
 }
 
+/* GSP, PPV and DualPI2 bottlenecks: their state at the series' last line. */
+static void test_testbed_aqm_note(void **state)
+{
+	(void)state;
+	char *s = note_of(tl_table_testbed_note,
+			  "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+			  "{\"t_ns\": 0, \"fwd\": {\"aqm\": {\"interval_ns\": 80000000, \"signals\": 2}}},"
+			  "{\"t_ns\": 100000000, \"fwd\": {\"aqm\": {\"interval_ns\": 40000000, "
+			  "\"signals\": 7, \"min_gap_ns\": 40000000}}}]}}");
+	assert_non_null(strstr(s, "Testbed lab, GSP: interval 40.0 ms at the end, 5 drops or marks "
+				  "by the interval rule during the test, shortest gap between two since up "
+				  "40.0 ms"));
+	free(s);
+	s = note_of(tl_table_testbed_note,
+		    "{\"testbed\": {\"name\": \"lab\", \"series\": [{\"t_ns\": 0, \"fwd\": {\"aqm\": "
+		    "{\"threshold_value\": 1234, \"classes\": [{\"class\": \"snd1\", \"share\": 0.66, "
+		    "\"drops\": 3}, {\"class\": \"snd2\", \"share\": 0.34, \"drops\": 9}]}}}]}}");
+	assert_non_null(strstr(s, "Testbed lab, PPV: threshold value 1234 at the end; shares since "
+				  "up: snd1 66.0% (3 drops), snd2 34.0% (9 drops)"));
+	free(s);
+	s = note_of(tl_table_testbed_note,
+		    "{\"testbed\": {\"name\": \"lab\", \"series\": [{\"t_ns\": 0, \"fwd\": {\"aqm\": "
+		    "{\"p_base\": 0.1, \"p_c\": 0.01, \"p_cl\": 0.2, \"classic\": {\"qdelay_ns\": "
+		    "15000000, \"drops\": 4}, \"l4s\": {\"qdelay_ns\": 500000, \"marks\": 8}}}}]}}");
+	assert_non_null(strstr(s, "DualPI2 at the end: p' 0.1000; classic queue p_C 0.0100, delay "
+				  "15.00 ms, 4 drops; L4S queue p_CL 0.2000, delay 0.50 ms, 8 marks"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_steal_named),
 		cmocka_unit_test(test_kernel_note),
 		cmocka_unit_test(test_testbed_note),
+		cmocka_unit_test(test_testbed_aqm_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

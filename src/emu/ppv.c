@@ -1,0 +1,256 @@
+#include "emu/ppv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/pie.h"
+#include "emu/qdisc.h"
+#include "emu/qfifo.h"
+
+/*
+ * PPV: the marker (emu/ppv_marker.c) stamps each arrival, then one of two cores decides
+ * (emu/ppv.h). PV-PIE's controller is emu/pie.c's update replayed on the caller's clock, as
+ * the pie discipline does; its CTV is recomputed at each update from a ring of the last
+ * `ecdf` arrival values, exactly (a selection over at most 65536 values every T_UPDATE).
+ * PPOV scans the queue for its victim: O(queue) per drop, and drops are the rare event.
+ */
+
+#define PPV_MAX_CATCHUP 4096
+
+struct ppv {
+	struct tl_pktq fifo;
+	struct tl_ppv_marker mk;
+	struct tl_pie_vars pie;
+	uint64_t qdelay_ns;
+	uint32_t *ring, *scratch;
+	uint32_t ring_n, ring_pos, ring_cap;
+	uint32_t ctv;
+};
+
+uint32_t tl_ppv_ctv(const uint32_t *v, uint32_t n, double p, uint32_t *scratch)
+{
+	if (n == 0)
+		return 0;
+	uint32_t k = p <= 0 ? 0 : p >= 1 ? n - 1 : (uint32_t)(p * n);
+	if (k >= n)
+		k = n - 1;
+	memcpy(scratch, v, n * sizeof(*v));
+	/* Wirth's selection (Algorithms + Data Structures = Programs, 1976): the k-th
+	 * smallest in expected O(n). Signed indices: j may step below 0. */
+	int64_t l = 0, m = (int64_t)n - 1, kk = k;
+	while (l < m) {
+		uint32_t x = scratch[kk];
+		int64_t i = l, j = m;
+		do {
+			while (scratch[i] < x)
+				i++;
+			while (x < scratch[j])
+				j--;
+			if (i <= j) {
+				uint32_t t = scratch[i];
+				scratch[i] = scratch[j];
+				scratch[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			m = j;
+	}
+	return scratch[k];
+}
+
+struct tl_pkt *tl_ppv_lowest(const struct tl_pktq *q)
+{
+	struct tl_pkt *low = NULL;
+	for (struct tl_pkt *p = q->tail; p; p = p->prev)
+		if (!low || p->pv < low->pv)
+			low = p;
+	return low;
+}
+
+static void ppv_drop(struct tl_qdisc *q, struct ppv *s, struct tl_pkt *p, enum tl_drop_cause cause,
+		     uint64_t now_ns)
+{
+	tl_ppv_count_drop(&s->mk, p);
+	if (q->spec.ppv.core == TL_PPV_PPOV)
+		s->ctv = p->pv; /* PPOV's threshold: the last value it had to drop */
+	tl_qdisc_drop(q, p, cause, now_ns);
+}
+
+static void ppv_advance(struct tl_qdisc *q, struct ppv *s, uint64_t now_ns)
+{
+	const struct tl_pie_params *par = &q->spec.ppv.pie;
+	struct tl_pie_vars *v = &s->pie;
+	if (!v->started) {
+		v->started = true;
+		v->burst_ns = par->max_burst_ns;
+		v->next_update_ns = now_ns + par->tupdate_ns;
+		return;
+	}
+	bool updated = false;
+	for (int i = 0; now_ns >= v->next_update_ns; i++) {
+		if (i == PPV_MAX_CATCHUP) {
+			uint64_t behind = (now_ns - v->next_update_ns) / par->tupdate_ns + 1;
+			v->next_update_ns += behind * par->tupdate_ns;
+			break;
+		}
+		uint64_t t = v->next_update_ns;
+		const struct tl_pkt *head = s->fifo.head;
+		s->qdelay_ns = head && t > head->enqueue_ns ? t - head->enqueue_ns : 0;
+		tl_pie_update(v, par, s->qdelay_ns);
+		v->next_update_ns += par->tupdate_ns;
+		updated = true;
+	}
+	if (updated)
+		s->ctv = tl_ppv_ctv(s->ring, s->ring_n, v->drop_prob, s->scratch);
+}
+
+/* PV-PIE's early drop: below the CTV, unless PIE's own safeguards hold it back. */
+static bool pvpie_drop(const struct tl_qdisc *q, const struct ppv *s, const struct tl_pkt *p)
+{
+	const struct tl_pie_vars *v = &s->pie;
+	const struct tl_pie_params *par = &q->spec.ppv.pie;
+	if (v->burst_ns > 0 || v->drop_prob == 0)
+		return false;
+	if ((v->qdelay_old_ns < par->target_ns / 2 && v->drop_prob < 0.2) ||
+	    q->backlog_bytes <= 2ull * q->spec.mtu)
+		return false;
+	return p->pv < s->ctv;
+}
+
+static int ppv_alloc(struct tl_qdisc *q, struct ppv *s, struct tl_err *err)
+{
+	s->ring_cap = q->spec.ppv.ecdf;
+	s->ring = calloc(s->ring_cap, sizeof(*s->ring));
+	s->scratch = calloc(s->ring_cap, sizeof(*s->scratch));
+	if (!s->ring || !s->scratch)
+		return tl_err_set(err, ENOMEM, "ecdf of %u values: out of memory", s->ring_cap);
+	return 0;
+}
+
+static int ppv_init(struct tl_qdisc *q, struct tl_err *err)
+{
+	struct ppv *s = q->priv;
+	tl_ppv_marker_init(&s->mk, q->spec.seed, q->spec.ppv.cls);
+	return ppv_alloc(q, s, err);
+}
+
+static int ppv_change(struct tl_qdisc *q, const struct tl_qspec *old, uint64_t now_ns,
+		      struct tl_err *err)
+{
+	struct ppv *s = q->priv;
+	if (q->spec.ppv.ecdf != old->ppv.ecdf)
+		return tl_err_set(err, EINVAL, "ecdf cannot change from %u to %u at run time (set "
+				  "up the discipline again)", old->ppv.ecdf, q->spec.ppv.ecdf);
+	if (q->spec.ppv.cls != old->ppv.cls) /* new classes: start the statistics afresh */
+		tl_ppv_marker_init(&s->mk, q->spec.seed, q->spec.ppv.cls);
+	while ((q->spec.limit_bytes && q->backlog_bytes > q->spec.limit_bytes) ||
+	       (q->spec.limit_pkts && q->backlog_pkts > q->spec.limit_pkts)) {
+		struct tl_pkt *low = tl_ppv_lowest(&s->fifo);
+		tl_pktq_unlink(&s->fifo, low);
+		q->backlog_pkts--;
+		q->backlog_bytes -= low->len;
+		ppv_drop(q, s, low, TL_DROP_QUEUE_FULL, now_ns);
+	}
+	return 0;
+}
+
+/* PPOV: makes room for p by dropping lower values; false if p itself is the lowest. */
+static bool ppov_make_room(struct tl_qdisc *q, struct ppv *s, const struct tl_pkt *p,
+			   uint64_t now_ns)
+{
+	while (!tl_qdisc_fits(q, p)) {
+		struct tl_pkt *low = tl_ppv_lowest(&s->fifo);
+		if (!low || low->pv >= p->pv)
+			return false;
+		tl_pktq_unlink(&s->fifo, low);
+		q->backlog_pkts--;
+		q->backlog_bytes -= low->len;
+		ppv_drop(q, s, low, q->spec.ppv.core == TL_PPV_PPOV ? TL_DROP_AQM : TL_DROP_QUEUE_FULL,
+			 now_ns);
+	}
+	return true;
+}
+
+static enum tl_drop_cause ppv_enqueue(struct tl_qdisc *q, struct tl_pkt *p, uint64_t now_ns)
+{
+	struct ppv *s = q->priv;
+	tl_ppv_mark(&s->mk, &q->spec.ppv, p, now_ns);
+	if (q->spec.ppv.core == TL_PPV_PPOV) {
+		if (!ppov_make_room(q, s, p, now_ns)) {
+			ppv_drop(q, s, p, TL_DROP_AQM, now_ns);
+			return TL_DROP_AQM;
+		}
+		tl_qfifo_push(q, &s->fifo, p);
+		return TL_DROP_NONE;
+	}
+	ppv_advance(q, s, now_ns);
+	s->ring[s->ring_pos] = p->pv;
+	s->ring_pos = (s->ring_pos + 1) % s->ring_cap;
+	if (s->ring_n < s->ring_cap)
+		s->ring_n++;
+	/* A full buffer under PV-PIE too drops the lowest value present (PPOV's rule), not the
+	 * arrival: a tail drop there would hit whoever arrives, whatever its value. */
+	if (!ppov_make_room(q, s, p, now_ns)) {
+		ppv_drop(q, s, p, TL_DROP_QUEUE_FULL, now_ns);
+		return TL_DROP_QUEUE_FULL;
+	}
+	if (pvpie_drop(q, s, p) && !tl_qdisc_mark(q, p)) {
+		ppv_drop(q, s, p, TL_DROP_AQM, now_ns);
+		return TL_DROP_AQM;
+	}
+	tl_qfifo_push(q, &s->fifo, p);
+	return TL_DROP_NONE;
+}
+
+static struct tl_pkt *ppv_dequeue(struct tl_qdisc *q, uint64_t now_ns)
+{
+	struct ppv *s = q->priv;
+	if (q->spec.ppv.core == TL_PPV_PIE)
+		ppv_advance(q, s, now_ns);
+	struct tl_pkt *p = tl_qfifo_pop(q, &s->fifo);
+	if (p)
+		tl_ppv_count_out(&s->mk, p);
+	return p;
+}
+
+static void ppv_reset(struct tl_qdisc *q, uint64_t now_ns)
+{
+	struct ppv *s = q->priv;
+	tl_qfifo_flush(q, &s->fifo, now_ns);
+	s->pie = (struct tl_pie_vars){ 0 };
+	s->ring_n = s->ring_pos = 0;
+	s->ctv = 0;
+}
+
+static void ppv_info(const struct tl_qdisc *q, struct tl_qdisc_info *out)
+{
+	const struct ppv *s = q->priv;
+	out->prob = s->pie.drop_prob;
+	out->qdelay_ns = s->qdelay_ns;
+	out->ctv = s->ctv;
+	out->ppv = &s->mk.st;
+}
+
+static void ppv_destroy(struct tl_qdisc *q)
+{
+	struct ppv *s = q->priv;
+	free(s->ring);
+	free(s->scratch);
+}
+
+const struct tl_qdisc_ops tl_ppv_ops = {
+	.kind = TL_QDISC_PPV,
+	.priv_size = sizeof(struct ppv),
+	.init = ppv_init,
+	.change = ppv_change,
+	.enqueue = ppv_enqueue,
+	.dequeue = ppv_dequeue,
+	.reset = ppv_reset,
+	.info = ppv_info,
+	.destroy = ppv_destroy,
+};

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# DualPI2 (RFC 9332) on the testbed, 100 Mbit/s, 40 ms: two Cubic flows (Not-ECT: the
+# classic queue) are held near the classic target of 15 ms (the median of the router's
+# 100 ms periods within 7.5 to 25 ms), while pings marked ECT(1) (the L4S codepoint) go
+# through the L4S queue without that delay and Not-ECT pings wait in the classic queue.
+# DCTCP is used too when this kernel has it.
+. "$(dirname "$0")/testbed_lib.sh"
+
+T=t$$d
+tb_up "$T" --rate 100mbit --rtt 40ms --buffer 1bdp --aqm dualpi2
+RCV=$(tb_addr "$T" rcv)
+"$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_no_metrics_save=1 || fail "tcp_no_metrics_save"
+start_agent_in "$T" rcv
+
+"$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 2 -O 3 -t 12 -i 0 --cc cubic --json >"$TL_TMP/s.json" &
+spid=$!
+TL_PIDS+=("$spid")
+sleep 6
+# 40 pings each way of marking, interleaved in time, while the classic queue is loaded.
+"$TCPLAB" testbed exec "$T" snd1 -- ping -n -c 40 -i 0.05 -Q 1 "$RCV" >"$TL_TMP/ping.l4s" 2>&1 &
+p1=$!
+"$TCPLAB" testbed exec "$T" snd1 -- ping -n -c 40 -i 0.05 "$RCV" >"$TL_TMP/ping.classic" 2>&1
+wait $p1
+wait "$spid" || fail "stream, 2 Cubic flows: exit $?"
+"$TCPLAB" testbed status "$T" --json --series --since 13s >"$TL_TMP/ser.json"
+tb_json "$T" >"$TL_TMP/st.json"
+median() { sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$1" | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "none" }'; }
+l4s=$(median "$TL_TMP/ping.l4s")
+classic=$(median "$TL_TMP/ping.classic")
+qd=$(jq '[.series[-80:][] | select(.fwd.samples > 100) | .fwd.qdelay_p50_ns] | sort | if length > 0 then .[length / 2 | floor] / 1e6 else -1 end' "$TL_TMP/ser.json")
+echo "classic queue delay (median of the 100 ms periods' medians, last 8 s): $qd ms; ping RTT median: ECT(1) $l4s ms, Not-ECT $classic ms"
+jq -c '.fwd.qdisc' "$TL_TMP/st.json"
+
+awk -v q="$qd" 'BEGIN { exit !(q >= 7.5 && q <= 25) }' && pass "classic queue delay $qd ms near the 15 ms target" ||
+    fail "classic queue delay $qd ms, not within 7.5 to 25 ms of the 15 ms target"
+check "the classic queue dropped (Cubic without ECN), and p' rose above 0" \
+    '.fwd.stats.drops.aqm > 0 and .fwd.qdisc.classic.drops == .fwd.stats.drops.aqm' "$TL_TMP/st.json"
+check "the series carries both queues and the probabilities" \
+    '[.series[].fwd.aqm | select(.p_base > 0)] | length > 20' "$TL_TMP/ser.json"
+# ECT(1) pings skip the classic queue: at least 5 ms faster than the Not-ECT ones.
+if [ "$l4s" != none ] && [ "$classic" != none ] && awk -v l="$l4s" -v c="$classic" 'BEGIN { exit !(l <= 45 && c - l >= 5) }'; then
+    pass "ECT(1) pings through the L4S queue: $l4s ms, Not-ECT pings $classic ms"
+else
+    fail "ECT(1) pings $l4s ms, Not-ECT $classic ms: the L4S queue did not separate them"
+    head -3 "$TL_TMP/ping.l4s"
+fi
+"$TCPLAB" testbed status "$T" | grep -q "^snd->rcv dualpi2: p' " && pass "status text: the DualPI2 line" ||
+    { fail "status text: no DualPI2 line"; "$TCPLAB" testbed status "$T" | head -12; }
+
+if grep -qw dctcp /proc/sys/net/ipv4/tcp_available_congestion_control; then
+    "$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn"
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 5 -i 0 --cc dctcp --json >"$TL_TMP/dctcp.json" ||
+        fail "DCTCP stream: exit $?"
+    tb_json "$T" >"$TL_TMP/st2.json"
+    check "DCTCP (ECT(0), the classic queue): marked, not dropped, once ECN is on" \
+        '.fwd.qdisc.classic.marks > 0' "$TL_TMP/st2.json"
+else
+    echo "note: no dctcp in this kernel ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control)); the DCTCP part is skipped"
+fi
+finish

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# PPV between two sender hosts, the users' mixed case: snd1 runs Cubic at 10 ms, snd2 BBR at
+# 100 ms, through 100 Mbit/s with a 1 BDP buffer (of the largest RTT). Taildrop first, then
+# PPV with one class per host (same buffer): Jain's index between the two hosts' goodputs
+# must reach 0.9 under PPV and beat taildrop's by at least 0.1. Both indexes are printed.
+. "$(dirname "$0")/testbed_lib.sh"
+
+T=t$$v
+tb_up "$T" --senders 2 --rate 100mbit --rtt 10ms,100ms --buffer 1bdp --aqm taildrop
+RCV=$(tb_addr "$T" rcv)
+for h in snd1 snd2; do
+    "$TCPLAB" testbed exec "$T" $h -- sysctl -qw net.ipv4.tcp_no_metrics_save=1 || fail "tcp_no_metrics_save in $h"
+done
+start_agent_in "$T" rcv
+
+# pair LABEL: Cubic from snd1 and BBR from snd2 at once, 3 s warm-up then 12 s measured;
+# prints "cubic_bps bbr_bps jain".
+pair() {
+    local a b
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -O 3 -t 12 -i 0 --cc cubic --json >"$TL_TMP/$1.cubic.json" &
+    a=$!
+    "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -O 3 -t 12 -i 0 --cc bbr --json >"$TL_TMP/$1.bbr.json" &
+    b=$!
+    wait $a || fail "$1: the Cubic stream failed"
+    wait $b || fail "$1: the BBR stream failed"
+    local x y
+    x=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.cubic.json")
+    y=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.bbr.json")
+    awk -v x="$x" -v y="$y" 'BEGIN { j = (x + y) > 0 ? (x + y) ^ 2 / (2 * (x * x + y * y)) : 0; printf "%.0f %.0f %.4f\n", x, y, j }'
+}
+
+pair taildrop >"$TL_TMP/pair.td"; read -r td_c td_b td_j <"$TL_TMP/pair.td"
+echo "taildrop: Cubic (10 ms) $td_c bit/s, BBR (100 ms) $td_b bit/s, Jain's index $td_j"
+"$TCPLAB" testbed set "$T" --aqm ppv --ppv-class host >/dev/null || fail "set --aqm ppv --ppv-class host"
+pair ppv >"$TL_TMP/pair.ppv"; read -r pv_c pv_b pv_j <"$TL_TMP/pair.ppv"
+echo "ppv:      Cubic (10 ms) $pv_c bit/s, BBR (100 ms) $pv_b bit/s, Jain's index $pv_j"
+tb_json "$T" >"$TL_TMP/st.json"
+jq -c '.fwd.qdisc | {threshold_value, classes: [.classes[] | {class, share, drops}]}' "$TL_TMP/st.json"
+
+awk -v j="$pv_j" 'BEGIN { exit !(j >= 0.9) }' && pass "PPV: Jain's index $pv_j reaches 0.9" ||
+    fail "PPV: Jain's index $pv_j is below 0.9 (taildrop $td_j)"
+awk -v p="$pv_j" -v t="$td_j" 'BEGIN { exit !(p - t >= 0.1) }' && pass "PPV's index $pv_j beats taildrop's $td_j by 0.1 or more" ||
+    fail "PPV's index $pv_j does not beat taildrop's $td_j by 0.1"
+check "PPV: the router's classes are the two sender hosts" \
+    '[.fwd.qdisc.classes[].class] | sort == ["snd1", "snd2"]' "$TL_TMP/st.json"
+check "PPV: per-class drops by value add up to the PPV drops" \
+    '(.fwd.qdisc.drops_by_value | add) == ([.fwd.qdisc.classes[].drops] | add)' "$TL_TMP/st.json"
+"$TCPLAB" testbed status "$T" | grep -q "^snd->rcv ppv: threshold value [0-9]* .*shares: snd" && pass "status text: the PPV line with shares" ||
+    { fail "status text: no PPV line"; "$TCPLAB" testbed status "$T" | head -12; }
+finish

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# PPV with weights 2:1 between two sender hosts (a gold and a silver subscriber), each with
+# four Cubic flows at 40 ms through 100 Mbit/s: the goodputs come out 2:1 within 10%, whatever
+# the equal congestion controls would share on their own, under the PV-PIE core; then the
+# PPOV core, live.
+. "$(dirname "$0")/testbed_lib.sh"
+
+T=t$$w
+tb_up "$T" --senders 2 --rate 100mbit --rtt 40ms --buffer 1bdp --aqm ppv:core=pie,weights=2:1 --ppv-class host
+RCV=$(tb_addr "$T" rcv)
+for h in snd1 snd2; do
+    "$TCPLAB" testbed exec "$T" $h -- sysctl -qw net.ipv4.tcp_no_metrics_save=1 || fail "tcp_no_metrics_save in $h"
+done
+start_agent_in "$T" rcv
+
+# pair LABEL: four Cubic flows from each host at once; prints "snd1_bps snd2_bps ratio".
+pair() {
+    local a b
+    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.1.json" &
+    a=$!
+    "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.2.json" &
+    b=$!
+    wait $a || fail "$1: the snd1 stream failed"
+    wait $b || fail "$1: the snd2 stream failed"
+    local x y
+    x=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.1.json")
+    y=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.2.json")
+    awk -v x="$x" -v y="$y" 'BEGIN { printf "%.0f %.0f %.4f\n", x, y, (y > 0 ? x / y : 0) }'
+}
+
+# PV-PIE spreads its drops early and at random, below the threshold value: the weights
+# hold to 10% (1.95 to 2.05 in this project's runs). PPOV drops only when the buffer is
+# full, in bursts that hit both hosts, so the equal Cubics pull towards 1:1 (1.4 to 1.9
+# in the same runs): asserted only as clearly in snd1's favour, both figures printed.
+for core in pie ppov; do
+    "$TCPLAB" testbed set "$T" --aqm ppv:core=$core,weights=2:1 >/dev/null || fail "set core=$core"
+    pair $core >"$TL_TMP/pair.$core"; read -r g s r <"$TL_TMP/pair.$core"
+    echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
+    if [ $core = pie ]; then
+        awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }' && pass "$core: shares $r : 1, within 10% of 2:1" ||
+            fail "$core: shares $r : 1, not within 10% of 2:1"
+    else
+        awk -v r="$r" 'BEGIN { exit !(r >= 1.25 && r <= 2.2) }' && pass "$core: shares $r : 1, snd1 well ahead (not asserted to 10%)" ||
+            fail "$core: shares $r : 1"
+    fi
+    # Not a utilisation claim (six helpers share this machine's two CPUs): only that both
+    # hosts' flows ran.
+    awk -v g="$g" -v s="$s" 'BEGIN { exit !(g > 5e6 && s > 5e6) }' && pass "$core: both hosts ran ($g + $s bit/s)" ||
+        fail "$core: $g + $s bit/s"
+done
+tb_json "$T" >"$TL_TMP/st.json"
+check "status: weights 2 and 1 for snd1 and snd2, the PPOV core, host classes" \
+    '.fwd.queue.ppv.weights[0:2] == [2, 1] and .fwd.queue.ppv.core == "ppov" and .fwd.queue.ppv.class == "host"' "$TL_TMP/st.json"
+finish
