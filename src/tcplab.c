@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
 	{ "testbed", cmd_testbed_main, "namespaces joined through an emulated bottleneck router" },
 	{ "probe", cmd_probe_main, "measure RTT, rate and loss to an agent; advise buffers and flows" },
 	{ "exp", cmd_exp_main, "campaigns: a matrix of testbed runs, resumable, stored in SQLite" },
+	{ "report", cmd_report_main, "a campaign database as one offline HTML page with SVG plots" },
 	{ "mesh", cmd_mesh_main, "N ranks pass tokens over a full mesh: ring, random, tcp vs unix (seed 004)" },
 };
 
