@@ -91,7 +91,13 @@ bad:
 static int read_value(struct reader *r, struct tl_exp_plan *plan, const char *key,
 		      struct tl_err *err)
 {
+	static const char *const options[] = { "title", "repeat", "probe", "order", "seed" };
 	int axis = tl_exp_axis_find(key);
+	bool known = axis >= 0;
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		known = known || strcmp(key, options[i]) == 0;
+	if (!known)
+		return set_option(r, plan, key, "", err); /* names the keys there are */
 	if (next(r, err) < 0)
 		return -EINVAL;
 	if (r->ev.type == YAML_SCALAR_EVENT) {
