@@ -262,7 +262,7 @@ void tl_fig_window(struct tl_fig_ctx *c)
 							    .style = TL_SVG_MARKS };
 			snprintf(p.s[p.ns++].name, sizeof(p.s[0].name), "kernel autotuning");
 		}
-		/* W/RTT: a window-limited flow sends one window per round trip [MATHIS-BUF]. */
+		/* W/RTT: a window-limited flow sends one window per round trip [RFC7323-1]. */
 		unsigned nw = 0;
 		for (double w = lo; w <= hi * 1.0001 && nw < 64; w *= pow(hi / lo, 1.0 / 40), nw++) {
 			wx[nw] = w;
