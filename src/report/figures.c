@@ -277,7 +277,7 @@ void tl_fig_window(struct tl_fig_ctx *c)
 		lx[1] = hi;
 		ly[0] = ly[1] = rate * 1448.0 / 1514.0 / 1e6;
 		p.s[p.ns] = (struct tl_svg_series){ .x = lx, .y = ly, .n = 2, .style = TL_SVG_LINE,
-						    .dashed = 1 };
+						    .dashed = 2 };
 		snprintf(p.s[p.ns++].name, sizeof(p.s[0].name), "link: rate x 1448/1514");
 		tl_svg_plot(&b, &p);
 		tl_fig_add(c, "window", &b);

@@ -170,6 +170,12 @@ static void frame(struct tl_rbuf *b, const char *id, const char *title, const ch
 	tl_rbuf_printf(b, "</text>");
 }
 
+/* Reference lines are grey; their dash patterns tell them apart. */
+static const char *dash(int kind)
+{
+	return kind == 0 ? "" : kind == 1 ? " stroke-dasharray='6 4'" : " stroke-dasharray='2 3'";
+}
+
 static void series(struct tl_rbuf *b, const struct tl_svg_plot *p, unsigned i,
 		   const struct scale *xs, const struct scale *ys)
 {
@@ -178,8 +184,7 @@ static void series(struct tl_rbuf *b, const struct tl_svg_plot *p, unsigned i,
 	char tip[160];
 	if (s->style != TL_SVG_MARKS) {
 		tl_rbuf_printf(b, "<polyline fill='none' stroke='%s' stroke-width='%s'%s points='",
-			       col, s->dashed ? "1.5" : "2",
-			       s->dashed ? " stroke-dasharray='6 4'" : "");
+			       col, s->dashed ? "1.5" : "2", dash(s->dashed));
 		double py = NAN;
 		for (uint32_t k = 0; k < s->n; k++) {
 			if (isnan(s->y[k]) || isnan(s->x[k]))
@@ -218,7 +223,7 @@ static void legend(struct tl_rbuf *b, const struct tl_svg_plot *p)
 			       "opacity='0.8'/><line x1='%d' y1='%d' x2='%d' y2='%d' stroke='%s' "
 			       "stroke-width='2'%s/><text x='%d' y='%d' class='leg'>", W - MR - 190,
 			       y - 10, 186, W - MR - 186, y - 4, W - MR - 166, y - 4, col,
-			       p->s[i].dashed ? " stroke-dasharray='6 4'" : "", W - MR - 160, y);
+			       dash(p->s[i].dashed), W - MR - 160, y);
 		tl_rbuf_esc(b, p->s[i].name);
 		tl_rbuf_printf(b, "</text>");
 	}

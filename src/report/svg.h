@@ -21,7 +21,7 @@ struct tl_svg_series {
 	const double *x, *y, *err; /* err may be NULL: no error bars */
 	uint32_t n;
 	enum tl_svg_style style;
-	int dashed;                /* reference lines (W/RTT, link rate) */
+	int dashed;                /* reference lines (W/RTT, link rate): 1 dashed, 2 dotted */
 };
 
 #define TL_SVG_MAX_SERIES 16
