@@ -112,6 +112,31 @@ if [ "$(id -u)" -eq 0 ]; then
     "$TCPLAB" testbed down "$testbed" && testbed=
 fi
 
+if [ "$(id -u)" -eq 0 ] && "$TCPLAB" help exp >/dev/null 2>&1; then
+    # The report outlives the tour: it is written beside the binary.
+    report_dir=$(cd "$(dirname "$TCPLAB")" && pwd)/tour
+    mkdir -p "$report_dir"
+    rm -f "$report_dir/fairness.db"
+    plan=$(cd "$(dirname "$0")/../examples" && pwd)/seed003-fairness-quick.yaml
+    cc=()
+    grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || modprobe tcp_bbr 2>/dev/null
+    grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || cc=(--cc cubic:1,reno:1)
+    section "exp: a campaign, Cubic vs BBR through 2 AQMs x 2 buffers, into SQLite" \
+        "Each point is a testbed setting; the flows and a latency probe run on it, and every run goes into one database."
+    "$TCPLAB" exp run --plan "$plan" "${cc[@]}" -o "$report_dir/fairness.db"
+    printf '%-9s %-7s %12s %6s %13s %14s %12s\n' aqm buffer goodput Jain "share of 1st" "queue p99" "latency p50"
+    "$TCPLAB" exp export "$report_dir/fairness.db" --json |
+        jq -r '.points[] | [.aqm, .buffer, .metrics.goodput_bps.mean / 1e6, .metrics.jain.mean,
+                .metrics.cc_share.mean, .metrics.qdelay_p99_ms.mean, .metrics.latency_p50_ms.mean // 0] | @tsv' |
+        while IFS=$'\t' read -r a b g j sh q l; do
+            printf '%-9s %-7s %7.1f Mb/s %6.3f %13.3f %11.1f ms %9.1f ms\n' "$a" "$b" "$g" "$j" "$sh" "$q" "$l"
+        done
+    section "report: the campaign as one offline HTML page" \
+        "Inline SVG plots (share against the buffer, Jain heatmap, utilisation, queue delay, CDFs), no script, no server."
+    "$TCPLAB" report "$report_dir/fairness.db" -o "$report_dir/fairness.html" &&
+        echo "Open it in a browser: file://$report_dir/fairness.html"
+fi
+
 if "$TCPLAB" help doctor >/dev/null 2>&1; then
     section "doctor: this host's TCP settings for a 1 Gbit/s, 100 ms path" \
         "Reads sysctls, socket states and counters; explains each finding with its fix and cost."

@@ -19,6 +19,8 @@ static const struct subcommand subcommands[] = {
 	{ "farm", cmd_farm_main, "a job server and workers: one job per connection vs batches, the port ceiling" },
 	{ "testbed", cmd_testbed_main, "namespaces joined through an emulated bottleneck router" },
 	{ "probe", cmd_probe_main, "measure RTT, rate and loss to an agent; advise buffers and flows" },
+	{ "exp", cmd_exp_main, "campaigns: a matrix of testbed runs, resumable, stored in SQLite" },
+	{ "report", cmd_report_main, "a campaign database as one offline HTML page with SVG plots" },
 	{ "mesh", cmd_mesh_main, "N ranks pass tokens over a full mesh: ring, random, tcp vs unix, idle CPU" },
 };
 

@@ -22,5 +22,7 @@ int cmd_farm_main(int argc, char **argv);
 int cmd_testbed_main(int argc, char **argv);
 int cmd_mesh_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
+int cmd_exp_main(int argc, char **argv);
+int cmd_report_main(int argc, char **argv);
 
 #endif

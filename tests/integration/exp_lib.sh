@@ -1,0 +1,32 @@
+# Shared by the exp_*.sh and report_*.sh tests: root, tools, the database helpers, and a
+# check that a campaign left nothing behind (its testbed's namespaces, its children).
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then echo "skip: network namespaces need root"; exit 77; fi
+for tool in ip ethtool sqlite3 jq; do
+    command -v "$tool" >/dev/null || { echo "skip: $tool missing (scripts/deps.sh)"; exit 77; }
+done
+
+# q DB SQL: one value.
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# eq WHAT GOT WANT
+eq() {
+    if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# nothing_left PID: no namespace of the campaign's testbed (tl-expPID-*), no process whose
+# command line names it.
+nothing_left() {
+    local ns procs
+    ns=$(ip netns list | grep -c "^tl-exp$1-" || true)
+    procs=0
+    local f c
+    for f in /proc/[0-9]*/cmdline; do
+        c=$( { tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
+        case "$c" in *" exp$1 "*) procs=$((procs + 1)); echo "left: $f: $c" ;; esac
+    done
+    eq "no namespace of testbed exp$1 is left" "$ns" 0
+    eq "no process of campaign $1 is left" "$procs" 0
+    [ -d "/run/tcplab/testbed/exp$1" ] && fail "state directory of exp$1 is left" || true
+}

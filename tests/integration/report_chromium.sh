@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# tcplab report in a real headless Chromium (Debian's chromium): a quick campaign's report
+# renders (screenshot), every plot is in the DOM with as many data marks as it announces,
+# the campaign-level plots have one mark per point, and the page logs no console error.
+# Console errors are read from Chromium's own log (--enable-logging=stderr --v=0), where
+# every console message and uncaught exception appears as "CONSOLE" / "Uncaught"; the test
+# first proves that a page with a script error is caught that way.
+. "$(dirname "$0")/exp_lib.sh"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || { echo "skip: chromium missing (scripts/deps.sh)"; exit 77; }
+grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || modprobe tcp_bbr 2>/dev/null || true
+CC=cubic:1,reno:1
+grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control && CC=cubic:1,bbr:1
+
+# chrome MODE FILE OUT: --dump-dom to OUT, or --screenshot=OUT; Chromium's log in OUT.log.
+chrome() {
+    local mode=$1 file=$2 out=$3 prof
+    prof=$(mktemp -d "$TL_TMP/prof.XXXX")
+    local args=(--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$prof"
+                --enable-logging=stderr --v=0 --window-size=1280,2000 --hide-scrollbars)
+    if [ "$mode" = dom ]; then
+        timeout 90 "$CHROMIUM" "${args[@]}" --dump-dom "file://$file" >"$out" 2>"$out.log"
+    else
+        timeout 90 "$CHROMIUM" "${args[@]}" --screenshot="$out" "file://$file" >/dev/null 2>"$out.log"
+    fi
+}
+
+# The detector works: a script error shows in the log.
+printf '<!DOCTYPE html><html><body><script>nosuchfunction();</script></body></html>' >"$TL_TMP/bad.html"
+chrome dom "$TL_TMP/bad.html" "$TL_TMP/bad.dom"
+grep -q "Uncaught" "$TL_TMP/bad.dom.log" && pass "a console error is detected in Chromium's log" ||
+    fail "the console-error detector missed a script error: $(grep -c . "$TL_TMP/bad.dom.log") log lines"
+
+DB=$TL_TMP/r.db
+"$TCPLAB" exp run --rate 20mbit --rtt 20ms --buffer 0.5bdp,2bdp --aqm taildrop,fq_codel \
+    --cc "$CC" --flows 2 -t 2s --warmup 1s --probe=20 -o "$DB" 2>"$TL_TMP/run.err"
+eq "campaign" "$?" 0
+points=$(q "$DB" "SELECT count(DISTINCT point) FROM runs WHERE status = 'ok'")
+"$TCPLAB" report "$DB" -o "$TL_TMP/r.html" --svg "$TL_TMP/svg" >"$TL_TMP/rep.out"
+eq "report" "$?" 0
+grep -Eiq "(src|href)=['\"]?(https?:|//)" "$TL_TMP/r.html" && fail "the report refers to an external file" ||
+    pass "no external reference (offline)"
+grep -qi "<script" "$TL_TMP/r.html" && fail "the report has a script" || pass "no script"
+
+chrome shot "$TL_TMP/r.html" "$TL_TMP/r.png"
+size=$(stat -c %s "$TL_TMP/r.png" 2>/dev/null || echo 0)
+[ "$size" -gt 20000 ] && pass "screenshot ($size bytes)" || fail "screenshot missing or blank ($size bytes)"
+chrome dom "$TL_TMP/r.html" "$TL_TMP/r.dom"
+errs=$(cat "$TL_TMP/r.dom.log" "$TL_TMP/r.png.log" | grep -E "CONSOLE|Uncaught" | grep -c . || true)
+eq "console errors" "$errs" 0
+
+# Each plot: <svg class="plot" id=... data-marks="N"> holds N elements of class "mark".
+awk '
+  /<svg[^>]*class="plot"/ { n++ }
+  { s = $0
+    while (match(s, /<svg[^>]*class="plot"[^>]*>|class="mark"/)) {
+      t = substr(s, RSTART, RLENGTH)
+      if (t ~ /^<svg/) {
+        match(t, /id="[^"]*"/); id = substr(t, RSTART + 4, RLENGTH - 5)
+        match(t, /data-marks="[0-9]*"/); want[id] = substr(t, RSTART + 12, RLENGTH - 13)
+        cur = id; order[++k] = id
+      } else got[cur]++
+      s = substr(s, RSTART + RLENGTH)
+    } }
+  END { for (i = 1; i <= k; i++) print order[i], want[order[i]], got[order[i]] + 0 }
+' "$TL_TMP/r.dom" >"$TL_TMP/marks"
+nplots=$(wc -l <"$TL_TMP/marks")
+[ "$nplots" -ge 10 ] && pass "$nplots plots in the rendered page" || fail "only $nplots plots rendered"
+eq "plots in the page = plots written with --svg" "$nplots" "$(ls "$TL_TMP/svg" | grep -c '\.svg$')"
+while read -r id want got; do
+    [ "$want" = "$got" ] && [ "$got" -gt 0 ] && pass "plot $id: $got marks" ||
+        fail "plot $id: $got marks drawn, $want announced"
+done <"$TL_TMP/marks"
+for id in share jain utilisation qdelay; do
+    eq "plot $id has one mark per point" "$(awk -v i="$id" '$1 == i { print $3 }' "$TL_TMP/marks")" "$points"
+done
+for id in qdelay-cdf latency-cdf flows-0 queue-0; do
+    grep -q "^$id " "$TL_TMP/marks" && pass "plot $id present" || fail "plot $id missing"
+done
+grep -q "Every point" "$TL_TMP/r.dom" && pass "the points table is there" || fail "no points table"
+eq "table rows = points" "$(grep -o '<tr><td>[0-9]*</td>' "$TL_TMP/r.dom" | wc -l)" "$(q "$DB" "SELECT count(*) FROM points")"
+grep -q "$(uname -r)" "$TL_TMP/r.dom" && pass "the kernel is in the facts" || fail "no kernel in the facts"
+finish
