@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/connect.h"
+#include "ctl/data_listen.h"
 #include "ctl/frame.h"
 #include "ctl/proto.h"
 #include "net/addr.h"
@@ -41,6 +42,10 @@ struct client {
 	struct tl_stream_merge *merge;
 	json_t *intervals;     /* merged, for the document */
 	int warned_ports;
+	/* flows the agent receives with a fixed --rcvbuf go to the test's own ports */
+	struct tl_data_plan plan;
+	struct tl_addr data_dest[TL_DATA_LISTEN_MAX];
+	int have_data_ports;
 };
 
 /* The one line that says, while it happens, that the ephemeral ports ran out, and why. */
@@ -120,6 +125,35 @@ static int flow_connected(void *ctx, uint32_t conn, int fd, struct tl_err *err)
 {
 	struct client *c = ctx;
 	return tl_side_attach(c->side, conn, fd, err);
+}
+
+static const struct tl_addr *flow_dest(void *ctx, uint32_t conn)
+{
+	struct client *c = ctx;
+	int k = c->have_data_ports ? tl_data_plan_slot(c->spec, &c->plan, conn) : -1;
+	return k >= 0 ? &c->data_dest[k] : NULL;
+}
+
+/* ACCEPT's "data_ports" (ctl/data_listen.h); an agent without them takes every flow on its port. */
+static int read_data_ports(struct client *c, const json_t *accept, const struct tl_addr *dest,
+			   struct tl_err *err)
+{
+	const json_t *ports = json_object_get(accept, "data_ports");
+	tl_data_plan_make(c->spec, &c->plan);
+	if (!c->plan.n || !ports)
+		return 0;
+	if (!json_is_array(ports) || json_array_size(ports) != c->plan.n)
+		return tl_err_set(err, EPROTO, "agent's ACCEPT has %zu data ports for %u buffer sizes",
+				  json_array_size(ports), c->plan.n);
+	for (uint32_t i = 0; i < c->plan.n; i++) {
+		json_int_t port = json_integer_value(json_array_get(ports, i));
+		if (port < 1 || port > 65535)
+			return tl_err_set(err, EPROTO, "agent's ACCEPT has data port %lld", (long long)port);
+		c->data_dest[i] = *dest;
+		tl_addr_set_port(&c->data_dest[i], (uint16_t)port);
+	}
+	c->have_data_ports = 1;
+	return 0;
 }
 
 static void progress(void *ctx, uint32_t done, uint32_t total)
@@ -226,8 +260,9 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 		return -1;
 	json_object_set_new(start, "agent_threads", json_incref(json_object_get(m, "threads")));
 	uint64_t crr_port = 0;
-	if (spec->workload == TL_WORKLOAD_CRR &&
-	    tl_json_get_u64(m, "crr_port", 1, 65535, 1, &crr_port, err) < 0) {
+	if ((spec->workload == TL_WORKLOAD_CRR &&
+	     tl_json_get_u64(m, "crr_port", 1, 65535, 1, &crr_port, err) < 0) ||
+	    read_data_ports(c, m, &dest, err) < 0) {
 		json_decref(m);
 		return -1;
 	}
@@ -245,7 +280,8 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 		.dest = &dest, .src = srcp, .count = nconn, .rate = t->connect_rate,
 		.max_inflight = backlog ? (uint32_t)(backlog / 2 > 0 ? backlog / 2 : 1) : 256,
 		.timeout_ns = spec->connect_timeout_ns, .agent_backlog = (int)backlog,
-		.prepare = prepare_flow, .connected = flow_connected, .progress = progress, .ctx = c,
+		.prepare = prepare_flow, .connected = flow_connected, .progress = progress,
+		.dest_of = flow_dest, .ctx = c,
 	};
 	if (cp.max_inflight > 1024)
 		cp.max_inflight = 1024;
