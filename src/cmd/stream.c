@@ -356,7 +356,9 @@ int cmd_stream_main(int argc, char **argv)
 		fprintf(stderr, "tcplab stream: %s\n", err.msg);
 		status = TL_EXIT_ERROR;
 	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0 ||
-		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok"))) {
+		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok")) ||
+		   (c.spec.bytes && json_is_true(json_object_get(end, "incomplete")))) {
+		/* a --bytes transfer that did not finish failed what was asked */
 		status = TL_EXIT_FAIL;
 	}
 	json_decref(doc);

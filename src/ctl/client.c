@@ -379,8 +379,15 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 			warn_ports(c, start);
 			c->warned_ports = 1;
 		}
+		/* --bytes: the agent's end was cut short (its receiver stalled, its --max-time);
+		 * what this end waits for will not come */
+		if (!finished && spec->bytes && c->agent_results &&
+		    json_is_true(json_object_get(c->agent_results, "cut_short"))) {
+			tl_side_abort(c->side, now);
+			tl_side_tick(c->side, now, &finished);
+		}
 		if (finished && !done_sent) {
-			json_t *done = json_object();
+			json_t *done = json_pack("{s:b}", "stop", tl_side_cut_short(c->side));
 			rc = tl_msg_send(c->ctl, TL_MSG_DONE, done, now + CLIENT_MSG_TIMEOUT_NS, err);
 			json_decref(done);
 			if (rc < 0)
@@ -391,6 +398,11 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 			give_up = now + (spec->bytes ? spec->stall_timeout_ns + TL_NSEC_PER_SEC
 						     : CLIENT_RESULTS_GRACE_NS) +
 				  (uint64_t)tl_spec_connections(spec) * CLIENT_RESULTS_PER_FLOW_NS;
+			/* A --bytes receiver there may drain a slow path until its own --max-time */
+			uint64_t agent_end = start_ns + spec->max_duration_ns + TL_NSEC_PER_SEC +
+					     (uint64_t)tl_spec_connections(spec) * CLIENT_RESULTS_PER_FLOW_NS;
+			if (spec->bytes && !tl_side_cut_short(c->side) && agent_end > give_up)
+				give_up = agent_end;
 		}
 		if (finished && !c->agent_results && now >= give_up)
 			return tl_err_set(err, ETIMEDOUT, "the agent sent no results in time after the end "

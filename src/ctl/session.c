@@ -175,6 +175,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		if (wait_events(s, tl_side_next_deadline(side), &queue_ready)) {
 			uint16_t type;
 			rc = tl_msg_recv(s->ctl_fd, 0, &type, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+			int stop = rc >= 0 && json_is_true(json_object_get(m, "stop"));
 			json_decref(m);
 			if (rc < 0)
 				return rc;
@@ -182,6 +183,15 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 				return tl_err_set(err, EPROTO, "unexpected %s message during the test",
 						  tl_msg_name(type));
 			client_done = 1;
+			/* The client's end was cut short (--max-time, a stalled receiver, Ctrl-C):
+			 * what it still waits for will not come, so this end stops now too, after
+			 * one last look in case its flows had just finished. */
+			if (stop) {
+				tl_side_tick(side, tl_now_ns(), &finished);
+				if (!finished)
+					tl_side_abort(side, tl_now_ns());
+				finished = 1;
+			}
 		}
 		uint32_t have = tl_side_tick(side, tl_now_ns(), &finished);
 		if (send_intervals(s, side, &sent, have, err) < 0)
