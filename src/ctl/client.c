@@ -46,7 +46,13 @@ struct client {
 	struct tl_data_plan plan;
 	struct tl_addr data_dest[TL_DATA_LISTEN_MAX];
 	int have_data_ports;
+	int was_interrupted;
 };
+
+static int interrupted(const struct client *c)
+{
+	return c->cb && c->cb->interrupt && *c->cb->interrupt;
+}
 
 /* The one line that says, while it happens, that the ephemeral ports ran out, and why. */
 static void warn_ports(struct client *c, json_t *start)
@@ -353,6 +359,8 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 	json_decref(go);
 	if (rc < 0)
 		return -1;
+	if (interrupted(c))
+		return tl_err_set(err, EINTR, "interrupted (Ctrl-C) before the test started");
 	uint64_t start_ns = tl_now_ns() + CLIENT_START_DELAY_NS;
 	tl_side_start(c->side, start_ns);
 	/* the start instant on this host's CLOCK_MONOTONIC, to line the test up with other
@@ -367,10 +375,15 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 		uint64_t now = tl_now_ns();
 		uint64_t deadline = finished ? give_up : tl_side_next_deadline(c->side);
 		struct pollfd p = { .fd = c->ctl, .events = POLLIN };
-		int n = poll(&p, 1, tl_ms_until(deadline, now));
+		int n = poll(&p, 1, tl_ms_until(deadline, now)); /* a signal ends the wait (EINTR) */
 		if (n > 0 && handle_message(c, err) < 0)
 			return -1;
 		now = tl_now_ns();
+		if (!finished && interrupted(c)) {
+			/* Ctrl-C: this end's window ends now; DONE {"stop": true} ends the agent's */
+			tl_side_interrupt(c->side, now);
+			c->was_interrupted = 1;
+		}
 		uint32_t have = tl_side_tick(c->side, now, &finished);
 		while (json_array_size(c->client_iv) < have)
 			json_array_append_new(c->client_iv, tl_side_interval_json(c->side, (uint32_t)json_array_size(c->client_iv)));
@@ -445,6 +458,8 @@ int tl_stream_client_run(const struct tl_spec *spec, const struct tl_client_targ
 		json_decref(mine);
 	}
 	*doc = json_pack("{s:o,s:o,s:o*}", "start", start, "intervals", c.intervals, "end", end);
+	if (c.was_interrupted)
+		json_object_set_new(*doc, "interrupted", json_true());
 	if (rc < 0)
 		json_object_set_new(*doc, "error", json_string(err->msg));
 	tl_side_free(c.side);

@@ -112,6 +112,11 @@ static void incomplete_line(FILE *f, const json_t *doc, const json_t *end)
 	const json_t *spec = json_object_get(json_object_get(doc, "start"), "test_start");
 	const char *why = str(end, "incomplete_reason");
 	char a[32], b[32], t[32];
+	if (!strcmp(why, "interrupted")) {
+		fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s measured until then "
+			"(exit status 130)\n", num(json_object_get(end, "sum"), "seconds"));
+		return;
+	}
 	if (!json_object_get(end, "bytes_expected")) {
 		fprintf(f, "Incomplete: the test ended early (%s)\n", *why ? why : "see above");
 		return;
@@ -120,8 +125,6 @@ static void incomplete_line(FILE *f, const json_t *doc, const json_t *end)
 		tl_fmt_size(num(end, "bytes_expected"), b, sizeof(b)));
 	if (!strcmp(why, "stalled"))
 		fprintf(f, "flows stalled (no progress for --stall-timeout)");
-	else if (!strcmp(why, "interrupted"))
-		fprintf(f, "interrupted (Ctrl-C)");
 	else
 		fprintf(f, "--max-time %s ended the run",
 			tl_fmt_duration((uint64_t)num(spec, "max_duration_ns"), t, sizeof(t)));
@@ -134,7 +137,10 @@ void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
 	const json_t *streams = json_object_get(end, "streams");
 	size_t n = json_array_size(streams), i;
 	const json_t *st;
-	if (end && n) {
+	/* A test that never started (the name did not resolve, the agent was unreachable or
+	 * refused it) has nothing to sum up: the error alone says what happened. */
+	int ran = json_object_get(json_object_get(doc, "start"), "start_monotonic_ns") != NULL;
+	if (end && n && ran) {
 		fprintf(f, "\n%6s %-4s %-6s %12s %10s %8s %6s %6s %10s %10s %-8s %s\n", "flow", "dir", "cc",
 			"received", "sent", "rtt ms", "cwnd", "retr", "sndbuf", "rcvbuf", "limit", "state");
 		size_t shown = 0, hidden = 0;

@@ -283,7 +283,9 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 		json_object_set_new(end, "sum_a2c", sum_json(&dirs[1], secs_dir[1]));
 	}
 	if (cut_short)
-		json_object_set_new(end, "incomplete_reason", json_string(stalled ? "stalled" : "max-time"));
+		json_object_set_new(end, "incomplete_reason", json_string(
+			json_is_true(json_object_get(client_res, "interrupted")) ? "interrupted"
+			: stalled ? "stalled" : m->spec.bytes ? "max-time" : "error"));
 	if (m->spec.bytes) {
 		json_object_set_new(end, "bytes_expected", json_integer((json_int_t)expected));
 		json_object_set_new(end, "bytes_arrived", json_integer((json_int_t)received));

@@ -62,7 +62,7 @@ struct tl_side {
 	struct side_conn *conns;
 
 	uint64_t start_ns, window_start_ns, window_end_ns, hard_end_ns, ended_ns;
-	int started, window_started, finished, incomplete;
+	int started, window_started, finished, incomplete, interrupted;
 
 	uint32_t iv_max, iv_count;
 	uint64_t *iv_end_ns;       /* [iv_max] */
@@ -604,6 +604,14 @@ void tl_side_abort(struct tl_side *s, uint64_t now_ns)
 	finish(s, now_ns);
 }
 
+void tl_side_interrupt(struct tl_side *s, uint64_t now_ns)
+{
+	if (s->finished)
+		return;
+	s->interrupted = 1;
+	tl_side_abort(s, now_ns);
+}
+
 static json_t *u64_array(const uint64_t *v, size_t n, size_t stride)
 {
 	json_t *a = json_array();
@@ -755,6 +763,8 @@ json_t *tl_side_results_json(const struct tl_side *s)
 					      "cpus", (int)s->sys_end.ncpu));
 	if (s->finished)
 		json_object_set_new(r, "cut_short", json_boolean(tl_side_cut_short(s)));
+	if (s->interrupted)
+		json_object_set_new(r, "interrupted", json_true());
 	if (s->have_kernel == 2)
 		json_object_set_new(r, "kernel_tcp",
 				    tl_counter_set_delta_json(side_counters, SIDE_COUNTERS,

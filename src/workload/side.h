@@ -71,6 +71,10 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished);
  */
 int tl_side_cut_short(const struct tl_side *s);
 
+/* Ends the test now because the user asked (Ctrl-C): as tl_side_abort, and the results
+ * say "interrupted": true. */
+void tl_side_interrupt(struct tl_side *s, uint64_t now_ns);
+
 /* Ends the test now (an error, the peer gone): final samples, engine stopped. */
 void tl_side_abort(struct tl_side *s, uint64_t now_ns);
 
