@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,4 +112,38 @@ int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err)
 				  optopt, cmd);
 	return tl_err_set(err, EINVAL, "option \"%s\": unknown, or it needs a value (see 'tcplab %s --help')",
 			  word, cmd);
+}
+
+/* Set by the SIGINT handler, read by the library's loops: the one flag cmd/ keeps. */
+static volatile int interrupt_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (interrupt_flag)
+		_exit(TL_EXIT_INTERRUPTED); /* the second Ctrl-C: at once */
+	interrupt_flag = 1;
+	static const char msg[] = "\ninterrupted: stopping the test and printing what it measured "
+				  "(Ctrl-C again quits at once)\n";
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing to do about a closed stderr in a signal handler */
+	}
+}
+
+void cmd_interrupt_install(void)
+{
+	/* no SA_RESTART: the waits of the test loops return with EINTR and see the flag */
+	struct sigaction sa = { .sa_handler = on_sigint };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+const volatile int *cmd_interrupt_flag(void)
+{
+	return &interrupt_flag;
+}
+
+int cmd_interrupted(void)
+{
+	return interrupt_flag != 0;
 }

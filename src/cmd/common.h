@@ -20,4 +20,15 @@ int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err);
 /* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
 
+/*
+ * Ctrl-C for the test commands: the first SIGINT sets the flag cmd_interrupt_flag() points
+ * at (hand it to the library, e.g. tl_client_callbacks.interrupt) and says on standard error
+ * that the test is stopping; a second one exits at once with status 130. The command exits
+ * with TL_EXIT_INTERRUPTED once its summary is printed.
+ */
+#define TL_EXIT_INTERRUPTED 130
+void cmd_interrupt_install(void);
+const volatile int *cmd_interrupt_flag(void);
+int cmd_interrupted(void);
+
 #endif

@@ -319,8 +319,10 @@ int cmd_stream_main(int argc, char **argv)
 		return cmd_stream_autotune(&c.spec, &c.target, c.format);
 	signal(SIGPIPE, SIG_IGN);
 	c.progress_tty = isatty(STDERR_FILENO);
+	cmd_interrupt_install();
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
-					  .interval = on_interval, .ctx = &c };
+					  .interval = on_interval, .ctx = &c,
+					  .interrupt = cmd_interrupt_flag() };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
 	if (c.testbed)
@@ -356,9 +358,13 @@ int cmd_stream_main(int argc, char **argv)
 		fprintf(stderr, "tcplab stream: %s\n", err.msg);
 		status = TL_EXIT_ERROR;
 	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0 ||
-		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok"))) {
+		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok")) ||
+		   (c.spec.bytes && json_is_true(json_object_get(end, "incomplete")))) {
+		/* a --bytes transfer that did not finish failed what was asked */
 		status = TL_EXIT_FAIL;
 	}
+	if (cmd_interrupted())
+		status = TL_EXIT_INTERRUPTED; /* as a shell reports a command ended by SIGINT */
 	json_decref(doc);
 	return status;
 }

@@ -70,6 +70,11 @@ void cmd_tune_print_probe(FILE *f, const struct tl_probe_result *p, const struct
 		tl_fmt_rate((double)p->window_rate_bps, d, sizeof(d)));
 	fprintf(f, "                  TCP_INFO delivery rate %s; MSS %u)\n",
 		tl_fmt_rate((double)p->delivery_rate_bps, a, sizeof(a)), p->mss);
+	if (!p->consistent)
+		fprintf(f, "  NOT CONSISTENT  %s (measured %u time%s; not remembered)\n", p->inconsistency,
+			p->attempts, p->attempts == 1 ? "" : "s");
+	else if (p->attempts > 1)
+		fprintf(f, "                  (measured %u times: the first samples disagreed)\n", p->attempts);
 	fprintf(f, "  limited by      %s %.0f%% of the time (%s)\n", p->limited_by,
 		100.0 * p->limited_share, limit_meaning(p->limited_by));
 	if (p->rate_lower_bound)

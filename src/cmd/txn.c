@@ -321,8 +321,10 @@ static int txn_main(int argc, char **argv, int crr)
 		return cmd_usage_error(c.name, cmd_scan_format(argc, argv), err.msg);
 	signal(SIGPIPE, SIG_IGN);
 	c.progress_tty = isatty(STDERR_FILENO);
+	cmd_interrupt_install();
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
-					  .interval = on_interval, .warning = on_warning, .ctx = &c };
+					  .interval = on_interval, .warning = on_warning, .ctx = &c,
+					  .interrupt = cmd_interrupt_flag() };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
 	const json_t *end = json_object_get(doc, "end");
@@ -353,6 +355,8 @@ static int txn_main(int argc, char **argv, int crr)
 	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0) {
 		status = TL_EXIT_FAIL;
 	}
+	if (cmd_interrupted())
+		status = TL_EXIT_INTERRUPTED;
 	json_decref(doc);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/connect.h"
+#include "ctl/data_listen.h"
 #include "ctl/frame.h"
 #include "ctl/proto.h"
 #include "net/addr.h"
@@ -41,7 +42,17 @@ struct client {
 	struct tl_stream_merge *merge;
 	json_t *intervals;     /* merged, for the document */
 	int warned_ports;
+	/* flows the agent receives with a fixed --rcvbuf go to the test's own ports */
+	struct tl_data_plan plan;
+	struct tl_addr data_dest[TL_DATA_LISTEN_MAX];
+	int have_data_ports;
+	int was_interrupted;
 };
+
+static int interrupted(const struct client *c)
+{
+	return c->cb && c->cb->interrupt && *c->cb->interrupt;
+}
 
 /* The one line that says, while it happens, that the ephemeral ports ran out, and why. */
 static void warn_ports(struct client *c, json_t *start)
@@ -120,6 +131,35 @@ static int flow_connected(void *ctx, uint32_t conn, int fd, struct tl_err *err)
 {
 	struct client *c = ctx;
 	return tl_side_attach(c->side, conn, fd, err);
+}
+
+static const struct tl_addr *flow_dest(void *ctx, uint32_t conn)
+{
+	struct client *c = ctx;
+	int k = c->have_data_ports ? tl_data_plan_slot(c->spec, &c->plan, conn) : -1;
+	return k >= 0 ? &c->data_dest[k] : NULL;
+}
+
+/* ACCEPT's "data_ports" (ctl/data_listen.h); an agent without them takes every flow on its port. */
+static int read_data_ports(struct client *c, const json_t *accept, const struct tl_addr *dest,
+			   struct tl_err *err)
+{
+	const json_t *ports = json_object_get(accept, "data_ports");
+	tl_data_plan_make(c->spec, &c->plan);
+	if (!c->plan.n || !ports)
+		return 0;
+	if (!json_is_array(ports) || json_array_size(ports) != c->plan.n)
+		return tl_err_set(err, EPROTO, "agent's ACCEPT has %zu data ports for %u buffer sizes",
+				  json_array_size(ports), c->plan.n);
+	for (uint32_t i = 0; i < c->plan.n; i++) {
+		json_int_t port = json_integer_value(json_array_get(ports, i));
+		if (port < 1 || port > 65535)
+			return tl_err_set(err, EPROTO, "agent's ACCEPT has data port %lld", (long long)port);
+		c->data_dest[i] = *dest;
+		tl_addr_set_port(&c->data_dest[i], (uint16_t)port);
+	}
+	c->have_data_ports = 1;
+	return 0;
 }
 
 static void progress(void *ctx, uint32_t done, uint32_t total)
@@ -226,8 +266,9 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 		return -1;
 	json_object_set_new(start, "agent_threads", json_incref(json_object_get(m, "threads")));
 	uint64_t crr_port = 0;
-	if (spec->workload == TL_WORKLOAD_CRR &&
-	    tl_json_get_u64(m, "crr_port", 1, 65535, 1, &crr_port, err) < 0) {
+	if ((spec->workload == TL_WORKLOAD_CRR &&
+	     tl_json_get_u64(m, "crr_port", 1, 65535, 1, &crr_port, err) < 0) ||
+	    read_data_ports(c, m, &dest, err) < 0) {
 		json_decref(m);
 		return -1;
 	}
@@ -245,7 +286,8 @@ static int run(struct client *c, const struct tl_client_target *t, json_t *start
 		.dest = &dest, .src = srcp, .count = nconn, .rate = t->connect_rate,
 		.max_inflight = backlog ? (uint32_t)(backlog / 2 > 0 ? backlog / 2 : 1) : 256,
 		.timeout_ns = spec->connect_timeout_ns, .agent_backlog = (int)backlog,
-		.prepare = prepare_flow, .connected = flow_connected, .progress = progress, .ctx = c,
+		.prepare = prepare_flow, .connected = flow_connected, .progress = progress,
+		.dest_of = flow_dest, .ctx = c,
 	};
 	if (cp.max_inflight > 1024)
 		cp.max_inflight = 1024;
@@ -309,6 +351,8 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 	json_decref(go);
 	if (rc < 0)
 		return -1;
+	if (interrupted(c))
+		return tl_err_set(err, EINTR, "interrupted (Ctrl-C) before the test started");
 	uint64_t start_ns = tl_now_ns() + CLIENT_START_DELAY_NS;
 	tl_side_start(c->side, start_ns);
 	/* the start instant on this host's CLOCK_MONOTONIC, to line the test up with other
@@ -323,10 +367,15 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 		uint64_t now = tl_now_ns();
 		uint64_t deadline = finished ? give_up : tl_side_next_deadline(c->side);
 		struct pollfd p = { .fd = c->ctl, .events = POLLIN };
-		int n = poll(&p, 1, tl_ms_until(deadline, now));
+		int n = poll(&p, 1, tl_ms_until(deadline, now)); /* a signal ends the wait (EINTR) */
 		if (n > 0 && handle_message(c, err) < 0)
 			return -1;
 		now = tl_now_ns();
+		if (!finished && interrupted(c)) {
+			/* Ctrl-C: this end's window ends now; DONE {"stop": true} ends the agent's */
+			tl_side_interrupt(c->side, now);
+			c->was_interrupted = 1;
+		}
 		uint32_t have = tl_side_tick(c->side, now, &finished);
 		while (json_array_size(c->client_iv) < have)
 			json_array_append_new(c->client_iv, tl_side_interval_json(c->side, (uint32_t)json_array_size(c->client_iv)));
@@ -335,8 +384,15 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 			warn_ports(c, start);
 			c->warned_ports = 1;
 		}
+		/* --bytes: the agent's end was cut short (its receiver stalled, its --max-time);
+		 * what this end waits for will not come */
+		if (!finished && spec->bytes && c->agent_results &&
+		    json_is_true(json_object_get(c->agent_results, "cut_short"))) {
+			tl_side_abort(c->side, now);
+			tl_side_tick(c->side, now, &finished);
+		}
 		if (finished && !done_sent) {
-			json_t *done = json_object();
+			json_t *done = json_pack("{s:b}", "stop", tl_side_cut_short(c->side));
 			rc = tl_msg_send(c->ctl, TL_MSG_DONE, done, now + CLIENT_MSG_TIMEOUT_NS, err);
 			json_decref(done);
 			if (rc < 0)
@@ -347,6 +403,11 @@ static int run_test(struct client *c, json_t *start, struct tl_err *err)
 			give_up = now + (spec->bytes ? spec->stall_timeout_ns + TL_NSEC_PER_SEC
 						     : CLIENT_RESULTS_GRACE_NS) +
 				  (uint64_t)tl_spec_connections(spec) * CLIENT_RESULTS_PER_FLOW_NS;
+			/* A --bytes receiver there may drain a slow path until its own --max-time */
+			uint64_t agent_end = start_ns + spec->max_duration_ns + TL_NSEC_PER_SEC +
+					     (uint64_t)tl_spec_connections(spec) * CLIENT_RESULTS_PER_FLOW_NS;
+			if (spec->bytes && !tl_side_cut_short(c->side) && agent_end > give_up)
+				give_up = agent_end;
 		}
 		if (finished && !c->agent_results && now >= give_up)
 			return tl_err_set(err, ETIMEDOUT, "the agent sent no results in time after the end "
@@ -389,6 +450,8 @@ int tl_stream_client_run(const struct tl_spec *spec, const struct tl_client_targ
 		json_decref(mine);
 	}
 	*doc = json_pack("{s:o,s:o,s:o*}", "start", start, "intervals", c.intervals, "end", end);
+	if (c.was_interrupted)
+		json_object_set_new(*doc, "interrupted", json_true());
 	if (rc < 0)
 		json_object_set_new(*doc, "error", json_string(err->msg));
 	tl_side_free(c.side);

@@ -33,6 +33,11 @@ struct tl_client_callbacks {
 	 * the document's "warnings". */
 	void (*warning)(void *ctx, const char *line);
 	void *ctx;
+	/* When set and it becomes non-zero (a signal handler of cmd/ sets it: Ctrl-C), the test
+	 * stops early: both ends end their window now, the agent is told, and the document holds
+	 * what was measured so far with end.incomplete_reason "interrupted" and "interrupted":
+	 * true. Interrupted before the test started, the run fails with an error. May be NULL. */
+	const volatile int *interrupt;
 };
 
 /*

@@ -17,6 +17,13 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
+/* Where connection conn goes: its own per-test port (ctl/data_listen.h) or the agent's. */
+static const struct tl_addr *conn_dest(const struct tl_connect_params *p, uint32_t conn)
+{
+	const struct tl_addr *d = p->dest_of ? p->dest_of(p->ctx, conn) : NULL;
+	return d ? d : p->dest;
+}
+
 struct pending {
 	int fd;
 	uint32_t conn;
@@ -67,7 +74,7 @@ static int launch(const struct tl_connect_params *p, uint32_t conn, int epfd, st
 {
 	int fd = socket(p->dest->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return tl_connect_error(err, errno, p->dest, conn, p->agent_backlog);
+		return tl_connect_error(err, errno, conn_dest(p, conn), conn, p->agent_backlog);
 	if (p->prepare && p->prepare(p->ctx, conn, fd, err) < 0)
 		goto fail;
 	if (p->src) {
@@ -81,8 +88,9 @@ static int launch(const struct tl_connect_params *p, uint32_t conn, int epfd, st
 			goto fail;
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)&p->dest->ss, p->dest->len) < 0 && errno != EINPROGRESS) {
-		tl_connect_error(err, errno, p->dest, conn, p->agent_backlog);
+	const struct tl_addr *dest = conn_dest(p, conn);
+	if (connect(fd, (const struct sockaddr *)&dest->ss, dest->len) < 0 && errno != EINPROGRESS) {
+		tl_connect_error(err, errno, dest, conn, p->agent_backlog);
 		goto fail;
 	}
 	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = slot };
@@ -109,7 +117,7 @@ static int finish_one(const struct tl_connect_params *p, struct pending *pd, str
 		soerr = errno;
 	if (soerr) {
 		close(fd);
-		return tl_connect_error(err, soerr, p->dest, pd->conn, p->agent_backlog);
+		return tl_connect_error(err, soerr, conn_dest(p, pd->conn), pd->conn, p->agent_backlog);
 	}
 	uint8_t hello[TL_DATA_HELLO_LEN];
 	struct tl_data_hello h = { .flow_id = pd->conn };
@@ -119,7 +127,7 @@ static int finish_one(const struct tl_connect_params *p, struct pending *pd, str
 	if (send(fd, hello, sizeof(hello), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(hello)) {
 		int e = errno;
 		close(fd);
-		return tl_connect_error(err, e ? e : EIO, p->dest, pd->conn, p->agent_backlog);
+		return tl_connect_error(err, e ? e : EIO, conn_dest(p, pd->conn), pd->conn, p->agent_backlog);
 	}
 	return p->connected(p->ctx, pd->conn, fd, err);
 }
@@ -171,7 +179,7 @@ int tl_connect_all(const struct tl_connect_params *p, struct tl_err *err)
 		now = tl_now_ns();
 		for (uint32_t i = 0; i < inflight_max; i++)
 			if (slots[i].fd >= 0 && now - slots[i].started_ns > p->timeout_ns) {
-				tl_connect_error(err, ETIMEDOUT, p->dest, slots[i].conn, p->agent_backlog);
+				tl_connect_error(err, ETIMEDOUT, conn_dest(p, slots[i].conn), slots[i].conn, p->agent_backlog);
 				goto out;
 			}
 		if (p->progress && (now - last_progress > 100 * TL_NSEC_PER_MSEC || done == p->count)) {

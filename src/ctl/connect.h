@@ -28,6 +28,8 @@ struct tl_connect_params {
 	/* Takes the connected, greeted socket (always, also when it fails). */
 	int (*connected)(void *ctx, uint32_t conn, int fd, struct tl_err *err);
 	void (*progress)(void *ctx, uint32_t done, uint32_t total);
+	/* Optional: connection conn's own destination (NULL: dest). */
+	const struct tl_addr *(*dest_of)(void *ctx, uint32_t conn);
 	void *ctx;
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl/agent_internal.h"
+#include "ctl/data_listen.h"
 #include "ctl/proto.h"
 #include "ctl/spec.h"
 #include "net/sock.h"
@@ -102,26 +103,39 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 }
 
 static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struct tl_side *side,
-			 struct tl_err *err)
+			 struct tl_data_listeners *dl, struct tl_err *err)
 {
 	uint32_t want = spec->workload == TL_WORKLOAD_CRR ? 0 : tl_spec_connections(spec);
 	uint64_t deadline = tl_now_ns() + spec->connect_timeout_ns + TL_NSEC_PER_SEC;
+	uint32_t refused = 0;
 	while (tl_side_attached(side) < want) {
 		if (tl_now_ns() >= deadline)
 			return tl_err_set(err, ETIMEDOUT, "only %u of %u data connections arrived within %llu s",
 					  tl_side_attached(side), want,
 					  (unsigned long long)(spec->connect_timeout_ns / TL_NSEC_PER_SEC) + 1);
-		int queue_ready;
-		if (wait_events(s, deadline, &queue_ready)) {
+		/* the control connection, the shared port's queue, and the test's own ports */
+		struct pollfd p[2 + TL_DATA_LISTEN_MAX] = { { .fd = s->ctl_fd, .events = POLLIN },
+							    { .fd = s->wakefd, .events = POLLIN } };
+		for (uint32_t i = 0; i < dl->plan.n; i++)
+			p[2 + i] = (struct pollfd){ .fd = dl->fd[i], .events = POLLIN };
+		int n = poll(p, 2 + dl->plan.n, tl_ms_until(deadline, tl_now_ns()));
+		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			json_t *m = NULL;
 			int rc = tl_msg_recv(s->ctl_fd, 0, NULL, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			json_decref(m);
 			m = NULL;
 			return rc < 0 ? rc : tl_err_set(err, EPROTO, "unexpected message while flows connect");
 		}
-		if (queue_ready && drain_queue(s, side, err) < 0)
+		if (n > 0 && (p[1].revents & POLLIN) && drain_queue(s, side, err) < 0)
 			return -1;
+		for (uint32_t i = 0; n > 0 && i < dl->plan.n; i++)
+			if ((p[2 + i].revents & POLLIN) &&
+			    tl_data_listeners_accept(dl, i, spec, s->cookie, side, deadline, &refused, err) < 0)
+				return -1;
 	}
+	if (refused)
+		tl_agent_logf(s->agent, "test %llu: %u connection(s) to its data ports refused (no valid greeting)",
+			      (unsigned long long)s->id, refused);
 	return 0;
 }
 
@@ -165,6 +179,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		if (wait_events(s, tl_side_next_deadline(side), &queue_ready)) {
 			uint16_t type;
 			rc = tl_msg_recv(s->ctl_fd, 0, &type, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+			int stop = rc >= 0 && json_is_true(json_object_get(m, "stop"));
 			json_decref(m);
 			m = NULL;
 			if (rc < 0)
@@ -173,6 +188,15 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 				return tl_err_set(err, EPROTO, "unexpected %s message during the test",
 						  tl_msg_name(type));
 			client_done = 1;
+			/* The client's end was cut short (--max-time, a stalled receiver, Ctrl-C):
+			 * what it still waits for will not come, so this end stops now too, after
+			 * one last look in case its flows had just finished. */
+			if (stop) {
+				tl_side_tick(side, tl_now_ns(), &finished);
+				if (!finished)
+					tl_side_abort(side, tl_now_ns());
+				finished = 1;
+			}
 		}
 		uint32_t have = tl_side_tick(side, tl_now_ns(), &finished);
 		if (send_intervals(s, side, &sent, have, err) < 0)
@@ -205,6 +229,7 @@ void *tl_session_main(void *arg)
 	struct tl_side *side = NULL;
 	struct tl_err err = { 0 };
 	struct tl_addr peer;
+	struct tl_data_listeners dl = { .plan = { .n = 0 } };
 	char who[80] = "?";
 	int counted = 0, ok = 0;
 
@@ -241,6 +266,10 @@ void *tl_session_main(void *arg)
 		    tl_side_listen(side, &local, &crr_port, &err) < 0)
 			goto out;
 	} else {
+		/* flows received with a fixed --rcvbuf connect to ports of their own (data_listen.h) */
+		struct tl_addr local;
+		if (tl_addr_local(s->ctl_fd, &local, &err) < 0 || tl_data_listeners_open(&dl, &spec, &local, &err) < 0)
+			goto out;
 		pthread_mutex_lock(&s->lock);
 		s->expected_flows = tl_spec_connections(&spec);
 		pthread_mutex_unlock(&s->lock);
@@ -250,9 +279,11 @@ void *tl_session_main(void *arg)
 		      tl_workload_name(spec.workload), tl_direction_name(spec.direction), spec.flows,
 		      spec.threads);
 	json_t *acc = json_pack("{s:I,s:i}", "threads", (json_int_t)spec.threads, "crr_port", crr_port);
+	if (dl.plan.n)
+		json_object_set_new(acc, "data_ports", tl_data_listeners_ports_json(&dl));
 	int rc = tl_msg_send(s->ctl_fd, TL_MSG_ACCEPT, acc, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, &err);
 	json_decref(acc);
-	if (rc < 0 || collect_flows(s, &spec, side, &err) < 0 || run_test(s, &spec, side, &err) < 0)
+	if (rc < 0 || collect_flows(s, &spec, side, &dl, &err) < 0 || run_test(s, &spec, side, &err) < 0)
 		goto out;
 	ok = 1;
 out:
@@ -265,6 +296,7 @@ out:
 		tl_agent_logf(a, "test %llu from %s done", (unsigned long long)s->id, who);
 	}
 	tl_agent_unregister(a, s);
+	tl_data_listeners_close(&dl);
 	tl_side_free(side);
 	pthread_mutex_lock(&a->lock);
 	if (counted) {

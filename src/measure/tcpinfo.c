@@ -130,6 +130,19 @@ void tl_tcpinfo_limits(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
 			out->dominant = (enum tl_limit)l;
 }
 
+void tl_tcpinfo_limits_window(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
+			      struct tl_limits *out, double *rate_bps, double *window_bps)
+{
+	tl_tcpinfo_limits(a, b, out);
+	*rate_bps = *window_bps = 0.0;
+	if (b->when_ns <= a->when_ns || !b->rtt_us || !b->snd_wnd)
+		return;
+	*rate_bps = (double)delta(a->bytes_acked, b->bytes_acked) * 8e9 / (double)(b->when_ns - a->when_ns);
+	*window_bps = (double)b->snd_wnd * 8e6 / (double)b->rtt_us;
+	if (*rate_bps >= TL_LIMIT_WINDOW_SHARE * *window_bps && out->share[TL_LIMIT_APP] < 0.5)
+		out->dominant = TL_LIMIT_RWND;
+}
+
 const char *tl_limit_name(enum tl_limit l)
 {
 	switch (l) {

@@ -63,6 +63,24 @@ struct tl_limits {
 void tl_tcpinfo_limits(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
 		       struct tl_limits *out);
 
+/*
+ * The same, checked against the arithmetic of the window: a flow that moved (bytes acked
+ * between a and b over that time) at least TL_LIMIT_WINDOW_SHARE of what the peer's window
+ * allows (b's snd_wnd per smoothed RTT) while the app kept it fed (app share below one
+ * half) was limited by the receive window, whatever the chronographs split. They count
+ * rwnd-limited time only when a send stops at the window, so a paced flow (BBR) whose pacing
+ * reaches the window's rate first shows "network" half the time for a window limit:
+ * 6.23 Mbit/s through a 100 ms path against 80896 B / 100 ms = 6.47 Mbit/s was labelled
+ * network 0.51, rwnd 0.49. The share is 3/4, not nearer 1, because BBR drains and probes
+ * below the window part of the time (measured here: 0.88 of snd_wnd/RTT over 4 s at 100 ms),
+ * while a flow the network holds runs far below it: receive autotuning keeps the window at
+ * about twice the congestion window or more (0.08 on the same path without --rcvbuf).
+ * *rate_bps and *window_bps get the two rates (0 when unknown).
+ */
+#define TL_LIMIT_WINDOW_SHARE 0.75
+void tl_tcpinfo_limits_window(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
+			      struct tl_limits *out, double *rate_bps, double *window_bps);
+
 /* "app", "rwnd", "sndbuf", "network"; "unknown" for anything else. */
 const char *tl_limit_name(enum tl_limit l);
 

@@ -136,6 +136,12 @@ int tl_sock_set_nonblock(int fd, struct tl_err *err)
 int tl_sock_listen(const struct tl_addr *a, int backlog, int *backlog_effective,
 		   struct tl_err *err)
 {
+	return tl_sock_listen_rcvbuf(a, backlog, 0, backlog_effective, err);
+}
+
+int tl_sock_listen_rcvbuf(const struct tl_addr *a, int backlog, uint64_t rcvbuf,
+			  int *backlog_effective, struct tl_err *err)
+{
 	char where[80];
 	int one = 1;
 	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -146,6 +152,9 @@ int tl_sock_listen(const struct tl_addr *a, int backlog, int *backlog_effective,
 		tl_err_errno(err, "setsockopt SO_REUSEADDR on %s", where);
 		goto fail;
 	}
+	/* before listen(): the SYN-ACK's window scale comes from the listener's buffer */
+	if (rcvbuf && set_int(fd, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", (long)rcvbuf, err) < 0)
+		goto fail;
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0) {
 		if (errno == EADDRINUSE)
 			tl_err_set(err, EADDRINUSE, "bind %s: address in use (another agent running? "

@@ -58,6 +58,14 @@ int tl_sock_cc_available(const char *cc, struct tl_err *err);
  */
 int tl_sock_listen(const struct tl_addr *a, int backlog, int *backlog_effective,
 		   struct tl_err *err);
+/*
+ * The same with SO_RCVBUF set before listen() (rcvbuf 0: untouched). Accepted sockets inherit
+ * the buffer, and the window scale the listener offers in its SYN-ACK is chosen from it: a
+ * small buffer set only after accept() keeps a scale sized for the default maximum, and the
+ * transfer collapses.
+ */
+int tl_sock_listen_rcvbuf(const struct tl_addr *a, int backlog, uint64_t rcvbuf,
+			  int *backlog_effective, struct tl_err *err);
 
 /* Closes with SO_LINGER {1, 0}: an RST, no TIME_WAIT, no orphan left holding data. */
 void tl_sock_close_abort(int fd);

@@ -103,13 +103,44 @@ static void end_sum(FILE *f, const char *label, const json_t *sum)
 		tl_fmt_rate(num(fl, "max"), hi, sizeof(hi)), num(fl, "jain"));
 }
 
+/* The one line that says a --bytes transfer did not finish, why, and what it means for the
+ * exit status (1, as for a failed check: the test ran, the transfer asked for did not happen). */
+static void incomplete_line(FILE *f, const json_t *doc, const json_t *end)
+{
+	if (!json_is_true(json_object_get(end, "incomplete")))
+		return;
+	const json_t *spec = json_object_get(json_object_get(doc, "start"), "test_start");
+	const char *why = str(end, "incomplete_reason");
+	char a[32], b[32], t[32];
+	if (!strcmp(why, "interrupted")) {
+		fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s measured until then "
+			"(exit status 130)\n", num(json_object_get(end, "sum"), "seconds"));
+		return;
+	}
+	if (!json_object_get(end, "bytes_expected")) {
+		fprintf(f, "Incomplete: the test ended early (%s)\n", *why ? why : "see above");
+		return;
+	}
+	fprintf(f, "Incomplete: %s of %s arrived; ", tl_fmt_size(num(end, "bytes_arrived"), a, sizeof(a)),
+		tl_fmt_size(num(end, "bytes_expected"), b, sizeof(b)));
+	if (!strcmp(why, "stalled"))
+		fprintf(f, "flows stalled (no progress for --stall-timeout)");
+	else
+		fprintf(f, "--max-time %s ended the run",
+			tl_fmt_duration((uint64_t)num(spec, "max_duration_ns"), t, sizeof(t)));
+	fprintf(f, " (exit status 1)\n");
+}
+
 void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
 {
 	const json_t *end = json_object_get(doc, "end");
 	const json_t *streams = json_object_get(end, "streams");
 	size_t n = json_array_size(streams), i;
 	const json_t *st;
-	if (end && n) {
+	/* A test that never started (the name did not resolve, the agent was unreachable or
+	 * refused it) has nothing to sum up: the error alone says what happened. */
+	int ran = json_object_get(json_object_get(doc, "start"), "start_monotonic_ns") != NULL;
+	if (end && n && ran) {
 		fprintf(f, "\n%6s %-4s %-6s %12s %10s %8s %6s %6s %10s %10s %-8s %s\n", "flow", "dir", "cc",
 			"received", "sent", "rtt ms", "cwnd", "retr", "sndbuf", "rcvbuf", "limit", "state");
 		size_t shown = 0, hidden = 0;
@@ -142,6 +173,7 @@ void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
 		}
 		if (num(end, "failed_flows") > 0)
 			fprintf(f, "Failed flows: %d\n", (int)num(end, "failed_flows"));
+		incomplete_line(f, doc, end);
 		const json_t *v = json_object_get(end, "verify");
 		if (v) {
 			char a[32], b[32];

@@ -85,7 +85,8 @@ void tl_txn_table_end(FILE *f, const json_t *doc)
 	const json_t *sum = json_object_get(end, "sum"), *lat = json_object_get(sum, "latency");
 	const json_t *fl = json_object_get(sum, "flows");
 	char a[24], b[24], c[24], d[24], e[24], g[24];
-	if (end) {
+	/* a test that never started has nothing to sum up: the error alone (below) */
+	if (end && json_object_get(json_object_get(doc, "start"), "start_monotonic_ns")) {
 		fprintf(f, "\nTotal: %.0f transactions/s (%.0f in %.2f s) over %d flow(s): per flow min %.0f, "
 			"median %.0f, max %.0f, Jain's fairness %.4f\n", num(sum, "transactions_per_second"),
 			num(sum, "transactions"), num(sum, "seconds"), (int)num(fl, "count"), num(fl, "min"),
@@ -109,6 +110,9 @@ void tl_txn_table_end(FILE *f, const json_t *doc)
 		tl_table_machine_note(f, end);
 		if (num(end, "failed_flows") > 0)
 			fprintf(f, "Failed flows: %d\n", (int)num(end, "failed_flows"));
+		if (json_is_true(json_object_get(doc, "interrupted")))
+			fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s measured until then "
+				"(exit status 130)\n", num(sum, "seconds"));
 	}
 	const char *err = json_string_value(json_object_get(doc, "error"));
 	if (err)

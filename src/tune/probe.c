@@ -64,6 +64,31 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Whether the samples agree within their spread (probe.h); the reason when not. */
+static void probe_judge(struct tl_probe_result *r)
+{
+	double med = (double)r->rate_bps;
+	r->consistent = false;
+	if (r->rejected_intervals)
+		snprintf(r->inconsistency, sizeof(r->inconsistency),
+			 "%u interval(s) above what the senders could have sent (%.0f Mbit/s): a receiver "
+			 "that fell behind and caught up", r->rejected_intervals, (double)r->bound_bps / 1e6);
+	else if (r->intervals < 3)
+		r->consistent = true; /* too few samples for a spread: the window's mean stands */
+	else if (med <= 0 || (double)r->interval_p25_bps < 0.5 * med || (double)r->interval_p75_bps > 1.5 * med)
+		snprintf(r->inconsistency, sizeof(r->inconsistency),
+			 "the intervals disagree: quartiles %.1f .. %.1f Mbit/s around a median of %.1f",
+			 (double)r->interval_p25_bps / 1e6, (double)r->interval_p75_bps / 1e6, med / 1e6);
+	else if ((double)r->window_rate_bps < 0.5 * med || (double)r->window_rate_bps > 1.5 * med)
+		snprintf(r->inconsistency, sizeof(r->inconsistency),
+			 "the window's mean %.1f Mbit/s is far from the intervals' median %.1f",
+			 (double)r->window_rate_bps / 1e6, med / 1e6);
+	else
+		r->consistent = true;
+	if (r->consistent)
+		r->inconsistency[0] = '\0';
+}
+
 static const char *const limit_keys[] = { "app", "rwnd", "sndbuf", "network" };
 #define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
 
@@ -149,22 +174,38 @@ int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_p
 	out->window_rate_bps = out->rate_bps;
 	out->interval_max_bps = 0;
 	const json_t *ivs = json_object_get(bulk_doc, "intervals"), *iv;
-	double full[TL_PROBE_MAX_INTERVALS], longest = 0;
+	double full[TL_PROBE_MAX_INTERVALS], usual = 0, sender_max = 0;
 	size_t n = 0;
+	/* The intervals' usual length is their median: a receiver that was descheduled past a
+	 * boundary makes one interval longer and the next one short (workload/side.c). */
 	json_array_foreach(ivs, i, iv)
-		if (get_real(iv, "seconds") > longest)
-			longest = get_real(iv, "seconds");
+		if (n < TL_PROBE_MAX_INTERVALS)
+			full[n++] = get_real(iv, "seconds");
+	usual = n ? median(full, n) : 0;
+	n = 0;
+	json_array_foreach(ivs, i, iv) {
+		double sbps = get_real(json_object_get(iv, "sum"), "sender_bits_per_second");
+		if (sbps > sender_max)
+			sender_max = sbps;
+	}
+	/* what the path could have carried in an interval: the senders' own pace */
+	double bound = TL_PROBE_BOUND_FACTOR * (sender_max > (double)dr ? sender_max : (double)dr);
+	out->bound_bps = (uint64_t)llround(bound);
 	json_array_foreach(ivs, i, iv) {
 		double bps = get_real(json_object_get(iv, "sum"), "bits_per_second");
 		/* a last, partial interval is too short to be a sample of its own */
-		if (get_real(iv, "seconds") < 0.8 * longest || n == TL_PROBE_MAX_INTERVALS)
+		if (get_real(iv, "seconds") < 0.8 * usual || n == TL_PROBE_MAX_INTERVALS)
 			continue;
+		if (bound > 0 && bps > bound) {
+			out->rejected_intervals++;
+			continue;
+		}
 		full[n++] = bps;
 		if (bps > (double)out->interval_max_bps)
 			out->interval_max_bps = (uint64_t)llround(bps);
 	}
 	out->intervals = (uint32_t)n;
-	out->interval_ns = (uint64_t)llround(longest * 1e9);
+	out->interval_ns = (uint64_t)llround(usual * 1e9);
 	if (n >= 3) {
 		out->rate_bps = (uint64_t)llround(median(full, n)); /* sorts full */
 		out->interval_p25_bps = (uint64_t)llround(full[(n - 1) / 4]);
@@ -172,6 +213,7 @@ int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_p
 	} else {
 		out->interval_p25_bps = out->interval_p75_bps = out->rate_bps;
 	}
+	probe_judge(out);
 	return 0;
 }
 
@@ -278,12 +320,20 @@ int tl_probe_run(const struct tl_client_target *t, const struct tl_probe_opts *o
 	r.phase = "rate";
 	r.omit_s = (double)bulk.omit_ns / 1e9;
 	r.total_s = r.omit_s + (double)bulk.duration_ns / 1e9;
-	ret = run_phase(&bulk, &target, &r, &bulk_doc, err);
-	if (ret < 0)
-		goto out;
-	ret = tl_probe_from_docs(rr_doc, bulk_doc, out, err);
-	if (ret < 0)
-		goto out;
+	/* samples that disagree are measured again (probe.h) */
+	for (uint32_t attempt = 1; attempt <= TL_PROBE_ATTEMPTS; attempt++) {
+		json_decref(bulk_doc);
+		bulk_doc = NULL;
+		ret = run_phase(&bulk, &target, &r, &bulk_doc, err);
+		if (ret < 0)
+			goto out;
+		ret = tl_probe_from_docs(rr_doc, bulk_doc, out, err);
+		if (ret < 0)
+			goto out;
+		out->attempts = attempt;
+		if (out->consistent)
+			break;
+	}
 	snprintf(out->host, sizeof(out->host), "%s", t->host);
 	out->port = t->port;
 	out->direction = o->direction;
@@ -298,7 +348,7 @@ out:
 
 json_t *tl_probe_to_json(const struct tl_probe_result *r)
 {
-	return json_pack("{s:s,s:i,s:s,s:I,"
+	json_t *j = json_pack("{s:s,s:i,s:s,s:I,"
 			 "s:{s:I,s:I,s:I,s:I,s:I,s:I},"
 			 "s:{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:i,s:I,s:I,s:i,s:s,s:f,s:b},"
 			 "s:{s:I,s:I,s:I,s:f}}",
@@ -323,6 +373,14 @@ json_t *tl_probe_to_json(const struct tl_probe_result *r)
 			 "lower_bound", r->rate_lower_bound,
 			 "loss", "retransmits", (json_int_t)r->retransmits, "bytes_sent", (json_int_t)r->bytes_sent,
 			 "bytes_retrans", (json_int_t)r->bytes_retrans, "ratio", r->loss_ratio);
+	json_t *rate = json_object_get(j, "rate");
+	json_object_set_new(rate, "consistent", json_boolean(r->consistent));
+	json_object_set_new(rate, "rejected_intervals", json_integer(r->rejected_intervals));
+	json_object_set_new(rate, "bound_bps", json_integer((json_int_t)r->bound_bps));
+	json_object_set_new(rate, "attempts", json_integer(r->attempts));
+	if (!r->consistent)
+		json_object_set_new(rate, "inconsistency", json_string(r->inconsistency));
+	return j;
 }
 
 #define U64_MAX_JSON ((uint64_t)INT64_MAX)
@@ -378,6 +436,22 @@ int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_e
 	    json_number_value(share) > 1 || json_number_value(ratio) < 0 || json_number_value(ratio) > 1)
 		return tl_err_set(err, EINVAL, "probe result: limited_share and loss ratio must be numbers "
 				  "from 0 to 1");
+	/* a state file written before these fields held only results that were believed */
+	uint64_t rejected = 0, attempts = 1;
+	int consistent = 1;
+	const char *why = NULL;
+	if (tl_json_get_bool(rate, "consistent", 0, &consistent, err) < 0 ||
+	    tl_json_get_u64(rate, "rejected_intervals", 0, TL_PROBE_MAX_INTERVALS, 0, &rejected, err) < 0 ||
+	    tl_json_get_u64(rate, "bound_bps", 0, U64_MAX_JSON, 0, &out->bound_bps, err) < 0 ||
+	    tl_json_get_u64(rate, "attempts", 0, 100, 0, &attempts, err) < 0 ||
+	    tl_json_get_str(rate, "inconsistency", sizeof(out->inconsistency) - 1, 0, &why, err) < 0) {
+		tl_err_prefix(err, "probe result");
+		return -EINVAL;
+	}
+	out->consistent = consistent != 0;
+	out->rejected_intervals = (uint32_t)rejected;
+	out->attempts = (uint32_t)attempts;
+	snprintf(out->inconsistency, sizeof(out->inconsistency), "%s", why ? why : "");
 	snprintf(out->host, sizeof(out->host), "%s", host);
 	snprintf(out->limited_by, sizeof(out->limited_by), "%s", lim);
 	out->port = (uint16_t)port;

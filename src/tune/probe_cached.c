@@ -42,6 +42,12 @@ int tl_probe_cached(const struct tl_client_target *t, const struct tl_probe_opts
 	ret = tl_probe_run(t, o, out, err);
 	if (ret < 0 || !state)
 		goto out;
+	if (!out->consistent) {
+		/* a result that could not be believed is shown, flagged, and never remembered */
+		tl_err_set(&origin->save_err, EAGAIN, "the samples disagreed after %u measurement(s) (%s); "
+			   "measure again on a quieter host", out->attempts, out->inconsistency);
+		goto out;
+	}
 	pj = tl_probe_to_json(out);
 	if (!pj) {
 		tl_err_set(&origin->save_err, ENOMEM, "probe state: out of memory");

@@ -62,7 +62,7 @@ struct tl_side {
 	struct side_conn *conns;
 
 	uint64_t start_ns, window_start_ns, window_end_ns, hard_end_ns, ended_ns;
-	int started, window_started, finished, incomplete;
+	int started, window_started, finished, incomplete, interrupted;
 
 	uint32_t iv_max, iv_count;
 	uint64_t *iv_end_ns;       /* [iv_max] */
@@ -462,7 +462,10 @@ static void check_stalls(struct tl_side *s, uint64_t now_ns, int *all_finished)
 		c->stalled_for_ns = idle >= s->spec.stall_timeout_ns ? idle : 0;
 		if (c->stalled_for_ns)
 			c->stalled = 1; /* sticky: a flow that stalled once is reported as such */
-		else
+		/* A --bytes sender blocked on a full socket buffer is waiting for a receiver that
+		 * may still be draining it slowly (a tiny --rcvbuf): it does not end this end's
+		 * test. The receiver judges the stall; its end stops, and tells this one. */
+		if (!c->stalled_for_ns || (s->spec.bytes && c->sender))
 			*all_finished = 0;
 	}
 }
@@ -547,8 +550,15 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 		s->window_started = 1;
 	}
 	if (s->window_started)
-		while (next_boundary(s) <= now_ns && next_boundary(s) < s->window_end_ns)
-			record_interval(s, next_boundary(s));
+		while (next_boundary(s) <= now_ns && next_boundary(s) < s->window_end_ns) {
+			/* The counters are read now, so the interval ends now, not at the boundary it
+			 * was due at: a late tick would otherwise put more bytes into the interval
+			 * than its nominal length carries. When the tick is so late that more
+			 * boundaries passed, the earlier ones keep their nominal ends. */
+			uint64_t after = next_boundary(s) + s->spec.interval_ns;
+			uint64_t end = now_ns < s->window_end_ns ? now_ns : s->window_end_ns;
+			record_interval(s, after <= now_ns && after < s->window_end_ns ? next_boundary(s) : end);
+		}
 	int all_finished;
 	check_stalls(s, now_ns, &all_finished);
 	if (now_ns >= s->window_end_ns) {
@@ -571,6 +581,16 @@ uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished)
 	return s->iv_count;
 }
 
+int tl_side_cut_short(const struct tl_side *s)
+{
+	if (s->incomplete)
+		return 1;
+	for (uint32_t i = 0; i < s->nconn; i++)
+		if (s->conns[i].stalled && !s->conns[i].sender)
+			return 1;
+	return 0;
+}
+
 void tl_side_abort(struct tl_side *s, uint64_t now_ns)
 {
 	if (s->finished)
@@ -582,6 +602,14 @@ void tl_side_abort(struct tl_side *s, uint64_t now_ns)
 	}
 	s->incomplete = 1;
 	finish(s, now_ns);
+}
+
+void tl_side_interrupt(struct tl_side *s, uint64_t now_ns)
+{
+	if (s->finished)
+		return;
+	s->interrupted = 1;
+	tl_side_abort(s, now_ns);
 }
 
 static json_t *u64_array(const uint64_t *v, size_t n, size_t stride)
@@ -664,12 +692,14 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 	json_object_set_new(j, "cc", json_string(c->eff.cc));
 	if (c->sender && c->has_ti) {
 		struct tl_limits lim;
-		tl_tcpinfo_limits(&c->ti_start, &c->ti_end, &lim);
+		double rate_bps, window_bps;
+		tl_tcpinfo_limits_window(&c->ti_start, &c->ti_end, &lim, &rate_bps, &window_bps);
 		json_object_set_new(j, "tcp_info", tl_tcpinfo_to_json(&c->ti_end));
-		json_object_set_new(j, "limited_by", json_pack("{s:s,s:f,s:f,s:f,s:f}",
+		json_object_set_new(j, "limited_by", json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:f}",
 			"dominant", tl_limit_name(lim.dominant),
 			"app", lim.share[TL_LIMIT_APP], "rwnd", lim.share[TL_LIMIT_RWND],
-			"sndbuf", lim.share[TL_LIMIT_SNDBUF], "network", lim.share[TL_LIMIT_NET]));
+			"sndbuf", lim.share[TL_LIMIT_SNDBUF], "network", lim.share[TL_LIMIT_NET],
+			"acked_bits_per_second", rate_bps, "window_bits_per_second", window_bps));
 		json_object_set_new(j, "retransmits_window",
 				    json_integer((json_int_t)(c->ti_end.total_retrans - c->ti_start.total_retrans)));
 		if (c->end.zc_sends)
@@ -731,6 +761,10 @@ json_t *tl_side_results_json(const struct tl_side *s)
 					      "steal_percent",
 					      tl_sys_cpu_steal_percent(&s->sys_start, &s->sys_end),
 					      "cpus", (int)s->sys_end.ncpu));
+	if (s->finished)
+		json_object_set_new(r, "cut_short", json_boolean(tl_side_cut_short(s)));
+	if (s->interrupted)
+		json_object_set_new(r, "interrupted", json_true());
 	if (s->have_kernel == 2)
 		json_object_set_new(r, "kernel_tcp",
 				    tl_counter_set_delta_json(side_counters, SIDE_COUNTERS,

@@ -64,6 +64,17 @@ uint64_t tl_side_next_deadline(const struct tl_side *s);
  */
 uint32_t tl_side_tick(struct tl_side *s, uint64_t now_ns, int *finished);
 
+/*
+ * Whether this end's finished test was cut short: --max-time ended it, or one of its
+ * receivers stalled, so the other end must stop too instead of waiting for bytes that will
+ * not come (--bytes). 0 when every flow ran to its end.
+ */
+int tl_side_cut_short(const struct tl_side *s);
+
+/* Ends the test now because the user asked (Ctrl-C): as tl_side_abort, and the results
+ * say "interrupted": true. */
+void tl_side_interrupt(struct tl_side *s, uint64_t now_ns);
+
 /* Ends the test now (an error, the peer gone): final samples, engine stopped. */
 void tl_side_abort(struct tl_side *s, uint64_t now_ns);
 

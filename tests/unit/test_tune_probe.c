@@ -102,14 +102,70 @@ static void test_rate_is_interval_median(void **state)
 	struct tl_probe_result r;
 	struct tl_err err = { 0 };
 	assert_int_equal(tl_probe_from_docs(NULL, bulk, &r, &err), 0);
-	assert_int_equal(r.intervals, 7);         /* the 0.1 s tail is not a full interval */
-	assert_int_equal(r.rate_bps, 95600000);    /* median of the 7 */
+	/* 170 Mbit/s is above what the senders could send (1.25 x their 95 Mbit/s delivery
+	 * rate): impossible as a path rate, left out, and the result is flagged */
+	assert_int_equal(r.rejected_intervals, 1);
+	assert_int_equal(r.bound_bps, 118750000);
+	assert_int_equal(r.intervals, 6);         /* the 0.1 s tail is not a full interval */
+	assert_int_equal(r.rate_bps, 95550000);    /* median of the 6 */
 	assert_int_equal(r.window_rate_bps, 95600000); /* the document's own window sum */
-	assert_int_equal(r.interval_max_bps, 170000000);
-	/* quartiles of the sorted 7: 20, 95.4, 95.5, 95.6, 95.7, 95.8, 170 */
+	assert_int_equal(r.interval_max_bps, 95800000);
+	/* quartiles of the sorted 6: 20, 95.4, 95.5, 95.6, 95.7, 95.8 */
 	assert_int_equal(r.interval_p25_bps, 95400000);
-	assert_int_equal(r.interval_p75_bps, 95800000);
+	assert_int_equal(r.interval_p75_bps, 95700000);
 	assert_int_equal(r.interval_ns, 250000000);
+	assert_false(r.consistent);
+	assert_non_null(strstr(r.inconsistency, "caught up"));
+	json_decref(bulk);
+}
+
+/* The samples of the report: 37.8 Mbit/s median, quartiles 0 .. 142, best 236, on a path whose
+ * senders moved 100 Mbit/s. The 236 is rejected; the rest still disagree: flagged. */
+static void sample_doc(json_t *bulk, const double *rates, size_t n, double sender_bps)
+{
+	json_t *ivs = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(ivs, json_pack("{s:i,s:f,s:{s:f,s:f}}", "k", (int)i, "seconds", 0.25,
+						     "sum", "bits_per_second", rates[i],
+						     "sender_bits_per_second", sender_bps));
+	json_object_set_new(bulk, "intervals", ivs);
+}
+
+static void test_disagreeing_samples_are_flagged(void **state)
+{
+	(void)state;
+	json_t *bulk = parse(bulk_doc_text);
+	const double bad[] = { 0, 0, 37.8e6, 142e6, 236e6, 0, 90e6, 120e6 };
+	sample_doc(bulk, bad, 8, 100e6);
+	struct tl_probe_result r;
+	struct tl_err err = { 0 };
+	assert_int_equal(tl_probe_from_docs(NULL, bulk, &r, &err), 0);
+	assert_int_equal(r.bound_bps, 125000000);
+	assert_int_equal(r.rejected_intervals, 2); /* 142 and 236 */
+	assert_false(r.consistent);
+	assert_true(r.interval_max_bps <= r.bound_bps);
+	/* the same path measured quietly: consistent */
+	const double good[] = { 95.5e6, 95.2e6, 95.7e6, 95.6e6, 95.4e6, 95.8e6, 95.3e6, 95.6e6 };
+	sample_doc(bulk, good, 8, 97e6);
+	assert_int_equal(tl_probe_from_docs(NULL, bulk, &r, &err), 0);
+	assert_true(r.consistent);
+	assert_int_equal(r.rejected_intervals, 0);
+	assert_string_equal(r.inconsistency, "");
+	/* round trip keeps the verdict; an old state file without it reads as believed */
+	r.consistent = false;
+	snprintf(r.inconsistency, sizeof(r.inconsistency), "x");
+	snprintf(r.host, sizeof(r.host), "h");
+	r.port = 1;
+	json_t *j = tl_probe_to_json(&r);
+	struct tl_probe_result b;
+	assert_int_equal(tl_probe_from_json(j, &b, &err), 0);
+	assert_false(b.consistent);
+	assert_string_equal(b.inconsistency, "x");
+	json_object_del(json_object_get(j, "rate"), "consistent");
+	json_object_del(json_object_get(j, "rate"), "inconsistency");
+	assert_int_equal(tl_probe_from_json(j, &b, &err), 0);
+	assert_true(b.consistent);
+	json_decref(j);
 	json_decref(bulk);
 }
 
@@ -223,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_docs),
 		cmocka_unit_test(test_rate_is_interval_median),
+		cmocka_unit_test(test_disagreeing_samples_are_flagged),
 		cmocka_unit_test(test_window_limited_is_lower_bound),
 		cmocka_unit_test(test_from_docs_errors),
 		cmocka_unit_test(test_json_round_trip),

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# "What limited the flow" follows the arithmetic of the window: through a 100 ms path with a
+# 64 KiB receive buffer, a flow can move at most snd_wnd / RTT; a flow that moves about that
+# much was limited by the receive window, with BBR (whose pacing makes the kernel's
+# chronographs split the time between rwnd and network) as with Cubic. The path: a testbed
+# at 100 Mbit/s with a 100 ms RTT.
+. "$(dirname "$0")/testbed_lib.sh"
+avail=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control)
+echo "$avail" | grep -qw bbr && echo "$avail" | grep -qw cubic || { echo "skip: needs bbr and cubic (have: $avail)"; exit 77; }
+
+T=t$$l
+tb_up "$T" --rate 100mbit --rtt 100ms --buffer 1bdp --aqm taildrop
+RCV=$(tb_addr "$T" rcv)
+start_agent_in "$T" rcv
+inS() { timeout 120 "$TCPLAB" testbed exec "$T" snd1 -- "$@"; }
+
+for cc in bbr cubic; do
+    out=$TL_TMP/$cc.json
+    inS "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" --cc "$cc" --rcvbuf 64K -t 4 -O 1 --json >"$out" 2>"$TL_TMP/$cc.err" \
+        || fail "$cc: exit $? ($(cat "$TL_TMP/$cc.err"))"
+    jq -c "{cc: \"$cc\", mbit: (.end.sum.bits_per_second / 1e6), snd_wnd: .end.streams[0].sender.tcp_info.snd_wnd, rtt_us: .end.streams[0].sender.tcp_info.rtt, limited_by: .end.streams[0].sender.limited_by}" "$out"
+    # the arithmetic itself: the rate is the window's per RTT, far below the 100 Mbit/s link
+    check "$cc: the flow moved close to snd_wnd / RTT, far below the link" \
+        '.end.streams[0].sender.limited_by as $l | .end.sum.bits_per_second < 30e6 and $l.acked_bits_per_second >= 0.75 * $l.window_bits_per_second' "$out"
+    check "$cc: labelled rwnd" '.end.streams[0].sender.limited_by.dominant == "rwnd"' "$out"
+done
+inS "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" --cc bbr --rcvbuf 64K -t 2 >"$TL_TMP/table.txt" 2>&1 || fail "table: exit $?"
+grep -Eq '^ +0 c2a +bbr .* rwnd +ok' "$TL_TMP/table.txt" && pass "table: the limit column says rwnd" \
+    || { fail "table: limit column"; cat "$TL_TMP/table.txt"; }
+
+# Without the buffer limit the window is not what holds the flow: not rwnd.
+out=$TL_TMP/free.json
+inS "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" --cc cubic -t 4 -O 1 --json >"$out" 2>"$TL_TMP/free.err" || fail "free: exit $?"
+jq -c '{mbit: (.end.sum.bits_per_second / 1e6), limited_by: .end.streams[0].sender.limited_by}' "$out"
+check "no --rcvbuf: faster than the 64 KiB window allows, and not labelled rwnd" \
+    '.end.sum.bits_per_second > 10e6 and .end.streams[0].sender.limited_by.dominant != "rwnd"' "$out"
+finish
