@@ -37,4 +37,27 @@ int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, j
 /* A non-blocking listening socket at path (an old socket file there is replaced). */
 int tl_testbed_ctl_listen(const char *path, int *out_fd, struct tl_err *err);
 
+/* The forwarder's reading of one request line (ctl_req.c), before it acts on it. */
+enum tl_testbed_ctl_cmd {
+	TL_TESTBED_CTL_PING = 1,
+	TL_TESTBED_CTL_STATUS,
+	TL_TESTBED_CTL_SET,
+};
+
+struct tl_testbed_ctl_req {
+	enum tl_testbed_ctl_cmd cmd;
+	unsigned flows;         /* status: flows to list, 0..100000 (default 32) */
+	const json_t *options;  /* set: the new option set as sent (may be NULL; checked by
+				   tl_testbed_config_eval), owned by doc */
+	json_t *doc;            /* the parsed request */
+	const char *error;      /* refused: why, for the {"error": ...} answer */
+};
+
+/*
+ * Parses request text (len bytes, without its newline). 0 with req filled (free it with
+ * tl_testbed_ctl_req_free), or -1 with req->error set and nothing to free.
+ */
+int tl_testbed_ctl_req_parse(const char *text, size_t len, struct tl_testbed_ctl_req *req);
+void tl_testbed_ctl_req_free(struct tl_testbed_ctl_req *req);
+
 #endif

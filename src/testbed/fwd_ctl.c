@@ -11,7 +11,6 @@
 #include "util/clock.h"
 
 #define CONN_TIMEOUT_NS (2 * TL_NSEC_PER_SEC)
-#define STATUS_FLOWS_DEFAULT 32
 
 static void conn_close(struct tl_testbed_fwd *f, struct fwd_conn *c)
 {
@@ -71,40 +70,24 @@ static json_t *error_doc(const char *msg)
 static json_t *handle_request(struct tl_testbed_fwd *f, const char *text, size_t len,
 			      uint64_t now_ns)
 {
-	json_error_t jerr;
-	json_t *req = json_loadb(text, len, 0, &jerr), *resp = NULL;
-	if (!req || !json_is_object(req)) {
-		json_decref(req);
-		return error_doc("request is not a JSON object");
-	}
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	json_int_t v = json_integer_value(json_object_get(req, "v"));
-	if (v != TL_TESTBED_CTL_VERSION) {
-		resp = error_doc("control protocol version mismatch (this forwarder speaks 1)");
-	} else if (!cmd) {
-		resp = error_doc("request has no \"cmd\"");
-	} else if (strcmp(cmd, "ping") == 0) {
+	struct tl_testbed_ctl_req req;
+	json_t *resp = NULL;
+	if (tl_testbed_ctl_req_parse(text, len, &req) < 0)
+		return error_doc(req.error);
+	if (req.cmd == TL_TESTBED_CTL_PING) {
 		resp = json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid());
-	} else if (strcmp(cmd, "status") == 0) {
-		json_t *fl = json_object_get(req, "flows");
-		json_int_t nf = json_is_integer(fl) ? json_integer_value(fl) : STATUS_FLOWS_DEFAULT;
-		if (nf < 0)
-			nf = 0;
-		if (nf > 100000)
-			nf = 100000;
-		resp = tl_testbed_fwd_status(f, now_ns, (unsigned)nf);
+	} else if (req.cmd == TL_TESTBED_CTL_STATUS) {
+		resp = tl_testbed_fwd_status(f, now_ns, req.flows);
 		if (!resp)
 			resp = error_doc("status: out of memory");
-	} else if (strcmp(cmd, "set") == 0) {
+	} else {
 		struct tl_err e = { 0 };
-		if (tl_testbed_fwd_apply(f, json_object_get(req, "options"), now_ns, &e) < 0)
+		if (tl_testbed_fwd_apply(f, req.options, now_ns, &e) < 0)
 			resp = error_doc(e.msg);
 		else
 			resp = json_pack("{s:b, s:O}", "ok", 1, "options", f->st.options);
-	} else {
-		resp = error_doc("unknown \"cmd\" (ping, status, set)");
 	}
-	json_decref(req);
+	tl_testbed_ctl_req_free(&req);
 	return resp;
 }
 

@@ -1,138 +1,98 @@
 #!/usr/bin/env bash
-# Fuzzes the control protocol's parsers (tests/fuzz/fuzz_ctl.c) with libFuzzer under ASan and
-# UBSan for SECONDS (default 60), seeded from tests/fuzz/corpus/.
+# Runs the libFuzzer targets of tests/fuzz (built by meson -Dfuzz=true, see `make fuzz`) one
+# after the other, each for SECONDS (default $FUZZ_SECONDS, else 60), seeded from its
+# committed corpus and dictionary, and prints each one's final statistics.
 #
-#   usage: tests/fuzz/run.sh [SECONDS]
-#   env:   FUZZ_WORK=DIR  keep the build, the grown corpus and any crash in DIR (default: a
-#                         temporary directory, removed afterwards unless a crash was found)
-#          CC=clang-NN    the compiler (default: clang-14, else clang)
-#
-# Needs clang with libFuzzer: on Debian 12, clang-14 and libclang-rt-14-dev (the fuzzer and
-# sanitizer runtimes). Run as root, the script installs them when missing; otherwise it says
-# what to install and exits 77 (skip). Exit status: 0 no crash, 1 crash or build failure.
-# Reproduce a crash with: DIR/fuzz_ctl DIR/crash-<hash>; add the input to tests/fuzz/corpus/
-# once the bug is fixed so the replay test keeps it fixed.
+#   usage: tests/fuzz/run.sh [-b FUZZ_BUILD] [-j JOBS] [SECONDS [TARGET...]]
+#     -b  the fuzz build directory (default build-fuzz; `make fuzz` sets it up)
+#     -j  run this many targets at once (default 1; the machine's CPUs are shared)
+#     TARGET  ctl, farm, mesh, merge, testbed_ctl, session (default: all)
+#   env: FUZZ_WORK=DIR   keep the grown corpora, logs and crashes in DIR (default: a
+#                        temporary directory, removed afterwards unless a target crashed)
+#        FUZZ_ARGS=...   more libFuzzer options (e.g. -fork=1 -ignore_crashes=1)
+# The committed corpus is only read: grown inputs stay in the work directory. Exit status
+# 0 when no target crashed, 1 otherwise (reproduce with: FUZZ_BUILD/tests/fuzz/fuzz_NAME
+# CRASH_FILE; once fixed, add the file to the target's corpus so the replay keeps it fixed).
 set -euo pipefail
-
-secs=${1:-60}
-case $secs in
-    '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, got \"$secs\"" >&2; exit 2 ;;
+here=$(cd "$(dirname "$0")" && pwd)
+build=build-fuzz jobs=1
+while getopts b:j: o; do
+    case $o in
+        b) build=$OPTARG ;;
+        j) jobs=$OPTARG ;;
+        *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+secs=${1:-${FUZZ_SECONDS:-60}}
+[ $# -gt 0 ] && shift
+case $secs$jobs in
+    '' | *[!0-9]*) echo "run.sh: SECONDS and -j must be whole numbers, got \"$secs\" and \"$jobs\"" >&2; exit 2 ;;
 esac
-root=$(cd "$(dirname "$0")/../.." && pwd)
-
-# A compiler that can link -fsanitize=fuzzer (the check links a trivial target).
-can_fuzz() {
-    command -v "$1" >/dev/null 2>&1 &&
-        printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}\n' |
-        "$1" -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1
-}
-cc=${CC:-}
-if [ -z "$cc" ] || ! can_fuzz "$cc"; then
-    cc=
-    for c in clang-14 clang; do
-        if can_fuzz "$c"; then cc=$c; break; fi
-    done
-fi
-if [ -z "$cc" ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-        echo "run.sh: installing clang-14 and libclang-rt-14-dev (libFuzzer)" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            clang-14 libclang-rt-14-dev >/dev/null
-        can_fuzz clang-14 && cc=clang-14
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(ctl farm mesh merge testbed_ctl session)
+for t in "${targets[@]}"; do
+    if [ ! -x "$build/tests/fuzz/fuzz_$t" ]; then
+        echo "run.sh: $build/tests/fuzz/fuzz_$t is not built (make fuzz, or: CC=clang meson setup $build -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false && ninja -C $build)" >&2
+        exit 2
     fi
-    if [ -z "$cc" ]; then
-        echo "run.sh: skip: no clang with -fsanitize=fuzzer (apt-get install clang-14 libclang-rt-14-dev)" >&2
-        exit 77
-    fi
-fi
+done
 
 keep=${FUZZ_WORK:+1}
-work=${FUZZ_WORK:-$(mktemp -d /tmp/tcplab-fuzz-ctl.XXXXXX)}
-mkdir -p "$work/corpus"
-cleanup() {
-    # Keep everything when asked to, or when there is a crash to look at.
-    [ -n "$keep" ] || rm -rf "$work"
-}
+work=${FUZZ_WORK:-$(mktemp -d /tmp/tcplab-fuzz.XXXXXX)}
+mkdir -p "$work"
+crashed=0
+cleanup() { [ -n "$keep" ] || [ "$crashed" -ne 0 ] || rm -rf "$work"; }
 trap cleanup EXIT
 
-# Only the parsers and what they call: frame/proto/spec need err and parse from util/, and
-# net/sock.h only for the struct (no code from net/ is linked).
-echo "run.sh: building with $cc in $work" >&2
-"$cc" -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -fno-omit-frame-pointer \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I "$root/include" -I "$root/src" -I "$root/tests/fuzz" \
-    "$root/tests/fuzz/fuzz_ctl.c" "$root/src/ctl/frame.c" "$root/src/ctl/proto.c" \
-    "$root/src/ctl/spec.c" "$root/src/util/err.c" "$root/src/util/parse.c" \
-    $(pkg-config --cflags --libs jansson) -lm -o "$work/fuzz_ctl"
+corpus_of() { [ "$1" = ctl ] && echo "$here/corpus" || echo "$here/corpus-$1"; }
 
-cp "$root"/tests/fuzz/corpus/* "$work/corpus/"
-# Tokens libFuzzer splices into inputs: the magics, the protocol version, and the JSON keys
-# and words the parsers look for.
-cat > "$work/ctl.dict" <<'EOF'
-"TLAB"
-"TLDA"
-"\x00\x01"
-"\x00\x03"
-"\x00\x0a"
-"{\"spec\":{"
-"\"workload\":\"stream\""
-"\"workload\":\"rr\""
-"\"workload\":\"crr\""
-"\"direction\":\"bidir\""
-"\"direction\":\"reverse\""
-"\"flows\":"
-"\"threads\":"
-"\"length\":"
-"\"duration_ns\":"
-"\"bytes\":"
-"\"max_duration_ns\":"
-"\"omit_ns\":"
-"\"interval_ns\":"
-"\"stall_timeout_ns\":"
-"\"connect_timeout_ns\":"
-"\"verify\":true"
-"\"opts\":{}"
-"\"groups\":[]"
-"{\"count\":1,\"opts\":{}}"
-"\"cc\":\"bbr\""
-"\"mss\":"
-"\"sndbuf\":"
-"\"pacing_bps\":"
-"\"fault_stop_reading_flow\":"
-"\"fault_after_ns\":"
-"\"request_size\":"
-"\"response_size\":"
-"\"rate\":"
-"\"requests_per_conn\":"
-"\"close\":\"server\""
-"\"linger0\":false"
-"\"error\":"
-"\\u0000"
-"cubic:"
-",bbr:"
-"18446744073709551615"
-"9223372036854775807"
-"-1"
-EOF
+# fuzz TARGET: one target's run; its log is $work/TARGET.log.
+fuzz() {
+    local t=$1 dict=()
+    mkdir -p "$work/$t/corpus"
+    cp "$(corpus_of "$t")"/* "$work/$t/corpus/"
+    [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
+    # shellcheck disable=SC2086 # FUZZ_ARGS is a list of options
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=20 \
+        -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" -artifact_prefix="$work/$t/" \
+        ${FUZZ_ARGS:-} "$work/$t/corpus" >"$work/$t.log" 2>&1
+}
 
-echo "run.sh: fuzzing for ${secs}s" >&2
-set +e
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$work/fuzz_ctl" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -dict="$work/ctl.dict" -artifact_prefix="$work/" \
-    "$work/corpus" >"$work/log" 2>&1
-rc=$?
-set -e
+# summary TARGET RC: one line from the log's final statistics.
+summary() {
+    local t=$1 rc=$2 log=$work/$1.log execs rate cov
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1, ft \2, corpus \3/p')
+    printf '%-12s %s executions, %s/s, %s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-coverage unknown}"
+    if [ "$rc" -ne 0 ] || ls "$work/$t" | grep -qE '^(crash|leak|timeout|oom)-'; then
+        printf ', FAILED (exit %s): %s\n' "$rc" "$(ls "$work/$t" | grep -E '^(crash|leak|timeout|oom)-' | tr '\n' ' ')"
+        return 1
+    fi
+    printf ', no crash\n'
+}
 
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
-cov=$(grep -E '^#[0-9]+' "$work/log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*corp: \([0-9/a-zA-Z]*\).*/cov \1, features \2, corpus \3/p')
-echo "run.sh: ${execs:-?} executions, ${rate:-?}/s on average (limit ${secs}s); ${cov:-coverage unknown}"
-if [ "$rc" -ne 0 ]; then
-    keep=1
-    tail -n 60 "$work/log" >&2
-    echo "run.sh: CRASH (libFuzzer exit $rc); artifacts and log kept in $work:" >&2
-    ls "$work" | grep -E '^(crash|leak|timeout|oom)-' >&2 || true
+echo "run.sh: ${#targets[@]} targets, ${secs}s each, $jobs at once, in $work" >&2
+i=0
+while [ $i -lt ${#targets[@]} ]; do
+    pids=() batch=()
+    for ((k = 0; k < jobs && i < ${#targets[@]}; k++, i++)); do
+        fuzz "${targets[i]}" &
+        pids+=($!) batch+=("${targets[i]}")
+    done
+    for k in "${!pids[@]}"; do
+        rc=0
+        wait "${pids[k]}" || rc=$?
+        if ! summary "${batch[k]}" "$rc"; then
+            crashed=1
+            tail -n 40 "$work/${batch[k]}.log" | sed 's/^/    /' >&2
+        fi
+    done
+done
+if [ "$crashed" -ne 0 ]; then
+    echo "run.sh: a target failed; logs, corpora and crashes kept in $work" >&2
     exit 1
 fi
-echo "run.sh: no crash"
+echo "run.sh: no crash" >&2
