@@ -26,7 +26,12 @@ static void usage(FILE *f)
 		"      --max-tests N        tests running at once (default 64)\n"
 		"      --max-flows N        connections per test (default 100000)\n"
 		"      --max-threads N      worker threads per test (default 64; more are clamped)\n"
-		"      --max-duration TIME  longest test accepted (default 1h)\n"
+		"      --max-duration TIME  longest test accepted; a test slot is held at most this long\n"
+		"                           after its connecting time (default 1h)\n"
+		"      --max-connect-timeout TIME  longest wait for a test's data connections, whatever\n"
+		"                           the client asks (default 30s)\n"
+		"      --max-stall-timeout TIME  cap on the client's --stall-timeout, and on the wait\n"
+		"                           for its last message (default 60s)\n"
 		"      --handshake-timeout TIME  a new connection must greet within this (default 5s)\n"
 		"  -q, --quiet              log nothing but errors\n"
 		"  -h, --help               this text\n",
@@ -52,7 +57,8 @@ static void log_line(void *ctx, const char *line)
 
 int cmd_serve_main(int argc, char **argv)
 {
-	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE };
+	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE,
+	       OPT_MAX_CONNECT, OPT_MAX_STALL };
 	static const struct option options[] = {
 		{ "bind", required_argument, NULL, 'B' },
 		{ "port", required_argument, NULL, 'p' },
@@ -62,6 +68,8 @@ int cmd_serve_main(int argc, char **argv)
 		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 		{ "max-duration", required_argument, NULL, OPT_MAX_DURATION },
 		{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+		{ "max-connect-timeout", required_argument, NULL, OPT_MAX_CONNECT },
+		{ "max-stall-timeout", required_argument, NULL, OPT_MAX_STALL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +104,14 @@ int cmd_serve_main(int argc, char **argv)
 		case OPT_MAX_DURATION:
 			rc = tl_parse_duration("--max-duration", optarg, TL_NSEC_PER_SEC, 86400 * TL_NSEC_PER_SEC,
 					       &cfg.max_duration_ns, &err);
+			break;
+		case OPT_MAX_CONNECT:
+			rc = tl_parse_duration("--max-connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       3600 * TL_NSEC_PER_SEC, &cfg.max_connect_timeout_ns, &err);
+			break;
+		case OPT_MAX_STALL:
+			rc = tl_parse_duration("--max-stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       86400 * TL_NSEC_PER_SEC, &cfg.max_stall_timeout_ns, &err);
 			break;
 		case OPT_HANDSHAKE:
 			rc = tl_parse_duration("--handshake-timeout", optarg, 10 * TL_NSEC_PER_MSEC,

@@ -36,6 +36,8 @@ void tl_agent_config_defaults(struct tl_agent_config *cfg)
 	cfg->max_flows = 100000;
 	cfg->max_threads = 64;
 	cfg->max_duration_ns = 3600 * TL_NSEC_PER_SEC;
+	cfg->max_connect_timeout_ns = 30 * TL_NSEC_PER_SEC; /* the client's default */
+	cfg->max_stall_timeout_ns = 60 * TL_NSEC_PER_SEC;
 	cfg->handshake_timeout_ns = 5 * TL_NSEC_PER_SEC;
 }
 

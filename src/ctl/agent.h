@@ -29,7 +29,9 @@ struct tl_agent_config {
 	uint32_t max_tests;          /* at once */
 	uint32_t max_flows;          /* per test */
 	uint32_t max_threads;        /* per test */
-	uint64_t max_duration_ns;    /* per test */
+	uint64_t max_duration_ns;    /* per test slot: connecting, the test, its results */
+	uint64_t max_connect_timeout_ns; /* caps the client's connect timeout */
+	uint64_t max_stall_timeout_ns;   /* caps the client's stall timeout (and the wait for DONE) */
 	uint64_t handshake_timeout_ns;
 	tl_agent_log_fn log;         /* may be NULL */
 	void *log_ctx;

@@ -32,6 +32,7 @@ struct tl_session {
 	struct pending_data *queue;
 	size_t queued, queue_cap;
 	uint32_t expected_flows;   /* 0 until the spec is known */
+	uint64_t slot_deadline_ns; /* the test slot's end: taken + --max-duration */
 };
 
 struct tl_agent {

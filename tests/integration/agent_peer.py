@@ -139,7 +139,7 @@ def proxy(args):
             if "record" in opts and direction == "c" and mtype == "TEST":
                 with open(opts["record"] + ".test.json", "wb") as f:
                     f.write(raw[12:])
-            keep = opts.get("drop") != mtype
+            keep = mtype not in opts.get("drop", "").split(",")
             if not fired.is_set() and at == "%s:%s" % (direction, mtype):
                 fired.set()
                 pending.append(1)
