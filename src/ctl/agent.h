@@ -32,7 +32,9 @@ struct tl_agent_config {
 	uint64_t max_duration_ns;    /* per test slot: connecting, the test, its results */
 	uint64_t max_connect_timeout_ns; /* caps the client's connect timeout */
 	uint64_t max_stall_timeout_ns;   /* caps the client's stall timeout (and the wait for DONE) */
-	uint64_t handshake_timeout_ns;
+	uint64_t handshake_timeout_ns; /* from accept to the TEST, the whole greeting */
+	uint32_t max_pending;        /* sessions greeted that have not started a test */
+	uint32_t max_pending_per_host; /* the same, from one source address */
 	tl_agent_log_fn log;         /* may be NULL */
 	void *log_ctx;
 };
@@ -43,6 +45,8 @@ struct tl_agent_stats {
 	uint64_t data_rejected;      /* bad greeting or unknown cookie */
 	uint64_t handshake_timeouts;
 	uint64_t busy_refused;       /* over max_tests */
+	uint64_t pending_refused;    /* over max_pending or max_pending_per_host */
+	uint64_t accept_fd_errors;   /* accept failed for lack of descriptors */
 };
 
 void tl_agent_config_defaults(struct tl_agent_config *cfg);

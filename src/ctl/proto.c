@@ -89,6 +89,15 @@ void tl_msg_send_error(int fd, const char *msg)
 	}
 }
 
+void tl_msg_send_error_now(int fd, const char *msg)
+{
+	json_t *b = json_pack("{s:s}", "error", msg);
+	if (b) {
+		tl_msg_send(fd, TL_MSG_ERROR, b, tl_now_ns(), NULL);
+		json_decref(b);
+	}
+}
+
 int tl_msg_parse(uint16_t type, const char *payload, uint32_t len, json_t **body,
 		 struct tl_err *err)
 {

@@ -65,6 +65,8 @@ int tl_msg_send(int fd, uint16_t type, const json_t *body, uint64_t deadline_ns,
 		struct tl_err *err);
 /* Sends ERROR {"error": msg}; best effort, short deadline. */
 void tl_msg_send_error(int fd, const char *msg);
+/* The same without waiting: what fits in the socket's buffer now (for the accept loop). */
+void tl_msg_send_error_now(int fd, const char *msg);
 
 /*
  * Receives one message. Frames larger than the largest limit are refused before reading the

@@ -65,7 +65,9 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 	struct tl_agent *a = s->agent;
 	json_t *msg = NULL;
 	char hex[2 * TL_COOKIE_LEN + 1];
-	int rc = tl_msg_recv(s->ctl_fd, TL_MSG_HELLO, NULL, &msg, tl_now_ns() + a->cfg.handshake_timeout_ns, err);
+	/* The whole greeting, HELLO to TEST, must be over by the deadline set at accept
+	 * (--handshake-timeout): a client that greets and goes silent holds its place no longer. */
+	int rc = tl_msg_recv(s->ctl_fd, TL_MSG_HELLO, NULL, &msg, s->greet_deadline_ns, err);
 	if (rc < 0)
 		return rc;
 	json_decref(msg);
@@ -76,11 +78,14 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				    "max_threads", (json_int_t)a->cfg.max_threads,
 				    "max_duration_ns", (json_int_t)a->cfg.max_duration_ns,
 				    "max_tests", (json_int_t)a->cfg.max_tests, "backlog", a->backlog);
-	rc = tl_msg_send(s->ctl_fd, TL_MSG_WELCOME, welcome, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+	rc = tl_msg_send(s->ctl_fd, TL_MSG_WELCOME, welcome, s->greet_deadline_ns, err);
 	json_decref(welcome);
 	if (rc < 0)
 		return rc;
-	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, s->greet_deadline_ns, err);
+	if (rc == -ETIMEDOUT)
+		tl_err_set(err, ETIMEDOUT, "no TEST within the agent's --handshake-timeout of %llu ms",
+			   (unsigned long long)(a->cfg.handshake_timeout_ns / TL_NSEC_PER_MSEC));
 	if (rc < 0)
 		return rc;
 	rc = tl_spec_from_json(json_object_get(msg, "spec"), spec, err);
@@ -249,7 +254,9 @@ void *tl_session_main(void *arg)
 	/* Control messages are small and must not wait behind Nagle (the start instant). */
 	int one = 1;
 	setsockopt(s->ctl_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (handshake(s, &spec, &err) < 0)
+	int hrc = handshake(s, &spec, &err);
+	tl_agent_unpend(a, s); /* it holds a slot now, or it ends */
+	if (hrc < 0)
 		goto out;
 	pthread_mutex_lock(&a->lock);
 	int busy = a->stats.tests_running >= a->cfg.max_tests;

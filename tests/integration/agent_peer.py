@@ -249,7 +249,8 @@ def big_frame(args):
 
 
 def hold(args):
-    """hold AGENT_PORT N SECONDS magic|hello [src=ADDR]: N silent connections after a greeting."""
+    """hold AGENT_PORT N SECONDS none|magic|hello [src=ADDR]: N connections that send nothing,
+    or greet, then go silent; prints how many the agent closed within SECONDS."""
     port, n, secs, how = int(args[0]), int(args[1]), float(args[2]), args[3]
     opts = dict(a.split("=", 1) for a in args[4:])
     socks, closed = [], 0
@@ -259,7 +260,8 @@ def hold(args):
             if "src" in opts:
                 s.bind((opts["src"], 0))
             s.connect(("127.0.0.1", port))
-            s.sendall(b"TLAB" if how == "magic" else hello())
+            if how != "none":
+                s.sendall(b"TLAB" if how == "magic" else hello())
             socks.append(s)
         except OSError:
             closed += 1
@@ -273,12 +275,12 @@ def hold(args):
     while alive and time.monotonic() < end:
         for fd, _ in poller.poll(200):
             s = byfd[fd]
-            poller.unregister(fd)
             try:
                 data = s.recv(65536)
             except OSError:
                 data = b""
             if not data:
+                poller.unregister(fd)
                 alive.remove(s)
     print("closed_by_agent", len(socks) - len(alive), "of", len(socks), flush=True)
     for s in socks:
