@@ -49,15 +49,51 @@ void tl_agent_config_defaults(struct tl_agent_config *cfg)
 	cfg->max_pending_per_host = 8;
 }
 
+/*
+ * Log lines carry text a client chose (its ERROR, its spec's names): every control character
+ * (C0, DEL, and C1 as UTF-8, U+0080..U+009F, which some terminals obey) becomes \xNN, so no
+ * client can start a forged line or move the cursor; the line is cut to TL_AGENT_LOG_MAX bytes.
+ */
+size_t tl_log_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	if (size == 0)
+		return 0;
+	for (; *p; p++) {
+		char esc[16] = "";
+		if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			p++;
+		}
+		size_t need = esc[0] ? strlen(esc) : 1;
+		if (o + need + 4 > size) { /* room for "..." and the NUL */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (esc[0])
+			memcpy(out + o, esc, need);
+		else
+			out[o] = (char)*p;
+		o += need;
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void tl_agent_logf(struct tl_agent *a, const char *fmt, ...)
 {
 	if (!a->cfg.log)
 		return;
-	char line[768];
+	char raw[2048], line[TL_AGENT_LOG_MAX + 1];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	tl_log_escape(raw, line, sizeof(line));
 	a->cfg.log(a->cfg.log_ctx, line);
 }
 

@@ -12,6 +12,7 @@
  * had: its flows' sockets, its engine's threads, its registry entry. The agent keeps serving.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "net/addr.h"
@@ -48,6 +49,12 @@ struct tl_agent_stats {
 	uint64_t pending_refused;    /* over max_pending or max_pending_per_host */
 	uint64_t accept_fd_errors;   /* accept failed for lack of descriptors */
 };
+
+/* The longest log line the agent hands to its log function. */
+#define TL_AGENT_LOG_MAX 400
+/* Copies in to out (size bytes) with control characters escaped and "..." where it is cut;
+ * returns the length written. Used on every log line (client text reaches them). */
+size_t tl_log_escape(const char *in, char *out, size_t size);
 
 void tl_agent_config_defaults(struct tl_agent_config *cfg);
 struct tl_agent *tl_agent_new(const struct tl_agent_config *cfg, struct tl_err *err);

@@ -287,6 +287,18 @@ def hold(args):
         s.close()
 
 
+def error(args):
+    """error AGENT_PORT TEXT_FILE: HELLO, then an ERROR whose text is the file's bytes."""
+    port, path = int(args[0]), args[1]
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(hello())
+    recv_frame(s, time.monotonic() + 5)
+    text = open(path, "rb").read().decode("utf-8", "replace")
+    s.sendall(frame("ERROR", {"error": text}))
+    recv_frame(s, time.monotonic() + 3)
+    s.close()
+
+
 def test(args):
     """test AGENT_PORT TEST_JSON_FILE SECONDS: HELLO, TEST, then wait for the agent to close."""
     port, path, secs = int(args[0]), args[1], float(args[2])
@@ -307,4 +319,4 @@ def test(args):
 
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
-    {"proxy": proxy, "replay": replay, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
+    {"proxy": proxy, "replay": replay, "error": error, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
