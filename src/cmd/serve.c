@@ -26,8 +26,16 @@ static void usage(FILE *f)
 		"      --max-tests N        tests running at once (default 64)\n"
 		"      --max-flows N        connections per test (default 100000)\n"
 		"      --max-threads N      worker threads per test (default 64; more are clamped)\n"
-		"      --max-duration TIME  longest test accepted (default 1h)\n"
-		"      --handshake-timeout TIME  a new connection must greet within this (default 5s)\n"
+		"      --max-duration TIME  longest test accepted; a test slot is held at most this long\n"
+		"                           after its connecting time (default 1h)\n"
+		"      --max-connect-timeout TIME  longest wait for a test's data connections, whatever\n"
+		"                           the client asks (default 30s)\n"
+		"      --max-stall-timeout TIME  cap on the client's --stall-timeout, and on the wait\n"
+		"                           for its last message (default 60s)\n"
+		"      --handshake-timeout TIME  a new connection must greet, and a client send its test,\n"
+		"                           within this of connecting (default 5s)\n"
+		"      --max-pending N      connections that greeted but started no test yet (default 64)\n"
+		"      --max-pending-per-host N  the same from one source address (default 8)\n"
 		"  -q, --quiet              log nothing but errors\n"
 		"  -h, --help               this text\n",
 		TL_DEFAULT_PORT);
@@ -52,7 +60,8 @@ static void log_line(void *ctx, const char *line)
 
 int cmd_serve_main(int argc, char **argv)
 {
-	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE };
+	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE,
+	       OPT_MAX_CONNECT, OPT_MAX_STALL, OPT_MAX_PENDING, OPT_MAX_PENDING_HOST };
 	static const struct option options[] = {
 		{ "bind", required_argument, NULL, 'B' },
 		{ "port", required_argument, NULL, 'p' },
@@ -62,6 +71,10 @@ int cmd_serve_main(int argc, char **argv)
 		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 		{ "max-duration", required_argument, NULL, OPT_MAX_DURATION },
 		{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+		{ "max-connect-timeout", required_argument, NULL, OPT_MAX_CONNECT },
+		{ "max-stall-timeout", required_argument, NULL, OPT_MAX_STALL },
+		{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+		{ "max-pending-per-host", required_argument, NULL, OPT_MAX_PENDING_HOST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +109,22 @@ int cmd_serve_main(int argc, char **argv)
 		case OPT_MAX_DURATION:
 			rc = tl_parse_duration("--max-duration", optarg, TL_NSEC_PER_SEC, 86400 * TL_NSEC_PER_SEC,
 					       &cfg.max_duration_ns, &err);
+			break;
+		case OPT_MAX_PENDING:
+			rc = tl_parse_count("--max-pending", optarg, 1, 100000, &v, &err);
+			cfg.max_pending = (uint32_t)v;
+			break;
+		case OPT_MAX_PENDING_HOST:
+			rc = tl_parse_count("--max-pending-per-host", optarg, 1, 100000, &v, &err);
+			cfg.max_pending_per_host = (uint32_t)v;
+			break;
+		case OPT_MAX_CONNECT:
+			rc = tl_parse_duration("--max-connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       3600 * TL_NSEC_PER_SEC, &cfg.max_connect_timeout_ns, &err);
+			break;
+		case OPT_MAX_STALL:
+			rc = tl_parse_duration("--max-stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+					       86400 * TL_NSEC_PER_SEC, &cfg.max_stall_timeout_ns, &err);
 			break;
 		case OPT_HANDSHAKE:
 			rc = tl_parse_duration("--handshake-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
@@ -155,10 +184,12 @@ int cmd_serve_main(int argc, char **argv)
 	tl_agent_free(agent);
 	close(sfd);
 	fprintf(stderr, "tcplab agent stopped: %llu tests (%llu ok, %llu failed, %llu refused busy), "
-		"%llu data connections refused, %llu handshake timeouts\n",
+		"%llu data connections refused, %llu handshake timeouts, %llu refused over --max-pending, "
+		"%llu accepts short of descriptors\n",
 		(unsigned long long)st.tests_started, (unsigned long long)st.tests_ok,
 		(unsigned long long)st.tests_failed, (unsigned long long)st.busy_refused,
-		(unsigned long long)st.data_rejected, (unsigned long long)st.handshake_timeouts);
+		(unsigned long long)st.data_rejected, (unsigned long long)st.handshake_timeouts,
+		(unsigned long long)st.pending_refused, (unsigned long long)st.accept_fd_errors);
 	if (rc < 0) {
 		fprintf(stderr, "tcplab serve: %s\n", err.msg);
 		return TL_EXIT_ERROR;

@@ -13,11 +13,17 @@
 #include <unistd.h>
 
 #include "ctl/agent_internal.h"
+#include "ctl/proto.h"
 #include "net/sock.h"
 #include "util/clock.h"
 
 #define AGENT_LISTEN_BACKLOG 65535 /* the kernel clamps it to net.core.somaxconn */
 #define AGENT_EVENTS 256
+/* Out of descriptors: stop accepting for a while (doubling up to the maximum) rather than
+ * spin on a listener that stays readable; say so at most once per AGENT_LOG_EVERY_NS. */
+#define AGENT_BACKOFF_MIN_NS (50 * TL_NSEC_PER_MSEC)
+#define AGENT_BACKOFF_MAX_NS (2 * TL_NSEC_PER_SEC)
+#define AGENT_LOG_EVERY_NS (10 * TL_NSEC_PER_SEC)
 
 /* A connection that has not yet said what it is. */
 struct greeting {
@@ -36,18 +42,58 @@ void tl_agent_config_defaults(struct tl_agent_config *cfg)
 	cfg->max_flows = 100000;
 	cfg->max_threads = 64;
 	cfg->max_duration_ns = 3600 * TL_NSEC_PER_SEC;
+	cfg->max_connect_timeout_ns = 30 * TL_NSEC_PER_SEC; /* the client's default */
+	cfg->max_stall_timeout_ns = 60 * TL_NSEC_PER_SEC;
 	cfg->handshake_timeout_ns = 5 * TL_NSEC_PER_SEC;
+	cfg->max_pending = 64;
+	cfg->max_pending_per_host = 8;
+}
+
+/*
+ * Log lines carry text a client chose (its ERROR, its spec's names): every control character
+ * (C0, DEL, and C1 as UTF-8, U+0080..U+009F, which some terminals obey) becomes \xNN, so no
+ * client can start a forged line or move the cursor; the line is cut to TL_AGENT_LOG_MAX bytes.
+ */
+size_t tl_log_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	if (size == 0)
+		return 0;
+	for (; *p; p++) {
+		char esc[16] = "";
+		if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			p++;
+		}
+		size_t need = esc[0] ? strlen(esc) : 1;
+		if (o + need + 4 > size) { /* room for "..." and the NUL */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (esc[0])
+			memcpy(out + o, esc, need);
+		else
+			out[o] = (char)*p;
+		o += need;
+	}
+	out[o] = '\0';
+	return o;
 }
 
 void tl_agent_logf(struct tl_agent *a, const char *fmt, ...)
 {
 	if (!a->cfg.log)
 		return;
-	char line[768];
+	char raw[2048], line[TL_AGENT_LOG_MAX + 1];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	tl_log_escape(raw, line, sizeof(line));
 	a->cfg.log(a->cfg.log_ctx, line);
 }
 
@@ -149,7 +195,57 @@ static void reap_sessions(struct tl_agent *a, int all)
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void start_session(struct tl_agent *a, int fd)
+void tl_agent_unpend(struct tl_agent *a, struct tl_session *s)
+{
+	pthread_mutex_lock(&a->lock);
+	if (s->pending) {
+		s->pending = 0;
+		a->pending--;
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void peer_host(int fd, uint8_t out[16])
+{
+	struct tl_addr peer;
+	memset(out, 0, 16);
+	if (tl_addr_peer(fd, &peer, NULL) < 0)
+		return;
+	if (peer.ss.ss_family == AF_INET)
+		memcpy(out + 12, &((struct sockaddr_in *)&peer.ss)->sin_addr, 4);
+	else if (peer.ss.ss_family == AF_INET6)
+		memcpy(out, &((struct sockaddr_in6 *)&peer.ss)->sin6_addr, 16);
+}
+
+/* Takes a pending place for s, or says why not (caller holds a->lock). */
+static const char *pending_refusal(struct tl_agent *a, const struct tl_session *s)
+{
+	if (a->pending >= a->cfg.max_pending)
+		return "too many connections are waiting to start a test (the agent's --max-pending)";
+	uint32_t same = 0;
+	for (const struct tl_session *o = a->sessions; o; o = o->next)
+		if (o->pending && memcmp(o->host, s->host, 16) == 0)
+			same++;
+	if (same >= a->cfg.max_pending_per_host)
+		return "too many connections from your address are waiting to start a test (the agent's "
+		       "--max-pending-per-host)";
+	return NULL;
+}
+
+/* One line per AGENT_LOG_EVERY_NS for a refusal that a flood repeats, with the count. */
+static void log_limited(struct tl_agent *a, uint64_t *last, uint64_t *unlogged, const char *what)
+{
+	uint64_t now = tl_now_ns();
+	if (*last && now - *last < AGENT_LOG_EVERY_NS) {
+		(*unlogged)++;
+		return;
+	}
+	tl_agent_logf(a, "%s%s", what, *unlogged ? " (and more since the last such line)" : "");
+	*last = now;
+	*unlogged = 0;
+}
+
+static void start_session(struct tl_agent *a, int fd, uint64_t greet_deadline_ns)
 {
 	struct tl_session *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -158,6 +254,8 @@ static void start_session(struct tl_agent *a, int fd)
 	}
 	s->agent = a;
 	s->ctl_fd = fd;
+	s->greet_deadline_ns = greet_deadline_ns;
+	peer_host(fd, s->host);
 	s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&s->lock, NULL);
 	if (s->wakefd < 0 || getrandom(s->cookie, sizeof(s->cookie), 0) != sizeof(s->cookie)) {
@@ -165,16 +263,26 @@ static void start_session(struct tl_agent *a, int fd)
 		goto fail;
 	}
 	pthread_mutex_lock(&a->lock);
+	const char *why = pending_refusal(a, s);
+	if (why) {
+		a->stats.pending_refused++;
+		pthread_mutex_unlock(&a->lock);
+		/* one clear line to the client, without waiting for it (the socket is non-blocking) */
+		tl_msg_send_error_now(fd, why);
+		log_limited(a, &a->last_pending_log_ns, &a->pending_unlogged, "connection refused: greeting limit reached");
+		goto fail;
+	}
 	s->id = ++a->next_session_id;
+	s->pending = 1;
+	a->pending++;
 	s->next = a->sessions;
 	a->sessions = s;
 	pthread_mutex_unlock(&a->lock);
 	int rc = pthread_create(&s->thread, NULL, tl_session_main, s);
 	if (rc != 0) {
-		/* The session is on the list: mark it finished with a thread that is "joined"
-		 * immediately by creating a trivial one is not possible, so unlink it here. */
 		pthread_mutex_lock(&a->lock);
 		a->sessions = s->next;
+		a->pending--;
 		pthread_mutex_unlock(&a->lock);
 		tl_agent_logf(a, "cannot start a session thread: %s", strerror(rc));
 		goto fail;
@@ -240,7 +348,7 @@ static int greeting_advance(struct tl_agent *a, struct greeting *g)
 		if (n < 4)
 			return 0;
 		if (memcmp(g->buf, TL_FRAME_MAGIC, 4) == 0) {
-			start_session(a, g->fd); /* the session reads the frame itself */
+			start_session(a, g->fd, g->deadline_ns); /* the session reads the frame itself */
 			return 1;
 		}
 		if (memcmp(g->buf, TL_DATA_MAGIC, 4) != 0)
@@ -266,6 +374,23 @@ drop:
 	return 1;
 }
 
+/* Out of descriptors (or kernel memory): the listener stays readable, so stop watching it for
+ * a while instead of spinning; the pending connections wait in the backlog. */
+static void accept_pause(struct tl_agent *a, int epfd, int e)
+{
+	a->accept_backoff_ns = a->accept_backoff_ns ? a->accept_backoff_ns * 2 : AGENT_BACKOFF_MIN_NS;
+	if (a->accept_backoff_ns > AGENT_BACKOFF_MAX_NS)
+		a->accept_backoff_ns = AGENT_BACKOFF_MAX_NS;
+	a->accept_resume_ns = tl_now_ns() + a->accept_backoff_ns;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, a->listen_fd, NULL);
+	tl_agent_count(a, &a->stats.accept_fd_errors, 1);
+	char line[200];
+	snprintf(line, sizeof(line), "accept: %s; new connections wait %llu ms (raise 'ulimit -n', or lower "
+		 "--max-tests/--max-pending)", strerror(e),
+		 (unsigned long long)(a->accept_backoff_ns / TL_NSEC_PER_MSEC));
+	log_limited(a, &a->last_fd_log_ns, &a->fd_errors_unlogged, line);
+}
+
 static void accept_all(struct tl_agent *a, int epfd, struct greeting **list)
 {
 	for (;;) {
@@ -273,10 +398,11 @@ static void accept_all(struct tl_agent *a, int epfd, struct greeting **list)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				tl_agent_logf(a, "accept: %s (raise 'ulimit -n')", strerror(errno));
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(a, epfd, errno);
 			return;
 		}
+		a->accept_backoff_ns = 0;
 		struct greeting *g = calloc(1, sizeof(*g));
 		if (!g) {
 			tl_sock_close_abort(fd);
@@ -326,7 +452,7 @@ int tl_agent_run(struct tl_agent *a, int stop_fd, struct tl_err *err)
 		goto out;
 	}
 	for (;;) {
-		int n = epoll_wait(epfd, events, AGENT_EVENTS, 200);
+		int n = epoll_wait(epfd, events, AGENT_EVENTS, a->accept_resume_ns ? 20 : 200);
 		if (n < 0 && errno != EINTR) {
 			tl_err_errno(err, "agent: epoll_wait");
 			goto out;
@@ -362,6 +488,11 @@ int tl_agent_run(struct tl_agent *a, int stop_fd, struct tl_err *err)
 				tl_sock_close_abort(g->fd);
 				greeting_remove(epfd, &list, g);
 			}
+		}
+		if (a->accept_resume_ns && now >= a->accept_resume_ns) {
+			a->accept_resume_ns = 0;
+			struct epoll_event lev = { .events = EPOLLIN, .data.ptr = (void *)&listener_tag };
+			epoll_ctl(epfd, EPOLL_CTL_ADD, a->listen_fd, &lev);
 		}
 		reap_sessions(a, 0);
 	}

@@ -12,6 +12,7 @@
  * had: its flows' sockets, its engine's threads, its registry entry. The agent keeps serving.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "net/addr.h"
@@ -29,8 +30,12 @@ struct tl_agent_config {
 	uint32_t max_tests;          /* at once */
 	uint32_t max_flows;          /* per test */
 	uint32_t max_threads;        /* per test */
-	uint64_t max_duration_ns;    /* per test */
-	uint64_t handshake_timeout_ns;
+	uint64_t max_duration_ns;    /* per test slot: connecting, the test, its results */
+	uint64_t max_connect_timeout_ns; /* caps the client's connect timeout */
+	uint64_t max_stall_timeout_ns;   /* caps the client's stall timeout (and the wait for DONE) */
+	uint64_t handshake_timeout_ns; /* from accept to the TEST, the whole greeting */
+	uint32_t max_pending;        /* sessions greeted that have not started a test */
+	uint32_t max_pending_per_host; /* the same, from one source address */
 	tl_agent_log_fn log;         /* may be NULL */
 	void *log_ctx;
 };
@@ -41,7 +46,15 @@ struct tl_agent_stats {
 	uint64_t data_rejected;      /* bad greeting or unknown cookie */
 	uint64_t handshake_timeouts;
 	uint64_t busy_refused;       /* over max_tests */
+	uint64_t pending_refused;    /* over max_pending or max_pending_per_host */
+	uint64_t accept_fd_errors;   /* accept failed for lack of descriptors */
 };
+
+/* The longest log line the agent hands to its log function. */
+#define TL_AGENT_LOG_MAX 400
+/* Copies in to out (size bytes) with control characters escaped and "..." where it is cut;
+ * returns the length written. Used on every log line (client text reaches them). */
+size_t tl_log_escape(const char *in, char *out, size_t size);
 
 void tl_agent_config_defaults(struct tl_agent_config *cfg);
 struct tl_agent *tl_agent_new(const struct tl_agent_config *cfg, struct tl_err *err);

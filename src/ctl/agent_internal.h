@@ -32,6 +32,10 @@ struct tl_session {
 	struct pending_data *queue;
 	size_t queued, queue_cap;
 	uint32_t expected_flows;   /* 0 until the spec is known */
+	uint64_t slot_deadline_ns; /* the test slot's end: taken + --max-duration */
+	uint64_t greet_deadline_ns; /* the whole greeting (magic, HELLO, AUTH, TEST) by then */
+	uint8_t host[16];          /* the peer's address, for the per-host pending limit */
+	int pending;               /* guarded by agent->lock: greeted, no test slot yet */
 };
 
 struct tl_agent {
@@ -42,9 +46,15 @@ struct tl_agent {
 	uint64_t next_session_id;
 	int shutting_down;         /* atomic */
 
-	pthread_mutex_t lock;      /* guards sessions and stats */
+	pthread_mutex_t lock;      /* guards sessions, pending and stats */
 	struct tl_session *sessions;
+	uint32_t pending;          /* sessions greeted that hold no test slot yet */
 	struct tl_agent_stats stats;
+	/* accept back-off when descriptors run out (accept loop only) */
+	uint64_t accept_resume_ns; /* 0 = accepting */
+	uint64_t accept_backoff_ns;
+	uint64_t last_fd_log_ns, fd_errors_unlogged;
+	uint64_t last_pending_log_ns, pending_unlogged;
 };
 
 void *tl_session_main(void *arg);
@@ -53,5 +63,7 @@ void tl_agent_register(struct tl_agent *a, struct tl_session *s);
 void tl_agent_unregister(struct tl_agent *a, struct tl_session *s);
 void tl_agent_logf(struct tl_agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tl_agent_count(struct tl_agent *a, uint64_t *counter, int64_t delta);
+/* The session no longer counts as pending (it took a test slot, or it ends). */
+void tl_agent_unpend(struct tl_agent *a, struct tl_session *s);
 
 #endif

@@ -196,7 +196,13 @@ static int handle_message(struct client *c, struct tl_err *err)
 {
 	uint16_t type;
 	json_t *m = NULL;
-	int rc = tl_msg_recv(c->ctl, 0, &type, &m, tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
+	/* Only a test's own messages, bounded by its connection count (an agent cannot make this
+	 * end take 64 MiB for a test of 4 flows; the results bound is the larger of the two);
+	 * RESULTS once. */
+	uint32_t conns = tl_spec_connections(c->spec);
+	uint32_t mask = TL_MSG_BIT(TL_MSG_INTERVAL) | (c->agent_results ? 0 : TL_MSG_BIT(TL_MSG_RESULTS));
+	int rc = tl_msg_recv_any(c->ctl, mask, tl_msg_results_max(conns), &type, &m,
+				 tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
 	if (rc == -EPIPE)
 		tl_err_prefix(err, "control connection (the agent stopped, or ended the test)");
 	if (rc < 0)

@@ -18,7 +18,16 @@
  *
  * Either side may send ERROR {error} at any point; it ends that test only. A message out of
  * this order, of an unknown type, over its size limit, or not a JSON object, ends the test
- * with an ERROR naming what was wrong. Limits are per type (proto.c: tl_msg_max_len).
+ * with an ERROR naming what was wrong.
+ *
+ * Bounds. Each state reads only the types it expects (tl_msg_recv_any's mask) and judges the
+ * 12-byte header before reading a payload byte: another type, or a length over the limit, is
+ * refused without reading or allocating the payload. Limits (payload bytes):
+ *   HELLO, WELCOME, ACCEPT, READY, START, DONE  4 KiB;   TEST 8 KiB;   ERROR 8 KiB
+ *   INTERVAL, RESULTS: only the client takes them, only once the test runs, each at most
+ *     tl_msg_results_max(connections) = 64 KiB + 3 KiB a connection (ceiling 64 MiB).
+ * The agent takes, in order: HELLO; TEST; nothing but ERROR while the flows connect; START;
+ * DONE (or ERROR) during the test; DONE after RESULTS.
  */
 
 #include <jansson.h>
@@ -40,14 +49,24 @@ enum tl_msg_type {
 	TL_MSG_TYPE_COUNT
 };
 
+#define TL_MSG_BIT(t) (1u << (t))
+/* Every type but ERROR (which then arrives as an error). */
+#define TL_MSG_ANY (((1u << TL_MSG_TYPE_COUNT) - 1) & ~1u & ~TL_MSG_BIT(TL_MSG_ERROR))
+
 const char *tl_msg_name(uint16_t type);
+/* The absolute size limit of a type's payload (0 for an unknown type). */
 uint32_t tl_msg_max_len(uint16_t type);
+/* What a client accepts for a test of this many data connections (see proto.c). */
+uint32_t tl_msg_results_max(uint32_t connections);
+uint32_t tl_msg_interval_max(uint32_t connections);
 
 /* Serialises body (not consumed) and sends it as one frame. */
 int tl_msg_send(int fd, uint16_t type, const json_t *body, uint64_t deadline_ns,
 		struct tl_err *err);
 /* Sends ERROR {"error": msg}; best effort, short deadline. */
 void tl_msg_send_error(int fd, const char *msg);
+/* The same without waiting: what fits in the socket's buffer now (for the accept loop). */
+void tl_msg_send_error_now(int fd, const char *msg);
 
 /*
  * Receives one message. Frames larger than the largest limit are refused before reading the
@@ -58,6 +77,14 @@ void tl_msg_send_error(int fd, const char *msg);
  */
 int tl_msg_recv(int fd, uint16_t want, uint16_t *type, json_t **body, uint64_t deadline_ns,
 		struct tl_err *err);
+/*
+ * The same for a state that accepts several types: mask is a set of TL_MSG_BIT()s (ERROR is
+ * always read, and returned as err unless its bit is in mask); max_len, when non-zero, lowers
+ * the limit of every type but ERROR. A type outside mask or a length over the limit is
+ * refused from the 12-byte header alone: the payload is never read or allocated.
+ */
+int tl_msg_recv_any(int fd, uint32_t mask, uint32_t max_len, uint16_t *type, json_t **body,
+		    uint64_t deadline_ns, struct tl_err *err);
 
 /* Parses and checks a payload already read: used by tl_msg_recv and by the fuzz target. */
 int tl_msg_parse(uint16_t type, const char *payload, uint32_t len, json_t **body,

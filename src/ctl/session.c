@@ -19,6 +19,8 @@
 
 #define SESSION_MSG_TIMEOUT_NS (10 * TL_NSEC_PER_SEC)
 #define SESSION_START_DELAY_MAX_NS (10 * TL_NSEC_PER_SEC)
+/* After RESULTS sent at the slot's end, the client still gets this long to say DONE. */
+#define SESSION_DONE_GRACE_NS (2 * TL_NSEC_PER_SEC)
 
 static void cookie_hex(const uint8_t *cookie, char *out)
 {
@@ -64,7 +66,9 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 	struct tl_agent *a = s->agent;
 	json_t *msg = NULL;
 	char hex[2 * TL_COOKIE_LEN + 1];
-	int rc = tl_msg_recv(s->ctl_fd, TL_MSG_HELLO, NULL, &msg, tl_now_ns() + a->cfg.handshake_timeout_ns, err);
+	/* The whole greeting, HELLO to TEST, must be over by the deadline set at accept
+	 * (--handshake-timeout): a client that greets and goes silent holds its place no longer. */
+	int rc = tl_msg_recv(s->ctl_fd, TL_MSG_HELLO, NULL, &msg, s->greet_deadline_ns, err);
 	if (rc < 0)
 		return rc;
 	json_decref(msg);
@@ -75,11 +79,14 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				    "max_threads", (json_int_t)a->cfg.max_threads,
 				    "max_duration_ns", (json_int_t)a->cfg.max_duration_ns,
 				    "max_tests", (json_int_t)a->cfg.max_tests, "backlog", a->backlog);
-	rc = tl_msg_send(s->ctl_fd, TL_MSG_WELCOME, welcome, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+	rc = tl_msg_send(s->ctl_fd, TL_MSG_WELCOME, welcome, s->greet_deadline_ns, err);
 	json_decref(welcome);
 	if (rc < 0)
 		return rc;
-	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, s->greet_deadline_ns, err);
+	if (rc == -ETIMEDOUT)
+		tl_err_set(err, ETIMEDOUT, "no TEST within the agent's --handshake-timeout of %llu ms",
+			   (unsigned long long)(a->cfg.handshake_timeout_ns / TL_NSEC_PER_MSEC));
 	if (rc < 0)
 		return rc;
 	rc = tl_spec_from_json(json_object_get(msg, "spec"), spec, err);
@@ -99,16 +106,40 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				  (unsigned long long)(a->cfg.max_duration_ns / TL_NSEC_PER_SEC));
 	if (spec->threads > a->cfg.max_threads)
 		spec->threads = a->cfg.max_threads;
+	/* The client chooses how long the agent waits for its connections and for a stalled flow;
+	 * the agent's caps bound both, so a TEST that never connects holds a slot no longer than
+	 * --max-connect-timeout (issue 17: 3600 s asked, 3600 s held). */
+	if (spec->connect_timeout_ns > a->cfg.max_connect_timeout_ns)
+		spec->connect_timeout_ns = a->cfg.max_connect_timeout_ns;
+	if (spec->stall_timeout_ns > a->cfg.max_stall_timeout_ns)
+		spec->stall_timeout_ns = a->cfg.max_stall_timeout_ns;
 	return 0;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The slot's end (--max-duration from the moment it was taken) has passed. */
+static int slot_over(const struct tl_session *s, struct tl_err *err)
+{
+	if (tl_now_ns() < s->slot_deadline_ns)
+		return 0;
+	return tl_err_set(err, ETIMEDOUT, "ended by this agent's --max-duration of %llu s (after the "
+			  "time allowed for connecting, it covers the test and its results)",
+			  (unsigned long long)(s->agent->cfg.max_duration_ns / TL_NSEC_PER_SEC));
 }
 
 static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struct tl_side *side,
 			 struct tl_data_listeners *dl, struct tl_err *err)
 {
 	uint32_t want = spec->workload == TL_WORKLOAD_CRR ? 0 : tl_spec_connections(spec);
-	uint64_t deadline = tl_now_ns() + spec->connect_timeout_ns + TL_NSEC_PER_SEC;
+	uint64_t deadline = min_u64(tl_now_ns() + spec->connect_timeout_ns + TL_NSEC_PER_SEC, s->slot_deadline_ns);
 	uint32_t refused = 0;
 	while (tl_side_attached(side) < want) {
+		if (slot_over(s, err))
+			return -1;
 		if (tl_now_ns() >= deadline)
 			return tl_err_set(err, ETIMEDOUT, "only %u of %u data connections arrived within %llu s",
 					  tl_side_attached(side), want,
@@ -121,10 +152,13 @@ static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struc
 		int n = poll(p, 2 + dl->plan.n, tl_ms_until(deadline, tl_now_ns()));
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			json_t *m = NULL;
-			int rc = tl_msg_recv(s->ctl_fd, 0, NULL, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+			/* nothing but an ERROR is expected now; anything else is refused by its header */
+			int rc = tl_msg_recv_any(s->ctl_fd, 0, 0, NULL, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			json_decref(m);
 			m = NULL;
-			return rc < 0 ? rc : tl_err_set(err, EPROTO, "unexpected message while flows connect");
+			if (rc < 0)
+				tl_err_prefix(err, "while the data connections arrive");
+			return rc;
 		}
 		if (n > 0 && (p[1].revents & POLLIN) && drain_queue(s, side, err) < 0)
 			return -1;
@@ -162,7 +196,10 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 	json_decref(ready);
 	if (rc < 0)
 		return rc;
-	rc = tl_msg_recv(s->ctl_fd, TL_MSG_START, NULL, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+	rc = tl_msg_recv(s->ctl_fd, TL_MSG_START, NULL, &m,
+			 min_u64(tl_now_ns() + SESSION_MSG_TIMEOUT_NS, s->slot_deadline_ns), err);
+	if (rc == -ETIMEDOUT)
+		slot_over(s, err); /* say which limit, when it was the slot's */
 	if (rc < 0)
 		return rc;
 	rc = tl_json_get_u64(m, "delay_ns", 0, SESSION_START_DELAY_MAX_NS, 1, &delay, err);
@@ -176,17 +213,19 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 	uint32_t sent = 0;
 	while (!finished) {
 		int queue_ready;
-		if (wait_events(s, tl_side_next_deadline(side), &queue_ready)) {
+		if (slot_over(s, err))
+			return -1;
+		if (wait_events(s, min_u64(tl_side_next_deadline(side), s->slot_deadline_ns), &queue_ready)) {
 			uint16_t type;
-			rc = tl_msg_recv(s->ctl_fd, 0, &type, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
+			rc = tl_msg_recv_any(s->ctl_fd, TL_MSG_BIT(TL_MSG_DONE), 0, &type, &m,
+					     tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			int stop = rc >= 0 && json_is_true(json_object_get(m, "stop"));
 			json_decref(m);
 			m = NULL;
-			if (rc < 0)
+			if (rc < 0) {
+				tl_err_prefix(err, "during the test");
 				return rc;
-			if (type != TL_MSG_DONE)
-				return tl_err_set(err, EPROTO, "unexpected %s message during the test",
-						  tl_msg_name(type));
+			}
 			client_done = 1;
 			/* The client's end was cut short (--max-time, a stalled receiver, Ctrl-C):
 			 * what it still waits for will not come, so this end stops now too, after
@@ -213,8 +252,10 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 	/* Keep the flows open until the client has its data too (a bytes-mode receiver may still
 	 * be reading what this end already wrote); then every socket closes with an RST. */
 	if (!client_done) {
+		/* bounded by the agent: the stall timeout is capped, and the slot's end is near */
+		uint64_t wait = tl_now_ns() + spec->stall_timeout_ns + SESSION_MSG_TIMEOUT_NS;
 		rc = tl_msg_recv(s->ctl_fd, TL_MSG_DONE, NULL, &m,
-				 tl_now_ns() + spec->stall_timeout_ns + SESSION_MSG_TIMEOUT_NS, err);
+				 min_u64(wait, s->slot_deadline_ns + SESSION_DONE_GRACE_NS), err);
 		json_decref(m);
 		m = NULL;
 	}
@@ -238,7 +279,9 @@ void *tl_session_main(void *arg)
 	/* Control messages are small and must not wait behind Nagle (the start instant). */
 	int one = 1;
 	setsockopt(s->ctl_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (handshake(s, &spec, &err) < 0)
+	int hrc = handshake(s, &spec, &err);
+	tl_agent_unpend(a, s); /* it holds a slot now, or it ends */
+	if (hrc < 0)
 		goto out;
 	pthread_mutex_lock(&a->lock);
 	int busy = a->stats.tests_running >= a->cfg.max_tests;
@@ -250,6 +293,9 @@ void *tl_session_main(void *arg)
 		counted = 1;
 	}
 	pthread_mutex_unlock(&a->lock);
+	/* The slot's whole life: connecting (the capped connect timeout, plus the second
+	 * collect_flows adds), then at most --max-duration of test and results. */
+	s->slot_deadline_ns = tl_now_ns() + spec.connect_timeout_ns + TL_NSEC_PER_SEC + a->cfg.max_duration_ns;
 	if (busy) {
 		tl_err_set(&err, EBUSY, "agent busy: %u tests running (its --max-tests); try again later",
 			   a->cfg.max_tests);
@@ -278,7 +324,9 @@ void *tl_session_main(void *arg)
 	tl_agent_logf(a, "test %llu from %s: %s %s, %u flows, %u threads", (unsigned long long)s->id, who,
 		      tl_workload_name(spec.workload), tl_direction_name(spec.direction), spec.flows,
 		      spec.threads);
-	json_t *acc = json_pack("{s:I,s:i}", "threads", (json_int_t)spec.threads, "crr_port", crr_port);
+	json_t *acc = json_pack("{s:I,s:i,s:I,s:I}", "threads", (json_int_t)spec.threads, "crr_port", crr_port,
+				"connect_timeout_ns", (json_int_t)spec.connect_timeout_ns,
+				"stall_timeout_ns", (json_int_t)spec.stall_timeout_ns);
 	if (dl.plan.n)
 		json_object_set_new(acc, "data_ports", tl_data_listeners_ports_json(&dl));
 	int rc = tl_msg_send(s->ctl_fd, TL_MSG_ACCEPT, acc, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, &err);

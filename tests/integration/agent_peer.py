@@ -118,6 +118,10 @@ def proxy(args):
             up.close()
         elif action == "close":
             up.close()
+        elif action == "big":
+            # a 63 MiB RESULTS frame toward the agent, streamed; how much it took is printed
+            up.sendall(b"TLAB" + struct.pack(">HHI", 1, TYPES["RESULTS"], 63 << 20))
+            print("big sent", stream_bytes(up, 63 << 20), flush=True)
 
     def pump(down):
         up = socket.create_connection(("127.0.0.1", int(agent_port)))
@@ -129,22 +133,27 @@ def proxy(args):
             if record and direction == "c":
                 record.write(raw)
                 record.flush()
+            if record and direction == "a":
+                with open(opts["record"] + ".sizes", "a") as f:
+                    f.write("%s %d\n" % (mtype, len(raw) - 12))
             if "record" in opts and direction == "c" and mtype == "TEST":
                 with open(opts["record"] + ".test.json", "wb") as f:
                     f.write(raw[12:])
-            keep = opts.get("drop") != mtype
+            keep = mtype not in opts.get("drop", "").split(",")
             if not fired.is_set() and at == "%s:%s" % (direction, mtype):
                 fired.set()
                 pending.append(1)
             return keep
 
         pending = []
-        pair = {down: (up, "c"), up: (down, "a")}
+        pair = {down.fileno(): (down, up, "c"), up.fileno(): (up, down, "a")}
+        poller = select.poll()
+        poller.register(down, select.POLLIN)
+        poller.register(up, select.POLLIN)
         try:
             while time.monotonic() < end:
-                r, _, _ = select.select([down, up], [], [], 0.2)
-                for s in r:
-                    other, direction = pair[s]
+                for fd, _ in poller.poll(200):
+                    s, other, direction = pair[fd]
                     data = s.recv(65536)
                     if not data:
                         return
@@ -197,23 +206,11 @@ def replay(args):
     s.close()
 
 
-def hello():
-    return frame("HELLO", {"tcplab": "0.1.0", "workload": "stream"})
-
-
-def big_frame(args):
-    """frame AGENT_PORT TYPE LEN [after=HELLO|none]: streams LEN payload bytes of TYPE."""
-    port, mtype, length = int(args[0]), args[1], int(args[2])
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)
-    if "after=none" not in args[3:]:
-        s.sendall(hello())
-        got = recv_frame(s, time.monotonic() + 5)
-        print("answer1", got[0] if got else "none", flush=True)
-    s.sendall(b"TLAB" + struct.pack(">HHI", 1, TYPES[mtype], length))
+def stream_bytes(s, length, seconds=20):
+    """Sends up to length bytes of a JSON-looking payload until the peer stops taking them."""
     sent = 0
     chunk = b"[0," * 21845 + b"0]"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + seconds
     s.settimeout(1)
     while sent < length and time.monotonic() < deadline:
         try:
@@ -222,6 +219,29 @@ def big_frame(args):
             continue
         except OSError:
             break
+    return sent
+
+
+def hello():
+    return frame("HELLO", {"tcplab": "0.1.0", "workload": "stream"})
+
+
+def big_frame(args):
+    """frame AGENT_PORT TYPE LEN [test=FILE]: HELLO (and TEST from FILE, up to ACCEPT), then
+    one frame of TYPE announcing LEN bytes, whose payload is streamed while the agent takes it."""
+    port, mtype, length = int(args[0]), args[1], int(args[2])
+    opts = dict(a.split("=", 1) for a in args[3:])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)
+    s.sendall(hello())
+    got = recv_frame(s, time.monotonic() + 5)
+    print("answer1", got[0] if got else "none", flush=True)
+    if "test" in opts:
+        s.sendall(frame("TEST", open(opts["test"], "rb").read()))
+        got = recv_frame(s, time.monotonic() + 5)
+        print("answer1", got[0] if got else "none", flush=True)
+    s.sendall(b"TLAB" + struct.pack(">HHI", 1, TYPES[mtype], length))
+    sent = stream_bytes(s, length)
     got = recv_frame(s, time.monotonic() + 3)
     print("sent", sent, flush=True)
     print("answer2", got[0] if got else "none", json.dumps(got[1]) if got else "", flush=True)
@@ -229,7 +249,8 @@ def big_frame(args):
 
 
 def hold(args):
-    """hold AGENT_PORT N SECONDS magic|hello [src=ADDR]: N silent connections after a greeting."""
+    """hold AGENT_PORT N SECONDS none|magic|hello [src=ADDR]: N connections that send nothing,
+    or greet, then go silent; prints how many the agent closed within SECONDS."""
     port, n, secs, how = int(args[0]), int(args[1]), float(args[2]), args[3]
     opts = dict(a.split("=", 1) for a in args[4:])
     socks, closed = [], 0
@@ -239,25 +260,43 @@ def hold(args):
             if "src" in opts:
                 s.bind((opts["src"], 0))
             s.connect(("127.0.0.1", port))
-            s.sendall(b"TLAB" if how == "magic" else hello())
+            if how != "none":
+                s.sendall(b"TLAB" if how == "magic" else hello())
             socks.append(s)
         except OSError:
             closed += 1
     print("opened", len(socks), "failed", closed, flush=True)
     end = time.monotonic() + secs
     alive = list(socks)
+    byfd = {s.fileno(): s for s in socks}
+    poller = select.poll()
+    for s in socks:
+        poller.register(s, select.POLLIN)
     while alive and time.monotonic() < end:
-        r, _, _ = select.select(alive, [], [], 0.2)
-        for s in r:
+        for fd, _ in poller.poll(200):
+            s = byfd[fd]
             try:
                 data = s.recv(65536)
             except OSError:
                 data = b""
             if not data:
+                poller.unregister(fd)
                 alive.remove(s)
     print("closed_by_agent", len(socks) - len(alive), "of", len(socks), flush=True)
     for s in socks:
         s.close()
+
+
+def error(args):
+    """error AGENT_PORT TEXT_FILE: HELLO, then an ERROR whose text is the file's bytes."""
+    port, path = int(args[0]), args[1]
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(hello())
+    recv_frame(s, time.monotonic() + 5)
+    text = open(path, "rb").read().decode("utf-8", "replace")
+    s.sendall(frame("ERROR", {"error": text}))
+    recv_frame(s, time.monotonic() + 3)
+    s.close()
 
 
 def test(args):
@@ -280,4 +319,4 @@ def test(args):
 
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
-    {"proxy": proxy, "replay": replay, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
+    {"proxy": proxy, "replay": replay, "error": error, "frame": big_frame, "hold": hold, "test": test}[mode](rest)

@@ -117,7 +117,7 @@ static void test_size_limit_per_type(void **state)
 	}
 	/* The limits the protocol comment promises. */
 	assert_int_equal(tl_msg_max_len(TL_MSG_HELLO), 4096);
-	assert_int_equal(tl_msg_max_len(TL_MSG_TEST), 64 * 1024);
+	assert_int_equal(tl_msg_max_len(TL_MSG_TEST), 8 * 1024);
 	assert_int_equal(tl_msg_max_len(TL_MSG_RESULTS), 64u << 20);
 	free(buf);
 }
@@ -404,7 +404,7 @@ static void test_recv_wrong_type(void **state)
 	struct tl_err err = { 0 };
 	assert_int_equal(tl_msg_send(p->a, TL_MSG_READY, ready, soon(), &err), 0);
 	assert_int_equal(tl_msg_recv(p->b, TL_MSG_ACCEPT, NULL, &got, soon(), &err), -EPROTO);
-	assert_msg_has(&err, "expected a ACCEPT message, got READY");
+	assert_msg_has(&err, "expected an ACCEPT message, got READY");
 	/* Refused from the header alone: the payload is left unread (and unallocated), since
 	 * a message out of order ends the test and its connection anyway. */
 	char left[32];
@@ -421,7 +421,7 @@ static void test_recv_malformed_frames(void **state)
 		int rc;
 		const char *part;
 	} cases[] = {
-		{ 11, "{}", -EPROTO, "unknown type 11" },
+		{ 99, "{}", -EPROTO, "unknown type 99" },
 		{ 0, "{}", -EPROTO, "unknown type 0" },
 		{ TL_MSG_START, "[1]", -EPROTO, "START message is not a JSON object" },
 		{ TL_MSG_READY, "{\"flows\":", -EPROTO, "READY message is not valid JSON" },
@@ -467,6 +467,67 @@ static void test_recv_malformed_frames(void **state)
 	assert_int_equal(send(p->a, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
 	assert_int_equal(tl_msg_recv(p->b, 0, NULL, &got, soon(), &err), -EMSGSIZE);
 	assert_msg_has(&err, "limit 67108864");
+}
+
+/* A state's set of types and its own bound: refused from the 12-byte header, so a peer that
+ * announces 63 MiB costs 12 bytes of reading (issue 17: the agent read and parsed any type up
+ * to the RESULTS limit during a test). */
+static void test_recv_any_mask_and_bound(void **state)
+{
+	struct pair *p = *state;
+	json_t *got = (json_t *)1;
+	struct tl_err err = { 0 };
+	uint8_t hdr[TL_FRAME_HDR_LEN];
+	uint16_t type = 0;
+	/* a RESULTS header of 63 MiB while only DONE is expected: no payload follows, so a
+	 * receiver that tried to read it would wait for the deadline instead */
+	tl_frame_hdr_encode(hdr, TL_MSG_RESULTS, 63u << 20);
+	assert_int_equal(send(p->a, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	uint64_t t0 = tl_now_ns();
+	assert_int_equal(tl_msg_recv_any(p->b, TL_MSG_BIT(TL_MSG_DONE), 0, &type, &got, soon(), &err), -EPROTO);
+	assert_true(tl_now_ns() - t0 < TL_NSEC_PER_SEC);
+	assert_null(got);
+	assert_msg_has(&err, "expected a DONE message, got RESULTS");
+	/* a state that expects nothing but an ERROR */
+	tl_frame_hdr_encode(hdr, TL_MSG_START, 2);
+	assert_int_equal(send(p->a, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	assert_int_equal(tl_msg_recv_any(p->b, 0, 0, &type, &got, soon(), &err), -EPROTO);
+	assert_msg_has(&err, "unexpected START message (none is expected now)");
+	/* an expected type over the caller's bound (sized by the test), though under its own */
+	tl_frame_hdr_encode(hdr, TL_MSG_RESULTS, tl_msg_results_max(4) + 1);
+	assert_int_equal(send(p->a, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	assert_int_equal(tl_msg_recv_any(p->b, TL_MSG_BIT(TL_MSG_RESULTS), tl_msg_results_max(4), &type, &got,
+					 soon(), &err), -EMSGSIZE);
+	assert_msg_has(&err, "RESULTS message of");
+	assert_nothing_pending(p->b);
+	/* within the bound, one of several expected types */
+	json_t *done = load("{}");
+	assert_int_equal(tl_msg_send(p->a, TL_MSG_DONE, done, soon(), &err), 0);
+	assert_int_equal(tl_msg_recv_any(p->b, TL_MSG_BIT(TL_MSG_DONE) | TL_MSG_BIT(TL_MSG_INTERVAL), 100, &type,
+					 &got, soon(), &err), 0);
+	assert_int_equal(type, TL_MSG_DONE);
+	json_decref(got);
+	json_decref(done);
+	/* the bounds grow with the connections and stop at the type's own limit */
+	assert_true(tl_msg_results_max(1) < tl_msg_results_max(1000));
+	assert_true(tl_msg_results_max(4) < 100 * 1024);
+	assert_int_equal(tl_msg_results_max(1000000), tl_msg_max_len(TL_MSG_RESULTS));
+	assert_int_equal(tl_msg_interval_max(1000000), tl_msg_max_len(TL_MSG_INTERVAL));
+}
+
+/* After a failed receive *body is NULL, whatever it held: a caller that frees it after the
+ * failure frees nothing (issue 17's use-after-free). */
+static void test_recv_failure_clears_body(void **state)
+{
+	struct pair *p = *state;
+	json_t *stale = json_object();
+	json_t *got = stale;
+	struct tl_err err = { 0 };
+	close(p->a);
+	p->a = -1;
+	assert_int_equal(tl_msg_recv(p->b, TL_MSG_DONE, NULL, &got, soon(), &err), -EPIPE);
+	assert_null(got);
+	json_decref(stale);
 }
 
 static void test_send_over_limit_sends_nothing(void **state)
@@ -516,6 +577,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_wrong_type, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_recv_malformed_frames, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_send_over_limit_sends_nothing, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_recv_any_mask_and_bound, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_recv_failure_clears_body, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_recv_peer_gone, pair_setup, pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
