@@ -24,6 +24,7 @@ struct dualpi2 {
 	struct tl_rng rng;
 	uint64_t l_qdelay_ns, c_qdelay_ns;
 	uint64_t l_marks, l_step_marks, c_drops, c_marks;
+	uint64_t l_out, c_out; /* packets sent from each queue */
 };
 
 bool tl_dualpi2_is_l4s(const struct tl_pkt *p)
@@ -153,6 +154,8 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 			uint64_t soj = now_ns > p->enqueue_ns ? now_ns - p->enqueue_ns : 0;
 			s->l_qdelay_ns = soj;
 			double pl = tl_dualpi2_p_l4s(par, s->v.p, soj);
+			if (soj < par->step_ns && q->backlog_bytes + p->len < 2ull * q->spec.mtu)
+				pl = 0; /* the coupled mark spares a short queue too */
 			if (pl >= 1 || (pl > 0 && tl_rng_double(&s->rng) < pl)) {
 				/* L4S traffic is ECN-capable by its codepoint: always a mark. */
 				p->ce_marked = true;
@@ -160,23 +163,27 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 				s->l_marks++;
 				s->l_step_marks += soj >= par->step_ns;
 			}
+			s->l_out++;
 			return p;
 		}
 		struct tl_pkt *p = pop(q, &s->cq);
 		if (!p)
 			return NULL;
 		s->c_qdelay_ns = now_ns > p->enqueue_ns ? now_ns - p->enqueue_ns : 0;
-		/* p_C = p'^2 as "p' > max of two uniform draws" (A.1's dequeue). */
+		/* p_C = p'^2 as "p' > max of two uniform draws" (A.1's dequeue); never with less
+		 * than 2 MTUs left queued, as Linux's sch_dualpi2.c must_drop(). */
 		double u1 = tl_rng_double(&s->rng), u2 = tl_rng_double(&s->rng);
-		if (s->v.p > (u1 > u2 ? u1 : u2)) {
+		if (q->backlog_bytes + p->len >= 2ull * q->spec.mtu && s->v.p > (u1 > u2 ? u1 : u2)) {
 			if (tl_qdisc_mark(q, p)) {
 				s->c_marks++;
+				s->c_out++;
 				return p;
 			}
 			s->c_drops++;
 			tl_qdisc_drop(q, p, TL_DROP_AQM, now_ns);
 			continue;
 		}
+		s->c_out++;
 		return p;
 	}
 }
@@ -206,6 +213,8 @@ static void dpi2_info(const struct tl_qdisc *q, struct tl_qdisc_info *out)
 	out->l_step_marks = s->l_step_marks;
 	out->c_drops = s->c_drops;
 	out->c_marks = s->c_marks;
+	out->l_out = s->l_out;
+	out->c_out = s->c_out;
 }
 
 static void dpi2_destroy(struct tl_qdisc *q)

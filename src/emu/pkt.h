@@ -41,6 +41,7 @@ struct tl_flow_key {
 struct tl_pkt {
 	struct tl_pkt *next; /* queue links, owned by whichever queue holds the packet */
 	struct tl_pkt *prev;
+	struct tl_pkt *vnext, *vprev; /* PPV's value buckets (emu/ppv.c), as next/prev */
 	uint8_t *data;       /* the packet's bytes, in the caller's buffer */
 	uint32_t data_len;   /* bytes at data */
 	uint32_t len;        /* bytes the router counts (see above) */

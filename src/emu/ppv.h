@@ -24,7 +24,4 @@
  */
 uint32_t tl_ppv_ctv(const uint32_t *v, uint32_t n, double p, uint32_t *scratch);
 
-/* PPOV's victim: the lowest-value packet in q (the latest of equal ones), or NULL. */
-struct tl_pkt *tl_ppv_lowest(const struct tl_pktq *q);
-
 #endif

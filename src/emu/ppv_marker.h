@@ -54,8 +54,9 @@ struct tl_ppv_marker {
 
 void tl_ppv_marker_init(struct tl_ppv_marker *m, uint64_t seed, enum tl_ppv_class cls);
 
-/* TVF_w(rate): the built-in falls with log(rate) from TL_PPV_MAX_VALUE at 1 kbit/s and below
- * to 0 at 1 Tbit/s; points are interpolated linearly and held flat outside them. */
+/* TVF_w(rate): the built-in falls with log2(rate) (linear between powers of two) from
+ * TL_PPV_MAX_VALUE at 1 kbit/s and below to 0 at 1 Tbit/s; points are interpolated linearly
+ * and held flat outside them. */
 uint32_t tl_ppv_tvf(const struct tl_ppv_params *par, double rate_bps, double weight);
 
 /* Measures p's class rate and stamps p->pv and p->ppv_class; returns the class. */

@@ -67,6 +67,7 @@ struct tl_qdisc_info {
 	uint64_t l_bytes, c_bytes;
 	uint64_t l_qdelay_ns, c_qdelay_ns; /* head sojourn at the last dequeue */
 	uint64_t l_marks, c_drops, c_marks, l_step_marks;
+	uint64_t l_out, c_out;             /* packets sent from each queue since the start */
 };
 
 struct tl_qdisc;

@@ -109,12 +109,6 @@ static void test_ppov_drops_lowest(void **state)
 	tl_qdisc_destroy(q, 30 * TEST_MS);
 	test_drops_free(&d);
 	test_pool_free(&pool);
-	/* The scan itself: the latest of the lowest. */
-	struct tl_pktq fq = { 0 };
-	struct tl_pkt a[4] = { { .pv = 5 }, { .pv = 2 }, { .pv = 9 }, { .pv = 2 } };
-	for (int i = 0; i < 4; i++)
-		tl_pktq_push(&fq, &a[i]);
-	assert_ptr_equal(tl_ppv_lowest(&fq), &a[3]);
 }
 
 /* The CTV is the p-quantile of a scripted stream: floor(p n) values lie below it. */
