@@ -35,17 +35,18 @@ static void facts(sqlite3 *db, struct tl_rbuf *h)
 	sqlite3_stmt *st = NULL;
 	const char *title = "tcplab campaign";
 	if (sqlite3_prepare_v2(db, "SELECT title, command, version, host, kernel, cpus, "
-			       "datetime(created_unix, 'unixepoch') FROM campaign", -1, &st,
+			       "datetime(created_unix, 'unixepoch'), testbed FROM campaign", -1, &st,
 			       NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		static const char *const names[] = { "", "command", "tcplab version", "host",
-						     "kernel", "CPUs", "started (UTC)" };
+						     "kernel", "CPUs", "started (UTC)",
+						     "testbed and host settings" };
 		tl_rbuf_printf(h, "<h1>");
 		tl_rbuf_esc(h, t && *t ? t : title);
 		tl_rbuf_printf(h, "</h1>\n<table class='facts'>");
-		for (int c = 1; c < 7; c++) {
+		for (int c = 1; c < 8; c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
 			tl_rbuf_printf(h, "<tr><th>%s</th><td>", names[c]);
 			tl_rbuf_esc(h, v ? v : "");
