@@ -126,7 +126,7 @@ static const char *const css =
 	"svg.plot{max-width:100%;height:auto;border:1px solid #ccc}"
 	"table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
 	"text-align:right}th{background:#f2f2f2}.facts td,.facts th{text-align:left}"
-	".wide{overflow-x:auto}";
+	".wide{overflow-x:auto}summary{font-weight:bold;margin:.8em 0 .2em;cursor:pointer}";
 
 int tl_report_write(sqlite3 *db, const char *html_path, const char *svg_dir, unsigned *plots,
 		    struct tl_err *err)
