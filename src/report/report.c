@@ -146,6 +146,13 @@ int tl_report_write(sqlite3 *db, const char *html_path, const char *svg_dir, uns
 		       "<meta name='viewport' content='width=device-width'>"
 		       "<title>tcplab campaign report</title><style>%s</style></head><body>\n", css);
 	facts(db, &h);
+	uint32_t ok = 0;
+	for (uint32_t i = 0; i < n; i++)
+		ok += v[i].runs_ok;
+	if (ok == 0)
+		tl_rbuf_printf(&h, "<p><strong>No run of this campaign has finished yet</strong>: "
+			       "there is nothing to plot. The table below shows each point's "
+			       "failures, if any.</p>\n");
 	tl_rbuf_printf(&h, "<h2>Against the buffer</h2>\n");
 	tl_fig_buffer_plots(&c);
 	tl_fig_window(&c);
