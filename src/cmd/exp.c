@@ -345,7 +345,7 @@ static int exp_run(int argc, char **argv)
 	struct campaign cp = { .m = &m };
 	struct tl_err err = { 0 };
 	uint32_t *order = NULL, n = 0;
-	char *key = NULL, *command = NULL, tmpdir[] = "/tmp/tcplab-exp.XXXXXX", tbname[32];
+	char *key = NULL, *command = NULL, *facts = NULL, tmpdir[] = "/tmp/tcplab-exp.XXXXXX", tbname[32];
 	char self[4096];
 	bool made_tmp = false;
 	int ret = TL_EXIT_USAGE;
@@ -363,16 +363,18 @@ static int exp_run(int argc, char **argv)
 		goto out;
 	}
 	ret = TL_EXIT_ERROR;
+	snprintf(tbname, sizeof(tbname), "exp%ld", (long)getpid());
 	key = tl_exp_axes_key(&o->plan.axes);
 	command = join_args(argc, argv);
+	facts = tl_exp_host_facts(tbname);
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (!key || !command || sl <= 0) {
+	if (!key || !command || !facts || sl <= 0) {
 		fprintf(stderr, "tcplab exp: cannot start (out of memory or no /proc/self/exe)\n");
 		goto out;
 	}
 	self[sl] = '\0';
 	struct tl_exp_campaign_info ci = { .key = key, .title = o->plan.axes.title,
-					   .command = command, .testbed = "{}" };
+					   .command = command, .testbed = facts };
 	if (tl_exp_store_open(o->db, true, &cp.store, &err) < 0 ||
 	    tl_exp_store_begin(cp.store, &ci, &m, &err) < 0) {
 		fprintf(stderr, "tcplab exp: %s\n", err.msg);
@@ -384,7 +386,6 @@ static int exp_run(int argc, char **argv)
 		goto out;
 	}
 	made_tmp = true;
-	snprintf(tbname, sizeof(tbname), "exp%ld", (long)getpid());
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -423,6 +424,7 @@ out:
 	free(order);
 	free(key);
 	free(command);
+	free(facts);
 	free(o);
 	return ret;
 }

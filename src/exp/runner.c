@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,8 +153,16 @@ static void take_down(struct tl_exp_runner *rn)
 /* A testbed with p's settings: changed live when the senders are the same, else fresh. */
 static int prepare(struct tl_exp_runner *rn, const struct tl_exp_point *p, struct tl_err *err)
 {
-	if (rn->up && rn->senders == p->senders)
+	int st;
+	if (rn->up && rn->senders == p->senders) {
+		/* An agent that went away would fail every run after it: start another. */
+		if (rn->agent > 0 && waitpid(rn->agent, &st, WNOHANG) == rn->agent) {
+			rn->agent = 0;
+			if (start_agent(rn, err) < 0)
+				return -EIO;
+		}
 		return testbed_cmd(rn, "set", p, err);
+	}
 	take_down(rn);
 	if (testbed_cmd(rn, "up", p, err) < 0) {
 		/* up removes what it made when it fails; nothing to take down. */

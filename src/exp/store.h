@@ -60,3 +60,11 @@ int tl_exp_store_merge(const char *out, char *const *inputs, unsigned n, uint64_
 struct sqlite3 *tl_exp_store_db(struct tl_exp_store *s);
 
 #endif
+
+/*
+ * The host's settings that shape every run and that no axis sets, as a JSON text (malloc'd):
+ * the testbed's name, and the machine-wide sysctls a namespace does not have its own copy
+ * of (net.core.rmem_max and wmem_max cap --rcvbuf; the congestion controls available).
+ * Stored in campaign.testbed and shown in the report.
+ */
+char *tl_exp_host_facts(const char *testbed);

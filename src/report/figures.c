@@ -173,6 +173,13 @@ static void jain_heatmap(struct tl_fig_ctx *c)
 		if (k < nb)
 			v[r * nb + k] = p->mean[TL_M_JAIN];
 	}
+	unsigned cells = 0;
+	for (unsigned i = 0; i < nr * nb; i++)
+		cells += !isnan(v[i]);
+	if (cells == 0) { /* no run finished: nothing to draw */
+		free(v);
+		return;
+	}
 	for (unsigned k = 0; k < nb; k++) {
 		snprintf(cols[k], sizeof(cols[k]), "%g", bufs[k]);
 		cp[k] = cols[k];

@@ -30,8 +30,10 @@ void tl_fig_buffer_plots(struct tl_fig_ctx *c);
 void tl_fig_window(struct tl_fig_ctx *c);
 /* CDFs of the queue's sojourn time and of the probe's latency, one line per AQM. */
 void tl_fig_cdfs(struct tl_fig_ctx *c);
-/* Per point (at most TL_FIG_MAX_POINTS): flows' throughput and the queue over time. */
-#define TL_FIG_MAX_POINTS 12
+/* Per point (at most TL_FIG_MAX_POINTS, the first TL_FIG_OPEN_POINTS unfolded): flows'
+ * throughput and the queue over time, each point in a <details> element. */
+#define TL_FIG_MAX_POINTS 200
+#define TL_FIG_OPEN_POINTS 12
 void tl_fig_timelines(struct tl_fig_ctx *c);
 
 /* Appends an <svg> to the page and hands it to emit. */

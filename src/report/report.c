@@ -35,17 +35,18 @@ static void facts(sqlite3 *db, struct tl_rbuf *h)
 	sqlite3_stmt *st = NULL;
 	const char *title = "tcplab campaign";
 	if (sqlite3_prepare_v2(db, "SELECT title, command, version, host, kernel, cpus, "
-			       "datetime(created_unix, 'unixepoch') FROM campaign", -1, &st,
+			       "datetime(created_unix, 'unixepoch'), testbed FROM campaign", -1, &st,
 			       NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		static const char *const names[] = { "", "command", "tcplab version", "host",
-						     "kernel", "CPUs", "started (UTC)" };
+						     "kernel", "CPUs", "started (UTC)",
+						     "testbed and host settings" };
 		tl_rbuf_printf(h, "<h1>");
 		tl_rbuf_esc(h, t && *t ? t : title);
 		tl_rbuf_printf(h, "</h1>\n<table class='facts'>");
-		for (int c = 1; c < 7; c++) {
+		for (int c = 1; c < 8; c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
 			tl_rbuf_printf(h, "<tr><th>%s</th><td>", names[c]);
 			tl_rbuf_esc(h, v ? v : "");
@@ -125,7 +126,7 @@ static const char *const css =
 	"svg.plot{max-width:100%;height:auto;border:1px solid #ccc}"
 	"table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
 	"text-align:right}th{background:#f2f2f2}.facts td,.facts th{text-align:left}"
-	".wide{overflow-x:auto}";
+	".wide{overflow-x:auto}summary{font-weight:bold;margin:.8em 0 .2em;cursor:pointer}";
 
 int tl_report_write(sqlite3 *db, const char *html_path, const char *svg_dir, unsigned *plots,
 		    struct tl_err *err)
@@ -145,6 +146,13 @@ int tl_report_write(sqlite3 *db, const char *html_path, const char *svg_dir, uns
 		       "<meta name='viewport' content='width=device-width'>"
 		       "<title>tcplab campaign report</title><style>%s</style></head><body>\n", css);
 	facts(db, &h);
+	uint32_t ok = 0;
+	for (uint32_t i = 0; i < n; i++)
+		ok += v[i].runs_ok;
+	if (ok == 0)
+		tl_rbuf_printf(&h, "<p><strong>No run of this campaign has finished yet</strong>: "
+			       "there is nothing to plot. The table below shows each point's "
+			       "failures, if any.</p>\n");
 	tl_rbuf_printf(&h, "<h2>Against the buffer</h2>\n");
 	tl_fig_buffer_plots(&c);
 	tl_fig_window(&c);

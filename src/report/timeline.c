@@ -200,13 +200,14 @@ void tl_fig_timelines(struct tl_fig_ctx *c)
 		const struct tl_exp_psum *q = &c->pts[i];
 		if (q->runs_ok == 0)
 			continue;
+		tl_rbuf_printf(c->html, "<details%s><summary id='point-%u'>Point %u: ",
+			       shown < TL_FIG_OPEN_POINTS ? " open" : "", q->point, q->point);
 		shown++;
-		tl_rbuf_printf(c->html, "<h3 id='point-%u'>Point %u: ", q->point, q->point);
 		for (int k = 0; k < TL_P_COUNT; k++) {
 			tl_rbuf_printf(c->html, "%s%s ", k ? ", " : "", tl_exp_param_name(k));
 			tl_rbuf_esc(c->html, q->param[k]);
 		}
-		tl_rbuf_printf(c->html, "</h3>\n");
+		tl_rbuf_printf(c->html, "</summary>\n");
 		snprintf(id, sizeof(id), "flows-%u", q->point);
 		snprintf(title, sizeof(title), "Point %u: throughput of each flow (first run)",
 			 q->point);
@@ -215,6 +216,7 @@ void tl_fig_timelines(struct tl_fig_ctx *c)
 		snprintf(title, sizeof(title), "Point %u: the queue's sojourn time (first run)",
 			 q->point);
 		queue_over_time(c, q, id, title);
+		tl_rbuf_printf(c->html, "</details>\n");
 	}
 	if (shown == TL_FIG_MAX_POINTS && c->npts > shown)
 		tl_rbuf_printf(c->html, "<p>Time series are drawn for the first %u points; the "

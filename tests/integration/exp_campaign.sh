@@ -13,7 +13,7 @@ DB=$TL_TMP/fair.db
 ARGS=(run --rate 20mbit --rtt 20ms --buffer 0.5bdp,2bdp --aqm taildrop,codel
       --cc cubic:1,bbr:1 --flows 2 -t 2s --warmup 1s --repeat 2 --probe=20 --seed 7 -o "$DB")
 
-"$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run1.err" &
+setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run1.err" &
 PID=$!
 # Interrupt once two runs are stored (at most 60 s).
 for _ in $(seq 1 600); do
@@ -38,7 +38,7 @@ done
 grep -q "resume" "$TL_TMP/run1.err" && pass "the interrupt says how to resume" ||
     fail "no resume hint: $(tail -2 "$TL_TMP/run1.err")"
 
-"$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run2.err" &
+setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run2.err" &
 PID2=$!
 wait "$PID2"
 eq "resumed run exits 0" "$?" 0

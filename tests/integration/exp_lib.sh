@@ -16,16 +16,15 @@ eq() {
 }
 
 # nothing_left PID: no namespace of the campaign's testbed (tl-expPID-*), no process whose
-# command line names it.
+# command line names it (the forwarder), and no process left in the campaign's session: the
+# tests start `exp run` with setsid, so its session id is its PID, and every child it starts
+# (agent, streams, probe, testbed commands) stays in that session.
 nothing_left() {
     local ns procs
     ns=$(ip netns list | grep -c "^tl-exp$1-" || true)
-    procs=0
-    local f c
-    for f in /proc/[0-9]*/cmdline; do
-        c=$( { tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
-        case "$c" in *" exp$1 "*) procs=$((procs + 1)); echo "left: $f: $c" ;; esac
-    done
+    # pgrep only finds them (it never matches itself); nothing is ended by name.
+    procs=$(( $(pgrep -f -- " exp$1 " | wc -l) + $(pgrep -s "$1" | wc -l) ))
+    [ "$procs" = 0 ] || { pgrep -a -f -- " exp$1 "; pgrep -a -s "$1"; }
     eq "no namespace of testbed exp$1 is left" "$ns" 0
     eq "no process of campaign $1 is left" "$procs" 0
     [ -d "/run/tcplab/testbed/exp$1" ] && fail "state directory of exp$1 is left" || true
