@@ -62,6 +62,15 @@ int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err)
 	return 0;
 }
 
+void cmd_flows_from_groups(struct tl_spec *s, int flows_given)
+{
+	uint64_t sum = 0;
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		sum += s->groups[g].count;
+	if (!flows_given && sum > s->flows && sum <= TL_SPEC_MAX_FLOWS)
+		s->flows = (uint32_t)sum;
+}
+
 void cmd_progress_connecting(uint32_t done, uint32_t total)
 {
 	fprintf(stderr, "\rconnecting flows: %u/%u", done, total);

@@ -12,6 +12,9 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 
 /* --group count=N,cc=NAME,...: one more flow group in s. */
 int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err);
+/* Without -P, the flow count is what the groups (--cc cubic:1,bbr:1, --group count=N) add up
+ * to: two groups of one flow ask for two flows. */
+void cmd_flows_from_groups(struct tl_spec *s, int flows_given);
 /* The live "connecting flows: done/total" line on a terminal. */
 void cmd_progress_connecting(uint32_t done, uint32_t total);
 /* The machine format asked for anywhere on the command line (for usage errors). */

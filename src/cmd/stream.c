@@ -142,6 +142,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	};
 	struct tl_spec *s = &c->spec;
 	uint64_t v;
+	int flows_given = 0;
 	int opt, formats = 0, bidir = 0, reverse = 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -159,6 +160,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case 'P':
 			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
 			s->flows = (uint32_t)v;
+			flows_given = 1;
 			break;
 		case 'T':
 			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
@@ -253,6 +255,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		return tl_err_set(err, EINVAL, "--time and --bytes cannot be used together (with --bytes, "
 				  "--max-time caps the run)");
 	s->direction = bidir ? TL_DIR_BIDIR : reverse ? TL_DIR_REVERSE : TL_DIR_FORWARD;
+	cmd_flows_from_groups(s, flows_given);
 	if (s->threads > tl_spec_connections(s))
 		s->threads = tl_spec_connections(s);
 	if (c->per_flow)

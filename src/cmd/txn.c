@@ -122,6 +122,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 	};
 	struct tl_spec *s = &c->spec;
 	uint64_t v;
+	int flows_given = 0;
 	int opt, formats = 0, nagle = 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	tl_spec_defaults(s);
@@ -139,6 +140,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		case 'P':
 			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
 			s->flows = (uint32_t)v;
+			flows_given = 1;
 			break;
 		case 'T':
 			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
@@ -223,6 +225,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		return tl_err_set(err, EINVAL, "--histogram to stdout cannot mix with --json/--csv: give a file, "
 				  "--histogram=FILE (the JSON output has the buckets in end.latency_histogram)");
 	s->opts.nodelay = !nagle;
+	cmd_flows_from_groups(s, flows_given);
 	if (s->threads > s->flows)
 		s->threads = s->flows;
 	if (optind != argc - 1)
