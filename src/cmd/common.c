@@ -62,6 +62,15 @@ int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err)
 	return 0;
 }
 
+void cmd_flows_from_groups(struct tl_spec *s, int flows_given)
+{
+	uint64_t sum = 0;
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		sum += s->groups[g].count;
+	if (!flows_given && sum > s->flows && sum <= TL_SPEC_MAX_FLOWS)
+		s->flows = (uint32_t)sum;
+}
+
 void cmd_progress_connecting(uint32_t done, uint32_t total)
 {
 	fprintf(stderr, "\rconnecting flows: %u/%u", done, total);
@@ -146,4 +155,53 @@ const volatile int *cmd_interrupt_flag(void)
 int cmd_interrupted(void)
 {
 	return interrupt_flag != 0;
+}
+
+void cmd_outputs_init(struct cmd_outputs *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->n = 1;
+	o->f[0] = stdout;
+	o->format[0] = OUT_TABLE;
+}
+
+int cmd_outputs_add_file(struct cmd_outputs *o, enum out_format format, const char *option,
+			 const char *path, struct tl_err *err)
+{
+	if (!path[0])
+		return tl_err_set(err, EINVAL, "%s: give a file name", option);
+	for (int i = 1; i < o->n; i++)
+		if (o->format[i] == format)
+			return tl_err_set(err, EINVAL, "%s given twice (\"%s\" and \"%s\")", option, o->path[i], path);
+	if (o->n == CMD_OUTPUTS_MAX)
+		return tl_err_set(err, EINVAL, "%s: too many output files", option);
+	o->format[o->n] = format;
+	o->path[o->n] = path;
+	o->n++;
+	return 0;
+}
+
+int cmd_outputs_open(struct cmd_outputs *o, struct tl_err *err)
+{
+	for (int i = 1; i < o->n; i++) {
+		o->f[i] = fopen(o->path[i], "w");
+		if (!o->f[i])
+			return tl_err_errno(err, "cannot write \"%s\" (%s); give a writable path",
+					    o->path[i], o->format[i] == OUT_JSON ? "--json-file"
+					    : o->format[i] == OUT_JSONL ? "--json-lines-file" : "--csv-file");
+	}
+	return 0;
+}
+
+int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err)
+{
+	int rc = 0;
+	for (int i = 1; i < o->n; i++) {
+		if (!o->f[i])
+			continue;
+		if ((ferror(o->f[i]) | fclose(o->f[i])) != 0 && rc == 0)
+			rc = tl_err_errno(err, "writing \"%s\" failed", o->path[i]);
+		o->f[i] = NULL;
+	}
+	return rc;
 }

@@ -2,6 +2,7 @@
 #define TCPLAB_CMD_COMMON_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmd/cmd.h"
 #include "ctl/spec.h"
@@ -11,6 +12,9 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 
 /* --group count=N,cc=NAME,...: one more flow group in s. */
 int cmd_parse_group(const char *text, struct tl_spec *s, struct tl_err *err);
+/* Without -P, the flow count is what the groups (--cc cubic:1,bbr:1, --group count=N) add up
+ * to: two groups of one flow ask for two flows. */
+void cmd_flows_from_groups(struct tl_spec *s, int flows_given);
 /* The live "connecting flows: done/total" line on a terminal. */
 void cmd_progress_connecting(uint32_t done, uint32_t total);
 /* The machine format asked for anywhere on the command line (for usage errors). */
@@ -19,6 +23,29 @@ enum out_format cmd_scan_format(int argc, char **argv);
 int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err);
 /* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
+
+/*
+ * Where a command's output goes: slot 0 is standard output in the format of --json /
+ * --json-lines / --csv (the table by default); --json-file, --json-lines-file and --csv-file
+ * add a file each in that format, so the table and the machine output come from one run.
+ * Renderers are called once per slot (cmd_outputs_each).
+ */
+#define CMD_OUTPUTS_MAX 4
+struct cmd_outputs {
+	int n;
+	FILE *f[CMD_OUTPUTS_MAX];
+	enum out_format format[CMD_OUTPUTS_MAX];
+	const char *path[CMD_OUTPUTS_MAX];
+};
+void cmd_outputs_init(struct cmd_outputs *o);
+/* From the option parser: "--json-file" etc. (the option's name for messages) and its path. */
+int cmd_outputs_add_file(struct cmd_outputs *o, enum out_format format, const char *option,
+			 const char *path, struct tl_err *err);
+/* Opens the files (before the test, so a bad path costs no test run). */
+int cmd_outputs_open(struct cmd_outputs *o, struct tl_err *err);
+/* Closes them; a write that failed (a full disk) is reported. */
+int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err);
+/* The option names, for getopt tables: { "json-file", ... } handled by the caller. */
 
 /*
  * Ctrl-C for the test commands: the first SIGINT sets the flag cmd_interrupt_flag() points

@@ -24,6 +24,7 @@ struct probe_cli {
 	struct tl_probe_cache_opts copts;
 	uint32_t use_flows;
 	enum out_format format;
+	struct cmd_outputs out; /* stdout, and --json-file */
 };
 
 static void usage(FILE *f)
@@ -53,13 +54,14 @@ static void usage(FILE *f)
 		"      --state FILE         state file (default $XDG_CACHE_HOME/tcplab/probe.json or\n"
 		"                           ~/.cache/tcplab/probe.json)\n"
 		"      --json               one JSON document (valid also on error)\n"
+		"      --json-file FILE     the same written to FILE, beside the report on stdout\n"
 		"  -h, --help               this text\n",
 		TL_DEFAULT_PORT, TL_PROBE_FLOWS_DEFAULT);
 }
 
 static int parse_args(int argc, char **argv, struct probe_cli *c, struct tl_err *err)
 {
-	enum { OPT_RTT_TIME = 256, OPT_USE_FLOWS, OPT_MAX_AGE, OPT_FRESH, OPT_STATE, OPT_JSON };
+	enum { OPT_RTT_TIME = 256, OPT_USE_FLOWS, OPT_MAX_AGE, OPT_FRESH, OPT_STATE, OPT_JSON, OPT_JSON_FILE };
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, 'p' }, { "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' }, { "bind", required_argument, NULL, 'B' },
@@ -69,6 +71,7 @@ static int parse_args(int argc, char **argv, struct probe_cli *c, struct tl_err 
 		{ "use-flows", required_argument, NULL, OPT_USE_FLOWS },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE }, { "fresh", no_argument, NULL, OPT_FRESH },
 		{ "state", required_argument, NULL, OPT_STATE }, { "json", no_argument, NULL, OPT_JSON },
+		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -115,6 +118,7 @@ static int parse_args(int argc, char **argv, struct probe_cli *c, struct tl_err 
 			c->copts.state_file = optarg;
 			break;
 		case OPT_JSON: c->format = OUT_JSON; break;
+		case OPT_JSON_FILE: rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err); break;
 		case 'h': return 1;
 		default: return tl_err_set(err, EINVAL, "see 'tcplab probe --help'");
 		}
@@ -128,7 +132,7 @@ static int parse_args(int argc, char **argv, struct probe_cli *c, struct tl_err 
 	return 0;
 }
 
-static void print_json(const struct tl_probe_result *p, const struct tl_probe_origin *o,
+static void print_json(FILE *f, const struct tl_probe_result *p, const struct tl_probe_origin *o,
 		       const struct tl_advice *a, const struct tl_advice_limits *lim)
 {
 	json_t *doc = json_pack("{s:o,s:{s:b,s:I,s:s,s:b,s:s?},s:o}", "probe", tl_probe_to_json(p),
@@ -136,8 +140,8 @@ static void print_json(const struct tl_probe_result *p, const struct tl_probe_or
 				"state_file", o->state_file, "saved", o->saved,
 				"save_error", o->save_err.msg[0] ? o->save_err.msg : NULL,
 				"advice", tl_advice_json(a, lim));
-	json_dumpf(doc, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
+	json_dumpf(doc, f, JSON_INDENT(2));
+	fputc('\n', f);
 	json_decref(doc);
 }
 
@@ -150,6 +154,7 @@ int cmd_probe_main(int argc, char **argv)
 	struct tl_advice_limits lim;
 	struct tl_advice a;
 	memset(&c, 0, sizeof(c));
+	cmd_outputs_init(&c.out);
 	/* A usage error is JSON too when --json was asked for, wherever it stands. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
@@ -162,6 +167,11 @@ int cmd_probe_main(int argc, char **argv)
 	if (rc < 0)
 		return cmd_usage_error("probe", c.format, err.msg);
 	signal(SIGPIPE, SIG_IGN);
+	c.out.format[0] = c.format;
+	if (cmd_outputs_open(&c.out, &err) < 0) {
+		cmd_outputs_close(&c.out, NULL);
+		return cmd_usage_error("probe", c.format, err.msg);
+	}
 	if (isatty(STDERR_FILENO))
 		c.popts.progress = cmd_tune_progress;
 	rc = tl_limits_read(&lim, &err);
@@ -170,22 +180,31 @@ int cmd_probe_main(int argc, char **argv)
 	if (c.popts.progress)
 		cmd_tune_progress_done();
 	if (rc < 0) {
-		if (c.format == OUT_JSON) {
+		for (int i = 0; i < c.out.n; i++) {
+			if (c.out.format[i] != OUT_JSON)
+				continue;
 			json_t *e = json_pack("{s:s}", "error", err.msg);
-			json_dumpf(e, stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
+			json_dumpf(e, c.out.f[i], JSON_INDENT(2));
+			fputc('\n', c.out.f[i]);
 			json_decref(e);
 		}
+		cmd_outputs_close(&c.out, NULL);
 		fprintf(stderr, "tcplab probe: %s\n", err.msg);
 		return TL_EXIT_ERROR;
 	}
 	struct tl_advice_input in = { .rate_bps = p.rate_bps, .rtt_ns = p.rtt_min_ns, .flows = c.use_flows };
 	tl_advice_compute(&in, &lim, &a);
-	if (c.format == OUT_JSON) {
-		print_json(&p, &origin, &a, &lim);
-	} else {
-		cmd_tune_print_probe(stdout, &p, &origin);
-		cmd_tune_print_advice(stdout, &a, &lim);
+	for (int i = 0; i < c.out.n; i++) {
+		if (c.out.format[i] == OUT_JSON) {
+			print_json(c.out.f[i], &p, &origin, &a, &lim);
+		} else {
+			cmd_tune_print_probe(c.out.f[i], &p, &origin);
+			cmd_tune_print_advice(c.out.f[i], &a, &lim);
+		}
+	}
+	if (cmd_outputs_close(&c.out, &err) < 0) {
+		fprintf(stderr, "tcplab probe: %s\n", err.msg);
+		return TL_EXIT_ERROR;
 	}
 	if (origin.save_err.msg[0])
 		fprintf(stderr, "tcplab probe: warning: result not remembered: %s\n", origin.save_err.msg);

@@ -27,6 +27,7 @@ struct stream_cli {
 	int progress_tty;
 	int autotune;
 	const char *testbed; /* embed this testbed's router series in the result */
+	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
 };
 
 static void usage(FILE *f)
@@ -71,6 +72,9 @@ static void usage(FILE *f)
 		"      --json               one JSON document at the end (valid also on error)\n"
 		"      --json-lines         one JSON event per line: start, interval, end, error\n"
 		"      --csv                CSV rows: interval sums, per-flow intervals, per-flow end\n"
+		"      --json-file FILE / --json-lines-file FILE / --csv-file FILE\n"
+		"                           the same written to FILE, beside what stdout shows (the\n"
+		"                           table and the JSON of one run)\n"
 		"      --per-flow           every flow in the table and in JSON intervals\n"
 		"      --testbed NAME       embed the testbed router's series for the window in\n"
 		"                           end.testbed (default: $TCPLAB_TESTBED, which\n"
@@ -108,6 +112,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_CONNECT_TIMEOUT,
 		OPT_CC, OPT_SNDBUF, OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY,
 		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED,
+		OPT_JSON_FILE, OPT_JSONL_FILE, OPT_CSV_FILE,
 	};
 	static const struct option options[] = {
 		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
@@ -127,6 +132,9 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "group", required_argument, NULL, OPT_GROUP },
 		{ "json", no_argument, NULL, OPT_JSON }, { "json-lines", no_argument, NULL, OPT_JSONL },
 		{ "csv", no_argument, NULL, OPT_CSV }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
+		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+		{ "json-lines-file", required_argument, NULL, OPT_JSONL_FILE },
+		{ "csv-file", required_argument, NULL, OPT_CSV_FILE },
 		{ "testbed", required_argument, NULL, OPT_TESTBED },
 		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
 		{ "autotune", no_argument, NULL, OPT_AUTOTUNE },
@@ -134,10 +142,12 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	};
 	struct tl_spec *s = &c->spec;
 	uint64_t v;
+	int flows_given = 0;
 	int opt, formats = 0, bidir = 0, reverse = 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	tl_spec_defaults(s);
+	cmd_outputs_init(&c->out);
 	s->threads = cores > 0 ? (uint32_t)cores : 1;
 	c->target.port = TL_DEFAULT_PORT;
 	c->target.family = AF_UNSPEC;
@@ -150,6 +160,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case 'P':
 			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
 			s->flows = (uint32_t)v;
+			flows_given = 1;
 			break;
 		case 'T':
 			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
@@ -217,6 +228,11 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
 		case OPT_CSV: c->format = OUT_CSV; formats++; break;
 		case OPT_PER_FLOW: c->per_flow = 1; break;
+		case OPT_JSON_FILE: rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err); break;
+		case OPT_JSONL_FILE:
+			rc = cmd_outputs_add_file(&c->out, OUT_JSONL, "--json-lines-file", optarg, err);
+			break;
+		case OPT_CSV_FILE: rc = cmd_outputs_add_file(&c->out, OUT_CSV, "--csv-file", optarg, err); break;
 		case OPT_TESTBED: c->testbed = optarg; break;
 		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
 		case OPT_AUTOTUNE: c->autotune = 1; break;
@@ -227,13 +243,19 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 			return rc;
 	}
 	if (formats > 1)
-		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together");
+		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together "
+				  "(--json-file FILE and the like write another format beside)");
+	c->out.format[0] = c->format;
+	if (c->autotune && c->out.n > 1)
+		return tl_err_set(err, EINVAL, "--autotune prints its two runs itself: use --json with "
+				  "it, not --json-file and the like");
 	if (reverse && bidir)
 		return tl_err_set(err, EINVAL, "--reverse and --bidir cannot be used together");
 	if (c->time_set && c->bytes_set)
 		return tl_err_set(err, EINVAL, "--time and --bytes cannot be used together (with --bytes, "
 				  "--max-time caps the run)");
 	s->direction = bidir ? TL_DIR_BIDIR : reverse ? TL_DIR_REVERSE : TL_DIR_FORWARD;
+	cmd_flows_from_groups(s, flows_given);
 	if (s->threads > tl_spec_connections(s))
 		s->threads = tl_spec_connections(s);
 	if (c->per_flow)
@@ -259,24 +281,62 @@ static void on_connecting(void *ctx, uint32_t done, uint32_t total)
 static void on_started(void *ctx, const json_t *start)
 {
 	struct stream_cli *c = ctx;
-	if (c->format == OUT_TABLE)
-		tl_table_start(stdout, start);
-	else if (c->format == OUT_JSONL)
-		tl_jsonl_event(stdout, "start", start);
-	else if (c->format == OUT_CSV)
-		tl_csv_header(stdout);
-	fflush(stdout);
+	for (int i = 0; i < c->out.n; i++) {
+		FILE *f = c->out.f[i];
+		if (c->out.format[i] == OUT_TABLE)
+			tl_table_start(f, start);
+		else if (c->out.format[i] == OUT_JSONL)
+			tl_jsonl_event(f, "start", start);
+		else if (c->out.format[i] == OUT_CSV)
+			tl_csv_header(f);
+		fflush(f);
+	}
 }
 
 static void on_interval(void *ctx, const json_t *iv)
 {
 	struct stream_cli *c = ctx;
-	if (c->format == OUT_TABLE)
-		tl_table_interval(stdout, iv, c->spec.direction == TL_DIR_BIDIR);
-	else if (c->format == OUT_JSONL)
-		tl_jsonl_event(stdout, "interval", iv);
-	else if (c->format == OUT_CSV)
-		tl_csv_interval(stdout, iv);
+	for (int i = 0; i < c->out.n; i++) {
+		FILE *f = c->out.f[i];
+		if (c->out.format[i] == OUT_TABLE)
+			tl_table_interval(f, iv, c->spec.direction == TL_DIR_BIDIR);
+		else if (c->out.format[i] == OUT_JSONL)
+			tl_jsonl_event(f, "interval", iv);
+		else if (c->out.format[i] == OUT_CSV)
+			tl_csv_interval(f, iv);
+	}
+}
+
+/* The end of the run in one output's format. */
+static void render_end(const struct stream_cli *c, FILE *f, enum out_format format, json_t *doc,
+		       int rc, const char *errmsg)
+{
+	const json_t *end = json_object_get(doc, "end");
+	switch (format) {
+	case OUT_TABLE: {
+		struct tl_table_opts o = { .per_flow = c->per_flow };
+		tl_table_end(f, doc, &o);
+		break;
+	}
+	case OUT_JSON:
+		json_dumpf(doc, f, JSON_INDENT(2));
+		fputc('\n', f);
+		break;
+	case OUT_JSONL:
+		if (end)
+			tl_jsonl_event(f, "end", end);
+		if (rc < 0) {
+			json_t *e = json_pack("{s:s}", "error", errmsg);
+			tl_jsonl_event(f, "error", e);
+			json_decref(e);
+		}
+		break;
+	case OUT_CSV:
+		if (end)
+			tl_csv_end(f, end);
+		break;
+	}
+	fflush(f);
 }
 
 /*
@@ -318,6 +378,10 @@ int cmd_stream_main(int argc, char **argv)
 	if (c.autotune)
 		return cmd_stream_autotune(&c.spec, &c.target, c.format);
 	signal(SIGPIPE, SIG_IGN);
+	if (cmd_outputs_open(&c.out, &err) < 0) {
+		cmd_outputs_close(&c.out, NULL);
+		return cmd_usage_error("stream", c.format, err.msg);
+	}
 	c.progress_tty = isatty(STDERR_FILENO);
 	cmd_interrupt_install();
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
@@ -328,35 +392,19 @@ int cmd_stream_main(int argc, char **argv)
 	if (c.testbed)
 		embed_testbed_series(&c, doc);
 	const json_t *end = json_object_get(doc, "end");
-	switch (c.format) {
-	case OUT_TABLE: {
-		struct tl_table_opts o = { .per_flow = c.per_flow };
-		tl_table_end(stdout, doc, &o);
-		break;
-	}
-	case OUT_JSON:
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		break;
-	case OUT_JSONL:
-		if (end)
-			tl_jsonl_event(stdout, "end", end);
-		if (rc < 0) {
-			json_t *e = json_pack("{s:s}", "error", err.msg);
-			tl_jsonl_event(stdout, "error", e);
-			json_decref(e);
-		}
-		break;
-	case OUT_CSV:
-		if (end)
-			tl_csv_end(stdout, end);
-		break;
-	}
-	fflush(stdout);
+	for (int i = 0; i < c.out.n; i++)
+		render_end(&c, c.out.f[i], c.out.format[i], doc, rc, err.msg);
 	int status = TL_EXIT_OK;
+	struct tl_err ferr = { 0 };
+	if (cmd_outputs_close(&c.out, &ferr) < 0) {
+		fprintf(stderr, "tcplab stream: %s\n", ferr.msg);
+		status = TL_EXIT_ERROR;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "tcplab stream: %s\n", err.msg);
 		status = TL_EXIT_ERROR;
+	} else if (status != TL_EXIT_OK) {
+		/* the results could not all be written */
 	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0 ||
 		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok")) ||
 		   (c.spec.bytes && json_is_true(json_object_get(end, "incomplete")))) {

@@ -26,6 +26,7 @@ struct txn_cli {
 	int progress_tty;
 	const char *histogram; /* NULL, "-" for stdout, or a file */
 	char sources[512];
+	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
 };
 
 static void usage(FILE *f, int crr)
@@ -72,6 +73,8 @@ static void usage(FILE *f, int crr)
 		"      --group SPEC         flow groups with their own options (see tcplab stream --help)\n"
 		"      --connect-timeout TIME  per connection (default 30s)\n"
 		"      --json / --json-lines / --csv   machine output (--csv: one row per interval)\n"
+		"      --json-file FILE / --json-lines-file FILE / --csv-file FILE\n"
+		"                           the same written to FILE, beside what stdout shows\n"
 		"  -h, --help               this text\n", TL_DEFAULT_PORT);
 }
 
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 	enum {
 		OPT_REQUEST = 256, OPT_RESPONSE, OPT_RATE, OPT_HIST, OPT_KPC, OPT_CLOSE, OPT_LINGER0, OPT_SOURCE,
 		OPT_CC, OPT_NAGLE, OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_CONNECT_TIMEOUT,
+		OPT_JSON_FILE, OPT_JSONL_FILE, OPT_CSV_FILE,
 	};
 	static const struct option options[] = {
 		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
@@ -110,14 +114,19 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		{ "cc", required_argument, NULL, OPT_CC }, { "nagle", no_argument, NULL, OPT_NAGLE },
 		{ "group", required_argument, NULL, OPT_GROUP }, { "json", no_argument, NULL, OPT_JSON },
 		{ "json-lines", no_argument, NULL, OPT_JSONL }, { "csv", no_argument, NULL, OPT_CSV },
+		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
+		{ "json-lines-file", required_argument, NULL, OPT_JSONL_FILE },
+		{ "csv-file", required_argument, NULL, OPT_CSV_FILE },
 		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_spec *s = &c->spec;
 	uint64_t v;
+	int flows_given = 0;
 	int opt, formats = 0, nagle = 0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	tl_spec_defaults(s);
+	cmd_outputs_init(&c->out);
 	s->workload = c->crr ? TL_WORKLOAD_CRR : TL_WORKLOAD_RR;
 	s->threads = cores > 0 ? (uint32_t)cores : 1;
 	c->target.port = TL_DEFAULT_PORT;
@@ -131,6 +140,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		case 'P':
 			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
 			s->flows = (uint32_t)v;
+			flows_given = 1;
 			break;
 		case 'T':
 			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
@@ -192,6 +202,11 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 		case OPT_JSON: c->format = OUT_JSON; formats++; break;
 		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
 		case OPT_CSV: c->format = OUT_CSV; formats++; break;
+		case OPT_JSON_FILE: rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err); break;
+		case OPT_JSONL_FILE:
+			rc = cmd_outputs_add_file(&c->out, OUT_JSONL, "--json-lines-file", optarg, err);
+			break;
+		case OPT_CSV_FILE: rc = cmd_outputs_add_file(&c->out, OUT_CSV, "--csv-file", optarg, err); break;
 		case OPT_CONNECT_TIMEOUT:
 			rc = tl_parse_duration("--connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
 					       3600 * TL_NSEC_PER_SEC, &s->connect_timeout_ns, err);
@@ -203,11 +218,14 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 			return rc;
 	}
 	if (formats > 1)
-		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together");
+		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together "
+				  "(--json-file FILE and the like write another format beside)");
+	c->out.format[0] = c->format;
 	if (c->histogram && strcmp(c->histogram, "-") == 0 && c->format != OUT_TABLE)
 		return tl_err_set(err, EINVAL, "--histogram to stdout cannot mix with --json/--csv: give a file, "
 				  "--histogram=FILE (the JSON output has the buckets in end.latency_histogram)");
 	s->opts.nodelay = !nagle;
+	cmd_flows_from_groups(s, flows_given);
 	if (s->threads > s->flows)
 		s->threads = s->flows;
 	if (optind != argc - 1)
@@ -226,30 +244,35 @@ static void on_connecting(void *ctx, uint32_t done, uint32_t total)
 		cmd_progress_connecting(done, total);
 }
 
+static void start_one(FILE *f, enum out_format format, const json_t *start)
+{
+	if (format == OUT_TABLE)
+		tl_txn_table_start(f, start);
+	else if (format == OUT_JSONL)
+		tl_jsonl_event(f, "start", start);
+	else if (format == OUT_CSV)
+		fprintf(f, "interval,start_s,end_s,transactions,transactions_per_second,p50_ns,p90_ns,p99_ns,p999_ns,"
+			"max_ns,connects,connect_p99_ns,connect_failures,time_wait,ports_free\n");
+	fflush(f);
+}
+
 static void on_started(void *ctx, const json_t *start)
 {
 	struct txn_cli *c = ctx;
-	if (c->format == OUT_TABLE)
-		tl_txn_table_start(stdout, start);
-	else if (c->format == OUT_JSONL)
-		tl_jsonl_event(stdout, "start", start);
-	else if (c->format == OUT_CSV)
-		printf("interval,start_s,end_s,transactions,transactions_per_second,p50_ns,p90_ns,p99_ns,p999_ns,"
-		       "max_ns,connects,connect_p99_ns,connect_failures,time_wait,ports_free\n");
-	fflush(stdout);
+	for (int i = 0; i < c->out.n; i++)
+		start_one(c->out.f[i], c->out.format[i], start);
 }
 
-static void on_interval(void *ctx, const json_t *iv)
+static void interval_one(FILE *out, enum out_format format, const json_t *iv)
 {
-	struct txn_cli *c = ctx;
-	if (c->format == OUT_TABLE) {
-		tl_txn_table_interval(stdout, iv);
-	} else if (c->format == OUT_JSONL) {
-		tl_jsonl_event(stdout, "interval", iv);
-	} else if (c->format == OUT_CSV) {
+	if (format == OUT_TABLE) {
+		tl_txn_table_interval(out, iv);
+	} else if (format == OUT_JSONL) {
+		tl_jsonl_event(out, "interval", iv);
+	} else if (format == OUT_CSV) {
 		const json_t *sum = json_object_get(iv, "sum"), *lat = json_object_get(sum, "latency");
 		const json_t *f = json_object_get(sum, "connect_failures");
-		printf("%lld,%.6f,%.6f,%lld,%.1f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
+		fprintf(out, "%lld,%.6f,%.6f,%lld,%.1f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
 		       json_integer_value(json_object_get(iv, "k")), json_real_value(json_object_get(iv, "start")),
 		       json_real_value(json_object_get(iv, "end")), json_integer_value(json_object_get(sum, "transactions")),
 		       json_real_value(json_object_get(sum, "transactions_per_second")),
@@ -261,8 +284,15 @@ static void on_interval(void *ctx, const json_t *iv)
 		       json_integer_value(json_object_get(f, "timedout")) + json_integer_value(json_object_get(f, "other")),
 		       json_integer_value(json_object_get(sum, "time_wait_client")),
 		       json_integer_value(json_object_get(sum, "ports_free")));
-		fflush(stdout);
+		fflush(out);
 	}
+}
+
+static void on_interval(void *ctx, const json_t *iv)
+{
+	struct txn_cli *c = ctx;
+	for (int i = 0; i < c->out.n; i++)
+		interval_one(c->out.f[i], c->out.format[i], iv);
 }
 
 static void on_warning(void *ctx, const char *line)
@@ -320,6 +350,10 @@ static int txn_main(int argc, char **argv, int crr)
 	if (rc < 0)
 		return cmd_usage_error(c.name, cmd_scan_format(argc, argv), err.msg);
 	signal(SIGPIPE, SIG_IGN);
+	if (cmd_outputs_open(&c.out, &err) < 0) {
+		cmd_outputs_close(&c.out, NULL);
+		return cmd_usage_error(c.name, c.format, err.msg);
+	}
 	c.progress_tty = isatty(STDERR_FILENO);
 	cmd_interrupt_install();
 	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
@@ -328,22 +362,30 @@ static int txn_main(int argc, char **argv, int crr)
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
 	const json_t *end = json_object_get(doc, "end");
-	switch (c.format) {
-	case OUT_TABLE: tl_txn_table_end(stdout, doc); break;
-	case OUT_JSON: json_dumpf(doc, stdout, JSON_INDENT(2)); fputc('\n', stdout); break;
-	case OUT_JSONL:
-		if (end)
-			tl_jsonl_event(stdout, "end", end);
-		if (rc < 0) {
-			json_t *e = json_pack("{s:s}", "error", err.msg);
-			tl_jsonl_event(stdout, "error", e);
-			json_decref(e);
+	for (int i = 0; i < c.out.n; i++) {
+		FILE *f = c.out.f[i];
+		switch (c.out.format[i]) {
+		case OUT_TABLE: tl_txn_table_end(f, doc); break;
+		case OUT_JSON: json_dumpf(doc, f, JSON_INDENT(2)); fputc('\n', f); break;
+		case OUT_JSONL:
+			if (end)
+				tl_jsonl_event(f, "end", end);
+			if (rc < 0) {
+				json_t *e = json_pack("{s:s}", "error", err.msg);
+				tl_jsonl_event(f, "error", e);
+				json_decref(e);
+			}
+			break;
+		case OUT_CSV: break;
 		}
-		break;
-	case OUT_CSV: break;
+		fflush(f);
 	}
-	fflush(stdout);
 	int status = TL_EXIT_OK;
+	struct tl_err ferr = { 0 };
+	if (cmd_outputs_close(&c.out, &ferr) < 0) {
+		fprintf(stderr, "tcplab %s: %s\n", c.name, ferr.msg);
+		status = TL_EXIT_ERROR;
+	}
 	struct tl_err herr = { 0 };
 	if (c.histogram && end && write_histogram(&c, doc, &herr) < 0) {
 		fprintf(stderr, "tcplab %s: %s\n", c.name, herr.msg);

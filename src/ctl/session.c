@@ -92,6 +92,10 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 	rc = tl_spec_from_json(json_object_get(msg, "spec"), spec, err);
 	json_decref(msg);
 	msg = NULL;
+	if (rc == 0 && tl_spec_check_cc_available(spec, err) < 0) { /* this host's, this process's */
+		tl_err_prefix(err, "on the agent's host");
+		rc = -EPERM;
+	}
 	if (rc < 0) {
 		tl_err_prefix(err, "test spec refused");
 		return rc;

@@ -158,9 +158,10 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 int tl_spec_check_cc_available(const struct tl_spec *s, struct tl_err *err)
 {
 	for (uint32_t g = 0; g < s->ngroups; g++)
-		if (s->groups[g].opts.cc[0] && tl_sock_cc_available(s->groups[g].opts.cc, err) < 0)
+		if (s->groups[g].opts.cc[0] && (tl_sock_cc_available(s->groups[g].opts.cc, err) < 0 ||
+						tl_sock_cc_allowed(s->groups[g].opts.cc, err) < 0))
 			return -1;
-	if (s->opts.cc[0] && tl_sock_cc_available(s->opts.cc, err) < 0)
+	if (s->opts.cc[0] && (tl_sock_cc_available(s->opts.cc, err) < 0 || tl_sock_cc_allowed(s->opts.cc, err) < 0))
 		return -1;
 	return 0;
 }

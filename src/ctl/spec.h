@@ -70,8 +70,9 @@ struct tl_spec {
 void tl_spec_defaults(struct tl_spec *s);
 /* Checks ranges and conflicts once; messages name the options ("--bytes and --omit ..."). */
 int tl_spec_validate(const struct tl_spec *s, struct tl_err *err);
-/* Every congestion control the spec names (run-wide and per group) is loaded on this host;
- * checked on the client only, since the agent's host may differ. */
+/* Every congestion control the spec names (run-wide and per group) is loaded on this host,
+ * and this process may use it (tl_sock_cc_allowed). The client checks its host before the
+ * test, the agent its own when the spec arrives: both ends refuse before anything runs. */
 int tl_spec_check_cc_available(const struct tl_spec *s, struct tl_err *err);
 
 /* Number of data connections: flows, doubled for bidir. */

@@ -211,6 +211,8 @@ void tl_engine_sample(const struct tl_engine *e, size_t slot, struct tl_flow_sam
 	out->zc_completions = TL_LOAD(f->zc_completions);
 	out->zc_copied = TL_LOAD(f->zc_copied);
 	out->transactions = TL_LOAD(f->transactions);
+	for (int k = 0; k < TL_IO_SIZE_BUCKETS; k++)
+		out->io_calls[k] = TL_LOAD(f->io_calls[k]);
 }
 
 void tl_engine_stop(struct tl_engine *e, struct tl_cpu_sample *cpu)

@@ -84,6 +84,10 @@ struct tl_engine_counters {
 
 enum { TL_CFAIL_ADDRNOTAVAIL, TL_CFAIL_REFUSED, TL_CFAIL_TIMEDOUT, TL_CFAIL_OTHER };
 
+/* --verify: how many send() (sender) or recv() (receiver) calls returned n bytes, in
+ * power-of-two buckets: bucket k counts 2^k <= n < 2^(k+1); the last takes everything above. */
+#define TL_IO_SIZE_BUCKETS 25
+
 struct tl_flow_sample {
 	uint64_t bytes;            /* sent (sender) or received (receiver) since the flow was added */
 	uint64_t last_progress_ns; /* when bytes last grew; 0 = never */
@@ -93,6 +97,7 @@ struct tl_flow_sample {
 	uint64_t first_bad_offset; /* receiver: stream offset of the first wrong byte */
 	uint64_t zc_sends, zc_completions, zc_copied;
 	uint64_t transactions;     /* rr/crr: completed request/response pairs */
+	uint64_t io_calls[TL_IO_SIZE_BUCKETS]; /* --verify only, else 0 */
 };
 
 struct tl_engine *tl_engine_new(const struct tl_engine_config *cfg, struct tl_err *err);

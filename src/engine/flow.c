@@ -62,6 +62,15 @@ static void flow_progress(struct tl_flow *f, size_t n, uint64_t now_ns)
 	TL_STORE(f->last_progress_ns, now_ns);
 }
 
+/* --verify: one more call that returned n > 0 bytes, in its power-of-two bucket. */
+static void flow_count_call(struct tl_flow *f, size_t n)
+{
+	int k = 63 - __builtin_clzll((unsigned long long)n);
+	if (k >= TL_IO_SIZE_BUCKETS)
+		k = TL_IO_SIZE_BUCKETS - 1;
+	TL_STORE(f->io_calls[k], f->io_calls[k] + 1);
+}
+
 /* Writes at most `chunk` per send() and yields once `turn` bytes went out this call. */
 static void flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns, size_t chunk,
 		      size_t turn)
@@ -87,6 +96,8 @@ static void flow_send(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns, s
 		ssize_t n = send(f->fd, src, len, flags);
 		if (n > 0) {
 			flow_progress(f, (size_t)n, now_ns);
+			if (e->cfg.verify)
+				flow_count_call(f, (size_t)n);
 			if (f->zerocopy)
 				f->zc_sends++;
 			sent_now += (size_t)n;
@@ -183,6 +194,7 @@ static void flow_receive(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns
 			got_now += (size_t)n;
 			if (e->cfg.verify) {
 				size_t bad_at;
+				flow_count_call(f, (size_t)n);
 				if (tl_pattern_check(e->pattern, f->id, f->bytes, w->rbuf, (size_t)n, &bad_at) < 0) {
 					if (f->verify_errors == 0)
 						TL_STORE(f->first_bad_offset, f->bytes + bad_at);

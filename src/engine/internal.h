@@ -71,6 +71,7 @@ struct tl_flow {
 	uint64_t first_bad_offset;
 	uint64_t zc_sends, zc_completions, zc_copied;
 	uint64_t transactions;
+	uint64_t io_calls[TL_IO_SIZE_BUCKETS]; /* --verify: sizes send()/recv() returned */
 };
 
 /* A crr server connection, made by accept and reused from the worker's free list. */

@@ -47,6 +47,38 @@ int tl_sock_cc_available(const char *cc, struct tl_err *err)
 			  "with modprobe tcp_NAME)", cc, avail);
 }
 
+/* Whether this process holds CAP_NET_ADMIN (bit 12 of CapEff in /proc/self/status). */
+static int has_net_admin(void)
+{
+	char status[4096];
+	if (tl_read_small_file("/proc/self/status", status, sizeof(status), NULL) < 0)
+		return 1; /* cannot tell; let setsockopt decide */
+	const char *cap = strstr(status, "CapEff:");
+	unsigned long long eff = 0;
+	if (!cap || sscanf(cap + 7, "%llx", &eff) != 1)
+		return 1;
+	return (eff >> 12) & 1;
+}
+
+int tl_sock_cc_allowed(const char *cc, struct tl_err *err)
+{
+	char allowed[512];
+	if (has_net_admin() ||
+	    tl_read_small_file("/proc/sys/net/ipv4/tcp_allowed_congestion_control", allowed,
+			       sizeof(allowed), NULL) < 0)
+		return 0;
+	allowed[strcspn(allowed, "\n")] = '\0';
+	char copy[sizeof(allowed)];
+	memcpy(copy, allowed, sizeof(copy));
+	for (char *save = NULL, *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (strcmp(tok, cc) == 0)
+			return 0;
+	return tl_err_set(err, EPERM,
+			  "congestion control \"%s\": an ordinary user (without CAP_NET_ADMIN) may choose only "
+			  "from net.ipv4.tcp_allowed_congestion_control (\"%s\"); run as root, or allow it: "
+			  "sysctl -w net.ipv4.tcp_allowed_congestion_control=\"%s %s\"", cc, allowed, allowed, cc);
+}
+
 int tl_sock_set_cc(int fd, const char *cc, struct tl_err *err)
 {
 	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)) < 0) {

@@ -103,6 +103,46 @@ static void end_sum(FILE *f, const char *label, const json_t *sum)
 		tl_fmt_rate(num(fl, "max"), hi, sizeof(hi)), num(fl, "jain"));
 }
 
+/* One kind of --verify call sizes: "N calls of A to B bytes (most often C to D)". */
+static void io_kind(FILE *f, const json_t *k)
+{
+	const json_t *b, *mode = NULL, *first = NULL, *last = NULL;
+	size_t i;
+	char a[32], c[32], d[32], e[32], n[32];
+	json_array_foreach(json_object_get(k, "buckets"), i, b) {
+		if (!first)
+			first = b;
+		last = b;
+		if (!mode || num(b, "count") > num(mode, "count"))
+			mode = b;
+	}
+	snprintf(n, sizeof(n), "%.0f", num(k, "calls"));
+	if (!mode) {
+		fprintf(f, "no calls");
+		return;
+	}
+	fprintf(f, "%s calls of %s to %s (most often %s to %s)", n, tl_fmt_size(num(first, "min"), a, sizeof(a)),
+		tl_fmt_size(num(last, "max"), c, sizeof(c)), tl_fmt_size(num(mode, "min"), d, sizeof(d)),
+		tl_fmt_size(num(mode, "max"), e, sizeof(e)));
+}
+
+/* --verify: what the receivers' recv() returned against what the senders' send() took, and
+ * the one fact behind it. */
+static void io_sizes_lines(FILE *f, const json_t *io)
+{
+	if (!io)
+		return;
+	char w[32];
+	fprintf(f, "  send(): ");
+	io_kind(f, json_object_get(io, "send"));
+	fprintf(f, ", writes of up to %s (--length)\n  recv(): ",
+		tl_fmt_size(num(io, "write_size"), w, sizeof(w)));
+	io_kind(f, json_object_get(io, "recv"));
+	fprintf(f, "\n  TCP is a byte stream: it keeps no message boundaries, so one write may arrive in many "
+		   "reads and many writes in one; a protocol of messages must frame them (a length prefix "
+		   "or a delimiter).\n");
+}
+
 /* The one line that says a --bytes transfer did not finish, why, and what it means for the
  * exit status (1, as for a failed check: the test ran, the transfer asked for did not happen). */
 static void incomplete_line(FILE *f, const json_t *doc, const json_t *end)
@@ -182,6 +222,7 @@ void tl_table_end(FILE *f, const json_t *doc, const struct tl_table_opts *o)
 				tl_fmt_size(num(v, "bytes_sent"), a, sizeof(a)),
 				tl_fmt_size(num(v, "bytes_received"), b, sizeof(b)),
 				(int)num(v, "mismatched_flows"), str(v, "method"));
+			io_sizes_lines(f, json_object_get(v, "io_sizes"));
 		}
 	}
 	const char *e = str(doc, "error");

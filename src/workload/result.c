@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "measure/summary.h"
 #include "workload/txn_result.h"
 
@@ -195,6 +196,42 @@ static json_t *side_json(const json_t *c, int sender)
 	return j;
 }
 
+/* The --verify call sizes of one kind ("send" by the senders, "recv" by the receivers),
+ * summed over the flows: {"calls", "bytes", "buckets": [{"min", "max", "count"}...]} with
+ * only the buckets that have calls (engine.h: powers of two). */
+static json_t *io_kind_json(const uint64_t *counts, uint64_t bytes)
+{
+	json_t *b = json_array();
+	uint64_t calls = 0;
+	for (int k = 0; k < TL_IO_SIZE_BUCKETS; k++) {
+		calls += counts[k];
+		if (!counts[k])
+			continue;
+		uint64_t lo = 1ULL << k, hi = k == TL_IO_SIZE_BUCKETS - 1 ? UINT32_MAX : (2ULL << k) - 1;
+		json_array_append_new(b, json_pack("{s:I,s:I,s:I}", "min", (json_int_t)lo, "max", (json_int_t)hi,
+						   "count", (json_int_t)counts[k]));
+	}
+	return json_pack("{s:I,s:I,s:o}", "calls", (json_int_t)calls, "bytes", (json_int_t)bytes, "buckets", b);
+}
+
+static json_t *io_sizes_json(const struct tl_stream_merge *m, const json_t *client_res,
+			     const json_t *agent_res)
+{
+	uint64_t snd[TL_IO_SIZE_BUCKETS] = { 0 }, rcv[TL_IO_SIZE_BUCKETS] = { 0 }, sb = 0, rb = 0;
+	for (uint32_t i = 0; i < m->nconn; i++) {
+		int cs = tl_spec_conn_client_sends(&m->spec, i);
+		const json_t *sc = conn_of(cs ? client_res : agent_res, i), *rc = conn_of(cs ? agent_res : client_res, i);
+		for (int k = 0; k < TL_IO_SIZE_BUCKETS; k++) {
+			snd[k] += arr_u64(sc, "io_calls", (uint32_t)k);
+			rcv[k] += arr_u64(rc, "io_calls", (uint32_t)k);
+		}
+		sb += get_u64(sc, "bytes_total");
+		rb += get_u64(rc, "bytes_total");
+	}
+	return json_pack("{s:I,s:o,s:o}", "write_size", (json_int_t)m->spec.length,
+			 "send", io_kind_json(snd, sb), "recv", io_kind_json(rcv, rb));
+}
+
 json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			    const json_t *agent_res)
 {
@@ -290,6 +327,7 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 		json_object_set_new(end, "bytes_expected", json_integer((json_int_t)expected));
 		json_object_set_new(end, "bytes_arrived", json_integer((json_int_t)received));
 	}
+	json_t *io_sizes = m->spec.verify ? io_sizes_json(m, client_res, agent_res) : NULL;
 	if (m->spec.verify)
 		json_object_set_new(end, "verify", json_pack("{s:b,s:I,s:I,s:i,s:b,s:s}",
 			"ok", verify_bad == 0, "bytes_sent", (json_int_t)all.sent,
@@ -300,6 +338,8 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 				: m->spec.bytes ? "pattern check of every byte that arrived (the transfer did not finish, "
 						  "so the counts are not compared with --bytes)"
 				: "pattern check of every byte received (bytes in flight at the end are not counted)"));
+	if (io_sizes)
+		json_object_set_new(json_object_get(end, "verify"), "io_sizes", io_sizes);
 	free(bps);
 	return end;
 fail:

@@ -702,6 +702,8 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 			"acked_bits_per_second", rate_bps, "window_bits_per_second", window_bps));
 		json_object_set_new(j, "retransmits_window",
 				    json_integer((json_int_t)(c->ti_end.total_retrans - c->ti_start.total_retrans)));
+		if (s->spec.verify)
+			json_object_set_new(j, "io_calls", u64_array(c->end.io_calls, TL_IO_SIZE_BUCKETS, 1));
 		if (c->end.zc_sends)
 			json_object_set_new(j, "zerocopy", json_pack("{s:I,s:I,s:I}",
 				"sends", (json_int_t)c->end.zc_sends,
@@ -713,6 +715,7 @@ static json_t *conn_json(const struct tl_side *s, uint32_t i)
 		/* errors counts the reads whose bytes did not match; the offset is of the first
 		 * wrong byte in the flow's stream, present only when there is one */
 		json_t *v = json_pack("{s:I}", "errors", (json_int_t)c->end.verify_errors);
+		json_object_set_new(j, "io_calls", u64_array(c->end.io_calls, TL_IO_SIZE_BUCKETS, 1));
 		if (c->end.verify_errors)
 			json_object_set_new(v, "first_bad_offset", json_integer((json_int_t)c->end.first_bad_offset));
 		json_object_set_new(j, "verify", v);

@@ -24,7 +24,7 @@ for cc in bbr cubic; do
         '.end.streams[0].sender.limited_by as $l | .end.sum.bits_per_second < 30e6 and $l.acked_bits_per_second >= 0.75 * $l.window_bits_per_second' "$out"
     check "$cc: labelled rwnd" '.end.streams[0].sender.limited_by.dominant == "rwnd"' "$out"
 done
-inS "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" --cc bbr --rcvbuf 64K -t 2 >"$TL_TMP/table.txt" 2>&1 || fail "table: exit $?"
+inS "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" --cc bbr --rcvbuf 64K -t 3 -O 1 >"$TL_TMP/table.txt" 2>&1 || fail "table: exit $?"
 grep -Eq '^ +0 c2a +bbr .* rwnd +ok' "$TL_TMP/table.txt" && pass "table: the limit column says rwnd" \
     || { fail "table: limit column"; cat "$TL_TMP/table.txt"; }
 
