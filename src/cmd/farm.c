@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "farm/isolate.h"
 #include "farm/json.h"
 #include "farm/proto.h"
@@ -547,18 +548,6 @@ static void print_table(const struct tl_farm_result *runs, int n)
 		       runs[0].work.connects ? 100.0 * runs[1].work.connects / runs[0].work.connects : 0);
 }
 
-static int fail_usage(bool json, const char *msg)
-{
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-	}
-	fprintf(stderr, "tcplab farm: %s\n", msg);
-	return TL_EXIT_USAGE;
-}
-
 /* A fresh private namespace for the next run (--isolate); the host's range by default. */
 static int isolate(struct farm_cli *c, struct tl_err *err)
 {
@@ -609,7 +598,7 @@ int cmd_farm_main(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	if (rc < 0)
-		return fail_usage(c.json, err.msg);
+		return cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
 	c.progress_tty = isatty(STDERR_FILENO);
 
 	/* SIGINT/SIGTERM end the run early but still report: they arrive on a signalfd. */
@@ -667,10 +656,7 @@ int cmd_farm_main(int argc, char **argv)
 		free(runs);
 		if (sfd >= 0)
 			close(sfd);
-		if (c.json)
-			fail_usage(true, err.msg);
-		else
-			fprintf(stderr, "tcplab farm: %s\n", err.msg);
+		cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
 		return TL_EXIT_ERROR;
 	}
 	if (c.json) {
