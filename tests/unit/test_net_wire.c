@@ -301,6 +301,88 @@ static void test_loopback_tcp_frame_at_the_limit(void **state)
 	close(l);
 }
 
+/* A small deterministic generator for the mutation test below. */
+static uint64_t next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * A bounded mutation fuzz of the frame reader: streams of valid frames with random bytes
+ * flipped, written in random pieces. Whatever arrives, the reader hands out only frames
+ * within its limit, keeps its memory within max + header + one read, and the frames it
+ * hands out before the first damaged one are the ones sent.
+ */
+static void test_reader_mutations(void **state)
+{
+	(void)state;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	enum { MAX = 300, STREAM = 4096 };
+	static uint8_t stream[STREAM];
+	for (int round = 0; round < 400; round++) {
+		size_t len = 0, nframes = 0;
+		size_t ends[64];
+		while (nframes < 64) {
+			size_t body = 1 + next(&x) % MAX;
+			if (len + 4 + body > STREAM)
+				break;
+			tl_put_be32(stream + len, (uint32_t)body);
+			for (size_t i = 0; i < body; i++)
+				stream[len + 4 + i] = (uint8_t)next(&x);
+			len += 4 + body;
+			ends[nframes++] = len;
+		}
+		size_t first_damage = len;
+		int flips = (int)(next(&x) % 3);
+		for (int k = 0; k < flips; k++) {
+			size_t at = next(&x) % len;
+			stream[at] ^= (uint8_t)(1 + next(&x) % 255);
+			if (at < first_damage)
+				first_damage = at;
+		}
+		int sv[2];
+		pair(sv);
+		struct tl_wire_reader r;
+		tl_wire_reader_init(&r, MAX);
+		size_t sent = 0, got = 0, at = 0;
+		int rc = 0;
+		while (rc >= 0 && (sent < len || rc > 0)) {
+			if (sent < len) {
+				size_t piece = 1 + next(&x) % 700;
+				if (piece > len - sent)
+					piece = len - sent;
+				ssize_t w = send(sv[0], stream + sent, piece, 0);
+				assert_true(w > 0);
+				sent += (size_t)w;
+			}
+			rc = tl_wire_reader_fill(sv[1], &r, "fuzz", NULL);
+			const uint8_t *body;
+			size_t blen;
+			int t;
+			while ((t = tl_wire_reader_take(&r, &body, &blen, "fuzz", NULL)) == 1) {
+				assert_true(blen >= 1 && blen <= MAX);
+				if (at + 4 + blen <= first_damage && got < nframes) {
+					assert_int_equal(at + 4 + blen, ends[got]);
+					assert_memory_equal(body, stream + at + 4, blen);
+				}
+				at += 4 + blen;
+				got++;
+			}
+			assert_true(r.cap <= MAX + TL_WIRE_FRAME_HDR + 4096);
+			if (t < 0)
+				break;
+		}
+		if (first_damage == len)
+			assert_int_equal(got, nframes);
+		tl_wire_reader_free(&r);
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_frames_split_and_joined),
 		cmocka_unit_test(test_frame_limits),
 		cmocka_unit_test(test_loopback_tcp_frame_at_the_limit),
+		cmocka_unit_test(test_reader_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
