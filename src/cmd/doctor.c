@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "net/addr.h"
 #include "sys/bdp.h"
 #include "sys/doctor.h"
@@ -64,17 +65,10 @@ static void usage(FILE *f)
 		"Exit status: 0 nothing severe, 1 something severe found, 2 usage, 3 error.\n");
 }
 
-/* Prints an error as text or as {"error": "..."} and returns code. */
-static int fail(bool json, int code, const char *msg)
+/* An error as text, or also as {"error": "..."} with --json (cmd_usage_error), exiting code. */
+static int exit_with(bool json, int code, const char *msg)
 {
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-	} else {
-		fprintf(stderr, "tcplab doctor: %s\n", msg);
-	}
+	cmd_usage_error("doctor", json ? OUT_JSON : OUT_TABLE, msg);
 	return code;
 }
 
@@ -360,7 +354,7 @@ static int do_revert(const struct doctor_opts *o)
 	size_t restored = 0;
 	if (tl_host_read(&h, &err) < 0 ||
 	    tl_doctor_revert(o->state, h.netns_inode, &restored, &err) < 0)
-		return fail(o->json, TL_EXIT_ERROR, err.msg);
+		return exit_with(o->json, TL_EXIT_ERROR, err.msg);
 	if (o->json) {
 		json_t *j = json_pack("{s:{s:s, s:I}}", "revert", "state", o->state, "restored",
 				      (json_int_t)restored);
@@ -396,19 +390,19 @@ int cmd_doctor_main(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	if (p < 0)
-		return fail(o.json, TL_EXIT_USAGE, err.msg);
+		return exit_with(o.json, TL_EXIT_USAGE, err.msg);
 	if (o.revert)
 		return do_revert(&o);
 
 	r = calloc(1, sizeof(*r));
 	f = calloc(1, sizeof(*f));
 	if (!r || !f) {
-		ret = fail(o.json, TL_EXIT_ERROR, "out of memory");
+		ret = exit_with(o.json, TL_EXIT_ERROR, "out of memory");
 		goto out;
 	}
 	if (tl_doctor_read(r, &err) < 0 ||
 	    tl_doctor_read_counters(&r->counters, o.watch_ns, &err) < 0) {
-		ret = fail(o.json, TL_EXIT_ERROR, err.msg);
+		ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	tl_doctor_evaluate(r, &o.w, f);
@@ -419,18 +413,18 @@ int cmd_doctor_main(int argc, char **argv)
 		if (o.apply_file) {
 			dropin = tl_doctor_dropin_text(changes, n, &o.w, &r->host);
 			if (!dropin) {
-				ret = fail(o.json, TL_EXIT_ERROR, "out of memory");
+				ret = exit_with(o.json, TL_EXIT_ERROR, "out of memory");
 				goto out;
 			}
 			if (tl_doctor_write_file(o.apply_file, dropin, &err) < 0) {
-				ret = fail(o.json, TL_EXIT_ERROR, err.msg);
+				ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
 				goto out;
 			}
 		}
 		if (o.apply_now && tl_doctor_apply_now(changes, n, o.state, r->host.netns_inode,
 						       &err) < 0) {
 			tl_err_prefix(&err, "--apply-now");
-			ret = fail(o.json, TL_EXIT_ERROR, err.msg);
+			ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
 			goto out;
 		}
 	}
@@ -438,7 +432,7 @@ int cmd_doctor_main(int argc, char **argv)
 	if (o.json) {
 		report = tl_doctor_json(r, &o.w, f);
 		if (!report) {
-			ret = fail(true, TL_EXIT_ERROR, "out of memory");
+			ret = exit_with(true, TL_EXIT_ERROR, "out of memory");
 			goto out;
 		}
 		if (o.apply_file || o.apply_now)

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "farm/isolate.h"
 #include "farm/json.h"
 #include "farm/proto.h"
 #include "farm/run.h"
 #include "farm/split.h"
+#include "out/farm_table.h"
 #include "sys/sysctl.h"
 #include "util/clock.h"
 #include "util/parse.h"
@@ -87,16 +89,7 @@ static void usage(FILE *f)
 
 static const char *grouped(uint64_t v, char *buf, size_t len)
 {
-	char digits[32];
-	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-	size_t n = strlen(digits), o = 0;
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
+	return tl_fmt_count(v, buf, (unsigned)len);
 }
 
 static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *err)
@@ -335,230 +328,6 @@ static void on_failure(void *ctx, const char *line)
 	fflush(stderr);
 }
 
-/* One row of the end table: a label and a function that fills the cell of one run. */
-typedef void (*cell_fn)(const struct tl_farm_result *r, char *buf, size_t len);
-
-static double secs_of(const struct tl_farm_result *r)
-{
-	return r->elapsed_ns / 1e9;
-}
-
-static uint64_t jobs_of(const struct tl_farm_result *r)
-{
-	return r->have_server ? r->check.done : r->work.jobs_returned;
-}
-
-static void c_elapsed(const struct tl_farm_result *r, char *b, size_t n)
-{
-	snprintf(b, n, "%.2f s (%s)", secs_of(r), tl_farm_stop_name(r->stopped_by));
-}
-
-static void c_jobs(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32], y[32];
-	if (r->have_server)
-		snprintf(b, n, "%s of %s", grouped(r->check.done, x, sizeof(x)),
-			 grouped(r->spec.jobs, y, sizeof(y)));
-	else
-		snprintf(b, n, "%s returned", grouped(r->work.jobs_returned, x, sizeof(x)));
-}
-
-static void c_jobs_rate(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32];
-	grouped(secs_of(r) > 0 ? (uint64_t)(jobs_of(r) / secs_of(r)) : 0, x, sizeof(x));
-	snprintf(b, n, "%s", x);
-}
-
-static void c_req_rate(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32], y[32];
-	uint64_t req = r->have_workers ? r->work.requests : r->server.requests;
-	snprintf(b, n, "%s (%s requests)",
-		 grouped(secs_of(r) > 0 ? (uint64_t)(req / secs_of(r)) : 0, x, sizeof(x)),
-		 grouped(req, y, sizeof(y)));
-}
-
-static void c_conns(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32];
-	grouped(r->have_workers ? r->work.connects : r->server.accepted, x, sizeof(x));
-	snprintf(b, n, "%s", x);
-}
-
-static void c_failures(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32], y[32], z[32];
-	if (!r->have_workers)
-		snprintf(b, n, "-");
-	else if (!r->work.connect_failed)
-		snprintf(b, n, "0 of %s attempts", grouped(r->work.connect_attempts, x, sizeof(x)));
-	else
-		snprintf(b, n, "%s of %s (%s EADDRNOTAVAIL)",
-			 grouped(r->work.connect_failed, x, sizeof(x)),
-			 grouped(r->work.connect_attempts, y, sizeof(y)),
-			 grouped(r->work.addr_not_avail, z, sizeof(z)));
-}
-
-static void c_tw(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32], y[32];
-	if (r->tw_note[0] && !r->tw_samples)
-		snprintf(b, n, "n/a (see JSON)");
-	else if (r->have_ceiling)
-		snprintf(b, n, "%s of %s ports", grouped(r->tw_peak, x, sizeof(x)),
-			 grouped(r->ceiling.ports, y, sizeof(y)));
-	else
-		snprintf(b, n, "%s", grouped(r->tw_peak, x, sizeof(x)));
-}
-
-static void c_latency(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[16], y[16];
-	if (!r->have_workers || !r->lat_count)
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%s / %s", tl_fmt_duration(r->lat_pct[0], x, sizeof(x)),
-			 tl_fmt_duration(r->lat_pct[2], y, sizeof(y)));
-}
-
-static void c_cpu(const struct tl_farm_result *r, char *b, size_t n)
-{
-	double wall = secs_of(r) * r->spec.workers;
-	if (!r->have_workers)
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%.0f%% of %u x wall", wall > 0 ? r->work.cpu_ns / 1e9 / wall * 100 : 0,
-			 r->spec.workers);
-}
-
-static void c_compute(const struct tl_farm_result *r, char *b, size_t n)
-{
-	const struct tl_farm_work_stats *w = &r->work;
-	if (!r->have_workers || !w->wall_ns)
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%.0f%% computing, %.0f%% net, %.0f%% idle",
-			 100.0 * w->compute_ns / w->wall_ns,
-			 100.0 * (w->wall_ns - w->compute_ns - w->idle_ns) / w->wall_ns,
-			 100.0 * w->idle_ns / w->wall_ns);
-}
-
-static void c_server_cpu(const struct tl_farm_result *r, char *b, size_t n)
-{
-	if (!r->have_server)
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%.0f%% of a core",
-			 secs_of(r) > 0 ? r->server.cpu_ns / 1e9 / secs_of(r) * 100 : 0);
-}
-
-static void c_machine(const struct tl_farm_result *r, char *b, size_t n)
-{
-	snprintf(b, n, "%.0f%% of %u cores", r->machine_busy_pct, r->ncpu);
-}
-
-static void c_requeue(const struct tl_farm_result *r, char *b, size_t n)
-{
-	if (!r->have_server)
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%llu / %llu", (unsigned long long)r->server.requeued,
-			 (unsigned long long)r->check.duplicates);
-}
-
-static void c_result(const struct tl_farm_result *r, char *b, size_t n)
-{
-	char x[32], y[32];
-	snprintf(b, n, "%s", tl_farm_outcome_name(r->outcome));
-	if (r->outcome == TL_FARM_INCOMPLETE)
-		snprintf(b, n, "INCOMPLETE (unverified)");
-	else if (r->have_server || r->work.got_done)
-		snprintf(b, n, "%s %s primes (expected %s)", tl_farm_outcome_name(r->outcome),
-			 grouped(r->primes, x, sizeof(x)),
-			 grouped(r->have_server ? r->expected : r->work.expected, y, sizeof(y)));
-}
-
-static void c_limited(const struct tl_farm_result *r, char *b, size_t n)
-{
-	snprintf(b, n, "%s", r->limited_by);
-}
-
-static const struct {
-	const char *label;
-	cell_fn fn;
-} rows[] = {
-	{ "elapsed", c_elapsed },
-	{ "jobs done", c_jobs },
-	{ "jobs/s", c_jobs_rate },
-	{ "requests/s", c_req_rate },
-	{ "connections opened", c_conns },
-	{ "connect failures", c_failures },
-	{ "request p50 / p99", c_latency },
-	{ "TIME_WAIT peak", c_tw },
-	{ "worker CPU", c_cpu },
-	{ "worker time", c_compute },
-	{ "server thread CPU", c_server_cpu },
-	{ "machine CPU", c_machine },
-	{ "requeued / dups", c_requeue },
-	{ "result", c_result },
-	{ "limited by", c_limited },
-};
-
-#define ROWS (sizeof(rows) / sizeof(rows[0]))
-#define CELL 96
-
-/* The end table, one column per run, each as wide as its widest cell. */
-static void print_table(const struct tl_farm_result *runs, int n)
-{
-	static char cells[ROWS][2][CELL];
-	char head[2][48];
-	int width[2] = { 0, 0 };
-	for (int i = 0; i < n; i++) {
-		tl_farm_spec_label(&runs[i].spec, head[i], sizeof(head[i]));
-		width[i] = (int)strlen(head[i]);
-		for (size_t k = 0; k < ROWS; k++) {
-			rows[k].fn(&runs[i], cells[k][i], CELL);
-			if ((int)strlen(cells[k][i]) > width[i])
-				width[i] = (int)strlen(cells[k][i]);
-		}
-	}
-	printf("\n  %-20s", "");
-	for (int i = 0; i < n; i++)
-		printf("  %-*s", i + 1 < n ? width[i] : 0, head[i]);
-	putchar('\n');
-	for (size_t k = 0; k < ROWS; k++) {
-		printf("  %-20s", rows[k].label);
-		for (int i = 0; i < n; i++)
-			printf("  %-*s", i + 1 < n ? width[i] : 0, cells[k][i]);
-		putchar('\n');
-	}
-	putchar('\n');
-	for (int i = 0; i < n; i++) {
-		printf("%s\n", runs[i].summary);
-		if (runs[i].error[0] && runs[i].stopped_by != TL_FARM_STOP_ERROR)
-			printf("  error: %s\n", runs[i].error);
-		if (runs[i].tw_note[0])
-			printf("  note: %s\n", runs[i].tw_note);
-	}
-	if (n == 2 && secs_of(&runs[0]) > 0 && secs_of(&runs[1]) > 0 && jobs_of(&runs[0]))
-		printf("batching: %.1fx the jobs/s with %.2g%% of the connections\n",
-		       (jobs_of(&runs[1]) / secs_of(&runs[1])) / (jobs_of(&runs[0]) / secs_of(&runs[0])),
-		       runs[0].work.connects ? 100.0 * runs[1].work.connects / runs[0].work.connects : 0);
-}
-
-static int fail_usage(bool json, const char *msg)
-{
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-	}
-	fprintf(stderr, "tcplab farm: %s\n", msg);
-	return TL_EXIT_USAGE;
-}
-
 /* A fresh private namespace for the next run (--isolate); the host's range by default. */
 static int isolate(struct farm_cli *c, struct tl_err *err)
 {
@@ -609,7 +378,7 @@ int cmd_farm_main(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	if (rc < 0)
-		return fail_usage(c.json, err.msg);
+		return cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
 	c.progress_tty = isatty(STDERR_FILENO);
 
 	/* SIGINT/SIGTERM end the run early but still report: they arrive on a signalfd. */
@@ -667,10 +436,7 @@ int cmd_farm_main(int argc, char **argv)
 		free(runs);
 		if (sfd >= 0)
 			close(sfd);
-		if (c.json)
-			fail_usage(true, err.msg);
-		else
-			fprintf(stderr, "tcplab farm: %s\n", err.msg);
+		cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
 		return TL_EXIT_ERROR;
 	}
 	if (c.json) {
@@ -694,7 +460,7 @@ int cmd_farm_main(int argc, char **argv)
 		fputc('\n', stdout);
 		json_decref(doc);
 	} else {
-		print_table(runs, n);
+		tl_out_farm_table(stdout, runs, (size_t)n);
 	}
 	fflush(stdout);
 	if (rc < 0)

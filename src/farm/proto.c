@@ -4,39 +4,7 @@
 #include <string.h>
 
 #include "farm/split.h"
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return ((uint64_t)get_u32(p) << 32) | get_u32(p + 4);
-}
+#include "net/wire.h"
 
 const char *tl_farm_msg_type_name(unsigned type)
 {
@@ -89,11 +57,11 @@ static size_t put_hdr(uint8_t *buf, size_t cap, unsigned type, uint32_t count)
 	size_t body = body_size(type, count, &ok);
 	if (!ok || TL_FARM_HDR_LEN + body > cap)
 		return 0;
-	put_u32(buf, (uint32_t)(8 + body));
+	tl_put_be32(buf, (uint32_t)(8 + body));
 	buf[4] = TL_FARM_PROTO_VERSION;
 	buf[5] = (uint8_t)type;
-	put_u16(buf + 6, 0);
-	put_u32(buf + 8, count);
+	tl_put_be16(buf + 6, 0);
+	tl_put_be32(buf + 8, count);
 	return TL_FARM_HDR_LEN + body;
 }
 
@@ -106,12 +74,12 @@ size_t tl_farm_request_encode(uint8_t *buf, size_t cap, uint32_t worker, uint32_
 	if (!size)
 		return 0;
 	uint8_t *p = buf + TL_FARM_HDR_LEN;
-	put_u32(p, worker);
-	put_u32(p + 4, want);
+	tl_put_be32(p, worker);
+	tl_put_be32(p + 4, want);
 	p += 8;
 	for (uint32_t i = 0; i < n; i++, p += TL_FARM_RESULT_WIRE) {
-		put_u32(p, results[i].job);
-		put_u64(p + 4, results[i].primes);
+		tl_put_be32(p, results[i].job);
+		tl_put_be64(p + 4, results[i].primes);
 	}
 	return size;
 }
@@ -125,13 +93,13 @@ size_t tl_farm_jobs_encode(uint8_t *buf, size_t cap, uint32_t retry_ms,
 	if (!size)
 		return 0;
 	uint8_t *p = buf + TL_FARM_HDR_LEN;
-	put_u32(p, TL_FARM_KIND_PRIMES);
-	put_u32(p + 4, retry_ms);
+	tl_put_be32(p, TL_FARM_KIND_PRIMES);
+	tl_put_be32(p + 4, retry_ms);
 	p += 8;
 	for (uint32_t i = 0; i < n; i++, p += TL_FARM_JOB_WIRE) {
-		put_u32(p, jobs[i].job);
-		put_u64(p + 4, jobs[i].lo);
-		put_u64(p + 12, jobs[i].hi);
+		tl_put_be32(p, jobs[i].job);
+		tl_put_be64(p + 4, jobs[i].lo);
+		tl_put_be64(p + 12, jobs[i].hi);
 	}
 	return size;
 }
@@ -143,9 +111,9 @@ size_t tl_farm_done_encode(uint8_t *buf, size_t cap, uint32_t verdict, uint64_t 
 	if (!size)
 		return 0;
 	uint8_t *p = buf + TL_FARM_HDR_LEN;
-	put_u32(p, verdict);
-	put_u64(p + 4, primes);
-	put_u64(p + 12, expected);
+	tl_put_be32(p, verdict);
+	tl_put_be64(p + 4, primes);
+	tl_put_be64(p + 12, expected);
 	return size;
 }
 
@@ -165,10 +133,10 @@ size_t tl_farm_error_encode(uint8_t *buf, size_t cap, const char *text)
 int tl_farm_hdr_parse(const uint8_t *hdr, unsigned expect_mask, struct tl_farm_hdr *out,
 		      struct tl_err *err)
 {
-	uint32_t length = get_u32(hdr);
+	uint32_t length = tl_get_be32(hdr);
 	unsigned version = hdr[4], type = hdr[5];
-	uint16_t flags = get_u16(hdr + 6);
-	uint32_t count = get_u32(hdr + 8);
+	uint16_t flags = tl_get_be16(hdr + 6);
+	uint32_t count = tl_get_be32(hdr + 8);
 	if (version != TL_FARM_PROTO_VERSION)
 		return tl_err_set(err, EPROTO, "farm message version %u: this tcplab speaks version %d "
 				  "only (is the other end a farm of another tcplab version?)",
@@ -224,8 +192,8 @@ int tl_farm_request_decode(const uint8_t *msg, size_t len, struct tl_farm_reques
 	if (whole(msg, len, TL_FARM_EXPECT_REQUEST, &h, err) < 0)
 		return -EPROTO;
 	const uint8_t *p = msg + TL_FARM_HDR_LEN;
-	out->worker = get_u32(p);
-	out->want = get_u32(p + 4);
+	out->worker = tl_get_be32(p);
+	out->want = tl_get_be32(p + 4);
 	out->nresults = h.count;
 	if (out->want > TL_FARM_BATCH_MAX)
 		return tl_err_set(err, EPROTO, "farm REQUEST: want %u jobs, at most %u",
@@ -234,8 +202,8 @@ int tl_farm_request_decode(const uint8_t *msg, size_t len, struct tl_farm_reques
 		return tl_err_set(err, EPROTO, "farm REQUEST: %u results, room for %u", h.count, cap);
 	p += 8;
 	for (uint32_t i = 0; i < h.count; i++, p += TL_FARM_RESULT_WIRE) {
-		results[i].job = get_u32(p);
-		results[i].primes = get_u64(p + 4);
+		results[i].job = tl_get_be32(p);
+		results[i].primes = tl_get_be64(p + 4);
 	}
 	return 0;
 }
@@ -251,8 +219,8 @@ int tl_farm_reply_decode(const uint8_t *msg, size_t len, struct tl_farm_reply *o
 	const uint8_t *p = msg + TL_FARM_HDR_LEN;
 	switch (h.type) {
 	case TL_FARM_MSG_JOBS:
-		out->kind = get_u32(p);
-		out->retry_ms = get_u32(p + 4);
+		out->kind = tl_get_be32(p);
+		out->retry_ms = tl_get_be32(p + 4);
 		out->njobs = h.count;
 		if (out->kind != TL_FARM_KIND_PRIMES)
 			return tl_err_set(err, EPROTO, "farm JOBS: job kind %u unknown (1 = primes)",
@@ -265,9 +233,9 @@ int tl_farm_reply_decode(const uint8_t *msg, size_t len, struct tl_farm_reply *o
 					  h.count, cap);
 		p += 8;
 		for (uint32_t i = 0; i < h.count; i++, p += TL_FARM_JOB_WIRE) {
-			jobs[i].job = get_u32(p);
-			jobs[i].lo = get_u64(p + 4);
-			jobs[i].hi = get_u64(p + 12);
+			jobs[i].job = tl_get_be32(p);
+			jobs[i].lo = tl_get_be64(p + 4);
+			jobs[i].hi = tl_get_be64(p + 12);
 			if (jobs[i].lo < 1 || jobs[i].hi < jobs[i].lo ||
 			    jobs[i].hi > TL_FARM_NUMBER_MAX)
 				return tl_err_set(err, EPROTO, "farm JOBS: job %u has range %llu-%llu "
@@ -278,9 +246,9 @@ int tl_farm_reply_decode(const uint8_t *msg, size_t len, struct tl_farm_reply *o
 		}
 		return 0;
 	case TL_FARM_MSG_DONE:
-		out->verdict = get_u32(p);
-		out->primes = get_u64(p + 4);
-		out->expected = get_u64(p + 12);
+		out->verdict = tl_get_be32(p);
+		out->primes = tl_get_be64(p + 4);
+		out->expected = tl_get_be64(p + 12);
 		if (out->verdict != TL_FARM_VERDICT_PASS && out->verdict != TL_FARM_VERDICT_FAIL)
 			return tl_err_set(err, EPROTO, "farm DONE: verdict %u (1 PASS or 2 FAIL)",
 					  out->verdict);

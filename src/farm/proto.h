@@ -39,7 +39,7 @@
  * Limits: count <= TL_FARM_BATCH_MAX (100,000) results or jobs, so no message exceeds
  * TL_FARM_MSG_MAX (about 2 MB); a JOBS message never has more jobs than its REQUEST wanted.
  * Readers take the 12-byte header first, check it (tl_farm_hdr_parse), and only then read
- * and allocate the body; every read and write loops over short transfers (farm/io.h).
+ * and allocate the body; every read and write loops over short transfers (net/wire.h).
  */
 
 #include <stddef.h>

@@ -1,22 +1,15 @@
 /* Which run was limited by what: the one-line summary of a farm run. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "farm/run.h"
+#include "util/parse.h"
 
-/* "12,345" into buf. */
+/* "12,345" into buf, rounded to the nearest whole number. */
 static const char *grouped(double v, char *buf, size_t len)
 {
-	char digits[32];
-	snprintf(digits, sizeof(digits), "%.0f", v < 0 ? 0 : v);
-	size_t n = strlen(digits), o = 0;
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
+	return tl_fmt_count(v < 0 ? 0 : (uint64_t)llround(v), buf, (unsigned)len);
 }
 
 /*

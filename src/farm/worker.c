@@ -10,6 +10,7 @@
 
 #include "ctl/connect.h"
 #include "farm/io.h"
+#include "net/wire.h"
 #include "farm/primes.h"
 #include "farm/proto.h"
 #include "measure/cpu.h"
@@ -45,6 +46,7 @@ struct tl_farm_workers {
 	atomic_int failure_claimed;
 	atomic_bool failure_ready;
 	char failure[1024];
+	char peer[128];            /* "job server ADDR:PORT", for the wire kit's messages */
 	/* What DONE said (first worker to hear it writes). */
 	atomic_int done_claimed;
 	atomic_bool done_ready;
@@ -116,9 +118,10 @@ static int exchange(struct worker *wk, int fd, size_t req_len, struct tl_farm_hd
 	uint64_t deadline = now + w->cfg.io_timeout_ns;
 	if (deadline > w->cfg.deadline_ns)
 		deadline = w->cfg.deadline_ns;
-	int ret = tl_farm_io_write_all(fd, wk->req, req_len, deadline, w->stop_fd);
+	int ret = tl_wire_write_all(fd, wk->req, req_len, deadline, w->stop_fd, w->peer, err);
 	if (ret == 0)
-		ret = tl_farm_io_read_exact(fd, wk->rep, TL_FARM_HDR_LEN, deadline, w->stop_fd);
+		ret = tl_wire_read_exact(fd, wk->rep, TL_FARM_HDR_LEN, deadline, w->stop_fd, w->peer,
+					 err);
 	if (ret < 0)
 		return ret;
 	if (tl_farm_hdr_parse(wk->rep, TL_FARM_EXPECT_REPLY, h, err) < 0)
@@ -126,8 +129,8 @@ static int exchange(struct worker *wk, int fd, size_t req_len, struct tl_farm_hd
 	if (h->size > wk->rep_cap)
 		return tl_err_set(err, EPROTO, "farm %s of %u bytes: more than the %u jobs asked for",
 				  tl_farm_msg_type_name(h->type), h->size, w->cfg.batch);
-	return tl_farm_io_read_exact(fd, wk->rep + TL_FARM_HDR_LEN, h->size - TL_FARM_HDR_LEN,
-				     deadline, w->stop_fd);
+	return tl_wire_read_exact(fd, wk->rep + TL_FARM_HDR_LEN, h->size - TL_FARM_HDR_LEN,
+				  deadline, w->stop_fd, w->peer, err);
 }
 
 static void compute(struct worker *wk, const struct tl_farm_reply *r)
@@ -151,7 +154,8 @@ static int open_conn(struct worker *wk, bool had_answer, uint64_t *backoff, int 
 	uint64_t deadline = now + w->cfg.io_timeout_ns;
 	if (deadline > w->cfg.deadline_ns)
 		deadline = w->cfg.deadline_ns;
-	int ret = tl_farm_io_connect(&w->cfg.dest, deadline, w->stop_fd, fd);
+	struct tl_err err = { 0 };
+	int ret = tl_farm_io_connect(&w->cfg.dest, deadline, w->stop_fd, fd, &err);
 	if (ret == 0) {
 		add(&wk->attempts, 1);
 		add(&wk->connects, 1);
@@ -185,7 +189,7 @@ static int open_conn(struct worker *wk, bool had_answer, uint64_t *backoff, int 
 	*backoff = *backoff ? *backoff * 2 : BACKOFF_MIN_NS;
 	if (*backoff > BACKOFF_MAX_NS)
 		*backoff = BACKOFF_MAX_NS;
-	ret = tl_farm_io_sleep(*backoff, w->cfg.deadline_ns, w->stop_fd);
+	ret = tl_farm_io_sleep(*backoff, w->cfg.deadline_ns, w->stop_fd, NULL);
 	return ret < 0 ? ret : 1;
 }
 
@@ -249,7 +253,7 @@ static void *worker_main(void *arg)
 			uint64_t t0 = tl_now_ns();
 			add(&wk->waits, 1);
 			ret = tl_farm_io_sleep(r.retry_ms * TL_NSEC_PER_MSEC, w->cfg.deadline_ns,
-					       w->stop_fd);
+					       w->stop_fd, NULL);
 			add(&wk->idle_ns, tl_now_ns() - t0);
 			if (ret < 0)
 				break;
@@ -281,6 +285,9 @@ struct tl_farm_workers *tl_farm_workers_start(const struct tl_farm_work_config *
 	}
 	w->cfg = *cfg;
 	w->stop_fd = stop_fd;
+	char where[96];
+	snprintf(w->peer, sizeof(w->peer), "job server %s",
+		 tl_addr_str(&cfg->dest, where, sizeof(where)));
 	w->start_ns = tl_now_ns();
 	for (uint32_t i = 0; i < cfg->workers; i++) {
 		struct worker *wk = &w->workers[i];

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mesh/hostid.h"
 #include "mesh/rank.h"
 #include "net/addr.h"
 #include "net/sock.h"

@@ -13,6 +13,7 @@
 #include "measure/cpu.h"
 #include "measure/hist.h"
 #include "mesh/counters.h"
+#include "mesh/hostid.h"
 #include "mesh/pattern.h"
 #include "util/clock.h"
 #include "util/err.h"

@@ -2,7 +2,7 @@
 #define TCPLAB_MESH_RANK_LOOP_H
 
 #include "mesh/peer.h"
-#include "mesh/rank.h"
+#include "mesh/rank_cfg.h"
 #include "mesh/wire.h"
 
 /*

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "net/wire.h"
+
 struct tl_err;
 
 /*
@@ -91,10 +93,10 @@ int tl_mesh_msg_decode(const uint8_t *in, uint32_t expect_len, struct tl_mesh_ms
  */
 int tl_mesh_ctl_send(int fd, const json_t *msg, int timeout_ms, struct tl_err *err);
 
-/* A reader that assembles messages from a non-blocking fd across partial reads. */
+/* A reader that assembles messages from a non-blocking fd across partial reads (the wire
+ * kit's frame reader; zero-initialised is ready to use). */
 struct tl_mesh_ctl_reader {
-	uint8_t *buf;
-	size_t len, cap;
+	struct tl_wire_reader w;
 };
 
 void tl_mesh_ctl_reader_free(struct tl_mesh_ctl_reader *r);

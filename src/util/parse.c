@@ -218,3 +218,18 @@ const char *tl_fmt_duration(uint64_t ns, char *buf, unsigned len)
 		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
 	return buf;
 }
+
+const char *tl_fmt_count(uint64_t v, char *buf, unsigned len)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	unsigned o = 0;
+	for (int i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	if (len)
+		buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}

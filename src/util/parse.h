@@ -39,5 +39,7 @@ int tl_parse_port(const char *what, const char *s, int allow_zero, uint16_t *out
 const char *tl_fmt_rate(double bps, char *buf, unsigned len);
 const char *tl_fmt_size(double bytes, char *buf, unsigned len);
 const char *tl_fmt_duration(uint64_t ns, char *buf, unsigned len);
+/* A count with thousands grouped: 28232 -> "28,232". */
+const char *tl_fmt_count(uint64_t v, char *buf, unsigned len);
 
 #endif
