@@ -34,6 +34,10 @@ static void usage(FILE *f)
 		"                           for its last message (default 60s)\n"
 		"      --handshake-timeout TIME  a new connection must greet, and a client send its test,\n"
 		"                           within this of connecting (default 5s)\n"
+		"      --max-rate RATE      what all tests together may send from this agent, e.g. 1G\n"
+		"                           (each connection paced with SO_MAX_PACING_RATE; default: no cap)\n"
+		"      --max-test-rate RATE what one test may send from this agent (default: no cap)\n"
+		"      --one-off            serve one test, then exit\n"
 		"      --max-pending N      connections that greeted but started no test yet (default 64)\n"
 		"      --max-pending-per-host N  the same from one source address (default 8)\n"
 		"  -q, --quiet              log nothing but errors\n"
@@ -61,7 +65,8 @@ static void log_line(void *ctx, const char *line)
 int cmd_serve_main(int argc, char **argv)
 {
 	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE,
-	       OPT_MAX_CONNECT, OPT_MAX_STALL, OPT_MAX_PENDING, OPT_MAX_PENDING_HOST };
+	       OPT_MAX_CONNECT, OPT_MAX_STALL, OPT_MAX_PENDING, OPT_MAX_PENDING_HOST,
+	       OPT_MAX_RATE, OPT_MAX_TEST_RATE, OPT_ONE_OFF };
 	static const struct option options[] = {
 		{ "bind", required_argument, NULL, 'B' },
 		{ "port", required_argument, NULL, 'p' },
@@ -74,6 +79,9 @@ int cmd_serve_main(int argc, char **argv)
 		{ "max-connect-timeout", required_argument, NULL, OPT_MAX_CONNECT },
 		{ "max-stall-timeout", required_argument, NULL, OPT_MAX_STALL },
 		{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+		{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+		{ "max-test-rate", required_argument, NULL, OPT_MAX_TEST_RATE },
+		{ "one-off", no_argument, NULL, OPT_ONE_OFF },
 		{ "max-pending-per-host", required_argument, NULL, OPT_MAX_PENDING_HOST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,6 +118,13 @@ int cmd_serve_main(int argc, char **argv)
 			rc = tl_parse_duration("--max-duration", optarg, TL_NSEC_PER_SEC, 86400 * TL_NSEC_PER_SEC,
 					       &cfg.max_duration_ns, &err);
 			break;
+		case OPT_MAX_RATE:
+			rc = tl_parse_rate("--max-rate", optarg, 1000000, 1ULL << 50, &cfg.max_rate_bps, &err);
+			break;
+		case OPT_MAX_TEST_RATE:
+			rc = tl_parse_rate("--max-test-rate", optarg, 1000000, 1ULL << 50, &cfg.max_test_rate_bps, &err);
+			break;
+		case OPT_ONE_OFF: cfg.one_off = 1; break;
 		case OPT_MAX_PENDING:
 			rc = tl_parse_count("--max-pending", optarg, 1, 100000, &v, &err);
 			cfg.max_pending = (uint32_t)v;
@@ -143,6 +158,8 @@ int cmd_serve_main(int argc, char **argv)
 		fprintf(stderr, "tcplab serve: unexpected argument \"%s\" (serve takes only options)\n", argv[optind]);
 		return TL_EXIT_USAGE;
 	}
+	if (cfg.one_off)
+		cfg.max_tests = 1; /* the one test runs alone; others are told the agent is busy */
 	cfg.log = log_line;
 	cfg.log_ctx = &lc;
 

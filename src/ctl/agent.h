@@ -34,6 +34,9 @@ struct tl_agent_config {
 	uint64_t max_connect_timeout_ns; /* caps the client's connect timeout */
 	uint64_t max_stall_timeout_ns;   /* caps the client's stall timeout (and the wait for DONE) */
 	uint64_t handshake_timeout_ns; /* from accept to the TEST, the whole greeting */
+	uint64_t max_rate_bps;       /* what all tests send together (SO_MAX_PACING_RATE); 0 = no cap */
+	uint64_t max_test_rate_bps;  /* what one test sends; 0 = no cap */
+	int one_off;                 /* serve one test, then tl_agent_run returns */
 	uint32_t max_pending;        /* sessions greeted that have not started a test */
 	uint32_t max_pending_per_host; /* the same, from one source address */
 	tl_agent_log_fn log;         /* may be NULL */

@@ -105,6 +105,14 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				  (unsigned long long)(a->cfg.max_duration_ns / TL_NSEC_PER_SEC));
 	if (spec->threads > a->cfg.max_threads)
 		spec->threads = a->cfg.max_threads;
+	/* Only what the host allows unprivileged users: as root, setting any other name would
+	 * make the kernel load a tcp_<name> module on a client's word. */
+	char allowed[512] = "";
+	if (tl_read_small_file("/proc/sys/net/ipv4/tcp_allowed_congestion_control", allowed, sizeof(allowed),
+			       NULL) == 0)
+		allowed[strcspn(allowed, "\n")] = '\0';
+	if (tl_spec_check_cc_allowed(spec, allowed, err) < 0)
+		return -1;
 	/* The client chooses how long the agent waits for its connections and for a stalled flow;
 	 * the agent's caps bound both, so a TEST that never connects holds a slot no longer than
 	 * --max-connect-timeout (issue 17: 3600 s asked, 3600 s held). */
@@ -128,6 +136,30 @@ static int slot_over(const struct tl_session *s, struct tl_err *err)
 	return tl_err_set(err, ETIMEDOUT, "ended by this agent's --max-duration of %llu s (after the "
 			  "time allowed for connecting, it covers the test and its results)",
 			  (unsigned long long)(s->agent->cfg.max_duration_ns / TL_NSEC_PER_SEC));
+}
+
+/*
+ * The test's part of the agent's sending budget (caller holds a->lock): at most
+ * --max-test-rate, and what --max-rate leaves after the running tests; 0 = no cap. Sets *busy
+ * when --max-rate has less than TL_AGENT_MIN_SHARE_BPS left.
+ */
+static uint64_t take_rate_share(struct tl_agent *a, uint32_t connections, int *busy)
+{
+	uint64_t share = a->cfg.max_test_rate_bps;
+	(void)connections;
+	if (*busy)
+		return 0;
+	if (a->cfg.max_rate_bps) {
+		uint64_t left = a->cfg.max_rate_bps > a->rate_used_bps ? a->cfg.max_rate_bps - a->rate_used_bps : 0;
+		if (left < TL_AGENT_MIN_SHARE_BPS) {
+			*busy = 1;
+			return 0;
+		}
+		if (!share || share > left)
+			share = left;
+	}
+	a->rate_used_bps += share;
+	return share;
 }
 
 static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struct tl_side *side,
@@ -260,6 +292,7 @@ void *tl_session_main(void *arg)
 		goto out;
 	pthread_mutex_lock(&a->lock);
 	int busy = a->stats.tests_running >= a->cfg.max_tests;
+	uint64_t share = take_rate_share(a, tl_spec_connections(&spec), &busy);
 	if (busy)
 		a->stats.busy_refused++;
 	else {
@@ -272,10 +305,18 @@ void *tl_session_main(void *arg)
 	 * collect_flows adds), then at most --max-duration of test and results. */
 	s->slot_deadline_ns = tl_now_ns() + spec.connect_timeout_ns + TL_NSEC_PER_SEC + a->cfg.max_duration_ns;
 	if (busy) {
-		tl_err_set(&err, EBUSY, "agent busy: %u tests running (its --max-tests); try again later",
-			   a->cfg.max_tests);
+		if (a->stats.tests_running >= a->cfg.max_tests)
+			tl_err_set(&err, EBUSY, "agent busy: %u tests running (its --max-tests); try again later",
+				   a->cfg.max_tests);
+		else
+			tl_err_set(&err, EBUSY, "agent busy: the running tests use all of its --max-rate; try "
+				   "again later");
 		goto out;
 	}
+	s->rate_share_bps = share;
+	/* every connection paced so the test's sending stays within its share */
+	if (share)
+		tl_spec_cap_pacing(&spec, share / tl_spec_connections(&spec) ? share / tl_spec_connections(&spec) : 1);
 	side = tl_side_new(&spec, 0, &err);
 	if (!side)
 		goto out;
@@ -295,9 +336,10 @@ void *tl_session_main(void *arg)
 	tl_agent_logf(a, "test %llu from %s: %s %s, %u flows, %u threads", (unsigned long long)s->id, who,
 		      tl_workload_name(spec.workload), tl_direction_name(spec.direction), spec.flows,
 		      spec.threads);
-	json_t *acc = json_pack("{s:I,s:i,s:I,s:I}", "threads", (json_int_t)spec.threads, "crr_port", crr_port,
+	json_t *acc = json_pack("{s:I,s:i,s:I,s:I,s:I}", "threads", (json_int_t)spec.threads, "crr_port", crr_port,
 				"connect_timeout_ns", (json_int_t)spec.connect_timeout_ns,
-				"stall_timeout_ns", (json_int_t)spec.stall_timeout_ns);
+				"stall_timeout_ns", (json_int_t)spec.stall_timeout_ns,
+				"rate_cap_bps", (json_int_t)s->rate_share_bps);
 	int rc = tl_msg_send(s->ctl_fd, TL_MSG_ACCEPT, acc, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, &err);
 	json_decref(acc);
 	if (rc < 0 || collect_flows(s, &spec, side, &err) < 0 || run_test(s, &spec, side, &err) < 0)
@@ -315,8 +357,12 @@ out:
 	tl_agent_unregister(a, s);
 	tl_side_free(side);
 	pthread_mutex_lock(&a->lock);
+	a->rate_used_bps -= s->rate_share_bps;
+	s->rate_share_bps = 0;
 	if (counted) {
 		a->stats.tests_running--;
+		if (a->cfg.one_off)
+			a->one_off_done = 1;
 		if (ok)
 			a->stats.tests_ok++;
 		else
