@@ -199,7 +199,7 @@ start_server() {
         tcplab)
             pf=$RAW/agent.port
             rm -f "$pf"
-            $SRV_PIN "$TCPLAB" serve --bind $HOST --port 0 --port-file "$pf" -q >"$out" 2>&1 &
+            $SRV_PIN "$TCPLAB" serve --no-auth --bind $HOST --port 0 --port-file "$pf" -q >"$out" 2>&1 &
             SRV_PID=$!
             PIDS+=("$SRV_PID")
             for ((i = 0; i < 50; i++)); do

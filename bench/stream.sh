@@ -162,7 +162,7 @@ start_server() {
         tcplab)
             pf=$RAW/agent.port
             rm -f "$pf"
-            SRV_CMD="$TCPLAB serve --bind $HOST --port 0 --port-file $pf -q"
+            SRV_CMD="$TCPLAB serve --no-auth --bind $HOST --port 0 --port-file $pf -q"
             $SRV_CMD >"$out" 2>&1 &
             SRV_PID=$!
             PIDS+=("$SRV_PID")

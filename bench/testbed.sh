@@ -123,7 +123,7 @@ measure() {
     read -r p50 p99 < <(ping_stats "$rcv")
     pf=$RAW/port.$$
     rm -f "$pf"
-    "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
+    "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
     local apid=$!
     PIDS+=("$apid")
     for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(gcc make pkg-config meson ninja-build libjansson-dev libcmocka-dev libmnl-dev
       jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema strace
-      openmpi-bin libopenmpi-dev
+      openmpi-bin libopenmpi-dev libsodium-dev python3-cryptography
       libsqlite3-dev sqlite3 libyaml-dev chromium)
 [ $# -gt 0 ] && pkgs+=("$@")
 

@@ -88,7 +88,7 @@ if [ "$(id -u)" -eq 0 ]; then
         "A userspace bottleneck router between namespaces; a 64 KB receive window against the kernel's autotuning."
     if "$TCPLAB" testbed up "$testbed" --rate 100mbit --rtt 100ms --buffer 1bdp --json >"$tmp/tb.json"; then
         rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$tmp/tb.json")
-        "$TCPLAB" testbed exec "$testbed" rcv -- "$TCPLAB" serve --port 0 --port-file "$tmp/tbport" -q \
+        "$TCPLAB" testbed exec "$testbed" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$tmp/tbport" -q \
             >/dev/null 2>&1 &
         tb_agent_pid=$!
         for _ in $(seq 1 100); do [ -s "$tmp/tbport" ] && break; sleep 0.05; done

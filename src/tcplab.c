@@ -12,6 +12,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "serve", cmd_serve_main, "run the agent that tests connect to" },
+	{ "keygen", cmd_keygen_main, "make a key pair to authenticate to an agent (serve --authorized-keys)" },
 	{ "stream", cmd_stream_main, "bulk throughput over many flows, with TCP_INFO" },
 	{ "rr", cmd_rr_main, "request/response latency and rate on persistent connections" },
 	{ "crr", cmd_crr_main, "a connection per transaction: rate, latency, TIME_WAIT, ports" },

@@ -14,6 +14,7 @@ enum {
 };
 
 int cmd_serve_main(int argc, char **argv);
+int cmd_keygen_main(int argc, char **argv);
 int cmd_stream_main(int argc, char **argv);
 int cmd_rr_main(int argc, char **argv);
 int cmd_crr_main(int argc, char **argv);

@@ -495,6 +495,14 @@ int tl_agent_run(struct tl_agent *a, int stop_fd, struct tl_err *err)
 			epoll_ctl(epfd, EPOLL_CTL_ADD, a->listen_fd, &lev);
 		}
 		reap_sessions(a, 0);
+		pthread_mutex_lock(&a->lock);
+		int done = a->one_off_done;
+		pthread_mutex_unlock(&a->lock);
+		if (done) {
+			tl_agent_logf(a, "--one-off: the test has ended; stopping");
+			ret = 0;
+			goto out;
+		}
 	}
 out:
 	while (list) {

@@ -21,6 +21,7 @@
 #define TL_DEFAULT_PORT 5299
 
 struct tl_agent;
+struct tl_auth_keys;
 
 typedef void (*tl_agent_log_fn)(void *ctx, const char *line);
 
@@ -34,8 +35,13 @@ struct tl_agent_config {
 	uint64_t max_connect_timeout_ns; /* caps the client's connect timeout */
 	uint64_t max_stall_timeout_ns;   /* caps the client's stall timeout (and the wait for DONE) */
 	uint64_t handshake_timeout_ns; /* from accept to the TEST, the whole greeting */
+	uint64_t max_rate_bps;       /* what all tests send together (SO_MAX_PACING_RATE); 0 = no cap */
+	uint64_t max_test_rate_bps;  /* what one test sends; 0 = no cap */
+	int one_off;                 /* serve one test, then tl_agent_run returns */
 	uint32_t max_pending;        /* sessions greeted that have not started a test */
 	uint32_t max_pending_per_host; /* the same, from one source address */
+	/* Authorized client keys (ctl/auth.h); NULL = no authentication. Not owned. */
+	const struct tl_auth_keys *auth_keys;
 	tl_agent_log_fn log;         /* may be NULL */
 	void *log_ctx;
 };
@@ -47,6 +53,7 @@ struct tl_agent_stats {
 	uint64_t handshake_timeouts;
 	uint64_t busy_refused;       /* over max_tests */
 	uint64_t pending_refused;    /* over max_pending or max_pending_per_host */
+	uint64_t auth_refused;       /* no, unknown or wrong authentication */
 	uint64_t accept_fd_errors;   /* accept failed for lack of descriptors */
 };
 

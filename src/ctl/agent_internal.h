@@ -11,6 +11,9 @@
 
 struct tl_session;
 
+/* Below this a share of --max-rate is no test: refuse as busy. */
+#define TL_AGENT_MIN_SHARE_BPS 1000000ull
+
 /* A data connection handed from the accept loop to its session. */
 struct pending_data {
 	int fd;
@@ -36,6 +39,7 @@ struct tl_session {
 	uint64_t greet_deadline_ns; /* the whole greeting (magic, HELLO, AUTH, TEST) by then */
 	uint8_t host[16];          /* the peer's address, for the per-host pending limit */
 	int pending;               /* guarded by agent->lock: greeted, no test slot yet */
+	uint64_t rate_share_bps;   /* guarded by agent->lock: its part of --max-rate */
 };
 
 struct tl_agent {
@@ -49,6 +53,8 @@ struct tl_agent {
 	pthread_mutex_t lock;      /* guards sessions, pending and stats */
 	struct tl_session *sessions;
 	uint32_t pending;          /* sessions greeted that hold no test slot yet */
+	uint64_t rate_used_bps;    /* the running tests' shares of --max-rate */
+	int one_off_done;          /* --one-off: the test ran; stop */
 	struct tl_agent_stats stats;
 	/* accept back-off when descriptors run out (accept loop only) */
 	uint64_t accept_resume_ns; /* 0 = accepting */

@@ -26,6 +26,7 @@ static const struct {
 	/* The absolute ceiling; a client takes at most tl_msg_results_max for its test. */
 	[TL_MSG_RESULTS] = { "RESULTS", 64u << 20 },
 	[TL_MSG_ERROR] = { "ERROR", 8192 },
+	[TL_MSG_AUTH] = { "AUTH", 4096 },
 };
 
 #define TL_MSG_LARGEST (64u << 20)

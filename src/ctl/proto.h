@@ -5,16 +5,39 @@
  * The control protocol: messages carried in frames (ctl/frame.h), each a JSON object.
  *
  *   client                                   agent
- *   HELLO {tcplab, workload}           ->
- *                                      <-    WELCOME {tcplab, cookie, limits, backlog}
+ *   HELLO {tcplab, workload, nonce}    ->
+ *                                      <-    WELCOME {tcplab, cookie, limits, backlog[, auth]}
+ *   AUTH {key, sig}                    ->    only when WELCOME has auth {scheme, nonce}
  *   TEST {spec}                        ->                       (agent validates, sizes)
- *                                      <-    ACCEPT {threads, crr_port}   or ERROR {error}
+ *                                      <-    ACCEPT {threads, crr_port, connect_timeout_ns,
+ *                                                    stall_timeout_ns, rate_cap_bps}  or ERROR
  *   opens the data connections, each greeted with cookie + flow id (ctl/frame.h)
  *                                      <-    READY {flows}   (every flow attached)
  *   START {delay_ns}                   ->    both ends start delay_ns after sending/receiving
  *                                      <-    INTERVAL {k, ...}   once per --interval
  *   DONE {}                            ->    the client's window has ended
  *                                      <-    RESULTS {flows, cpu, ...}
+ *
+ * Authentication (agent run with --authorized-keys; ctl/auth.h). HELLO's nonce is 32 random
+ * bytes in hex from the client; WELCOME's auth.nonce 32 from the agent. AUTH carries the
+ * client's Ed25519 public key and its signature of BLAKE2b-256("tcplab-auth-v1\0" || agent
+ * nonce || client nonce || key || agent address || client address || cookie), each address
+ * 16 bytes of IPv6 (IPv4 mapped) and a 2-byte port, as that end sees the connection. The
+ * client sends AUTH and TEST back to back; the agent answers TEST only after the signature
+ * checks, else one ERROR ("authentication refused: ..."). A client that sends TEST without
+ * AUTH is told the agent requires authentication. Clients without nonce (before AUTH existed)
+ * can run tests only on agents without --authorized-keys.
+ *
+ * Versions: the frame version is 1 throughout; AUTH (type 11), HELLO's nonce, WELCOME's auth
+ * and ACCEPT's caps were added without changing it (an older agent ignores the nonce, an
+ * older client ignores the new ACCEPT fields and fails on WELCOME's auth with the agent's
+ * refusal).
+ *
+ * Deadlines. The greeting, from accept to TEST (HELLO and AUTH included), must end within the
+ * agent's --handshake-timeout. The client's connect and stall timeouts are capped by the
+ * agent's --max-connect-timeout and --max-stall-timeout (ACCEPT says the values used). A test
+ * slot lives at most connect timeout + 1 s + --max-duration; after RESULTS the agent waits
+ * for DONE at most the stall timeout + 10 s, and never past the slot's end + 2 s.
  *
  * Either side may send ERROR {error} at any point; it ends that test only. A message out of
  * this order, of an unknown type, over its size limit, or not a JSON object, ends the test
@@ -23,10 +46,11 @@
  * Bounds. Each state reads only the types it expects (tl_msg_recv_any's mask) and judges the
  * 12-byte header before reading a payload byte: another type, or a length over the limit, is
  * refused without reading or allocating the payload. Limits (payload bytes):
- *   HELLO, WELCOME, ACCEPT, READY, START, DONE  4 KiB;   TEST 8 KiB;   ERROR 8 KiB
+ *   HELLO, WELCOME, AUTH, ACCEPT, READY, START, DONE  4 KiB;   TEST 8 KiB;   ERROR 8 KiB
  *   INTERVAL, RESULTS: only the client takes them, only once the test runs, each at most
  *     tl_msg_results_max(connections) = 64 KiB + 3 KiB a connection (ceiling 64 MiB).
- * The agent takes, in order: HELLO; TEST; nothing but ERROR while the flows connect; START;
+ * The agent takes, in order: HELLO; AUTH (or TEST, refused) when it authenticates; TEST;
+ * nothing but ERROR while the flows connect; START;
  * DONE (or ERROR) during the test; DONE after RESULTS.
  */
 
@@ -46,6 +70,7 @@ enum tl_msg_type {
 	TL_MSG_DONE = 8,
 	TL_MSG_RESULTS = 9,
 	TL_MSG_ERROR = 10,
+	TL_MSG_AUTH = 11,
 	TL_MSG_TYPE_COUNT
 };
 

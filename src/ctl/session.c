@@ -11,6 +11,7 @@
 
 #include "ctl/agent_internal.h"
 #include "ctl/data_listen.h"
+#include "ctl/auth.h"
 #include "ctl/proto.h"
 #include "ctl/spec.h"
 #include "net/sock.h"
@@ -61,16 +62,80 @@ static int wait_events(struct tl_session *s, uint64_t deadline_ns, int *queue_re
 	return rc > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR));
 }
 
+/* The client's nonce from HELLO (absent from clients that cannot authenticate). */
+static void hello_nonce(const json_t *hello, uint8_t nonce[TL_AUTH_NONCE_LEN], int *have)
+{
+	const char *hex = NULL;
+	*have = tl_json_get_str(hello, "nonce", 2 * TL_AUTH_NONCE_LEN, 0, &hex, NULL) == 0 && hex &&
+		tl_auth_unhex(hex, nonce, TL_AUTH_NONCE_LEN) == 0;
+}
+
+/*
+ * With --authorized-keys: the client's AUTH {key, sig} must name a listed key and sign this
+ * session's digest as the agent sees it (ctl/auth.h). Anything else is one clear refusal.
+ */
+static int authenticate(struct tl_session *s, const uint8_t agent_nonce[TL_AUTH_NONCE_LEN],
+			const uint8_t client_nonce[TL_AUTH_NONCE_LEN], int have_nonce, struct tl_err *err)
+{
+	struct tl_agent *a = s->agent;
+	json_t *msg = NULL;
+	uint16_t type = 0;
+	const char *key_hex = NULL, *sig_hex = NULL;
+	uint8_t pk[TL_AUTH_PK_LEN], sig[TL_AUTH_SIG_LEN], hash[TL_AUTH_HASH_LEN];
+	struct tl_addr local, peer;
+	int rc = tl_msg_recv_any(s->ctl_fd, TL_MSG_BIT(TL_MSG_AUTH) | TL_MSG_BIT(TL_MSG_TEST), 0, &type, &msg,
+				 s->greet_deadline_ns, err);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (type != TL_MSG_AUTH || !have_nonce) {
+		tl_err_set(err, EACCES, "this agent requires authentication: make a key with 'tcplab keygen' and "
+			   "have its .pub line added to the agent's --authorized-keys");
+		goto out;
+	}
+	if (tl_json_get_str(msg, "key", 2 * TL_AUTH_PK_LEN, 1, &key_hex, err) < 0 ||
+	    tl_json_get_str(msg, "sig", 2 * TL_AUTH_SIG_LEN, 1, &sig_hex, err) < 0 ||
+	    tl_auth_unhex(key_hex, pk, sizeof(pk)) < 0 || tl_auth_unhex(sig_hex, sig, sizeof(sig)) < 0) {
+		tl_err_set(err, EACCES, "authentication refused: AUTH needs \"key\" (64 hex digits) and \"sig\" "
+			   "(128 hex digits)");
+		goto out;
+	}
+	if (!tl_auth_is_authorized(a->cfg.auth_keys, pk)) {
+		tl_err_set(err, EACCES, "authentication refused: key %.16s... is not in this agent's "
+			   "--authorized-keys", key_hex);
+		goto out;
+	}
+	if (tl_addr_local(s->ctl_fd, &local, err) < 0 || tl_addr_peer(s->ctl_fd, &peer, err) < 0)
+		goto out;
+	tl_auth_transcript(agent_nonce, client_nonce, pk, &local, &peer, s->cookie, TL_COOKIE_LEN, hash);
+	if (tl_auth_verify(pk, hash, sig) < 0) {
+		tl_err_set(err, EACCES, "authentication refused: the signature does not match this session (a "
+			   "replayed or relayed handshake, or an address translation between client and agent)");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(msg);
+	if (rc < 0 && err->code == EACCES)
+		tl_agent_count(a, &a->stats.auth_refused, 1);
+	return rc;
+}
+
+static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *err);
+
 static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *err)
 {
 	struct tl_agent *a = s->agent;
 	json_t *msg = NULL;
-	char hex[2 * TL_COOKIE_LEN + 1];
+	char hex[2 * TL_COOKIE_LEN + 1], nonce_hex[2 * TL_AUTH_NONCE_LEN + 1];
+	uint8_t agent_nonce[TL_AUTH_NONCE_LEN], client_nonce[TL_AUTH_NONCE_LEN];
+	int have_nonce = 0;
 	/* The whole greeting, HELLO to TEST, must be over by the deadline set at accept
 	 * (--handshake-timeout): a client that greets and goes silent holds its place no longer. */
 	int rc = tl_msg_recv(s->ctl_fd, TL_MSG_HELLO, NULL, &msg, s->greet_deadline_ns, err);
 	if (rc < 0)
 		return rc;
+	hello_nonce(msg, client_nonce, &have_nonce);
 	json_decref(msg);
 	msg = NULL;
 	cookie_hex(s->cookie, hex);
@@ -79,10 +144,17 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				    "max_threads", (json_int_t)a->cfg.max_threads,
 				    "max_duration_ns", (json_int_t)a->cfg.max_duration_ns,
 				    "max_tests", (json_int_t)a->cfg.max_tests, "backlog", a->backlog);
+	if (a->cfg.auth_keys) {
+		tl_auth_random(agent_nonce, sizeof(agent_nonce));
+		tl_auth_hex(agent_nonce, sizeof(agent_nonce), nonce_hex);
+		json_object_set_new(welcome, "auth", json_pack("{s:s,s:s}", "scheme", "ed25519", "nonce", nonce_hex));
+	}
 	rc = tl_msg_send(s->ctl_fd, TL_MSG_WELCOME, welcome, s->greet_deadline_ns, err);
 	json_decref(welcome);
 	if (rc < 0)
 		return rc;
+	if (a->cfg.auth_keys && authenticate(s, agent_nonce, client_nonce, have_nonce, err) < 0)
+		return -1;
 	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, s->greet_deadline_ns, err);
 	if (rc == -ETIMEDOUT)
 		tl_err_set(err, ETIMEDOUT, "no TEST within the agent's --handshake-timeout of %llu ms",
@@ -100,6 +172,12 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 		tl_err_prefix(err, "test spec refused");
 		return rc;
 	}
+	return check_spec(a, spec, err);
+}
+
+/* The agent's limits on a client's spec: refused over them, or clamped to them. */
+static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *err)
+{
 	if (tl_spec_connections(spec) > a->cfg.max_flows)
 		return tl_err_set(err, EPERM, "%u connections exceed this agent's --max-flows %u",
 				  tl_spec_connections(spec), a->cfg.max_flows);
@@ -110,6 +188,14 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 				  (unsigned long long)(a->cfg.max_duration_ns / TL_NSEC_PER_SEC));
 	if (spec->threads > a->cfg.max_threads)
 		spec->threads = a->cfg.max_threads;
+	/* Only what the host allows unprivileged users: as root, setting any other name would
+	 * make the kernel load a tcp_<name> module on a client's word. */
+	char allowed[512] = "";
+	if (tl_read_small_file("/proc/sys/net/ipv4/tcp_allowed_congestion_control", allowed, sizeof(allowed),
+			       NULL) == 0)
+		allowed[strcspn(allowed, "\n")] = '\0';
+	if (tl_spec_check_cc_allowed(spec, allowed, err) < 0)
+		return -1;
 	/* The client chooses how long the agent waits for its connections and for a stalled flow;
 	 * the agent's caps bound both, so a TEST that never connects holds a slot no longer than
 	 * --max-connect-timeout (issue 17: 3600 s asked, 3600 s held). */
@@ -133,6 +219,30 @@ static int slot_over(const struct tl_session *s, struct tl_err *err)
 	return tl_err_set(err, ETIMEDOUT, "ended by this agent's --max-duration of %llu s (after the "
 			  "time allowed for connecting, it covers the test and its results)",
 			  (unsigned long long)(s->agent->cfg.max_duration_ns / TL_NSEC_PER_SEC));
+}
+
+/*
+ * The test's part of the agent's sending budget (caller holds a->lock): at most
+ * --max-test-rate, and what --max-rate leaves after the running tests; 0 = no cap. Sets *busy
+ * when --max-rate has less than TL_AGENT_MIN_SHARE_BPS left.
+ */
+static uint64_t take_rate_share(struct tl_agent *a, uint32_t connections, int *busy)
+{
+	uint64_t share = a->cfg.max_test_rate_bps;
+	(void)connections;
+	if (*busy)
+		return 0;
+	if (a->cfg.max_rate_bps) {
+		uint64_t left = a->cfg.max_rate_bps > a->rate_used_bps ? a->cfg.max_rate_bps - a->rate_used_bps : 0;
+		if (left < TL_AGENT_MIN_SHARE_BPS) {
+			*busy = 1;
+			return 0;
+		}
+		if (!share || share > left)
+			share = left;
+	}
+	a->rate_used_bps += share;
+	return share;
 }
 
 static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struct tl_side *side,
@@ -289,6 +399,7 @@ void *tl_session_main(void *arg)
 		goto out;
 	pthread_mutex_lock(&a->lock);
 	int busy = a->stats.tests_running >= a->cfg.max_tests;
+	uint64_t share = take_rate_share(a, tl_spec_connections(&spec), &busy);
 	if (busy)
 		a->stats.busy_refused++;
 	else {
@@ -301,10 +412,18 @@ void *tl_session_main(void *arg)
 	 * collect_flows adds), then at most --max-duration of test and results. */
 	s->slot_deadline_ns = tl_now_ns() + spec.connect_timeout_ns + TL_NSEC_PER_SEC + a->cfg.max_duration_ns;
 	if (busy) {
-		tl_err_set(&err, EBUSY, "agent busy: %u tests running (its --max-tests); try again later",
-			   a->cfg.max_tests);
+		if (a->stats.tests_running >= a->cfg.max_tests)
+			tl_err_set(&err, EBUSY, "agent busy: %u tests running (its --max-tests); try again later",
+				   a->cfg.max_tests);
+		else
+			tl_err_set(&err, EBUSY, "agent busy: the running tests use all of its --max-rate; try "
+				   "again later");
 		goto out;
 	}
+	s->rate_share_bps = share;
+	/* every connection paced so the test's sending stays within its share */
+	if (share)
+		tl_spec_cap_pacing(&spec, share / tl_spec_connections(&spec) ? share / tl_spec_connections(&spec) : 1);
 	side = tl_side_new(&spec, 0, &err);
 	if (!side)
 		goto out;
@@ -328,9 +447,10 @@ void *tl_session_main(void *arg)
 	tl_agent_logf(a, "test %llu from %s: %s %s, %u flows, %u threads", (unsigned long long)s->id, who,
 		      tl_workload_name(spec.workload), tl_direction_name(spec.direction), spec.flows,
 		      spec.threads);
-	json_t *acc = json_pack("{s:I,s:i,s:I,s:I}", "threads", (json_int_t)spec.threads, "crr_port", crr_port,
+	json_t *acc = json_pack("{s:I,s:i,s:I,s:I,s:I}", "threads", (json_int_t)spec.threads, "crr_port", crr_port,
 				"connect_timeout_ns", (json_int_t)spec.connect_timeout_ns,
-				"stall_timeout_ns", (json_int_t)spec.stall_timeout_ns);
+				"stall_timeout_ns", (json_int_t)spec.stall_timeout_ns,
+				"rate_cap_bps", (json_int_t)s->rate_share_bps);
 	if (dl.plan.n)
 		json_object_set_new(acc, "data_ports", tl_data_listeners_ports_json(&dl));
 	int rc = tl_msg_send(s->ctl_fd, TL_MSG_ACCEPT, acc, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, &err);
@@ -351,8 +471,12 @@ out:
 	tl_data_listeners_close(&dl);
 	tl_side_free(side);
 	pthread_mutex_lock(&a->lock);
+	a->rate_used_bps -= s->rate_share_bps;
+	s->rate_share_bps = 0;
 	if (counted) {
 		a->stats.tests_running--;
+		if (a->cfg.one_off)
+			a->one_off_done = 1;
 		if (ok)
 			a->stats.tests_ok++;
 		else

@@ -299,6 +299,60 @@ def error(args):
     s.close()
 
 
+def addr_bytes(sockaddr):
+    """16-byte IPv6 (IPv4 mapped) and big-endian port, as src/ctl/auth.c writes them."""
+    host, port = sockaddr[0], sockaddr[1]
+    if ":" in host:
+        raw = socket.inet_pton(socket.AF_INET6, host)
+    else:
+        raw = b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host)
+    return raw + struct.pack(">H", port)
+
+
+def auth(args):
+    """auth AGENT_PORT KEY_FILE TEST_JSON record=FILE [truncate=1]: the client's handshake
+    with authentication (ctl/auth.h), written here from the protocol's description."""
+    import hashlib
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    port, key_file, test_file = int(args[0]), args[1], args[2]
+    opts = dict(a.split("=", 1) for a in args[3:])
+    seed = bytes.fromhex(open(key_file).read().split()[1])
+    sk = Ed25519PrivateKey.from_private_bytes(seed)
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    s = socket.create_connection(("127.0.0.1", port))
+    sent = b""
+    nonce = os.urandom(32)
+    out = frame("HELLO", {"tcplab": "0.1.0", "workload": "stream", "nonce": nonce.hex()})
+    s.sendall(out)
+    sent += out
+    got = recv_frame(s, time.monotonic() + 5)
+    if not got or got[0] != "WELCOME" or "auth" not in got[1]:
+        print("no auth in WELCOME:", got, flush=True)
+        return
+    welcome = got[1]
+    digest = hashlib.blake2b(b"tcplab-auth-v1\0" + bytes.fromhex(welcome["auth"]["nonce"]) + nonce + pk +
+                             addr_bytes(s.getpeername()) + addr_bytes(s.getsockname()) +
+                             bytes.fromhex(welcome["cookie"]), digest_size=32).digest()
+    out = frame("AUTH", {"key": pk.hex(), "sig": sk.sign(digest).hex()})
+    if opts.get("truncate"):
+        s.sendall(out[:len(out) // 2])
+        t0 = time.monotonic()
+        got = recv_frame(s, t0 + 20)
+        print("truncated: got", got[0] if got else "nothing", json.dumps(got[1]) if got else "",
+              "closed_after %.1f" % (time.monotonic() - t0), flush=True)
+        s.close()
+        return
+    out += frame("TEST", open(test_file, "rb").read())
+    s.sendall(out)
+    sent += out
+    got = recv_frame(s, time.monotonic() + 5)
+    print("got", got[0] if got else "nothing", json.dumps(got[1])[:300] if got else "", flush=True)
+    if "record" in opts:
+        open(opts["record"], "wb").write(sent)
+    s.close()
+
+
 def test(args):
     """test AGENT_PORT TEST_JSON_FILE SECONDS: HELLO, TEST, then wait for the agent to close."""
     port, path, secs = int(args[0]), args[1], float(args[2])
@@ -319,4 +373,4 @@ def test(args):
 
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
-    {"proxy": proxy, "replay": replay, "error": error, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
+    {"proxy": proxy, "replay": replay, "error": error, "auth": auth, "frame": big_frame, "hold": hold, "test": test}[mode](rest)

@@ -47,7 +47,7 @@ ip netns exec "$NS_A" tc qdisc add dev "$VA" root tbf rate 100mbit burst 32kbit 
 MTU=$(ip -n "$NS_A" -j link show dev "$VA" | jq '.[0].mtu')
 
 pf="$TL_TMP/port"
-ip netns exec "$NS_B" "$TCPLAB" serve --bind 10.203.0.2 --port 0 --port-file "$pf" \
+ip netns exec "$NS_B" "$TCPLAB" serve --no-auth --bind 10.203.0.2 --port 0 --port-file "$pf" \
     >"$TL_TMP/agent.out" 2>"$TL_TMP/agent.log" &
 TL_PIDS+=("$!")
 for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done

@@ -51,7 +51,7 @@ near() {
 # start_agent_in NAME HOST: a tcplab agent on a free port in HOST; sets AGENT_PORT.
 start_agent_in() {
     local pf="$TL_TMP/port.$1.$2"
-    "$TCPLAB" testbed exec "$1" "$2" -- "$TCPLAB" serve --port 0 --port-file "$pf" -q \
+    "$TCPLAB" testbed exec "$1" "$2" -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q \
         >"$TL_TMP/agent.out" 2>"$TL_TMP/agent.log" &
     TL_PIDS+=("$!")
     local i

@@ -46,6 +46,7 @@ static const struct {
 	{ TL_MSG_DONE, "DONE", "{}", NULL },
 	{ TL_MSG_RESULTS, "RESULTS", "{\"flows\":[{\"bytes\":123,\"stalled\":false}],\"cpu\":null}", "cpu" },
 	{ TL_MSG_ERROR, "ERROR", "{\"error\":\"no such congestion control \\\"bbr2\\\"\"}", "error" },
+	{ TL_MSG_AUTH, "AUTH", "{\"key\":\"00ff\",\"sig\":\"11ee\"}", "sig" },
 };
 
 static void test_every_type_valid(void **state)
