@@ -3,10 +3,15 @@
 # Safe to run again: it only calls apt-get when something is absent.
 set -euo pipefail
 
+# clang, libclang-rt-14-dev: the libFuzzer build (make fuzz, and make test builds it);
+# dpkg-dev ... lintian: the Debian package test; bash-completion: the completion test;
+# systemd: only for systemd-analyze verify of contrib/tcplab.service (nothing is started).
 pkgs=(gcc make pkg-config meson ninja-build libjansson-dev libcmocka-dev libmnl-dev
       jq iproute2 scdoc procps ethtool iputils-ping python3-jsonschema strace
       openmpi-bin libopenmpi-dev libsodium-dev python3-cryptography
-      libsqlite3-dev sqlite3 libyaml-dev chromium)
+      libsqlite3-dev sqlite3 libyaml-dev chromium
+      clang libclang-rt-14-dev
+      dpkg-dev debhelper fakeroot lintian bash-completion systemd)
 [ $# -gt 0 ] && pkgs+=("$@")
 
 missing=()

@@ -126,12 +126,9 @@ struct client {
 	int flows[SESSION_FUZZ_DATA_FLOWS][2];
 };
 
-/* Reads what the agent sent; 0 once it closed or finished. */
-static int client_read(struct client *c, int timeout_ms)
+/* Takes what the agent sent (the socket is readable); 0 once it closed. */
+static int client_take(struct client *c)
 {
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return !__atomic_load_n(&c->s->finished, __ATOMIC_ACQUIRE);
 	uint8_t chunk[16384];
 	ssize_t r = recv(c->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
 	if (r <= 0)
@@ -155,6 +152,29 @@ static int client_read(struct client *c, int timeout_ms)
 		off += TL_FRAME_HDR_LEN + len;
 	}
 	return 1;
+}
+
+/* Reads what the agent sent within timeout_ms; 0 once it closed or its session ended. */
+static int client_read(struct client *c, int timeout_ms)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return !__atomic_load_n(&c->s->finished, __ATOMIC_ACQUIRE);
+	return client_take(c);
+}
+
+/*
+ * After the session ended, everything it sent up to its FIN: on a busy machine loopback
+ * may deliver the last bytes after the session has already returned.
+ */
+static void client_drain(struct client *c)
+{
+	for (int i = 0; i < SESSION_FUZZ_WAIT_MS / 10; i++) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		if (poll(&p, 1, 10) > 0 && !client_take(c))
+			return;
+	}
+	FUZZ_CHECK(!"the control connection ends when the session does");
 }
 
 /* Plays the accept loop: once the session knows its flows, hands it up to two of ours. */
@@ -256,6 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (client_read(&c, 50))
 		client_route(&c);
 	pthread_join(s->thread, NULL);
+	client_drain(&c);
 
 	/* What the agent's reaper does with a finished session. */
 	FUZZ_CHECK(__atomic_load_n(&s->finished, __ATOMIC_ACQUIRE) == 1);
@@ -267,8 +288,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 
-	long rest = fuzz_exchange(ctl[0], NULL, 0, 1000, NULL, 0);
-	FUZZ_CHECK(rest == 0);
 	uint16_t last = check_answers(c.ans, c.len);
 	/* However the session ended, the agent's last word is RESULTS or ERROR. */
 	FUZZ_CHECK(last == TL_MSG_ERROR || last == TL_MSG_RESULTS);
