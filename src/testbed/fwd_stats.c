@@ -385,7 +385,7 @@ static json_t *dir_line(struct fwd_dir *d, uint64_t period_ns, const struct tl_t
 			      (json_int_t)qd->count);
 	/* GSP's interval, PPV's threshold value and shares, DualPI2's two queues: for the
 	 * notes under a test's table (out/table_notes.c). */
-	json_t *aqm = tl_testbed_aqm_state_json(tl_link_qdisc(d->link), plan, 8);
+	json_t *aqm = tl_testbed_aqm_state_json(tl_link_qdisc(d->link), plan, 4);
 	if (aqm)
 		json_object_set_new(o, "aqm", aqm);
 	tl_testbed_fwd_lhist_merge(d->cum_qdelay, qd);

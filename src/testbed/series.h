@@ -17,7 +17,8 @@
  * each direction with counters since the start (pkts_in, bytes_in, pkts_out, bytes_out,
  * drops {queue_full, aqm, loss, flush}, marks), the queue now (backlog_pkts, backlog_bytes)
  * and over the last period (out_bps, qdelay_p50_ns, qdelay_p99_ns, qdelay_max_ns,
- * qlen_p99_bytes, samples). At TL_TESTBED_SERIES_ROTATE bytes the file is renamed to
+ * qlen_p99_bytes, samples), and for GSP, PPV (its 4 largest classes) and DualPI2 their
+ * state as "aqm" (testbed/fwd_aqm.c). At TL_TESTBED_SERIES_ROTATE bytes the file is renamed to
  * series.1.jsonl (replacing the previous one) and a new one is begun, so at most two
  * files' worth is kept (about an hour at 10 lines/s).
  */

@@ -49,8 +49,9 @@ check "the series carries both queues and the probabilities" \
 # The 40 ECT(1) echo requests, and nothing else on the way in, went through the L4S queue.
 check "classification: the L4S queue sent the 40 ECT(1) pings (and nothing else), the classic queue the rest" \
     '.fwd.qdisc.l4s.pkts_out == 40 and .fwd.qdisc.classic.pkts_out > 10000' "$TL_TMP/st.json"
-# ECT(1) pings skip the classic queue: near the 40 ms path and faster than Not-ECT ones.
-if [ "$l4s" != none ] && [ "$classic" != none ] && awk -v l="$l4s" -v c="$classic" 'BEGIN { exit !(l <= 45 && c - l >= 2) }'; then
+# ECT(1) pings skip the classic queue: faster than Not-ECT ones sent at the same time (not
+# compared with the 40 ms path: the forwarder's lateness on a loaded machine adds to both).
+if [ "$l4s" != none ] && [ "$classic" != none ] && awk -v l="$l4s" -v c="$classic" 'BEGIN { exit !(c - l >= 2) }'; then
     pass "ECT(1) pings through the L4S queue: $l4s ms, Not-ECT pings $classic ms"
 else
     fail "ECT(1) pings $l4s ms, Not-ECT $classic ms: the L4S queue did not separate them"
