@@ -16,6 +16,7 @@
 #include "exp/export.h"
 #include "exp/matrix.h"
 #include "exp/plan.h"
+#include "exp/proc.h"
 #include "exp/runner.h"
 #include "exp/store.h"
 #include "util/clock.h"
@@ -420,12 +421,8 @@ static int exp_run(int argc, char **argv)
 		ret = cp.pg.failed ? TL_EXIT_FAIL : TL_EXIT_OK;
 	}
 out:
-	if (made_tmp) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "tcplab exp: could not remove %s\n", tmpdir);
-	}
+	if (made_tmp && tl_exp_remove_dir(tmpdir, &err) < 0)
+		fprintf(stderr, "tcplab exp: %s\n", err.msg);
 	tl_exp_store_close(cp.store);
 	tl_exp_matrix_free(&m);
 	free(order);
