@@ -15,8 +15,8 @@ ARGS=(run --rate 20mbit --rtt 20ms --buffer 0.5bdp,2bdp --aqm taildrop,codel
 
 setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run1.err" &
 PID=$!
-# Interrupt once two runs are stored (at most 60 s).
-for _ in $(seq 1 600); do
+# Interrupt once two runs are stored (at most 150 s: a loaded machine is slow).
+for _ in $(seq 1 1500); do
     n=$(q "$DB" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
     [ "${n:-0}" -ge 2 ] && break
     kill -0 "$PID" 2>/dev/null || break

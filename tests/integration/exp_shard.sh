@@ -45,7 +45,7 @@ grep -q "holds another campaign" "$TL_TMP/e3" && pass "...naming the database" |
 # Two campaigns into one file at once: the second is refused while the first runs.
 setsid "$TCPLAB" exp "${A[@]}" -o "$TL_TMP/busy.db" 2>/dev/null &
 PID=$!
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do   # the first run holds the lock once its points are in (30 s at most)
     [ "$(q "$TL_TMP/busy.db" "SELECT count(*) FROM points" 2>/dev/null || echo 0)" -ge 4 ] && break
     sleep 0.05
 done
