@@ -295,7 +295,7 @@ void tl_fig_window(struct tl_fig_ctx *c)
 	double wx[64], wy[64], lx[2], ly[2], rtt = 0, rate = 0, lo = INFINITY, hi = 0;
 	uint32_t n = 0, na = 0;
 	struct tl_svg_plot p = { .id = "window", .title = "Throughput against the receive window",
-				 .xlabel = "window asked (bytes, log scale)",
+				 .xlabel = "receive buffer asked (bytes, log scale); autotuning: what it grew to",
 				 .ylabel = "goodput (Mbit/s)", .xlog = true, .y0 = true };
 	for (uint32_t i = 0; x && y && e && i < c->npts; i++) {
 		const struct tl_exp_psum *q = &c->pts[i];
