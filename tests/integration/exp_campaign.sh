@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A quick campaign (2 AQMs x 2 buffers x 2 repetitions, cubic vs bbr, a latency probe) on a
-# real testbed into a real SQLite file, interrupted with SIGINT after its first runs and
+# real testbed into a real SQLite file, interrupted with SIGINT (to its process group, as a
+# terminal's Ctrl-C) after its first runs and
 # resumed: the database stays consistent, ends with every run exactly once, the row counts
 # are what the matrix implies, and the stored metrics recompute from the per-flow rows.
 . "$(dirname "$0")/exp_lib.sh"
@@ -22,7 +23,9 @@ for _ in $(seq 1 1500); do
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.1
 done
-kill -INT "$PID"
+# As Ctrl-C on a terminal does: SIGINT to the whole process group (setsid made exp its
+# leader; the programs it runs have groups of their own and are ended by exp itself).
+kill -INT -- -"$PID"
 wait "$PID"
 rc=$?
 eq "interrupted run exits with 130" "$rc" 130
