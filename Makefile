@@ -51,6 +51,7 @@ bench: build
 	@bench/rr.sh $(BUILD)/tcplab
 	@bench/mesh.sh $(BUILD)/tcplab
 	@bench/testbed.sh $(BUILD)/tcplab
+	@bench/exp.sh $(BUILD)/tcplab
 
 install: build
 	meson install -C $(BUILD)

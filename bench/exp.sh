@@ -16,7 +16,8 @@
 # not the measured window or its warm-up (testbed up/set/down, agent, process starts,
 # connects, stream's start barrier and result exchange, decoding, the database).
 # share of a 30 s point = overhead / 30 s. Load (uptime) and steal (/proc/stat) are
-# recorded beside each row. Raw outputs go to bench/results/raw/exp/ (not committed).
+# recorded beside each row. Raw outputs and the table (table.txt) go to bench/results/raw/exp/
+# (not committed); bench/results/exp.md is written from that table with its conditions.
 set -uo pipefail
 TCPLAB=$(realpath "${1:-build/tcplab}")
 T=${BENCH_TIME:-3}
@@ -68,6 +69,7 @@ run_loop() {
     "$TCPLAB" testbed down "$tb" >/dev/null; tb=
 }
 
+exec > >(tee "$RAW/table.txt")
 printf '%-12s %5s %9s %14s %11s %8s %6s\n' tool round "wall s" "overhead/pt s" "of 30 s pt" load steal%
 for r in $(seq 1 "$ROUNDS"); do
     for tool in exp loop; do

@@ -124,7 +124,7 @@ if [ "$(id -u)" -eq 0 ] && "$TCPLAB" help exp >/dev/null 2>&1; then
     section "exp: a campaign, Cubic vs BBR through 2 AQMs x 2 buffers, into SQLite" \
         "Each point is a testbed setting; the flows and a latency probe run on it, and every run goes into one database."
     "$TCPLAB" exp run --plan "$plan" "${cc[@]}" -o "$report_dir/fairness.db"
-    printf '%-9s %-7s %12s %6s %13s %14s %12s\n' aqm buffer goodput Jain "share of 1st" "queue p99" "latency p50"
+    printf '%-9s %-7s %12s %6s %13s %14s %12s\n' aqm buffer goodput Jain "cubic share" "queue p99" "latency p50"
     "$TCPLAB" exp export "$report_dir/fairness.db" --json |
         jq -r '.points[] | [.aqm, .buffer, .metrics.goodput_bps.mean / 1e6, .metrics.jain.mean,
                 .metrics.cc_share.mean, .metrics.qdelay_p99_ms.mean, .metrics.latency_p50_ms.mean // 0] | @tsv' |

@@ -16,6 +16,7 @@
 #include "exp/export.h"
 #include "exp/matrix.h"
 #include "exp/plan.h"
+#include "exp/proc.h"
 #include "exp/runner.h"
 #include "exp/store.h"
 #include "util/clock.h"
@@ -375,10 +376,17 @@ static int exp_run(int argc, char **argv)
 	self[sl] = '\0';
 	struct tl_exp_campaign_info ci = { .key = key, .title = o->plan.axes.title,
 					   .command = command, .testbed = facts };
+	if (geteuid() != 0) {
+		fprintf(stderr, "tcplab exp: a campaign runs on a testbed of network namespaces, "
+			"which needs root (run it with sudo); --dry-run lists the runs without it\n");
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
 	if (tl_exp_store_open(o->db, true, &cp.store, &err) < 0 ||
+	    tl_exp_store_lock(cp.store, &err) < 0 ||
 	    tl_exp_store_begin(cp.store, &ci, &m, &err) < 0) {
 		fprintf(stderr, "tcplab exp: %s\n", err.msg);
-		ret = err.code == EINVAL ? TL_EXIT_USAGE : TL_EXIT_ERROR;
+		ret = err.code == EINVAL || err.code == EBUSY ? TL_EXIT_USAGE : TL_EXIT_ERROR;
 		goto out;
 	}
 	if (!mkdtemp(tmpdir)) {
@@ -413,12 +421,8 @@ static int exp_run(int argc, char **argv)
 		ret = cp.pg.failed ? TL_EXIT_FAIL : TL_EXIT_OK;
 	}
 out:
-	if (made_tmp) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "tcplab exp: could not remove %s\n", tmpdir);
-	}
+	if (made_tmp && tl_exp_remove_dir(tmpdir, &err) < 0)
+		fprintf(stderr, "tcplab exp: %s\n", err.msg);
 	tl_exp_store_close(cp.store);
 	tl_exp_matrix_free(&m);
 	free(order);

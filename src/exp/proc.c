@@ -1,4 +1,5 @@
 /* Child processes: spawn into a file, wait with a deadline and a stop flag, end by PID. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -114,4 +115,23 @@ int tl_exp_run_cmd(char *const *argv, const char *out_path, const char *err_path
 	if (rc == -EINTR)
 		return tl_err_set(err, EINTR, "interrupted");
 	return rc;
+}
+
+int tl_exp_remove_dir(const char *dir, struct tl_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 0;
+	if (!d)
+		return tl_err_errno(err, "opendir %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && ret == 0)
+			ret = tl_err_errno(err, "unlink %s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (rmdir(dir) < 0 && ret == 0)
+		ret = tl_err_errno(err, "rmdir %s", dir);
+	return ret;
 }

@@ -33,4 +33,7 @@ void tl_exp_end(pid_t pid);
 int tl_exp_run_cmd(char *const *argv, const char *out_path, const char *err_path,
 		   uint64_t timeout_ns, volatile sig_atomic_t *stop, struct tl_err *err);
 
+/* Removes dir and the files in it (the children's outputs; there are no subdirectories). */
+int tl_exp_remove_dir(const char *dir, struct tl_err *err);
+
 #endif

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 
 struct tl_exp_store {
 	sqlite3 *db;
+	int lock_fd; /* flock()ed while a campaign runs into the file; -1 when not */
 	char path[512];
 };
 
@@ -59,6 +62,7 @@ int tl_exp_store_open(const char *path, bool create, struct tl_exp_store **out,
 	if (!s)
 		return tl_err_set(err, ENOMEM, "%s: out of memory", path);
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->lock_fd = -1;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (!create && access(path, R_OK) != 0) {
 		tl_err_errno(err, "campaign database %s", path);
@@ -109,7 +113,23 @@ void tl_exp_store_close(struct tl_exp_store *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
+	/* After SQLite's close: closing any descriptor of the file drops the POSIX locks the
+	 * process holds on it, SQLite's included. The flock() goes with this close. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s);
+}
+
+int tl_exp_store_lock(struct tl_exp_store *s, struct tl_err *err)
+{
+	/* flock() locks are separate from the POSIX byte-range locks SQLite uses. */
+	s->lock_fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	if (s->lock_fd < 0)
+		return tl_err_errno(err, "%s", s->path);
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return tl_err_set(err, EBUSY, "%s: another 'tcplab exp run' is writing this "
+				  "database (wait for it, or give each shard its own file)", s->path);
+	return 0;
 }
 
 static int insert_points(struct tl_exp_store *s, const struct tl_exp_matrix *m,

@@ -35,6 +35,10 @@ int tl_exp_store_open(const char *path, bool create, struct tl_exp_store **out,
 		      struct tl_err *err);
 void tl_exp_store_close(struct tl_exp_store *s);
 
+/* Takes the campaign's lock on the file (flock), so that two `exp run` never write one
+ * database at once; held until tl_exp_store_close. */
+int tl_exp_store_lock(struct tl_exp_store *s, struct tl_err *err);
+
 /*
  * Records the campaign (version, host, kernel, command) in a new database, or checks that
  * an existing one holds the same campaign (same key); then inserts the points not yet there.

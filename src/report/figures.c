@@ -106,10 +106,13 @@ static void collect_lines(const struct tl_fig_ctx *c, int m, struct lines *l)
 	}
 }
 
-static void buffer_plot(struct tl_fig_ctx *c, const char *id, const char *title, int m,
+static void buffer_plot(struct tl_fig_ctx *c, const char *base, const char *ttl, int m,
 			const char *ylabel, double ymax)
 {
 	struct lines l;
+	char id[64], title[320];
+	snprintf(id, sizeof(id), "%s%s", base, c->id_suffix);
+	snprintf(title, sizeof(title), "%s%s", ttl, c->title_suffix);
 	struct tl_svg_plot p = { .id = id, .title = title, .xlabel = "buffer (BDP, log scale)",
 				 .ylabel = ylabel, .xlog = true, .y0 = true, .ymax_fixed = ymax };
 	struct tl_rbuf b = { 0 };
@@ -186,18 +189,80 @@ static void jain_heatmap(struct tl_fig_ctx *c)
 	}
 	for (unsigned r = 0; r < nr; r++)
 		rp[r] = rows[r];
-	struct tl_svg_heatmap h = { .id = "jain", .title = "Jain's fairness index over all flows",
+	char id[64], title[320];
+	snprintf(id, sizeof(id), "jain%s", c->id_suffix);
+	snprintf(title, sizeof(title), "Jain's fairness index over all flows%s", c->title_suffix);
+	struct tl_svg_heatmap h = { .id = id, .title = title,
 				    .xlabel = "buffer (BDP)", .ylabel = "", .vlabel = "Jain (0-1)",
 				    .cols = cp, .rows = rp, .ncols = nb, .nrows = nr, .v = v,
 				    .vmin = 0, .vmax = 1 };
 	struct tl_rbuf b = { 0 };
 	tl_svg_heatmap(&b, &h);
-	tl_fig_add(c, "jain", &b);
+	tl_fig_add(c, id, &b);
 	tl_rbuf_free(&b);
 	free(v);
 }
 
+static void facet_plots(struct tl_fig_ctx *c);
+
+/* Whether two points agree on every axis but the buffer and the AQM. */
+static int same_facet(const struct tl_exp_psum *a, const struct tl_exp_psum *b)
+{
+	for (int k = 0; k < TL_P_COUNT; k++)
+		if (k != TL_P_BUFFER && k != TL_P_AQM && strcmp(a->param[k], b->param[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* "flows 10, rtt 10ms/100ms": the axes that vary between facets, with p's values. */
+static void facet_label(const struct tl_fig_ctx *c, const struct tl_exp_psum *p, char *buf,
+			size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < TL_P_COUNT && n < len; k++)
+		if (k != TL_P_BUFFER && k != TL_P_AQM && varies(c, k))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %s", n ? ", " : "",
+					      tl_exp_param_name(k), p->param[k]);
+}
+
 void tl_fig_buffer_plots(struct tl_fig_ctx *c)
+{
+	struct tl_exp_psum *sub = malloc((c->npts ? c->npts : 1) * sizeof(*sub));
+	char *done = calloc(c->npts + 1, 1), label[128];
+	unsigned nf = 0;
+	int faceted = 0;
+	for (uint32_t i = 1; i < c->npts; i++)
+		faceted = faceted || !same_facet(&c->pts[0], &c->pts[i]);
+	for (uint32_t i = 0; sub && done && i < c->npts; i++) {
+		uint32_t n = 0;
+		if (done[i])
+			continue;
+		for (uint32_t j = i; j < c->npts; j++)
+			if (!done[j] && same_facet(&c->pts[i], &c->pts[j])) {
+				sub[n++] = c->pts[j];
+				done[j] = 1;
+			}
+		struct tl_fig_ctx f = *c;
+		f.pts = sub;
+		f.npts = n;
+		f.plots = 0;
+		if (faceted) {
+			facet_label(c, &sub[0], label, sizeof(label));
+			snprintf(f.id_suffix, sizeof(f.id_suffix), "-%u", ++nf);
+			snprintf(f.title_suffix, sizeof(f.title_suffix), " (%s)", label);
+			tl_rbuf_printf(c->html, "<h3>");
+			tl_rbuf_esc(c->html, label);
+			tl_rbuf_printf(c->html, "</h3>\n");
+		}
+		facet_plots(&f);
+		c->plots += f.plots;
+	}
+	free(sub);
+	free(done);
+}
+
+static void facet_plots(struct tl_fig_ctx *c)
 {
 	int mix = 0;
 	char title[160], ylab[96], first[32] = "";
@@ -230,7 +295,7 @@ void tl_fig_window(struct tl_fig_ctx *c)
 	double wx[64], wy[64], lx[2], ly[2], rtt = 0, rate = 0, lo = INFINITY, hi = 0;
 	uint32_t n = 0, na = 0;
 	struct tl_svg_plot p = { .id = "window", .title = "Throughput against the receive window",
-				 .xlabel = "window asked (bytes, log scale)",
+				 .xlabel = "receive buffer asked (bytes, log scale); autotuning: what it grew to",
 				 .ylabel = "goodput (Mbit/s)", .xlog = true, .y0 = true };
 	for (uint32_t i = 0; x && y && e && i < c->npts; i++) {
 		const struct tl_exp_psum *q = &c->pts[i];

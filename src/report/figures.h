@@ -22,9 +22,15 @@ struct tl_fig_ctx {
 	void *emit_ctx;
 	struct tl_rbuf *html;
 	unsigned plots;
+	char id_suffix[16];       /* "-2" for the second facet of the buffer plots */
+	char title_suffix[160];   /* " (2 flows, RTT 10ms/100ms)" */
 };
 
-/* Share, utilisation and queue delay against the buffer; the Jain heatmap. */
+/*
+ * Share, utilisation and queue delay against the buffer, one line per AQM, and the Jain
+ * heatmap (AQM x buffer): one set per facet, a facet being the points that agree on every
+ * axis but the buffer and the AQM (2 flows with equal RTTs, 10 flows with mixed RTTs...).
+ */
 void tl_fig_buffer_plots(struct tl_fig_ctx *c);
 /* Throughput against the window, with W/RTT and the link rate. */
 void tl_fig_window(struct tl_fig_ctx *c);

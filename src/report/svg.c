@@ -88,12 +88,9 @@ static void ticks(struct tl_rbuf *b, const struct scale *s, bool xaxis)
 	}
 }
 
-static void marker(struct tl_rbuf *b, unsigned shape, double x, double y, const char *col,
-		   const char *tip)
+/* The marker shapes, one per series, so colour is never the only cue. */
+static void shape(struct tl_rbuf *b, unsigned shape, double x, double y, const char *col)
 {
-	tl_rbuf_printf(b, "<g class='mark'><title>");
-	tl_rbuf_esc(b, tip);
-	tl_rbuf_printf(b, "</title>");
 	switch (shape % 4) {
 	case 0:
 		tl_rbuf_printf(b, "<circle cx='%.1f' cy='%.1f' r='4' fill='%s'/>", x, y, col);
@@ -108,6 +105,15 @@ static void marker(struct tl_rbuf *b, unsigned shape, double x, double y, const 
 	default:
 		tl_rbuf_printf(b, "<path d='M%.1f %.1fl5 5l-5 5l-5-5z' fill='%s'/>", x, y - 5, col);
 	}
+}
+
+static void marker(struct tl_rbuf *b, unsigned kind, double x, double y, const char *col,
+		   const char *tip)
+{
+	tl_rbuf_printf(b, "<g class='mark'><title>");
+	tl_rbuf_esc(b, tip);
+	tl_rbuf_printf(b, "</title>");
+	shape(b, kind, x, y, col);
 	tl_rbuf_printf(b, "</g>");
 }
 
@@ -135,8 +141,13 @@ static void bounds(const struct tl_svg_plot *p, struct scale *xs, struct scale *
 		ylo = fmin(ylo, 0);
 	if (p->ymax_fixed > 0)
 		yhi = fmax(yhi, p->ymax_fixed);
-	if (xhi <= xlo)
-		xhi = xlo + (p->xlog ? xlo * 9 : 1), xlo = p->xlog ? xlo : xlo - (xhi - xlo) * 0;
+	if (xhi <= xlo && !p->xlog)
+		xhi = xlo + 1;
+	if (p->xlog) { /* a margin of a third of a decade, or more around a single value */
+		double f = xhi > xlo ? pow(xhi / xlo, 0.06) : 2;
+		xlo /= f;
+		xhi *= f;
+	}
 	if (yhi <= ylo)
 		yhi = ylo + (p->ylog ? ylo * 9 : fabs(ylo) + 1);
 	if (!p->xlog) {
@@ -151,7 +162,7 @@ static void bounds(const struct tl_svg_plot *p, struct scale *xs, struct scale *
 }
 
 static void frame(struct tl_rbuf *b, const char *id, const char *title, const char *xl,
-		  const char *yl, unsigned marks)
+		  const char *yl, unsigned marks, int height)
 {
 	tl_rbuf_printf(b, "<svg xmlns='http://www.w3.org/2000/svg' class='plot' id='%s' "
 		       "data-marks='%u' viewBox='0 0 %d %d' width='%d' height='%d' role='img'>"
@@ -159,7 +170,7 @@ static void frame(struct tl_rbuf *b, const char *id, const char *title, const ch
 		       ".lab{font:13px sans-serif;fill:#000}.ttl{font:bold 14px sans-serif}"
 		       ".leg{font:12px sans-serif}</style>"
 		       "<rect width='%d' height='%d' fill='#fff'/><text x='%d' y='20' class='ttl'>",
-		       id, marks, W, H, W, H, W, H, ML);
+		       id, marks, W, height, W, height, W, height, ML);
 	tl_rbuf_esc(b, title);
 	tl_rbuf_printf(b, "</text><text x='%d' y='%d' class='lab' text-anchor='middle'>",
 		       (ML + W - MR) / 2, H - 12);
@@ -214,18 +225,46 @@ static void series(struct tl_rbuf *b, const struct tl_svg_plot *p, unsigned i,
 	}
 }
 
+/* The legend sits under the plot, entries left to right, wrapped: it never hides data. */
+#define LEG_ROW 18
+
+static int legend_width(const struct tl_svg_series *s)
+{
+	return 36 + 7 * (int)strlen(s->name) + 16;
+}
+
+static int legend_rows(const struct tl_svg_plot *p)
+{
+	int x = ML, rows = p->ns ? 1 : 0;
+	for (unsigned i = 0; i < p->ns; i++) {
+		int w = legend_width(&p->s[i]);
+		if (x + w > W - MR && x > ML) {
+			rows++;
+			x = ML;
+		}
+		x += w;
+	}
+	return rows;
+}
+
 static void legend(struct tl_rbuf *b, const struct tl_svg_plot *p)
 {
-	int y = MT + 8;
-	for (unsigned i = 0; i < p->ns; i++, y += 16) {
+	int x = ML, y = H + 4;
+	for (unsigned i = 0; i < p->ns; i++) {
 		const char *col = p->s[i].dashed ? "#555" : palette[i % 8];
-		tl_rbuf_printf(b, "<rect x='%d' y='%d' width='%d' height='14' fill='#fff' "
-			       "opacity='0.8'/><line x1='%d' y1='%d' x2='%d' y2='%d' stroke='%s' "
-			       "stroke-width='2'%s/><text x='%d' y='%d' class='leg'>", W - MR - 190,
-			       y - 10, 186, W - MR - 186, y - 4, W - MR - 166, y - 4, col,
-			       dash(p->s[i].dashed), W - MR - 160, y);
+		int w = legend_width(&p->s[i]);
+		if (x + w > W - MR && x > ML) {
+			x = ML;
+			y += LEG_ROW;
+		}
+		tl_rbuf_printf(b, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='%s' stroke-width='2'%s/>",
+			       x, y - 4, x + 24, y - 4, col, dash(p->s[i].dashed));
+		if (p->s[i].style == TL_SVG_LINE_MARKS || p->s[i].style == TL_SVG_MARKS)
+			shape(b, i, x + 12, y - 4, col);
+		tl_rbuf_printf(b, "<text x='%d' y='%d' class='leg'>", x + 30, y);
 		tl_rbuf_esc(b, p->s[i].name);
 		tl_rbuf_printf(b, "</text>");
+		x += w;
 	}
 }
 
@@ -238,7 +277,7 @@ void tl_svg_plot(struct tl_rbuf *b, const struct tl_svg_plot *p)
 			for (uint32_t k = 0; k < p->s[i].n; k++)
 				marks += !isnan(p->s[i].x[k]) && !isnan(p->s[i].y[k]);
 	bounds(p, &xs, &ys);
-	frame(b, p->id, p->title, p->xlabel, p->ylabel, marks);
+	frame(b, p->id, p->title, p->xlabel, p->ylabel, marks, H + 6 + legend_rows(p) * LEG_ROW);
 	ticks(b, &xs, true);
 	ticks(b, &ys, false);
 	tl_rbuf_printf(b, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#333'/>",
@@ -270,7 +309,7 @@ void tl_svg_heatmap(struct tl_rbuf *b, const struct tl_svg_heatmap *h)
 	char col[32], tip[160];
 	for (unsigned i = 0; i < h->nrows * h->ncols; i++)
 		marks += !isnan(h->v[i]);
-	frame(b, h->id, h->title, h->xlabel, h->ylabel, marks);
+	frame(b, h->id, h->title, h->xlabel, h->ylabel, marks, H);
 	int pw = W - ML - MR - 70, ph = H - MT - MB;
 	double cw = (double)pw / (h->ncols ? h->ncols : 1), ch = (double)ph / (h->nrows ? h->nrows : 1);
 	for (unsigned r = 0; r < h->nrows; r++) {

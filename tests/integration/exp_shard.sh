@@ -41,4 +41,18 @@ grep -q "another campaign" "$TL_TMP/e2" && pass "...naming it" || fail "message:
 "$TCPLAB" exp run --rate 20mbit --rtt 20ms --flows 1 -t 1s -o "$TL_TMP/s1.db" 2>"$TL_TMP/e3"
 eq "resuming with other axes is refused" "$?" 2
 grep -q "holds another campaign" "$TL_TMP/e3" && pass "...naming the database" || fail "message: $(cat "$TL_TMP/e3")"
+
+# Two campaigns into one file at once: the second is refused while the first runs.
+setsid "$TCPLAB" exp "${A[@]}" -o "$TL_TMP/busy.db" 2>/dev/null &
+PID=$!
+for _ in $(seq 1 600); do   # the first run holds the lock once its points are in (30 s at most)
+    [ "$(q "$TL_TMP/busy.db" "SELECT count(*) FROM points" 2>/dev/null || echo 0)" -ge 4 ] && break
+    sleep 0.05
+done
+"$TCPLAB" exp "${A[@]}" -o "$TL_TMP/busy.db" 2>"$TL_TMP/e4"
+eq "a second run into a busy database is refused" "$?" 2
+grep -q "another 'tcplab exp run' is writing" "$TL_TMP/e4" && pass "...saying so" || fail "message: $(cat "$TL_TMP/e4")"
+wait "$PID"
+eq "the first run finishes" "$?" 0
+eq "...with its 4 runs, once each" "$(q "$TL_TMP/busy.db" "SELECT count(*) FROM runs")" 4
 finish

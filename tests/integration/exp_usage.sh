@@ -26,6 +26,13 @@ bad "bad rate" '--rate "fast"' exp run --rate fast -o "$D"
 bad "cc mix wider than the flows" 'flows 1.*--flows 2' exp run --cc cubic:1,bbr:1 --flows 1 -o "$D"
 bad "no database" '-o FILE.db' exp run --buffer 1bdp
 bad "bad shard" '--shard "3/2"' exp run --shard 3/2 -o "$D"
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPLAB" exp run -t 1s -o "$D" \
+        2>"$TL_TMP/err"
+    rc=$?
+    [ "$rc" = 2 ] && [ "$(grep -c . "$TL_TMP/err")" = 1 ] && grep -q "needs root.*sudo" "$TL_TMP/err" &&
+        pass "without root: $(cat "$TL_TMP/err")" || fail "without root: exit $rc: $(cat "$TL_TMP/err")"
+fi
 [ -e "$D" ] && fail "a refused run created $D" || pass "refused runs create no database"
 
 printf 'title: t\nrate: 10mbit\nbuffer: [1bdp, 2bdp\naqm: codel\n' >"$TL_TMP/syntax.yaml"

@@ -80,4 +80,21 @@ done
 grep -q "Every point" "$TL_TMP/r.dom" && pass "the points table is there" || fail "no points table"
 eq "table rows = points" "$(grep -o '<tr><td>[0-9]*</td>' "$TL_TMP/r.dom" | wc -l)" "$(q "$DB" "SELECT count(*) FROM points")"
 grep -q "$(uname -r)" "$TL_TMP/r.dom" && pass "the kernel is in the facts" || fail "no kernel in the facts"
+
+# Facets: the same points again as if with 4 flows (copied rows, another flows value):
+# the buffer plots split into one set per flows value, each with its own points.
+cp "$DB" "$TL_TMP/f.db"
+sqlite3 "$TL_TMP/f.db" "INSERT INTO points SELECT point + 100, rate, rate_bps, rtt, rtt_max_ms,
+    senders, buffer, buffer_bdp, buffer_bytes, aqm, aqm_kind, loss, cc, 4, rcvbuf, rcvbuf_bytes,
+    window_clamp, window_clamp_bytes, duration_s, warmup_s FROM points;
+  INSERT INTO runs SELECT point + 100, rep, status, reason, started_unix, seconds FROM runs;
+  INSERT INTO metrics SELECT point + 100, rep, goodput_bps, utilisation, jain, cc_share, cc_ratio,
+    rtt_ratio, qdelay_p50_ms, qdelay_p99_ms, drops, marks, retransmits, latency_p50_ms,
+    latency_p99_ms FROM metrics;"
+"$TCPLAB" report "$TL_TMP/f.db" -o "$TL_TMP/f.html" >/dev/null
+for id in share jain utilisation qdelay; do
+    eq "facets: $id-1 and $id-2, $points marks each" \
+        "$(grep -o "id='$id-[12]' data-marks='$points'" "$TL_TMP/f.html" | wc -l)" 2
+done
+eq "facet headings" "$(grep -o '<h3>flows [24]</h3>' "$TL_TMP/f.html" | wc -l)" 2
 finish
