@@ -60,7 +60,7 @@ for r in $(seq 1 "$ROUNDS"); do
     l2=$(cut -d' ' -f1 /proc/loadavg)
     tl=$("$TCPLAB" crr 127.0.0.1 -p "$PORT" --linger0 -P "$FLOWS" -T "$THREADS" -t "$SECS" --json | jq '.end.sum.connects_per_second | floor')
     s2=$(stat_cpu); st2=$(steal_pct "$s1" "$s2")
-    ratio=$(awk -v a="$tl" -v b="$ref" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')
+    ratio=$(awk -v a="$tl" -v b="$ref" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
     ratios+=("$ratio")
     note=""
     awk -v s1="$st1" -v s2="$st2" -v l1="$l1" -v l2="$l2" -v n="$ncpu" 'BEGIN { exit !(s1 >= 1 || s2 >= 1 || l1 > n || l2 > n) }' && note="disturbed"
