@@ -35,7 +35,7 @@ ncpu=$(nproc)
 # stat_cpu: "busy steal total" jiffies over all CPUs
 stat_cpu() { awk '/^cpu /{ t=0; for (i=2;i<=NF;i++) t+=$i; print t-$5-$6, $9, t }' /proc/stat; }
 steal_pct() { # before after
-    awk -v a="$1" -v b="$2" 'BEGIN { split(a,x," "); split(b,y," "); d=y[3]-x[3]; printf "%.1f", d>0 ? 100*(y[2]-x[2])/d : 0 }'
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a,x," "); split(b,y," "); d=y[3]-x[3]; printf "%.1f", (d > 0 ? 100*(y[2]-x[2])/d : 0) }'
 }
 
 {

@@ -535,7 +535,7 @@ done
 # --- targets ---
 target_line() { # flows -> "PASS|FAIL ..."
     local n=$1 t p
-    t=$(get tcplab "$n" 5); p=$(best_peer "$n" "$n")
+    t=$(get tcplab "$n" 5); p=$(best_of "$n" iperf3 iperf2 "iperf3 -l 1M" "iperf2 -l 1M")
     awk -v t="${t:-NA}" -v p="$p" -v n="$n" 'BEGIN {
         if (t == "NA" || p == "NA") { printf "UNKNOWN (missing data)"; exit }
         printf "%s: tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", t / 1e9, p / 1e9, t / p }'
