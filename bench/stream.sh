@@ -36,6 +36,7 @@ usage() {
     echo "  --variants     also tcplab -T 1, -l 1M and -T 1 -l 1M at 1 and 16 flows, in the rotation"
     echo "  --report-only  no runs: write stream.md again from bench/results/raw/stream/"
     echo "env: BENCH_TIME=SECONDS  REPEAT=N  BENCH_IPERF2_LADDER='10000 5000 2000 1000 500 200'"
+    echo "     BENCH_COUNTS='1 16 max' (the flow counts; without max, no iperf2 ladder)"
 }
 
 QUICK=0
@@ -65,6 +66,7 @@ fi
 if [ $QUICK -eq 1 ]; then T=3; else T=10; fi
 T=${BENCH_TIME:-$T}
 REPEAT=${REPEAT:-3}
+COUNTS=${BENCH_COUNTS:-1 16 max} # flow counts to measure (the iperf2 ladder runs only with max)
 case "$T$REPEAT" in *[!0-9]*) echo "stream.sh: BENCH_TIME and REPEAT are whole numbers" >&2; exit 2 ;; esac
 [ "$T" -ge 1 ] && [ "$REPEAT" -ge 1 ] || { echo "stream.sh: BENCH_TIME and REPEAT must be >= 1" >&2; exit 2; }
 LADDER=${BENCH_IPERF2_LADDER:-10000 5000 2000 1000 500 200}
@@ -253,7 +255,7 @@ run_one() {
     local tool=$1 n=$2 rep=$3 limit=$4
     shift 4
     local extra=("$@") tag label=$tool
-    [ ${#extra[@]} -gt 0 ] && label="tcplab ${extra[*]}"
+    [ ${#extra[@]} -gt 0 ] && label="$tool ${extra[*]}"
     tag=$(echo "$label-$n-$rep" | tr ' /' '__')
     local sout=$RAW/$tag.server.txt cout=$RAW/$tag.client.out cerr=$RAW/$tag.client.err
     local tfile=$RAW/$tag.time load1 cmd ok=1 bps=NA rbytes=NA note=""
@@ -265,8 +267,8 @@ run_one() {
     fi
     case "$tool" in
     tcplab) cmd="$TCPLAB stream $HOST -p $SRV_PORT -P $n -t $T ${extra[*]} --json" ;;
-    iperf3) cmd="iperf3 -c $HOST -p $SRV_PORT -P $n -t $T -J" ;;
-    iperf2) cmd="iperf -c $HOST -p $SRV_PORT -P $n -t $T -e -f b" ;;
+    iperf3) cmd="iperf3 -c $HOST -p $SRV_PORT -P $n -t $T ${extra[*]} -J" ;;
+    iperf2) cmd="iperf -c $HOST -p $SRV_PORT -P $n -t $T ${extra[*]} -e -f b" ;;
     esac
     cmd=${cmd//  / }
     # timeout puts the client in its own process group and signals the whole group, so on a
@@ -390,6 +392,7 @@ IPERF2_MAX=""
 IPERF2_MAX_NOTE=""
 T_SAVE=$T
 T=$PROBE_T
+case " $COUNTS " in *" max "*) ;; *) LADDER="" ;; esac # no max row: no ladder
 for n in $LADDER; do
     if [ "$n" -gt $((NOFILE - 100)) ]; then
         printf 'iperf2\t%s\tskipped\t0\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tulimit -n is %s\t-\t-\tNA\tNA\tNA\n' "$n" "$NOFILE" >>"$RUNS"
@@ -418,8 +421,11 @@ mv "$RUNS" "$RAW/ladder.tsv"
 # --- measurements, interleaved (with --variants, tcplab's variants join the rotation at 1 and 16) ---
 TCPLAB_OK_MAX=1
 [ "$TCPLAB_MAX" -gt $((NOFILE - 100)) ] && TCPLAB_OK_MAX=0
-for count in 1 16 max; do
+for count in $COUNTS; do
     ENTRIES=(tcplab iperf3 iperf2)
+    # the peers at tcplab's write size too (tcplab writes 1 MiB; iperf3 128 KiB and iperf2
+    # 128 KiB by default), so equal settings are always compared, not only defaults
+    [ "$count" != max ] && ENTRIES+=("iperf3 -l 1M" "iperf2 -l 1M")
     [ $VARIANTS -eq 1 ] && [ "$count" != max ] && ENTRIES+=("tcplab -T 1" "tcplab -l 1M" "tcplab -T 1 -l 1M")
     ne=${#ENTRIES[@]}
     for ((rep = 1; rep <= REPEAT; rep++)); do
@@ -438,7 +444,7 @@ for count in 1 16 max; do
 done
 rm -f "$RAW/agent.port"
 declare -p T REPEAT VARIANTS DATE KERNEL NPROC CPU_MODEL MEM_MB CC_DEFAULT V_TCPLAB V_IPERF3 V_IPERF2 \
-    IPERF2_MAX IPERF2_MAX_NOTE NOFILE LADDER >"$META"
+    IPERF2_MAX IPERF2_MAX_NOTE NOFILE LADDER COUNTS >"$META"
 fi # REPORT_ONLY
 
 # --- summary per (label, flows): median throughput of the good runs, max RSS, median CPU ---
@@ -479,6 +485,15 @@ END {
 get() { awk -F'\t' -v l="$1" -v f="$2" -v c="$3" '$1 == l && $2 == f {print $c; exit}' "$SUMMARY"; }
 mbps() { awk -v b="$1" 'BEGIN {if (b == "" || b == "NA") print "NA"; else printf "%.1f", b / 1e6}'; }
 gbps() { awk -v b="$1" 'BEGIN {if (b == "" || b == "NA") print "NA"; else printf "%.2f", b / 1e9}'; }
+best_of() { # flows label... -> bps of the best of those rows at that flow count
+    local n=$1 l v best=NA
+    shift
+    for l in "$@"; do
+        v=$(get "$l" "$n" 5)
+        best=$(awk -v a="$best" -v b="${v:-NA}" 'BEGIN { if (b == "NA") print a; else if (a == "NA" || b + 0 > a + 0) print b; else print a }')
+    done
+    echo "$best"
+}
 best_peer() { # flows_i3 flows_i2 -> bps of the better peer
     local a b
     a=$(get iperf3 "$1" 5); b=$(get iperf2 "$2" 5)
@@ -520,7 +535,7 @@ done
 # --- targets ---
 target_line() { # flows -> "PASS|FAIL ..."
     local n=$1 t p
-    t=$(get tcplab "$n" 5); p=$(best_peer "$n" "$n")
+    t=$(get tcplab "$n" 5); p=$(best_of "$n" iperf3 iperf2 "iperf3 -l 1M" "iperf2 -l 1M")
     awk -v t="${t:-NA}" -v p="$p" -v n="$n" 'BEGIN {
         if (t == "NA" || p == "NA") { printf "UNKNOWN (missing data)"; exit }
         printf "%s: tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", t / 1e9, p / 1e9, t / p }'
@@ -558,8 +573,10 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
     echo
     echo "| Tool | Flows | Throughput Gbit/s (median) | Runs Gbit/s (steal) | tcplab / best peer | Client RSS MB | Server RSS MB | Client CPU s | Server CPU s | Gbit per CPU-s | Others' CPU s | Client command (median run) | Server command |"
     echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
-    for count in 1 16 max; do
-        for tool in tcplab iperf3 iperf2; do
+    for count in $COUNTS; do
+        tools=(tcplab iperf3 iperf2)
+        [ "$count" != max ] && tools+=("iperf3 -l 1M" "iperf2 -l 1M")
+        for tool in "${tools[@]}"; do
             case "$count:$tool" in
             max:tcplab) n=$TCPLAB_MAX ;; max:iperf3) n=$IPERF3_MAX ;; max:iperf2) n=${IPERF2_MAX:-none} ;; *) n=$count ;;
             esac
@@ -568,7 +585,7 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
                 if [ "$count" = max ]; then
                     r="$(ratio "$(get tcplab "$n" 5)" "$(best_peer $IPERF3_MAX "${IPERF2_MAX:-none}")") (vs peers at their max)"
                 else
-                    r=$(ratio "$(get tcplab "$n" 5)" "$(best_peer "$n" "$n")")
+                    r=$(ratio "$(get tcplab "$n" 5)" "$(best_of "$n" iperf3 iperf2 "iperf3 -l 1M" "iperf2 -l 1M")")
                 fi
             fi
             if [ -z "$(get "$tool" "$n" 1)" ]; then

@@ -4,8 +4,8 @@
 /*
  * Per-test data ports for flows the agent receives with a fixed buffer (--rcvbuf).
  *
- * The window scale of a connection is chosen in the SYN exchange from the receive buffer the
- * socket has then; SO_RCVBUF set on an accepted socket is too late. The agent's shared port
+ * The window scale of a connection is chosen in the SYN exchange [RFC7323 §2.2] from the
+ * receive buffer the socket has then; SO_RCVBUF set on an accepted socket is too late [tcp(7)]. The agent's shared port
  * listens with the default buffer (the scale fits the largest autotuned window), so a 4 KiB
  * --rcvbuf set after accept() advertised windows the buffer could not hold and the transfer
  * collapsed to a few hundred kbit/s on loopback. So the agent opens one listener per distinct

@@ -276,9 +276,12 @@ static int collect_flows(struct tl_session *s, const struct tl_spec *spec, struc
 		}
 		if (n > 0 && (p[1].revents & POLLIN) && drain_queue(s, side, err) < 0)
 			return -1;
+		/* a connection gets the agent's handshake time to greet, as on the shared port */
+		uint64_t greet = tl_now_ns() + s->agent->cfg.handshake_timeout_ns;
 		for (uint32_t i = 0; n > 0 && i < dl->plan.n; i++)
 			if ((p[2 + i].revents & POLLIN) &&
-			    tl_data_listeners_accept(dl, i, spec, s->cookie, side, deadline, &refused, err) < 0)
+			    tl_data_listeners_accept(dl, i, spec, s->cookie, side, greet < deadline ? greet : deadline,
+						     &refused, err) < 0)
 				return -1;
 	}
 	if (refused)

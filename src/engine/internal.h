@@ -79,6 +79,7 @@ struct tl_conn {
 	int kind;              /* TL_EV_CONN */
 	int fd;
 	struct tl_rr rr;
+	int want_out;          /* registered for EPOLLOUT: a response waits for room */
 	struct tl_conn *next_free;
 	struct tl_conn *all_next; /* every conn the worker allocated, for the final close */
 };
@@ -158,6 +159,8 @@ void tl_rr_flow_error(struct tl_worker *w, struct tl_flow *f, int err_no);
  * quits. Returns whether it did (0: not eligible, the epoll loop carries on as usual).
  */
 int tl_rr_solo_run(struct tl_worker *w);
+/* stream_solo.c: the same for a worker whose only flow is a stream sender or receiver. */
+int tl_stream_solo_run(struct tl_worker *w);
 
 #define TL_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define TL_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -186,8 +186,10 @@ static void crr_schedule(struct tl_flow *f, uint64_t at_ns)
 
 static void crr_end_cycle(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns, int abortive)
 {
+	(void)w;
 	if (f->fd >= 0) {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
+		/* no EPOLL_CTL_DEL: closing the only descriptor of the socket removes it from the
+		 * epoll set, and a syscall fewer per connection is what crr measures */
 		if (abortive)
 			tl_sock_close_abort(f->fd);
 		else
@@ -234,6 +236,9 @@ static void crr_start(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 	}
 	f->fd = fd;
 	tl_sock_apply_pre(fd, &f->sockopts, TL_SOCK_SENDER, NULL);
+	/* TCP_NODELAY and pacing hold on a socket not yet connected: set here, they cost no
+	 * call after the connection is up */
+	tl_sock_apply_post(fd, &f->sockopts, TL_SOCK_SENDER, NULL);
 	if (f->has_src) {
 		int one = 1;
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
@@ -260,7 +265,6 @@ static void crr_established(struct tl_worker *w, struct tl_flow *f, uint64_t now
 {
 	record(w, w->lat_connect, now_ns - f->connect_started_ns);
 	TL_STORE(w->connects, w->connects + 1);
-	tl_sock_apply_post(f->fd, &f->sockopts, TL_SOCK_SENDER, NULL);
 	f->crr_state = CRR_TRANSACT;
 	f->timer_ns = 0;
 	f->rr.in_off = f->rr.out_off = 0;
@@ -315,10 +319,12 @@ void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t event
 	if (f->mode == TL_MODE_CRR_CLIENT && f->crr_state == CRR_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		int soerr = 0;
-		socklen_t len = sizeof(soerr);
-		getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-		if (soerr || (events & (EPOLLERR | EPOLLHUP))) {
+		/* a failed connect raises EPOLLERR; EPOLLOUT alone means connected, so SO_ERROR is
+		 * read only when there is an error to name */
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			int soerr = 0;
+			socklen_t len = sizeof(soerr);
+			getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 			crr_connect_failed(w, f, soerr ? soerr : ECONNRESET, now_ns);
 			return;
 		}
@@ -326,7 +332,10 @@ void tl_rr_flow_on_events(struct tl_worker *w, struct tl_flow *f, uint32_t event
 	}
 	uint64_t bytes = f->bytes;
 	uint32_t complete = 0;
-	int in = rr_pump_in(w, f->fd, &f->rr, events, &complete, &bytes);
+	/* nothing to read without an input event (a connect that just completed): skip the
+	 * recv that would only say EAGAIN */
+	int in = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			 ? rr_pump_in(w, f->fd, &f->rr, events, &complete, &bytes) : 0;
 	if (complete)
 		tl_rr_flow_complete(w, f, complete, now_ns);
 	int out = tl_rr_pump_out(w, f->fd, &f->rr, &bytes);
@@ -414,7 +423,7 @@ void tl_rr_begin(struct tl_worker *w, struct tl_flow *f, uint64_t now_ns)
 
 static void conn_release(struct tl_worker *w, struct tl_conn *c, int abortive)
 {
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	/* closing the socket's only descriptor takes it out of the epoll set: no DEL call */
 	if (abortive)
 		tl_sock_close_abort(c->fd);
 	else
@@ -450,7 +459,9 @@ void tl_rr_accept(struct tl_worker *w, struct tl_listener *l, uint64_t now_ns)
 		c->fd = fd;
 		c->rr.in_size = l->p.request_size;
 		c->rr.out_size = l->p.response_size;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+		/* input only: a response that does not fit asks for EPOLLOUT then (conn_on_events);
+		 * registered for output too, every new connection woke the worker once for nothing */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c };
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
 			c->next_free = w->free_conns;
@@ -466,15 +477,23 @@ void tl_rr_conn_on_events(struct tl_worker *w, struct tl_conn *c, uint32_t event
 	(void)now_ns;
 	const struct tl_crr_server_params *p = &w->engine->listener.p;
 	uint32_t complete = 0;
-	int in = rr_pump_in(w, c->fd, &c->rr, events, &complete, NULL);
+	int in = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			 ? rr_pump_in(w, c->fd, &c->rr, events, &complete, NULL) : 0;
 	c->rr.out_owed += complete;
 	uint32_t owed_before = c->rr.out_owed;
 	int out = tl_rr_pump_out(w, c->fd, &c->rr, NULL);
 	c->rr.done_on_conn += owed_before - c->rr.out_owed;
 	TL_STORE(w->transactions, w->transactions + (owed_before - c->rr.out_owed));
 	if (in > 0 || out > 0) {
-		conn_release(w, c, 1);
+		/* a connection the peer reset is gone already: a plain close, no SO_LINGER call */
+		int gone = in == ECONNRESET || out == ECONNRESET || out == EPIPE;
+		conn_release(w, c, !gone);
 		return;
+	}
+	if (c->rr.out_owed && !c->want_out) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		c->want_out = 1;
 	}
 	if (p->server_closes && c->rr.done_on_conn >= p->requests_per_conn && !c->rr.out_owed) {
 		conn_release(w, c, p->linger0);

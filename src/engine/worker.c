@@ -95,7 +95,7 @@ void *tl_worker_main(void *arg)
 		uint64_t start = TL_LOAD(e->start_ns);
 		if (start && !w->sending_started && now >= start) {
 			worker_begin_sending(w, now);
-			if (tl_rr_solo_run(w))
+			if (tl_rr_solo_run(w) || tl_stream_solo_run(w))
 				continue; /* the flow is done: the loop now waits for quit */
 		}
 		uint64_t deadline = worker_deadline(w, now);

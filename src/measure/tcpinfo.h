@@ -68,7 +68,7 @@ void tl_tcpinfo_limits(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
  * between a and b over that time) at least TL_LIMIT_WINDOW_SHARE of what the peer's window
  * allows (b's snd_wnd per smoothed RTT) while the app kept it fed (app share below one
  * half) was limited by the receive window, whatever the chronographs split. They count
- * rwnd-limited time only when a send stops at the window, so a paced flow (BBR) whose pacing
+ * rwnd-limited time only when a send stops at the window [tcp_chrono], so a paced flow (BBR) whose pacing
  * reaches the window's rate first shows "network" half the time for a window limit:
  * 6.23 Mbit/s through a 100 ms path against 80896 B / 100 ms = 6.47 Mbit/s was labelled
  * network 0.51, rwnd 0.49. The share is 3/4, not nearer 1, because BBR drains and probes

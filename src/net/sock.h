@@ -52,7 +52,7 @@ int tl_sock_set_cc(int fd, const char *cc, struct tl_err *err);
 /* Checks a congestion control name against tcp_available_congestion_control. */
 int tl_sock_cc_available(const char *cc, struct tl_err *err);
 /* A process without CAP_NET_ADMIN may set only the congestion controls listed in
- * net.ipv4.tcp_allowed_congestion_control (the kernel answers EPERM for the others): checks
+ * net.ipv4.tcp_allowed_congestion_control [tcp(7)] (the kernel answers EPERM for the others): checks
  * cc against it, with the sysctl that fixes it in the message. 0 for a privileged process. */
 int tl_sock_cc_allowed(const char *cc, struct tl_err *err);
 
