@@ -40,7 +40,7 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
         "$TCPLAB" testbed up "$NAME" --rate 1gbit --rtt 5ms --buffer 1bdp --aqm "$aqm" --json >"$RAW/up.json" || exit 1
         rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$RAW/up.json")
         pf=$(mktemp)
-        "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
+        "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
         AGENT=$!
         for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
         port=$(cat "$pf"); rm -f "$pf"

@@ -53,7 +53,7 @@ run_loop() {
     rm -f "$pf"
     "$TCPLAB" testbed up "$tb" --rate 20mbit --rtt 20ms --json >"$out/up.json" || return 1
     rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$out/up.json")
-    "$TCPLAB" testbed exec "$tb" rcv -- "$TCPLAB" serve --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
+    "$TCPLAB" testbed exec "$tb" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
     agent=$!
     for _ in $(seq 1 200); do [ -s "$pf" ] && break; sleep 0.05; done
     for buf in 0.5bdp 1bdp 2bdp; do

@@ -117,7 +117,7 @@ static int start_agent(struct tl_exp_runner *rn, struct tl_err *err)
 	path(rn, "agent.log", log, sizeof(log));
 	unlink(pf);
 	char *argv[] = { (char *)rn->cfg.self, "testbed", "exec", (char *)rn->cfg.testbed, "rcv",
-			 "--", (char *)rn->cfg.self, "serve", "--port", "0", "--port-file", pf,
+			 "--", (char *)rn->cfg.self, "serve", "--no-auth", "--port", "0", "--port-file", pf,
 			 "-q", NULL };
 	rn->agent = tl_exp_spawn(argv, NULL, log, err);
 	if (rn->agent < 0)

@@ -25,7 +25,7 @@ for _ in $(seq 1 600); do
     [ "$(q "$DB2" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)" -ge 1 ] && break
     sleep 0.1
 done
-agent=$(pgrep -P "$PID" -f -- "serve --port 0 --port-file /tmp/tcplab-exp" | head -1)
+agent=$(pgrep -P "$PID" -f -- "serve --no-auth --port 0 --port-file /tmp/tcplab-exp" | head -1)
 [ -n "$agent" ] && kill "$agent" && pass "killed the campaign's agent ($agent)" || fail "no agent found under $PID"
 wait "$PID"
 nothing_left "$PID"

@@ -48,7 +48,7 @@ tbf_path() {
             echo "skip: netem qdisc not available"; exit 77; }
     fi
     local pf="$TL_TMP/port"
-    ip netns exec "$NS_B" "$TCPLAB" serve --bind "$ADDR_B" --port 0 --port-file "$pf" \
+    ip netns exec "$NS_B" "$TCPLAB" serve --no-auth --bind "$ADDR_B" --port 0 --port-file "$pf" \
         >"$TL_TMP/agent.out" 2>"$TL_TMP/agent.log" &
     TL_PIDS+=("$!")
     for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
