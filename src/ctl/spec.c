@@ -155,32 +155,6 @@ int tl_spec_parse_cc_mix(struct tl_spec *s, const char *text, struct tl_err *err
 	return 0;
 }
 
-/* name is one word of the space-separated list. */
-static int in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		size_t w = strcspn(p, " \t\n");
-		if (w == n && w > 0 && strncmp(p, name, n) == 0)
-			return 1;
-		p += w;
-	}
-	return 0;
-}
-
-int tl_spec_check_cc_allowed(const struct tl_spec *s, const char *allowed, struct tl_err *err)
-{
-	for (uint32_t g = 0; g <= s->ngroups; g++) {
-		const char *cc = g < s->ngroups ? s->groups[g].opts.cc : s->opts.cc;
-		if (cc[0] && !in_list(allowed, cc))
-			return tl_err_set(err, EPERM, "congestion control \"%s\" is not allowed on this agent "
-					  "(net.ipv4.tcp_allowed_congestion_control there: %s)", cc, allowed);
-	}
-	return 0;
-}
-
 void tl_spec_cap_pacing(struct tl_spec *s, uint64_t bps)
 {
 	if (!bps)

@@ -75,12 +75,6 @@ int tl_spec_validate(const struct tl_spec *s, struct tl_err *err);
  * test, the agent its own when the spec arrives: both ends refuse before anything runs. */
 int tl_spec_check_cc_available(const struct tl_spec *s, struct tl_err *err);
 
-/*
- * Every congestion control the spec names is a word of allowed (the agent's
- * net.ipv4.tcp_allowed_congestion_control): a root agent must not let a client make the kernel
- * load a tcp_<name> module, and a non-root one could not set others anyway.
- */
-int tl_spec_check_cc_allowed(const struct tl_spec *s, const char *allowed, struct tl_err *err);
 /* Lowers every flow's pacing rate (SO_MAX_PACING_RATE, bit/s) to at most bps; 0 = no cap. */
 void tl_spec_cap_pacing(struct tl_spec *s, uint64_t bps);
 

@@ -695,25 +695,11 @@ static void test_validate_messages(void **state)
 	assert_int_equal(tl_spec_validate(&s, &err), 0);
 }
 
-/* The agent's congestion-control check: only words of the allowed list, run-wide and per
- * group; and the pacing cap lowers, never raises. */
-static void test_cc_allowed_and_pacing_cap(void **state)
+/* The pacing cap lowers, never raises. */
+static void test_pacing_cap(void **state)
 {
 	(void)state;
 	struct tl_spec s;
-	struct tl_err err = { 0 };
-	tl_spec_defaults(&s);
-	assert_int_equal(tl_spec_check_cc_allowed(&s, "reno cubic", &err), 0);
-	snprintf(s.opts.cc, sizeof(s.opts.cc), "cubic");
-	assert_int_equal(tl_spec_check_cc_allowed(&s, "reno cubic", &err), 0);
-	assert_true(tl_spec_check_cc_allowed(&s, "reno cubicx", &err) < 0);
-	assert_true(tl_spec_check_cc_allowed(&s, "", &err) < 0);
-	assert_non_null(strstr(err.msg, "\"cubic\" is not allowed"));
-	assert_true(tl_spec_parse_cc_mix(&s, "reno:1,vegas:1", &err) == 0);
-	assert_true(tl_spec_check_cc_allowed(&s, "reno cubic", &err) < 0);
-	assert_non_null(strstr(err.msg, "\"vegas\""));
-	assert_int_equal(tl_spec_check_cc_allowed(&s, "vegas reno cubic", &err), 0);
-
 	tl_spec_defaults(&s);
 	s.ngroups = 2;
 	s.groups[0].opts.pacing_bps = 5000000;
@@ -734,7 +720,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_validate),
-		cmocka_unit_test(test_cc_allowed_and_pacing_cap),
+		cmocka_unit_test(test_pacing_cap),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_from_json_each_required_missing),
 		cmocka_unit_test(test_from_json_out_of_range),
