@@ -171,8 +171,9 @@ static int take_message(struct tl_mesh_ctl_reader *r, json_t **msg, struct tl_er
 	if (r->len < 4)
 		return 0;
 	uint32_t n = get32(r->buf);
-	if (n == 0 || n > TL_MESH_CTL_MAX)
-		return tl_err_set(err, EPROTO, "control message length %u (1..%u)", n, TL_MESH_CTL_MAX);
+	uint32_t max = r->max ? r->max : TL_MESH_CTL_MAX;
+	if (n == 0 || n > max)
+		return tl_err_set(err, EPROTO, "control message length %u (1..%u)", n, max);
 	if (r->len < 4 + (size_t)n)
 		return 0;
 	json_error_t je;
@@ -196,8 +197,9 @@ int tl_mesh_ctl_recv(int fd, struct tl_mesh_ctl_reader *r, json_t **msg, struct 
 	for (;;) {
 		if (r->cap - r->len < 4096) {
 			size_t want = r->cap ? r->cap * 2 : 8192;
-			if (want > TL_MESH_CTL_MAX + 8192)
-				return tl_err_set(err, EPROTO, "control message larger than %u bytes", TL_MESH_CTL_MAX);
+			uint32_t max = r->max ? r->max : TL_MESH_CTL_MAX;
+			if (want > (size_t)max + 8192)
+				return tl_err_set(err, EPROTO, "control message larger than %u bytes", max);
 			uint8_t *nb = realloc(r->buf, want);
 			if (!nb)
 				return tl_err_set(err, ENOMEM, "control reader: out of memory");

@@ -50,6 +50,9 @@ struct tl_err;
 #define TL_MESH_HEADER_LEN 40
 #define TL_MESH_MAX_MESSAGE (1u << 20)
 #define TL_MESH_CTL_MAX (64u << 20)
+/* Until a connection has said hello, its messages are small: a stray or hostile connection to
+ * rank 0's port costs at most this much memory before it is refused. */
+#define TL_MESH_HELLO_MAX (64u << 10)
 
 enum tl_mesh_kind {
 	TL_MESH_TOKEN = 1,
@@ -95,6 +98,7 @@ int tl_mesh_ctl_send(int fd, const json_t *msg, int timeout_ms, struct tl_err *e
 struct tl_mesh_ctl_reader {
 	uint8_t *buf;
 	size_t len, cap;
+	uint32_t max;   /* the largest message taken now; 0 = TL_MESH_CTL_MAX */
 };
 
 void tl_mesh_ctl_reader_free(struct tl_mesh_ctl_reader *r);
