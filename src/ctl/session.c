@@ -183,13 +183,18 @@ static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *e
 				  (unsigned long long)(a->cfg.max_duration_ns / TL_NSEC_PER_SEC));
 	if (spec->threads > a->cfg.max_threads)
 		spec->threads = a->cfg.max_threads;
-	/* Only what the host allows unprivileged users: as root, setting any other name would
-	 * make the kernel load a tcp_<name> module on a client's word. */
-	char allowed[512] = "";
+	/* Only what the host allows unprivileged users, or has loaded already: as root, any
+	 * other name would make the kernel load a tcp_<name> module on a client's word
+	 * [tcp_allowed_cc]. */
+	char allowed[512] = "", loaded[512] = "", names[1100];
 	if (tl_read_small_file("/proc/sys/net/ipv4/tcp_allowed_congestion_control", allowed, sizeof(allowed),
 			       NULL) == 0)
 		allowed[strcspn(allowed, "\n")] = '\0';
-	if (tl_spec_check_cc_allowed(spec, allowed, err) < 0)
+	if (tl_read_small_file("/proc/sys/net/ipv4/tcp_available_congestion_control", loaded, sizeof(loaded),
+			       NULL) == 0)
+		loaded[strcspn(loaded, "\n")] = '\0';
+	snprintf(names, sizeof(names), "%s %s", allowed, loaded);
+	if (tl_spec_check_cc_allowed(spec, names, err) < 0)
 		return -1;
 	/* The client chooses how long the agent waits for its connections and for a stalled flow;
 	 * the agent's caps bound both, so a TEST that never connects holds a slot no longer than

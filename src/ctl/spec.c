@@ -176,7 +176,7 @@ int tl_spec_check_cc_allowed(const struct tl_spec *s, const char *allowed, struc
 		const char *cc = g < s->ngroups ? s->groups[g].opts.cc : s->opts.cc;
 		if (cc[0] && !in_list(allowed, cc))
 			return tl_err_set(err, EPERM, "congestion control \"%s\" is not allowed on this agent "
-					  "(net.ipv4.tcp_allowed_congestion_control there: %s)", cc, allowed);
+					  "(its tcp_allowed_congestion_control and loaded ones: %s)", cc, allowed);
 	}
 	return 0;
 }

@@ -75,9 +75,10 @@ int tl_spec_validate(const struct tl_spec *s, struct tl_err *err);
 int tl_spec_check_cc_available(const struct tl_spec *s, struct tl_err *err);
 
 /*
- * Every congestion control the spec names is a word of allowed (the agent's
- * net.ipv4.tcp_allowed_congestion_control): a root agent must not let a client make the kernel
- * load a tcp_<name> module, and a non-root one could not set others anyway.
+ * Every congestion control the spec names is a word of allowed (the agent passes its
+ * net.ipv4.tcp_allowed_congestion_control and tcp_available_congestion_control, the ones
+ * loaded): a root agent must not let a client make the kernel load a tcp_<name> module, and a
+ * non-root one could not set others anyway.
  */
 int tl_spec_check_cc_allowed(const struct tl_spec *s, const char *allowed, struct tl_err *err);
 /* Lowers every flow's pacing rate (SO_MAX_PACING_RATE, bit/s) to at most bps; 0 = no cap. */
