@@ -123,6 +123,32 @@ static int drop_privileges(const char *user, struct tl_err *err)
 	return 0;
 }
 
+/* Says where and how the agent listens, writes the port file, then drops root if asked. */
+static int announce(struct tl_agent *agent, const char *port_file, const char *keys_file, size_t nkeys,
+		    int no_auth, const char *user, struct tl_err *err)
+{
+	char where[80];
+	printf("tcplab agent listening on %s (listen backlog %d)\n",
+	       tl_addr_str(tl_agent_addr(agent), where, sizeof(where)), tl_agent_backlog(agent));
+	if (keys_file)
+		printf("clients must authenticate: %zu key(s) from %s\n", nkeys, keys_file);
+	else if (no_auth)
+		printf("no authentication (--no-auth): anyone who reaches this port may run tests\n");
+	else
+		printf("no --authorized-keys: listening on loopback only; give --authorized-keys FILE (or "
+		       "--no-auth) to serve other hosts\n");
+	fflush(stdout);
+	if (port_file) {
+		FILE *pf = fopen(port_file, "w");
+		if (!pf || fprintf(pf, "%u\n", tl_agent_port(agent)) < 0 || fclose(pf) != 0)
+			return tl_err_errno(err, "--port-file %s", port_file);
+	}
+	/* the port file is the operator's, written as root; then nothing privileged is left */
+	if (user && drop_privileges(user, err) < 0)
+		return -1;
+	return 0;
+}
+
 int cmd_serve_main(int argc, char **argv)
 {
 	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE,
@@ -252,28 +278,7 @@ int cmd_serve_main(int argc, char **argv)
 		close(sfd);
 		return TL_EXIT_ERROR;
 	}
-	char where[80];
-	printf("tcplab agent listening on %s (listen backlog %d)\n",
-	       tl_addr_str(tl_agent_addr(agent), where, sizeof(where)), tl_agent_backlog(agent));
-	if (keys_file)
-		printf("clients must authenticate: %zu key(s) from %s\n", keys.n, keys_file);
-	else if (no_auth)
-		printf("no authentication (--no-auth): anyone who reaches this port may run tests\n");
-	else
-		printf("no --authorized-keys: listening on loopback only; give --authorized-keys FILE (or "
-		       "--no-auth) to serve other hosts\n");
-	fflush(stdout);
-	if (port_file) {
-		FILE *pf = fopen(port_file, "w");
-		if (!pf || fprintf(pf, "%u\n", tl_agent_port(agent)) < 0 || fclose(pf) != 0) {
-			fprintf(stderr, "tcplab serve: --port-file %s: %s\n", port_file, strerror(errno));
-			tl_agent_free(agent);
-			close(sfd);
-			return TL_EXIT_ERROR;
-		}
-	}
-	/* the port file is the operator's, written as root; then nothing privileged is left */
-	if (user && drop_privileges(user, &err) < 0) {
+	if (announce(agent, port_file, keys_file, keys.n, no_auth, user, &err) < 0) {
 		fprintf(stderr, "tcplab serve: %s\n", err.msg);
 		tl_agent_free(agent);
 		tl_auth_keys_free(&keys);

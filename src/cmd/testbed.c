@@ -271,7 +271,7 @@ static int cmd_up(struct cli *c)
 		       tl_testbed_fmt_addr(st.plan.subnet, a, sizeof(a)), (int)st.forwarder_pid);
 		print_hosts(&st);
 		print_settings(cfg, c->opts);
-		printf("  e.g. tcplab testbed exec %s rcv -- tcplab serve &\n"
+		printf("  e.g. tcplab testbed exec %s rcv -- tcplab serve --no-auth &\n"
 		       "       tcplab testbed exec %s snd1 -- tcplab stream %s\n",
 		       name, name, tl_testbed_fmt_addr(st.plan.hosts[0].addr, a, sizeof(a)));
 	}
@@ -618,6 +618,21 @@ static int cmd_exec(int argc, char **argv)
 	if (!strcmp(cmd[0], "--"))
 		cmd++;
 	struct tl_err err = { 0 };
+	/* Without its forwarder the hosts are cut off from each other: a command run there
+	 * would fail in ways that do not say why (issue 17: exec returned 0 and said nothing). */
+	struct tl_testbed_state st;
+	if (tl_testbed_state_load(argv[1], &st, &err) == 0) {
+		bool alive = tl_testbed_forwarder_alive(&st);
+		pid_t pid = st.forwarder_pid;
+		tl_testbed_state_free(&st);
+		if (!alive) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "testbed %s: its forwarder (pid %d) is not running, so its hosts "
+				 "are cut off; take it down and up again ('tcplab testbed down %s')", argv[1],
+				 (int)pid, argv[1]);
+			return fail(false, TL_EXIT_ERROR, msg);
+		}
+	}
 	if (tl_testbed_enter(argv[1], argv[2], &err) < 0)
 		return fail(false, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	/* tcplab commands run here find their testbed (stream embeds the router's series) */

@@ -1,6 +1,7 @@
 #include "ctl/agent.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,9 +169,12 @@ void tl_agent_unregister(struct tl_agent *a, struct tl_session *s)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Joins and frees sessions whose threads have returned. */
+/* Joins and frees sessions whose threads have returned. When that leaves the agent idle,
+ * hands the freed heap back to the kernel: the session threads' malloc arenas otherwise keep
+ * their peak (issue 17: 702 MB resident with 52 KB in use after hostile input). */
 static void reap_sessions(struct tl_agent *a, int all)
 {
+	int reaped = 0;
 	pthread_mutex_lock(&a->lock);
 	struct tl_session **pp = &a->sessions;
 	while (*pp) {
@@ -186,13 +190,17 @@ static void reap_sessions(struct tl_agent *a, int all)
 			close(s->ctl_fd);
 			pthread_mutex_destroy(&s->lock);
 			free(s);
+			reaped++;
 			pthread_mutex_lock(&a->lock);
 			pp = &a->sessions;
 			continue;
 		}
 		pp = &s->next;
 	}
+	int idle = a->sessions == NULL;
 	pthread_mutex_unlock(&a->lock);
+	if (reaped && idle)
+		malloc_trim(0);
 }
 
 void tl_agent_unpend(struct tl_agent *a, struct tl_session *s)

@@ -2,7 +2,7 @@
 #define TCPLAB_CTL_AUTH_H
 
 /*
- * Client authentication for the agent (libsodium, Ed25519 [rfc8032]).
+ * Client authentication for the agent (libsodium, Ed25519 [RFC 8032]).
  *
  * Each client has a key pair made by `tcplab keygen`; the agent has a list of public keys
  * (serve --authorized-keys). The client proves it holds a listed key by signing a digest of

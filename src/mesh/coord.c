@@ -283,7 +283,12 @@ int tl_mesh_coord_run(const struct tl_mesh_coord *c, json_t **result, struct tl_
 		}
 	}
 	uint64_t t0 = tl_now_ns();
-	if ((ret = collect(&st, "hello", t0 + c->spec->connect_timeout_ns, err)) < 0)
+	for (uint32_t i = 0; i < st.n; i++)
+		st.readers[i].w.max = TL_MESH_HELLO_MAX;
+	ret = collect(&st, "hello", t0 + c->spec->connect_timeout_ns, err);
+	for (uint32_t i = 0; i < st.n; i++)
+		st.readers[i].w.max = TL_MESH_CTL_MAX;
+	if (ret < 0)
 		goto out;
 	uint32_t run_id;
 	if (getrandom(&run_id, sizeof(run_id), GRND_NONBLOCK) != sizeof(run_id))

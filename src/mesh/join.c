@@ -91,9 +91,11 @@ static int run_root(struct tl_mesh_join *j, json_t **result, struct tl_err *err)
 	if (tl_addr_resolve(j->host, j->port, AF_UNSPEC, 0, &a, err) < 0)
 		goto out;
 	if (lfd < 0) {
-		/* Every address of this host: the others reach it as --rendezvous HOST says. */
-		struct tl_addr any;
-		if (tl_addr_resolve(a.ss.ss_family == AF_INET6 ? "::" : "0.0.0.0", j->port, a.ss.ss_family,
+		/* Every address of this host: the others reach it as --rendezvous HOST says; but a
+		 * loopback rendezvous means every rank is on this host, so listen there only. */
+		struct tl_addr any = a;
+		if (!tl_addr_is_loopback(&a) &&
+		    tl_addr_resolve(a.ss.ss_family == AF_INET6 ? "::" : "0.0.0.0", j->port, a.ss.ss_family,
 				    1, &any, err) < 0)
 			goto out;
 		lfd = tl_sock_listen(&any, (int)n + 16, NULL, err);

@@ -52,6 +52,9 @@ struct tl_err;
 #define TL_MESH_HEADER_LEN 40
 #define TL_MESH_MAX_MESSAGE (1u << 20)
 #define TL_MESH_CTL_MAX (64u << 20)
+/* Until a connection has said hello, its messages are small: a stray or hostile connection to
+ * rank 0's port costs at most this much memory before it is refused. */
+#define TL_MESH_HELLO_MAX (64u << 10)
 
 enum tl_mesh_kind {
 	TL_MESH_TOKEN = 1,

@@ -45,8 +45,20 @@ int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns)
 			}
 		}
 		if (!c) {
-			close(fd); /* busy: the client sees the connection closed and may retry */
-			continue;
+			/* Every slot taken: the one that has waited longest without a whole request
+			 * makes way. Clients that connect and say nothing cannot hold all slots
+			 * (issue 17: 40 stalled clients made 'testbed status' fail); a real client
+			 * sends its request at once and is answered in the same pass. */
+			for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
+				if (!f->conns[i].out && (!c || f->conns[i].deadline_ns < c->deadline_ns)) {
+					c = &f->conns[i];
+					slot = i;
+				}
+			if (!c) {
+				close(fd); /* all busy answering: the client sees a close and may retry */
+				continue;
+			}
+			conn_close(f, c);
 		}
 		c->in = malloc(TL_TESTBED_CTL_MAX);
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = FWD_EV_CONN | slot };

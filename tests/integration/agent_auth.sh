@@ -29,11 +29,22 @@ check "wrong key: refused, the key named" '.error | test("is not in this agent.s
 TCPLAB_KEY=$TL_TMP/nosuchkey "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 1 --json >"$TL_TMP/nokey.json" 2>/dev/null
 check "no key: the client says how to make one" '.error | test("tcplab keygen")' "$TL_TMP/nokey.json"
 
-# record a real TEST (through the proxy, which as a relay must itself be refused)
-/usr/bin/python3 "$PEER" proxy "$AGENT_PORT" "$TL_TMP/pp" none none x record="$TL_TMP/rec" seconds=15 >/dev/null 2>&1 &
+# a real client's TEST, recorded through the proxy at a second agent without keys (loopback)
+"$TCPLAB" serve --port 0 --port-file "$TL_TMP/plain.port" >/dev/null 2>&1 &
+plain=$!; TL_PIDS+=("$plain")
+for i in $(seq 1 100); do [ -s "$TL_TMP/plain.port" ] && break; sleep 0.05; done
+/usr/bin/python3 "$PEER" proxy "$(cat "$TL_TMP/plain.port")" "$TL_TMP/pp" none none x record="$TL_TMP/rec" seconds=15 >/dev/null 2>&1 &
 proxy=$!; TL_PIDS+=("$proxy")
 for i in $(seq 1 100); do [ -s "$TL_TMP/pp" ] && break; sleep 0.05; done
-TCPLAB_KEY=$TL_TMP/good "$TCPLAB" stream 127.0.0.1 -p "$(cat "$TL_TMP/pp")" -t 1 --json >"$TL_TMP/relay.json" 2>/dev/null
+"$TCPLAB" stream 127.0.0.1 -p "$(cat "$TL_TMP/pp")" -t 1 --json >/dev/null 2>&1 || fail "recording a TEST: exit $?"
+kill "$proxy" "$plain"; wait "$proxy" "$plain" 2>/dev/null
+[ -s "$TL_TMP/rec.test.json" ] || { fail "no TEST recorded"; finish; }
+
+# the right key through a relay: the relay's addresses differ from the ends'
+/usr/bin/python3 "$PEER" proxy "$AGENT_PORT" "$TL_TMP/pp2" none none x seconds=15 >/dev/null 2>&1 &
+proxy=$!; TL_PIDS+=("$proxy")
+for i in $(seq 1 100); do [ -s "$TL_TMP/pp2" ] && break; sleep 0.05; done
+TCPLAB_KEY=$TL_TMP/good "$TCPLAB" stream 127.0.0.1 -p "$(cat "$TL_TMP/pp2")" -t 1 --json >"$TL_TMP/relay.json" 2>/dev/null
 kill "$proxy"; wait "$proxy" 2>/dev/null
 check "relayed handshake (right key, through a relay): refused" '.error | test("does not match this session")' "$TL_TMP/relay.json"
 

@@ -353,6 +353,32 @@ def auth(args):
     s.close()
 
 
+def meshbig(args):
+    """meshbig PORT: a 63 MiB length on a mesh rendezvous port; prints how much was taken."""
+    s = socket.create_connection(("127.0.0.1", int(args[0])))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)
+    s.sendall(struct.pack(">I", 63 << 20))
+    print("sent", stream_bytes(s, 63 << 20), flush=True)
+    s.close()
+
+
+def slowctl(args):
+    """slowctl SOCKET_PATH N SECONDS: N connections to a unix control socket that say nothing."""
+    path, n, secs = args[0], int(args[1]), float(args[2])
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            socks.append(s)
+        except OSError:
+            s.close()
+    print("holding", len(socks), flush=True)
+    time.sleep(secs)
+    for s in socks:
+        s.close()
+
+
 def test(args):
     """test AGENT_PORT TEST_JSON_FILE SECONDS: HELLO, TEST, then wait for the agent to close."""
     port, path, secs = int(args[0]), args[1], float(args[2])
@@ -373,4 +399,4 @@ def test(args):
 
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
-    {"proxy": proxy, "replay": replay, "error": error, "auth": auth, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
+    {"proxy": proxy, "replay": replay, "error": error, "auth": auth, "meshbig": meshbig, "slowctl": slowctl, "frame": big_frame, "hold": hold, "test": test}[mode](rest)
