@@ -29,7 +29,7 @@ pair() {
 }
 
 # PV-PIE spreads its drops early and at random, below the threshold value: the weights
-# hold to 10% (1.95 to 2.05 in this project's runs). PPOV drops only when the buffer is
+# hold to 10% (1.90 to 2.05 in 10 of this project's runs). PPOV drops only when the buffer is
 # full, in bursts that hit both hosts, so the equal Cubics pull towards 1:1 (1.4 to 1.9
 # in the same runs): asserted only as clearly in snd1's favour, both figures printed.
 for core in pie ppov; do
