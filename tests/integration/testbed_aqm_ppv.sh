@@ -3,8 +3,8 @@
 # 100 ms, through 100 Mbit/s with a 1 BDP buffer (of the largest RTT). Taildrop first, then
 # PPV with one class per host (same buffer): Jain's index between the two hosts' goodputs
 # must beat taildrop's by at least 0.1. Both indexes are printed. The users' study reports
-# PPV at 0.9 or more; here that held in 7 of 13 runs (0.91 to 0.96) and the others gave
-# 0.77 to 0.86, with the machine's load at 13 to 52 (six helpers building and testing on two
+# PPV at 0.9 or more; here that held in 8 of 16 runs (0.91 to 0.96) and the others gave
+# 0.77 to 0.87, with the machine's load at 13 to 52 (six helpers building and testing on two
 # CPUs; the Cubic host, likely short of CPU, did not take the share PPV left it), so 0.9 is
 # printed as a note when missed, not asserted; taildrop's index was 0.57 to 0.71 in the same
 # runs, and PPV beat it by 0.115 to 0.39.
@@ -49,6 +49,14 @@ echo "ppv:      Cubic (10 ms) $pv_c bit/s, BBR (100 ms) $pv_b bit/s, Jain's inde
 tb_json "$T" >"$TL_TMP/st.json"
 jq -c '.fwd.qdisc | {threshold_value, classes: [.classes[] | {class, share, drops}]}' "$TL_TMP/st.json"
 
+# The comparison needs a congested bottleneck: when the two hosts together moved under
+# 70 Mbit/s in either run, a sender did not keep the link busy (seen once, with the load at
+# 50: BBR's host sent 2 to 6 Mbit/s in both runs) and the indexes say nothing about the
+# disciplines. That is reported as a skip, never as a pass.
+if ! awk -v a="$td_c" -v b="$td_b" -v c="$pv_c" -v d="$pv_b" 'BEGIN { exit !(a + b >= 70e6 && c + d >= 70e6) }'; then
+    echo "skip: the bottleneck was not congested (taildrop $(( (td_c + td_b) / 1000000 )) Mbit/s, ppv $(( (pv_c + pv_b) / 1000000 )) Mbit/s in all; load $(cut -d' ' -f1 /proc/loadavg)): no comparison"
+    exit 77
+fi
 awk -v p="$pv_j" -v t="$td_j" 'BEGIN { exit !(p - t >= 0.1) }' && pass "PPV's index $pv_j beats taildrop's $td_j by 0.1 or more" ||
     fail "PPV's index $pv_j does not beat taildrop's $td_j by 0.1"
 awk -v j="$pv_j" 'BEGIN { exit !(j >= 0.9) }' && pass "PPV: Jain's index $pv_j reaches the study's 0.9" ||
