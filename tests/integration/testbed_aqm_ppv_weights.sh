@@ -40,10 +40,18 @@ pair() {
 # hold to 10% (1.90 to 2.05 in 10 of this project's runs). PPOV drops only when the buffer is
 # full, in bursts that hit both hosts, so the equal Cubics pull towards 1:1 (1.4 to 1.9
 # in the same runs): asserted only as clearly in snd1's favour, both figures printed.
+uncongested=
 for core in pie ppov; do
     "$TCPLAB" testbed set "$T" --aqm ppv:core=$core,weights=2:1 >/dev/null || fail "set core=$core"
     pair $core; read -r g s r <"$TL_TMP/pair.$core"
     echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
+    # Shares mean something only on a congested bottleneck: under 70 Mbit/s in all, a
+    # sender did not keep the link busy (seen once, at load 30: 31 Mbit/s), so no claim.
+    if ! awk -v g="$g" -v s="$s" 'BEGIN { exit !(g + s >= 70e6) }'; then
+        echo "note: $core: the bottleneck was not congested ($(( (g + s) / 1000000 )) Mbit/s in all, load $(cut -d' ' -f1 /proc/loadavg))"
+        uncongested="$uncongested $core"
+        continue
+    fi
     if [ $core = pie ]; then
         awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }' && pass "$core: shares $r : 1, within 10% of 2:1" ||
             fail "$core: shares $r : 1, not within 10% of 2:1"
@@ -59,4 +67,8 @@ done
 tb_json "$T" >"$TL_TMP/st.json"
 check "status: weights 2 and 1 for snd1 and snd2, the PPOV core, host classes" \
     '.fwd.queue.ppv.weights[0:2] == [2, 1] and .fwd.queue.ppv.core == "ppov" and .fwd.queue.ppv.class == "host"' "$TL_TMP/st.json"
+if [ -n "$uncongested" ] && [ "$TL_FAILS" -eq 0 ]; then
+    echo "skip: no shares to judge for:$uncongested (the bottleneck was not congested)"
+    exit 77
+fi
 finish
