@@ -25,6 +25,7 @@ struct dualpi2 {
 	uint64_t l_qdelay_ns, c_qdelay_ns;
 	uint64_t l_marks, l_step_marks, c_drops, c_marks;
 	uint64_t l_out, c_out; /* packets sent from each queue */
+	uint64_t l_sojourn_ns, c_sojourn_ns; /* their sojourns, summed */
 };
 
 bool tl_dualpi2_is_l4s(const struct tl_pkt *p)
@@ -164,6 +165,7 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 				s->l_step_marks += soj >= par->step_ns;
 			}
 			s->l_out++;
+			s->l_sojourn_ns += soj;
 			return p;
 		}
 		struct tl_pkt *p = pop(q, &s->cq);
@@ -177,6 +179,7 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 			if (tl_qdisc_mark(q, p)) {
 				s->c_marks++;
 				s->c_out++;
+				s->c_sojourn_ns += s->c_qdelay_ns;
 				return p;
 			}
 			s->c_drops++;
@@ -184,6 +187,7 @@ static struct tl_pkt *dpi2_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 			continue;
 		}
 		s->c_out++;
+		s->c_sojourn_ns += s->c_qdelay_ns;
 		return p;
 	}
 }
@@ -215,6 +219,8 @@ static void dpi2_info(const struct tl_qdisc *q, struct tl_qdisc_info *out)
 	out->c_marks = s->c_marks;
 	out->l_out = s->l_out;
 	out->c_out = s->c_out;
+	out->l_sojourn_ns = s->l_sojourn_ns;
+	out->c_sojourn_ns = s->c_sojourn_ns;
 }
 
 static void dpi2_destroy(struct tl_qdisc *q)

@@ -68,6 +68,7 @@ struct tl_qdisc_info {
 	uint64_t l_qdelay_ns, c_qdelay_ns; /* head sojourn at the last dequeue */
 	uint64_t l_marks, c_drops, c_marks, l_step_marks;
 	uint64_t l_out, c_out;             /* packets sent from each queue since the start */
+	uint64_t l_sojourn_ns, c_sojourn_ns; /* the sum of their sojourns */
 };
 
 struct tl_qdisc;

@@ -121,16 +121,18 @@ json_t *tl_testbed_aqm_state_json(const struct tl_qdisc *q, const struct tl_test
 				 ppv_classes_json(in.ppv, plan, max_classes));
 	}
 	case TL_QDISC_DUALPI2:
-		return json_pack("{s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, "
-				 "s:I, s:I, s:I}}",
+		return json_pack("{s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, "
+				 "s:I, s:I, s:I, s:I, s:I}}",
 				 "p_base", in.p_base, "p_c", in.p_c, "p_cl", in.p_cl, "l4s", "pkts",
 				 (json_int_t)in.l_pkts, "bytes", (json_int_t)in.l_bytes, "qdelay_ns",
 				 (json_int_t)in.l_qdelay_ns, "marks", (json_int_t)in.l_marks,
 				 "step_marks", (json_int_t)in.l_step_marks, "pkts_out",
-				 (json_int_t)in.l_out, "classic", "pkts",
+				 (json_int_t)in.l_out, "sojourn_mean_ns",
+				 (json_int_t)(in.l_out ? in.l_sojourn_ns / in.l_out : 0), "classic", "pkts",
 				 (json_int_t)in.c_pkts, "bytes", (json_int_t)in.c_bytes, "qdelay_ns",
 				 (json_int_t)in.c_qdelay_ns, "drops", (json_int_t)in.c_drops, "marks",
-				 (json_int_t)in.c_marks, "pkts_out", (json_int_t)in.c_out);
+				 (json_int_t)in.c_marks, "pkts_out", (json_int_t)in.c_out, "sojourn_mean_ns",
+				 (json_int_t)(in.c_out ? in.c_sojourn_ns / in.c_out : 0));
 	default:
 		return NULL;
 	}

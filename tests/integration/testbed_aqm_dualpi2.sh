@@ -2,8 +2,7 @@
 # DualPI2 (RFC 9332) on the testbed, 100 Mbit/s, 40 ms: four Cubic flows (Not-ECT: the
 # classic queue) are held at or under the classic target of 15 ms (the median of the
 # router's 100 ms periods at most 25 ms; the figure is printed), while pings marked ECT(1)
-# (the L4S codepoint) go through the L4S queue without that delay and Not-ECT pings wait in
-# the classic queue.
+# (the L4S codepoint), and only they, go through the L4S queue, without that delay.
 # DCTCP is used too when this kernel has it.
 . "$(dirname "$0")/testbed_lib.sh"
 
@@ -49,14 +48,11 @@ check "the series carries both queues and the probabilities" \
 # The 40 ECT(1) echo requests, and nothing else on the way in, went through the L4S queue.
 check "classification: the L4S queue sent the 40 ECT(1) pings (and nothing else), the classic queue the rest" \
     '.fwd.qdisc.l4s.pkts_out == 40 and .fwd.qdisc.classic.pkts_out > 10000' "$TL_TMP/st.json"
-# ECT(1) pings skip the classic queue: faster than Not-ECT ones sent at the same time (not
-# compared with the 40 ms path: the forwarder's lateness on a loaded machine adds to both).
-if [ "$l4s" != none ] && [ "$classic" != none ] && awk -v l="$l4s" -v c="$classic" 'BEGIN { exit !(c - l >= 2) }'; then
-    pass "ECT(1) pings through the L4S queue: $l4s ms, Not-ECT pings $classic ms"
-else
-    fail "ECT(1) pings $l4s ms, Not-ECT $classic ms: the L4S queue did not separate them"
-    head -3 "$TL_TMP/ping.l4s"
-fi
+# ECT(1) packets skip the classic queue: by the router's own clock (the pings' RTTs are
+# printed, not asserted: with the load at 28 both kinds once came back 28 ms late), the
+# L4S queue's mean sojourn stays under the 1 ms step and under the classic queue's.
+check "the L4S queue's mean sojourn is under 1 ms and under the classic queue's (pings: ECT(1) $l4s ms, Not-ECT $classic ms)" \
+    '.fwd.qdisc.l4s.sojourn_mean_ns < 1000000 and .fwd.qdisc.l4s.sojourn_mean_ns < .fwd.qdisc.classic.sojourn_mean_ns' "$TL_TMP/st.json"
 "$TCPLAB" testbed status "$T" | grep -q "^snd->rcv dualpi2: p' " && pass "status text: the DualPI2 line" ||
     { fail "status text: no DualPI2 line"; "$TCPLAB" testbed status "$T" | head -12; }
 

@@ -13,29 +13,45 @@ for h in snd1 snd2; do
 done
 start_agent_in "$T" rcv
 
-# pair LABEL: four Cubic flows from each host at once; prints "snd1_bps snd2_bps ratio".
+# pair LABEL: four Cubic flows from each host at once; writes "snd1_bps snd2_bps ratio" to
+# $TL_TMP/pair.LABEL.
 pair() {
-    local a b
-    "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.1.json" &
-    a=$!
-    "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.2.json" &
-    b=$!
-    wait $a || fail "$1: the snd1 stream failed"
-    wait $b || fail "$1: the snd2 stream failed"
-    local x y
-    x=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.1.json")
-    y=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.2.json")
-    awk -v x="$x" -v y="$y" 'BEGIN { printf "%.0f %.0f %.4f\n", x, y, (y > 0 ? x / y : 0) }'
+    local try a b ra rb x y
+    # A stream that fails (the agent's results late on a loaded machine) is not a result:
+    # the pair runs once more. A pair that ran is never repeated, whatever its figures.
+    for try in 1 2; do
+        "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.1.json" 2>"$TL_TMP/$1.1.err" &
+        a=$!
+        "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.2.json" 2>"$TL_TMP/$1.2.err" &
+        b=$!
+        wait $a; ra=$?
+        wait $b; rb=$?
+        [ $ra -eq 0 ] && [ $rb -eq 0 ] && break
+        echo "note: $1, run $try: a stream failed (snd1 exit $ra, snd2 exit $rb: $(cat "$TL_TMP/$1.1.err" "$TL_TMP/$1.2.err" | tail -1))"
+    done
+    [ $ra -eq 0 ] || fail "$1: the snd1 stream failed twice"
+    [ $rb -eq 0 ] || fail "$1: the snd2 stream failed twice"
+    x=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.1.json" 2>/dev/null || echo 0)
+    y=$(jq '.end.sum.bits_per_second // 0' "$TL_TMP/$1.2.json" 2>/dev/null || echo 0)
+    awk -v x="$x" -v y="$y" 'BEGIN { printf "%.0f %.0f %.4f\n", x, y, (y > 0 ? x / y : 0) }' >"$TL_TMP/pair.$1"
 }
 
 # PV-PIE spreads its drops early and at random, below the threshold value: the weights
-# hold to 10% (1.95 to 2.05 in this project's runs). PPOV drops only when the buffer is
+# hold to 10% (1.90 to 2.05 in 10 of this project's runs). PPOV drops only when the buffer is
 # full, in bursts that hit both hosts, so the equal Cubics pull towards 1:1 (1.4 to 1.9
 # in the same runs): asserted only as clearly in snd1's favour, both figures printed.
+uncongested=
 for core in pie ppov; do
     "$TCPLAB" testbed set "$T" --aqm ppv:core=$core,weights=2:1 >/dev/null || fail "set core=$core"
-    pair $core >"$TL_TMP/pair.$core"; read -r g s r <"$TL_TMP/pair.$core"
+    pair $core; read -r g s r <"$TL_TMP/pair.$core"
     echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
+    # Shares mean something only on a congested bottleneck: under 70 Mbit/s in all, a
+    # sender did not keep the link busy (seen once, at load 30: 31 Mbit/s), so no claim.
+    if ! awk -v g="$g" -v s="$s" 'BEGIN { exit !(g + s >= 70e6) }'; then
+        echo "note: $core: the bottleneck was not congested ($(( (g + s) / 1000000 )) Mbit/s in all, load $(cut -d' ' -f1 /proc/loadavg))"
+        uncongested="$uncongested $core"
+        continue
+    fi
     if [ $core = pie ]; then
         awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }' && pass "$core: shares $r : 1, within 10% of 2:1" ||
             fail "$core: shares $r : 1, not within 10% of 2:1"
@@ -51,4 +67,8 @@ done
 tb_json "$T" >"$TL_TMP/st.json"
 check "status: weights 2 and 1 for snd1 and snd2, the PPOV core, host classes" \
     '.fwd.queue.ppv.weights[0:2] == [2, 1] and .fwd.queue.ppv.core == "ppov" and .fwd.queue.ppv.class == "host"' "$TL_TMP/st.json"
+if [ -n "$uncongested" ] && [ "$TL_FAILS" -eq 0 ]; then
+    echo "skip: no shares to judge for:$uncongested (the bottleneck was not congested)"
+    exit 77
+fi
 finish

@@ -111,6 +111,8 @@ static void test_step_threshold(void **state)
 	struct tl_qdisc_info in;
 	tl_qdisc_info(q, &in);
 	assert_int_equal(in.l_step_marks, 1);
+	assert_int_equal(in.l_out, 2);
+	assert_int_equal(in.l_sojourn_ns, TEST_MS - 1 + TEST_MS); /* 0.999999 ms + 1 ms */
 	tl_qdisc_destroy(q, 2 * TEST_MS);
 	test_drops_free(&d);
 	test_pool_free(&pool);
