@@ -44,7 +44,9 @@ grep -q "resume" "$TL_TMP/run1.err" && pass "the interrupt says how to resume" |
 setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run2.err" &
 PID2=$!
 wait "$PID2"
-eq "resumed run exits 0" "$?" 0
+rc=$?
+eq "resumed run exits 0" "$rc" 0
+[ "$rc" = 0 ] || { tail -5 "$TL_TMP/run2.err"; q "$DB" "SELECT point, rep, reason FROM runs WHERE status = 'failed'"; }
 nothing_left "$PID2"
 grep -q "$done1 already done" "$TL_TMP/run2.err" && pass "resume skipped the $done1 done runs" ||
     fail "resume did not skip: $(tail -1 "$TL_TMP/run2.err")"
