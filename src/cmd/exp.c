@@ -347,7 +347,7 @@ static int exp_run(int argc, char **argv)
 	struct tl_err err = { 0 };
 	uint32_t *order = NULL, n = 0;
 	char *key = NULL, *command = NULL, *facts = NULL, tmpdir[] = "/tmp/tcplab-exp.XXXXXX", tbname[32];
-	char self[4096];
+	char self[32];
 	bool made_tmp = false;
 	int ret = TL_EXIT_USAGE;
 	if (!o)
@@ -368,12 +368,17 @@ static int exp_run(int argc, char **argv)
 	key = tl_exp_axes_key(&o->plan.axes);
 	command = join_args(argc, argv);
 	facts = tl_exp_host_facts(tbname);
-	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (!key || !command || !facts || sl <= 0) {
+	/*
+	 * Children run this very binary through /proc/self/exe, which each of them resolves to
+	 * the file it was itself started from, down the chain (testbed exec, then stream): a
+	 * tcplab replaced on disk while a campaign runs (an upgrade) neither breaks it nor mixes
+	 * two versions in one database.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/exe");
+	if (!key || !command || !facts || access(self, X_OK) != 0) {
 		fprintf(stderr, "tcplab exp: cannot start (out of memory or no /proc/self/exe)\n");
 		goto out;
 	}
-	self[sl] = '\0';
 	struct tl_exp_campaign_info ci = { .key = key, .title = o->plan.axes.title,
 					   .command = command, .testbed = facts };
 	if (geteuid() != 0) {
