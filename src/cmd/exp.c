@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"  --rate RATES         bottleneck rate: 100mbit,1gbit (default 100mbit)\n"
 		"  --rtt RTTS           40ms,100ms; one per sender with '/': 10ms/100ms (default 40ms)\n"
 		"  --buffer SIZES       64K, 100p or 0.25bdp,1bdp,4bdp (default 1bdp)\n"
-		"  --aqm SPECS          taildrop,codel:target=5ms,pie,... (default taildrop)\n"
+		"  --aqm SPECS          taildrop,codel:target=5ms,pie,... or all (default taildrop)\n"
 		"  --loss SPECS         0, 1%%, ge:p=1%%,r=30%% (default 0)\n"
 		"  --cc MIX             cubic:1,bbr:1 (one mix; repeat --cc for several; default cubic)\n"
 		"  --flows NS           flows per sender: 2,10,20 (default 1)\n"
@@ -218,6 +218,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o, struct tl_err *e
 	if (optind < argc)
 		return tl_err_set(err, EINVAL, "unexpected argument \"%s\" (axes are options: "
 				  "--buffer 1bdp,2bdp)", argv[optind]);
+	if (tl_exp_axes_expand_all(&o->plan.axes, err) < 0)
+		return -EINVAL;
 	if (!o->db && !o->dry_run)
 		return tl_err_set(err, EINVAL, "no database: give -o FILE.db (a new file starts a "
 				  "campaign, an existing one resumes it)");
@@ -347,7 +349,7 @@ static int exp_run(int argc, char **argv)
 	struct tl_err err = { 0 };
 	uint32_t *order = NULL, n = 0;
 	char *key = NULL, *command = NULL, *facts = NULL, tmpdir[] = "/tmp/tcplab-exp.XXXXXX", tbname[32];
-	char self[4096];
+	char self[32];
 	bool made_tmp = false;
 	int ret = TL_EXIT_USAGE;
 	if (!o)
@@ -368,12 +370,17 @@ static int exp_run(int argc, char **argv)
 	key = tl_exp_axes_key(&o->plan.axes);
 	command = join_args(argc, argv);
 	facts = tl_exp_host_facts(tbname);
-	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (!key || !command || !facts || sl <= 0) {
+	/*
+	 * Children run this very binary through /proc/self/exe, which each of them resolves to
+	 * the file it was itself started from, down the chain (testbed exec, then stream): a
+	 * tcplab replaced on disk while a campaign runs (an upgrade) neither breaks it nor mixes
+	 * two versions in one database.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/exe");
+	if (!key || !command || !facts || access(self, X_OK) != 0) {
 		fprintf(stderr, "tcplab exp: cannot start (out of memory or no /proc/self/exe)\n");
 		goto out;
 	}
-	self[sl] = '\0';
 	struct tl_exp_campaign_info ci = { .key = key, .title = o->plan.axes.title,
 					   .command = command, .testbed = facts };
 	if (geteuid() != 0) {

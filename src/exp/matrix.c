@@ -19,6 +19,29 @@ void tl_exp_aqm_names(char *buf, unsigned len)
 					tl_qkind_name((enum tl_qkind)k));
 }
 
+int tl_exp_axes_expand_all(struct tl_exp_axes *ax, struct tl_err *err)
+{
+	char keep[TL_EXP_MAX_VALUES][TL_EXP_VALUE_LEN];
+	unsigned n = ax->count[TL_AXIS_AQM], nkeep = 0;
+	int all = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(ax->values[TL_AXIS_AQM][i], "all") == 0)
+			all = 1;
+		else if (strchr(ax->values[TL_AXIS_AQM][i], ':'))
+			memcpy(keep[nkeep++], ax->values[TL_AXIS_AQM][i], TL_EXP_VALUE_LEN);
+	}
+	if (!all)
+		return 0;
+	tl_exp_axes_clear(ax, TL_AXIS_AQM);
+	for (int k = 0; k < TL_QDISC_KINDS; k++)
+		if (tl_exp_axes_add(ax, TL_AXIS_AQM, tl_qkind_name((enum tl_qkind)k), err) < 0)
+			return -EINVAL;
+	for (unsigned i = 0; i < nkeep; i++)
+		if (tl_exp_axes_add(ax, TL_AXIS_AQM, keep[i], err) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 static const char *axis_value(const struct tl_exp_axes *ax, enum tl_exp_axis a, unsigned i)
 {
 	return ax->count[a] ? ax->values[a][i] : tl_exp_axis_default(a);

@@ -54,6 +54,13 @@ void tl_exp_matrix_free(struct tl_exp_matrix *m);
 void tl_exp_aqm_names(char *buf, unsigned len);
 
 /*
+ * Replaces the AQM value "all" by every discipline of the testbed's table, in its order,
+ * so a plan that asks for every AQM gets the ones added to the testbed later too. Other
+ * AQM values given beside "all" are kept only if they carry parameters ("codel:target=1ms").
+ */
+int tl_exp_axes_expand_all(struct tl_exp_axes *ax, struct tl_err *err);
+
+/*
  * The order runs are made in: every (point, repetition) pair, either in order (point by
  * point, repetitions together) or shuffled with seed (Fisher-Yates over a splitmix64
  * stream, so the same seed gives the same order on every machine). With shards > 1 only

@@ -161,7 +161,10 @@ static int prepare(struct tl_exp_runner *rn, const struct tl_exp_point *p, struc
 			if (start_agent(rn, err) < 0)
 				return -EIO;
 		}
-		return testbed_cmd(rn, "set", p, err);
+		if (testbed_cmd(rn, "set", p, err) == 0)
+			return 0;
+		/* A refused value fails again below with the same message; a testbed whose
+		 * forwarder went away is replaced by a fresh one. */
 	}
 	take_down(rn);
 	if (testbed_cmd(rn, "up", p, err) < 0) {

@@ -29,3 +29,18 @@ nothing_left() {
     eq "no process of campaign $1 is left" "$procs" 0
     [ -d "/run/tcplab/testbed/exp$1" ] && fail "state directory of exp$1 is left" || true
 }
+
+# exp_run_all DB ARGS...: `tcplab exp run ARGS -o DB`; if runs failed (exit 1), runs the same
+# command again, at most twice, as a user would: a resumed campaign runs its failed runs
+# again. On a heavily loaded machine a run can fail in the traffic engine (an agent's
+# results late); the reasons are shown. Returns the last exit status.
+exp_run_all() {
+    local db=$1 rc tries; shift
+    for tries in 1 2 3; do
+        "$TCPLAB" exp run "$@" -o "$db" 2>>"$TL_TMP/exp_run_all.err"
+        rc=$?
+        [ "$rc" = 1 ] || return "$rc"
+        echo "note: failed runs, resuming: $(q "$db" "SELECT group_concat(reason, '; ') FROM runs WHERE status = 'failed'")"
+    done
+    return "$rc"
+}

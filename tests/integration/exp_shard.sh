@@ -5,9 +5,9 @@
 . "$(dirname "$0")/exp_lib.sh"
 A=(run --rate 20mbit --rtt 10ms --buffer 1bdp,2bdp --aqm taildrop,pie --flows 1 -t 1s
    --warmup 0 --order in-order)
-"$TCPLAB" exp "${A[@]}" -o "$TL_TMP/all.db" 2>/dev/null; eq "unsharded run" "$?" 0
-"$TCPLAB" exp "${A[@]}" --shard 1/2 -o "$TL_TMP/s1.db" 2>/dev/null; eq "shard 1/2" "$?" 0
-"$TCPLAB" exp "${A[@]}" --shard 2/2 -o "$TL_TMP/s2.db" 2>/dev/null; eq "shard 2/2" "$?" 0
+exp_run_all "$TL_TMP/all.db" "${A[@]:1}"; eq "unsharded run" "$?" 0
+exp_run_all "$TL_TMP/s1.db" "${A[@]:1}" --shard 1/2; eq "shard 1/2" "$?" 0
+exp_run_all "$TL_TMP/s2.db" "${A[@]:1}" --shard 2/2; eq "shard 2/2" "$?" 0
 eq "shard 1 ran points 0 and 2" "$(q "$TL_TMP/s1.db" "SELECT group_concat(point) FROM (SELECT point FROM runs ORDER BY point)")" "0,2"
 eq "shard 2 ran points 1 and 3" "$(q "$TL_TMP/s2.db" "SELECT group_concat(point) FROM (SELECT point FROM runs ORDER BY point)")" "1,3"
 "$TCPLAB" exp merge "$TL_TMP/s1.db" "$TL_TMP/s2.db" -o "$TL_TMP/m.db" 2>"$TL_TMP/merge.err"

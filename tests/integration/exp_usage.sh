@@ -57,8 +57,13 @@ for plan in seed001-window seed001-window-quick seed003-fairness seed003-fairnes
     [ "$n" -gt 0 ] && pass "$plan.yaml expands to $n runs" || fail "$plan.yaml does not expand"
 done
 eq() { [ "$2" = "$3" ] && pass "$1 ($2)" || fail "$1: got '$2', want '$3'"; }
-eq "the fairness plan: 5 buffers x 5 AQMs x 3 flow counts x 2 RTTs x 3 runs" \
-    "$("$TCPLAB" exp run --plan "$EX/seed003-fairness.yaml" --dry-run | wc -l)" 450
+naqm=$("$TCPLAB" exp run --aqm all --dry-run | wc -l)
+[ "$naqm" -ge 5 ] && pass "--aqm all: the testbed's $naqm disciplines" || fail "--aqm all gave $naqm"
+eq "--aqm all lists the testbed's own names" \
+    "$("$TCPLAB" exp run --aqm all --dry-run | awk '{print $9}' | sort | tr '\n' ' ')" \
+    "$("$TCPLAB" exp run --aqm nosuch --dry-run 2>&1 | sed 's/.*the testbed has: //; s/)$//' | tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')"
+eq "the fairness plan: 5 buffers x every AQM x 3 flow counts x 2 RTTs x 3 runs" \
+    "$("$TCPLAB" exp run --plan "$EX/seed003-fairness.yaml" --dry-run | wc -l)" $((90 * naqm))
 eq "the command line overrides the plan's axis" \
     "$("$TCPLAB" exp run --plan "$EX/seed003-fairness.yaml" --aqm codel --dry-run | wc -l)" 90
 finish

@@ -32,9 +32,11 @@ grep -q "Uncaught" "$TL_TMP/bad.dom.log" && pass "a console error is detected in
     fail "the console-error detector missed a script error: $(grep -c . "$TL_TMP/bad.dom.log") log lines"
 
 DB=$TL_TMP/r.db
-"$TCPLAB" exp run --rate 20mbit --rtt 20ms --buffer 0.5bdp,2bdp --aqm taildrop,fq_codel \
-    --cc "$CC" --flows 2 -t 2s --warmup 1s --probe=20 -o "$DB" 2>"$TL_TMP/run.err"
-eq "campaign" "$?" 0
+exp_run_all "$DB" --rate 20mbit --rtt 20ms --buffer 0.5bdp,2bdp --aqm taildrop,fq_codel \
+    --cc "$CC" --flows 2 -t 2s --warmup 1s --probe=20
+rc=$?
+eq "campaign" "$rc" 0
+[ "$rc" = 0 ] || { tail -5 "$TL_TMP/exp_run_all.err"; q "$DB" "SELECT point, rep, reason FROM runs WHERE status = 'failed'"; }
 points=$(q "$DB" "SELECT count(DISTINCT point) FROM runs WHERE status = 'ok'")
 "$TCPLAB" report "$DB" -o "$TL_TMP/r.html" --svg "$TL_TMP/svg" >"$TL_TMP/rep.out"
 eq "report" "$?" 0

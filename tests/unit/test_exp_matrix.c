@@ -204,6 +204,32 @@ static void test_order_shards(void **state)
 	free(ax);
 }
 
+static void test_all_aqms(void **state)
+{
+	(void)state;
+	struct tl_exp_axes *ax = new_axes();
+	struct tl_err err = { 0 };
+	char names[256];
+	add(ax, TL_AXIS_AQM, "codel:target=1ms,all,pie");
+	assert_int_equal(tl_exp_axes_expand_all(ax, &err), 0);
+	tl_exp_aqm_names(names, sizeof(names));
+	unsigned kinds = 1;
+	for (const char *c = names; *c; c++)
+		kinds += *c == ',';
+	/* every discipline of the testbed's table once, then the parameterised one */
+	assert_int_equal(ax->count[TL_AXIS_AQM], kinds + 1);
+	assert_string_equal(ax->values[TL_AXIS_AQM][0], "taildrop");
+	assert_string_equal(ax->values[TL_AXIS_AQM][kinds], "codel:target=1ms");
+	for (unsigned i = 0; i < kinds; i++)
+		assert_non_null(strstr(names, ax->values[TL_AXIS_AQM][i]));
+	/* without "all" nothing changes */
+	tl_exp_axes_clear(ax, TL_AXIS_AQM);
+	add(ax, TL_AXIS_AQM, "pie");
+	assert_int_equal(tl_exp_axes_expand_all(ax, &err), 0);
+	assert_int_equal(ax->count[TL_AXIS_AQM], 1);
+	free(ax);
+}
+
 static void test_key(void **state)
 {
 	(void)state;
@@ -230,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_lists),        cmocka_unit_test(test_product),
 		cmocka_unit_test(test_rtt_and_cc),   cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_order_shards), cmocka_unit_test(test_key),
+		cmocka_unit_test(test_all_aqms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
