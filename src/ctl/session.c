@@ -181,6 +181,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 		int queue_ready;
 		if (wait_events(s, tl_side_next_deadline(side), &queue_ready)) {
 			uint16_t type;
+			m = NULL; /* a failed recv leaves it alone: no stale pointer to free */
 			rc = tl_msg_recv(s->ctl_fd, 0, &type, &m, tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err);
 			int stop = rc >= 0 && json_is_true(json_object_get(m, "stop"));
 			json_decref(m);
@@ -215,6 +216,7 @@ static int run_test(struct tl_session *s, const struct tl_spec *spec, struct tl_
 	/* Keep the flows open until the client has its data too (a bytes-mode receiver may still
 	 * be reading what this end already wrote); then every socket closes with an RST. */
 	if (!client_done) {
+		m = NULL;
 		rc = tl_msg_recv(s->ctl_fd, TL_MSG_DONE, NULL, &m,
 				 tl_now_ns() + spec->stall_timeout_ns + SESSION_MSG_TIMEOUT_NS, err);
 		json_decref(m);
