@@ -135,11 +135,14 @@ void tl_tcpinfo_limits_window(const struct tl_tcpinfo *a, const struct tl_tcpinf
 {
 	tl_tcpinfo_limits(a, b, out);
 	*rate_bps = *window_bps = 0.0;
+	if (out->share[TL_LIMIT_APP] < 0.5 && out->share[TL_LIMIT_RWND] >= TL_LIMIT_RWND_SHARE)
+		out->dominant = TL_LIMIT_RWND;
 	if (b->when_ns <= a->when_ns || !b->rtt_us || !b->snd_wnd)
 		return;
 	*rate_bps = (double)delta(a->bytes_acked, b->bytes_acked) * 8e9 / (double)(b->when_ns - a->when_ns);
 	*window_bps = (double)b->snd_wnd * 8e6 / (double)b->rtt_us;
-	if (*rate_bps >= TL_LIMIT_WINDOW_SHARE * *window_bps && out->share[TL_LIMIT_APP] < 0.5)
+	if (out->share[TL_LIMIT_APP] < 0.5 &&
+	    (*rate_bps >= TL_LIMIT_WINDOW_SHARE * *window_bps || out->share[TL_LIMIT_RWND] >= TL_LIMIT_RWND_SHARE))
 		out->dominant = TL_LIMIT_RWND;
 }
 

@@ -75,9 +75,14 @@ void tl_tcpinfo_limits(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
  * below the window part of the time (measured here: 0.88 of snd_wnd/RTT over 4 s at 100 ms),
  * while a flow the network holds runs far below it: receive autotuning keeps the window at
  * about twice the congestion window or more (0.08 on the same path without --rcvbuf).
- * *rate_bps and *window_bps get the two rates (0 when unknown).
+ * The same label goes to a fed flow that waited at the window a quarter of the time or more
+ * (TL_LIMIT_RWND_SHARE): a larger window is what it needs first. On a loaded host the
+ * receiver's late reads drag the rate below snd_wnd/RTT (0.70 of it at load 45 here) while
+ * the clocks still show the window (BBR: 0.36 to 0.49 of the time in every run; a flow the
+ * network holds: 0.01). *rate_bps and *window_bps get the two rates (0 when unknown).
  */
 #define TL_LIMIT_WINDOW_SHARE 0.75
+#define TL_LIMIT_RWND_SHARE 0.25
 void tl_tcpinfo_limits_window(const struct tl_tcpinfo *a, const struct tl_tcpinfo *b,
 			      struct tl_limits *out, double *rate_bps, double *window_bps);
 

@@ -69,16 +69,13 @@ static void probe_judge(struct tl_probe_result *r)
 {
 	double med = (double)r->rate_bps;
 	r->consistent = false;
-	if (r->rejected_intervals)
-		snprintf(r->inconsistency, sizeof(r->inconsistency),
-			 "%u interval(s) above what the senders could have sent (%.0f Mbit/s): a receiver "
-			 "that fell behind and caught up", r->rejected_intervals, (double)r->bound_bps / 1e6);
-	else if (r->intervals < 3)
+	if (r->intervals < 3)
 		r->consistent = true; /* too few samples for a spread: the window's mean stands */
 	else if (med <= 0 || (double)r->interval_p25_bps < 0.5 * med || (double)r->interval_p75_bps > 1.5 * med)
 		snprintf(r->inconsistency, sizeof(r->inconsistency),
-			 "the intervals disagree: quartiles %.1f .. %.1f Mbit/s around a median of %.1f",
-			 (double)r->interval_p25_bps / 1e6, (double)r->interval_p75_bps / 1e6, med / 1e6);
+			 "the intervals disagree: quartiles %.1f .. %.1f Mbit/s around a median of %.1f%s",
+			 (double)r->interval_p25_bps / 1e6, (double)r->interval_p75_bps / 1e6, med / 1e6,
+			 r->rejected_intervals ? "; a receiver caught up (left out)" : "");
 	else if ((double)r->window_rate_bps < 0.5 * med || (double)r->window_rate_bps > 1.5 * med)
 		snprintf(r->inconsistency, sizeof(r->inconsistency),
 			 "the window's mean %.1f Mbit/s is far from the intervals' median %.1f",

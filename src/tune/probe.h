@@ -36,7 +36,7 @@
  * interval and their TCP_INFO delivery rate) is impossible as a path rate: a receiver that was
  * descheduled and caught up, and it is left out of the median (rejected_intervals). The
  * samples left must agree within their spread: quartiles within [1/2, 3/2] of the median, the
- * window's mean as well, no impossible sample. A bulk phase that fails this is measured again
+ * window's mean as well. A bulk phase that fails this is measured again
  * (up to TL_PROBE_ATTEMPTS in all); a result that still fails is reported with consistent
  * false and why, and never remembered (tune/probe_cached.c). Under load it once read 37.8
  * Mbit/s, quartiles 0..142, best 236, on a 100 Mbit/s path, and was cached for ten minutes.

@@ -10,7 +10,13 @@ STATE="$XDG_CACHE_HOME/tcplab/probe.json"
 start_agent
 
 # 1. The example measures, prints the advice, and remembers the result.
-timeout 60 "$ADVISE" 127.0.0.1 "$AGENT_PORT" >"$TL_TMP/adv1.txt" 2>&1 || fail "advise: exit $? ($(cat "$TL_TMP/adv1.txt"))"
+# A probe whose samples disagree (loopback on a heavily loaded host: intervals 0.3x to 1.2x
+# their median) is not remembered; up to three tries for one that is.
+for attempt in 1 2 3; do
+    timeout 60 "$ADVISE" 127.0.0.1 "$AGENT_PORT" >"$TL_TMP/adv1.txt" 2>&1 || fail "advise: exit $? ($(cat "$TL_TMP/adv1.txt"))"
+    [ -s "$STATE" ] && jq -e '.entries | length > 0' "$STATE" >/dev/null 2>&1 && break
+    echo "note: try $attempt not remembered (samples disagreed); again"
+done
 cat "$TL_TMP/adv1.txt"
 grep -q "(measured now)" "$TL_TMP/adv1.txt" && pass "advise: measured now" || fail "advise: not measured now"
 sndbuf=$(sed -n 's/^SO_SNDBUF: //p' "$TL_TMP/adv1.txt")

@@ -6,13 +6,16 @@
 . "$(dirname "$0")/lib.sh"
 start_agent
 
-# run_int OUT ERR SECONDS CMD...: starts CMD, sends SIGINT after SECONDS, waits; sets RC, MS
+# run_int OUT ERR SECONDS CMD...: starts CMD, sends SIGINT SECONDS after the agent logged the
+# test (a slow start, e.g. under a sanitizer on a loaded host, is not cut), waits; sets RC, MS
 run_int() {
     local out=$1 err=$2 after=$3; shift 3
-    local t0 t1
+    local t0 t1 seen
+    seen=$(grep -c " from " "$TL_TMP/agent.log")
     t0=$(date +%s%N)
     "$@" >"$out" 2>"$err" &
     local pid=$!
+    for _ in $(seq 1 300); do [ "$(grep -c " from " "$TL_TMP/agent.log")" -gt "$seen" ] && break; sleep 0.1; done
     sleep "$after"
     kill -INT "$pid"
     wait "$pid"
@@ -25,7 +28,7 @@ run_int() {
 out=$TL_TMP/s.json
 run_int "$out" "$TL_TMP/s.err" 2 "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 30 --json
 [ "$RC" -eq 130 ] && pass "stream: exit 130" || fail "stream: exit $RC ($(cat "$TL_TMP/s.err"))"
-[ "$MS" -lt 10000 ] && pass "stream: stopped early (${MS} ms of a 30 s test)" || fail "stream: took ${MS} ms"
+[ "$MS" -lt 20000 ] && pass "stream: stopped early (${MS} ms of a 30 s test)" || fail "stream: took ${MS} ms"
 check "stream: valid JSON marked interrupted, with the time measured so far" \
     '.interrupted == true and .end.incomplete == true and .end.incomplete_reason == "interrupted" and .end.sum.seconds > 1 and .end.sum.seconds < 9 and .error == null' "$out"
 check "stream: the agent was told and sent its results (the receiver's count is there)" \

@@ -28,7 +28,7 @@ done
 XDG_CACHE_HOME=$d/cache "$TCPLAB" probe 127.0.0.1 -p "$AGENT_PORT" --fresh -t 1s --json-file "$d/p.json" >"$d/p.txt" \
     || fail "probe with --json-file: exit $?"
 grep -q "^probe of 127.0.0.1" "$d/p.txt" && pass "probe: the report on stdout" || fail "probe: no report"
-check "probe: the JSON file has the same rate" ".probe.rate.bits_per_second > 0 and .origin.saved == true" "$d/p.json"
+check "probe: the JSON file, remembered when its samples agreed" ".probe.rate.bits_per_second > 0 and .origin.saved == .probe.rate.consistent" "$d/p.json"
 
 # A path that cannot be written: refused before the test, naming the path and the option.
 "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" -t 1 --json-file "$d/no/such/dir/x.json" >"$d/bad.txt" 2>"$d/bad.err"
