@@ -159,8 +159,7 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 		case ':':
 			return tl_err_set(err, EINVAL, "%s needs a value", argv[optind - 1]);
 		default:
-			return tl_err_set(err, EINVAL, "unknown option \"%s\" (see 'tcplab doctor --help')",
-					  argv[optind - 1]);
+			return cmd_unknown_option("doctor", argv, err);
 		}
 	}
 	if (optind < argc)

@@ -219,8 +219,7 @@ static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *
 		case ':':
 			return tl_err_set(err, EINVAL, "%s needs a value", argv[optind - 1]);
 		default:
-			return tl_err_set(err, EINVAL, "unknown option \"%s\" (see 'tcplab farm --help')",
-					  argv[optind - 1]);
+			return cmd_unknown_option("farm", argv, err);
 		}
 		if (rc < 0)
 			return rc;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "mesh/launch.h"
 #include "mesh/spec.h"
 #include "mesh/table.h"
@@ -113,7 +114,8 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 
 	tl_mesh_spec_defaults(s);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "n:m:p:s:t:h", options, NULL)) != -1) {
+	opterr = 0; /* one message, ours, naming the option */
+	while ((opt = getopt_long(argc, argv, ":n:m:p:s:t:h", options, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
 		case 'n':
@@ -183,7 +185,10 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 		case OPT_JSON: c->json = 1; break;
 		case OPT_PER_RANK: c->per_rank = 1; break;
 		case 'h': return 1;
-		default: return tl_err_set(err, EINVAL, "see 'tcplab mesh --help'");
+		case ':':
+			return tl_err_set(err, EINVAL, "%s needs a value (see 'tcplab mesh --help')",
+					  argv[optind - 1]);
+		default: return cmd_unknown_option("mesh", argv, err);
 		}
 		if (rc < 0)
 			return rc;

@@ -279,21 +279,21 @@ void tl_drule_max_tw_buckets(struct tl_drule_ctx *c)
 						    "TIME_WAIT table size");
 		tl_drule_seen_sysctl(f, c, TL_DS_MAX_TW_BUCKETS);
 		TL_FSET(f->why, "room for %" PRIu64 " TIME_WAIT sockets; the workload leaves about "
-				"%" PRIu64 "/s x 60 s = %" PRIu64 " on the side that closes first, %" PRIu64
+				"%" PRIu64 "/s x %u s = %" PRIu64 " on the side that closes first, %" PRIu64
 				" now [K1][K12]",
-			sv->v[0], R, expected, now);
+			sv->v[0], R, TL_TIME_WAIT_LEN_S, expected, now);
 		return;
 	}
 	struct tl_finding *f = tl_drule_add(c, "tcp_max_tw_buckets", TL_SEV_WARN,
 					    "TIME_WAIT table too small");
 	tl_drule_seen_sysctl(f, c, TL_DS_MAX_TW_BUCKETS);
 	TL_FSET(f->why,
-		"the workload leaves about %" PRIu64 "/s x 60 s = %" PRIu64 " sockets in TIME_WAIT on "
+		"the workload leaves about %" PRIu64 "/s x %u s = %" PRIu64 " sockets in TIME_WAIT on "
 		"the side that closes first (%" PRIu64 " now); above tcp_max_tw_buckets = %" PRIu64
 		" the kernel destroys them at once, logs \"time wait bucket table overflow\" and counts "
 		"TCPTimeWaitOverflow, losing TIME_WAIT's protection against old duplicates [K1][K12]. "
 		"Never lower it",
-		R, expected, now, sv->v[0]);
+		R, TL_TIME_WAIT_LEN_S, expected, now, sv->v[0]);
 	uint64_t want = expected > now ? expected : now;
 	uint64_t rec = tl_bdp_pow2ceil(want + want / 4);
 	char value[32];

@@ -17,7 +17,6 @@ cleanup_ns() {
 }
 trap 'tl_cleanup; cleanup_ns' EXIT
 in_c() { ip netns exec "$NSC" "$@"; }
-in_s() { ip netns exec "$NSS" "$@"; }
 
 # setup MODE REUSE: fresh namespaces; sets DEST, the address the client connects to.
 setup() {
@@ -29,7 +28,7 @@ setup() {
     in_c sysctl -qw net.ipv4.tcp_timestamps=1
     if [ "$1" = lo ]; then
         DEST=127.0.0.1
-        SRV=in_c
+        SRVNS=$NSC
         return
     fi
     ip netns add "$NSS"
@@ -40,7 +39,7 @@ setup() {
     ip -n "$NSC" link set "tlpc$$a" up
     ip -n "$NSS" link set "tlpc$$b" up
     DEST=10.77.0.2
-    SRV=in_s
+    SRVNS=$NSS
 }
 
 # wait_file FILE: up to 5 s for the port file of a server.
@@ -50,10 +49,13 @@ wait_file() {
     return 1
 }
 
-# stop PID: ends one server this test started, by its PID.
+# stop PID: ends one server this test started, by its PID ('ip netns exec' execs the
+# command, so $! of a server started with it is the server itself), and checks it is gone.
 stop() {
     kill "$1" 2>/dev/null
     wait "$1" 2>/dev/null
+    kill -0 "$1" 2>/dev/null && fail "server $1 still running after it was stopped"
+    return 0
 }
 
 # The figure each command prints, "~N new connections/s"; rounded down, so N is an integer.
@@ -66,7 +68,8 @@ run_case() { # MODE REUSE WANT
     # crr against an agent on the server side.
     local pf=$TL_TMP/agent.port
     rm -f "$pf"
-    $SRV "$TCPLAB" serve --bind "$DEST" --port 5299 --port-file "$pf" >/dev/null 2>"$TL_TMP/agent.log" &
+    ip netns exec "$SRVNS" "$TCPLAB" serve --bind "$DEST" --port 5299 --port-file "$pf" \
+        >/dev/null 2>"$TL_TMP/agent.log" &
     local agent=$!
     TL_PIDS+=("$agent")
     wait_file "$pf" || { fail "$tag: the agent did not start"; cat "$TL_TMP/agent.log"; return; }
@@ -90,7 +93,7 @@ run_case() { # MODE REUSE WANT
     for form in txt json; do
         fport=$((fport + 1)) # a port of its own: the last server's TIME_WAIT may hold the other
         rm -f "$fp"
-        $SRV "$TCPLAB" farm serve -B "$DEST" -p "$fport" --port-file "$fp" --jobs 200 -q \
+        ip netns exec "$SRVNS" "$TCPLAB" farm serve -B "$DEST" -p "$fport" --port-file "$fp" --jobs 200 -q \
             >/dev/null 2>"$TL_TMP/fserve.err" &
         local fs=$!
         TL_PIDS+=("$fs")
