@@ -134,6 +134,6 @@ if_state() {
     promisc=$(ip -n "$NS_M" -d -j link show "$1" | jq -r '.[0].promiscuity')
     flags=$(ip -n "$NS_M" -j link show "$1" | jq -r '.[0].flags | index("PROMISC") != null')
     off=$(ip netns exec "$NS_M" ethtool -k "$1" |
-        awk -F': ' '/^(generic-receive-offload|large-receive-offload|generic-segmentation-offload|tcp-segmentation-offload):/ { printf "%s=%s ", $1, $2 }')
+        awk -F': ' '/^[[:space:]]*(generic-receive-offload|large-receive-offload|generic-segmentation-offload|tcp-segmentation-offload|tx-tcp-segmentation|tx-tcp6-segmentation):/ { sub(/^[[:space:]]+/, "", $1); printf "%s=%s ", $1, $2 }')
     echo "promiscuity=$promisc promisc_flag=$flags $off"
 }
