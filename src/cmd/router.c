@@ -108,6 +108,7 @@ static int parse(int argc, char **argv, struct cli *c)
 	c->opts = json_object();
 	c->flows = 32;
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -145,7 +146,8 @@ static int parse(int argc, char **argv, struct cli *c)
 				tl_testbed_opt_set(c->opts, link_keys[opt - O_LINK], optarg, NULL);
 				break;
 			}
-			fprintf(stderr, "tcplab router: see 'tcplab router --help'\n");
+			fprintf(stderr, "tcplab router: \"%s\": unknown option, or its value is "
+				"missing (see 'tcplab router --help')\n", argv[optind - 1]);
 			return TL_EXIT_USAGE;
 		}
 	}
@@ -170,10 +172,10 @@ static int resolve_name(struct cli *c, struct tl_err *err)
 					  c->name);
 		return 0;
 	}
-	int ret = tl_testbed_name_check(c->name, err);
-	if (ret < 0)
-		tl_err_prefix(err, "--name");
-	return ret;
+	if (tl_testbed_name_check(c->name, NULL) < 0)
+		return tl_err_set(err, EINVAL, "--name \"%s\": use 1 to 24 letters, digits, '-' and "
+				  "'_', starting with a letter or digit", c->name);
+	return 0;
 }
 
 static int mkdir_p(const char *path)
@@ -294,10 +296,12 @@ static int cmd_run(struct cli *c)
 		goto fail;
 	tl_testbed_opt_set(c->opts, "senders", "1", NULL);
 	cfg = malloc(sizeof(*cfg));
-	if (!cfg || tl_testbed_config_eval(c->opts, cfg, &err) < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", cfg ? err.msg : "out of memory");
+	if (!cfg) {
+		snprintf(err.msg, sizeof(err.msg), "out of memory");
 		goto fail;
 	}
+	if (tl_testbed_config_eval(c->opts, cfg, &err) < 0)
+		goto fail;
 	code = TL_EXIT_ERROR;
 	snprintf(dir, sizeof(dir), "%s/%s", tl_router_root(), c->name);
 	if (mkdir_p(dir) < 0) {
