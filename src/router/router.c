@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #define STATE_FILE "router.json"
+#define RTF_REJECT_ 0x0200 /* include/uapi/linux/route.h */
 
 static const char *const dir_files[] = { STATE_FILE, STATE_FILE ".tmp", "ctl.sock",
 					 "series.jsonl", "series.1.jsonl" };
@@ -46,7 +47,8 @@ static bool holds_default_route(const char *ifname)
 			unsigned dlen, slen, metric, refc, use, flags;
 			if (sscanf(line, "%39s %x %39s %x %39s %x %x %x %x %63s", dst, &dlen, src, &slen,
 				   nh, &metric, &refc, &use, &flags, ifn) == 10 && dlen == 0 &&
-			    !strcmp(dst, "00000000000000000000000000000000") && !strcmp(ifn, ifname))
+			    !strcmp(dst, "00000000000000000000000000000000") && !strcmp(ifn, ifname) &&
+			    !(flags & RTF_REJECT_)) /* the kernel's "unreachable" entry on lo */
 				found = true;
 		}
 		fclose(f);
