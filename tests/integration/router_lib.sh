@@ -94,16 +94,17 @@ ping_p50() {
         awk '{ v[NR] = $1 } END { if (NR == 0) print "none"; else print v[int((NR + 1) / 2)] }'
 }
 
-# ping_near ADDR MS: up to three runs of ping_p50 until one is within 0.3 ms of MS (a run on
-# this 2-vCPU machine is disturbed by other work now and then; an emulation error shows in
-# all three). PING_SEEN lists the medians.
+# ping_near ADDR MS [TOL]: up to five runs of ping_p50 (1 s each) until one is within TOL
+# (default 0.3) ms of MS. A run on a loaded 2-vCPU machine is disturbed by other work now
+# and then (the sender, the router and the receiver all wake for every ping); an emulation
+# error shows in all five. PING_SEEN lists the medians.
 ping_near() {
     local attempt p
     PING_SEEN=""
-    for attempt in 1 2 3; do
+    for attempt in 1 2 3 4 5; do
         p=$(ping_p50 "$1")
         PING_SEEN="$PING_SEEN $p"
-        near "$p" "$2" 0.3 && return 0
+        near "$p" "$2" "${3:-0.3}" && return 0
     done
     return 1
 }

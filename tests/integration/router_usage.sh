@@ -29,6 +29,7 @@ one_line "only one interface" 2 "give both interfaces" rtr --in "$IF_IN"
 one_line "a bad rate" 2 'rate "fast"' rtr --in "$IF_IN" --out "$IF_OUT" --rate fast
 one_line "a testbed-only option" 2 '"--senders": unknown option' rtr --in "$IF_IN" --out "$IF_OUT" --senders 2
 one_line "a bad name" 2 "name" rtr --in "$IF_IN" --out "$IF_OUT" --name "a/b"
+one_line "status without a name" 2 "which router?" rtr status
 one_line "status of no router" 1 "no router nosuch" rtr status --name nosuch
 one_line "set of no router" 1 "no router nosuch" rtr set --name nosuch --rate 1mbit
 one_line "--restore of an interface no router changed" 1 "nothing to restore" rtr --restore "$IF_IN"
