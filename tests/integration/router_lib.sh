@@ -113,10 +113,12 @@ near() {
     awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "none" && d <= t + 1e-9) }'
 }
 
-# start_agent_rcv: a tcplab agent in the receiver's namespace; sets AGENT_PORT.
+# start_agent_rcv: a tcplab agent in the receiver's namespace; sets AGENT_PORT. An agent
+# that serves loopback only unless told gets --no-auth: the namespace is private.
 start_agent_rcv() {
-    local pf="$TL_TMP/port.rcv"
-    ip netns exec "$NS_R" "$TCPLAB" serve --port 0 --port-file "$pf" -q \
+    local pf="$TL_TMP/port.rcv" noauth=()
+    "$TCPLAB" serve --help 2>/dev/null | grep -q -- --no-auth && noauth=(--no-auth)
+    ip netns exec "$NS_R" "$TCPLAB" serve "${noauth[@]}" --port 0 --port-file "$pf" -q \
         >"$TL_TMP/agent.out" 2>"$TL_TMP/agent.log" &
     TL_PIDS+=("$!")
     local i
