@@ -36,6 +36,16 @@ echo "$out" | grep -q 'aqm' && [ "$(echo "$out" | wc -l)" = 1 ] && pass "set --a
 ping_near "$RCV" 10 1 && pass "ping p50: the refused set changed nothing (runs:$PING_SEEN ms)" ||
     fail "ping p50 after a refused set:$PING_SEEN ms"
 
+# A second router on the same interfaces, under another name, is refused, and so is a
+# second one of the same name.
+out=$(ip netns exec "$NS_M" "$TCPLAB" router --in "$IF_OUT" --out "$IF_IN" --name other$$ 2>&1) &&
+    fail "a second router on the same interfaces started"
+echo "$out" | grep -q "belongs to router $RT_NAME" && pass "a second router on them is refused: $out" || fail "second router: $out"
+out=$(ip netns exec "$NS_M" "$TCPLAB" router --in "$IF_IN" --out "$IF_OUT" --name "$RT_NAME" 2>&1) &&
+    fail "a second router of the same name started"
+echo "$out" | grep -q "runs already (pid $RT_PID)" && pass "a second one of the same name is refused: $out" || fail "same name: $out"
+[ ! -e "$TCPLAB_ROUTER_DIR/other$$" ] && pass "the refused one left no directory" || fail "other$$ left a directory"
+
 rt_stop TERM
 [ "$RT_RC" = 0 ] && pass "SIGTERM: the router exits 0" || fail "SIGTERM: exit $RT_RC"
 [ ! -e "$TCPLAB_ROUTER_DIR/$RT_NAME" ] && pass "its state directory is gone" || fail "left $(ls "$TCPLAB_ROUTER_DIR/$RT_NAME")"
