@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{ "doctor", cmd_doctor_main, "check TCP settings, sockets and counters against a workload" },
 	{ "farm", cmd_farm_main, "a job server and workers: one job per connection vs batches, the port ceiling" },
 	{ "testbed", cmd_testbed_main, "namespaces joined through an emulated bottleneck router" },
+	{ "router", cmd_router_main, "the testbed's emulated bottleneck between two real interfaces" },
 	{ "probe", cmd_probe_main, "measure RTT, rate and loss to an agent; advise buffers and flows" },
 	{ "exp", cmd_exp_main, "campaigns: a matrix of testbed runs, resumable, stored in SQLite" },
 	{ "report", cmd_report_main, "a campaign database as one offline HTML page with SVG plots" },

@@ -21,6 +21,7 @@ int cmd_crr_main(int argc, char **argv);
 int cmd_doctor_main(int argc, char **argv);
 int cmd_farm_main(int argc, char **argv);
 int cmd_testbed_main(int argc, char **argv);
+int cmd_router_main(int argc, char **argv);
 int cmd_mesh_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
 int cmd_exp_main(int argc, char **argv);

@@ -32,7 +32,8 @@ struct tl_testbed_host {
 	char name[8];    /* "rcv", "snd1" .. "snd32" */
 	char netns[48];  /* "tl-NAME-rcv" */
 	char ifname[8];  /* the interface in the host: "eth0" */
-	char port[8];    /* its peer in the router namespace: same as name */
+	char port[16];   /* its peer in the router namespace: same as name (or, for tcplab
+			    router, an interface name of up to 15 characters) */
 	uint32_t addr;   /* IPv4, host byte order */
 	uint8_t mac[6];
 };

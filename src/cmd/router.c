@@ -1,0 +1,567 @@
+/*
+ * tcplab router: the testbed's emulated bottleneck between two interfaces of this host.
+ *   router --in IF --out IF [--name NAME] [LINK OPTIONS]   forward until SIGINT/SIGTERM
+ *   router set [--name NAME | --in IF --out IF] LINK OPTIONS
+ *   router status [--name NAME | --in IF --out IF] [--json]
+ *   router --restore IF         put back what a killed router changed on IF (and its pair)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "router/router.h"
+#include "testbed/config.h"
+#include "testbed/ctl.h"
+#include "testbed/fwd.h"
+#include "util/clock.h"
+#include "util/parse.h"
+
+#define CTL_TIMEOUT_NS (5 * TL_NSEC_PER_SEC)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplab router --in IF --out IF [--name NAME] [--force] [LINK OPTIONS]\n"
+		"       tcplab router set [--name NAME | --in IF --out IF] LINK OPTIONS [--json]\n"
+		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--flows N]\n"
+		"       tcplab router --restore IF\n\n"
+		"The testbed's emulated bottleneck between two interfaces of this host, as a bump\n"
+		"in the wire: frames from IN (the senders' side) cross the forward link to OUT (the\n"
+		"receivers' side), frames from OUT the reverse link to IN. It runs until SIGINT or\n"
+		"SIGTERM, turns GRO/LRO/GSO/TSO off on both interfaces and puts them back when it ends,\n"
+		"holds them promiscuous while it runs, and never changes their addresses.\n\n"
+		"  --in IF, --out IF     the two interfaces (distinct; not the default route's)\n"
+		"  --name NAME           the router's name (default IN-OUT); its control socket is\n"
+		"                        " TL_ROUTER_DEFAULT_ROOT "/NAME/ctl.sock ($TCPLAB_ROUTER_DIR)\n"
+		"  --force               forward on an interface that holds the default route\n"
+		"  --restore IF          after a router was killed (SIGKILL): restore IF's offloads\n"
+		"                        and its pair's, from the state file it left\n\n"
+		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
+		"  --rate RATE  --rtt DURATION  --buffer SIZE  --aqm SPEC  --loss SPEC\n"
+		"  --jitter DURATION  --reorder/--no-reorder  --rev-rate, --rev-buffer, --rev-aqm,\n"
+		"  --rev-loss, --rev-jitter  --seed N  --pool N  --spin DURATION  --prio high|rt|normal\n"
+		"  --cpu-latency DURATION|off  --standby on|off  --ppv-class flow|host\n"
+		"  (--rtt is the round trip the router adds, half in each direction)\n\n"
+		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
+}
+
+static int fail(bool json, int code, const char *msg)
+{
+	if (json) {
+		json_t *o = json_pack("{s:s}", "error", msg);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "tcplab router: %s\n", msg);
+	}
+	return code;
+}
+
+enum { O_JSON = 1000, O_REORDER, O_NO_REORDER, O_FLOWS, O_IN, O_OUT, O_NAME, O_FORCE,
+       O_RESTORE, O_LINK };
+
+/* The testbed options a router takes (testbed/config.h); not senders or isolate. */
+static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
+					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
+					 "rev-jitter", "seed", "pool", "spin", "prio",
+					 "cpu-latency", "standby", "ppv-class" };
+#define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
+
+struct cli {
+	json_t *opts;
+	bool json, force;
+	unsigned flows;
+	const char *in, *out, *name, *restore;
+	char name_buf[64];
+	int npos;
+};
+
+static int parse(int argc, char **argv, struct cli *c)
+{
+	struct option lo[LINK_KEYS + 12];
+	size_t n = 0;
+	for (size_t i = 0; i < LINK_KEYS; i++)
+		lo[n++] = (struct option){ link_keys[i], required_argument, NULL, O_LINK + (int)i };
+	lo[n++] = (struct option){ "json", no_argument, NULL, O_JSON };
+	lo[n++] = (struct option){ "reorder", no_argument, NULL, O_REORDER };
+	lo[n++] = (struct option){ "no-reorder", no_argument, NULL, O_NO_REORDER };
+	lo[n++] = (struct option){ "flows", required_argument, NULL, O_FLOWS };
+	lo[n++] = (struct option){ "in", required_argument, NULL, O_IN };
+	lo[n++] = (struct option){ "out", required_argument, NULL, O_OUT };
+	lo[n++] = (struct option){ "name", required_argument, NULL, O_NAME };
+	lo[n++] = (struct option){ "force", no_argument, NULL, O_FORCE };
+	lo[n++] = (struct option){ "restore", required_argument, NULL, O_RESTORE };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n++] = (struct option){ NULL, 0, NULL, 0 };
+	struct tl_err err = { 0 };
+	uint64_t v;
+	int opt;
+	c->opts = json_object();
+	c->flows = 32;
+	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return -1;
+		case O_JSON:
+			c->json = true;
+			break;
+		case O_REORDER:
+		case O_NO_REORDER:
+			tl_testbed_opt_set(c->opts, "reorder", opt == O_REORDER ? "on" : "off", NULL);
+			break;
+		case O_FLOWS:
+			if (tl_parse_count("--flows", optarg, 0, 100000, &v, &err) < 0)
+				return fail(c->json, TL_EXIT_USAGE, err.msg);
+			c->flows = (unsigned)v;
+			break;
+		case O_IN:
+			c->in = optarg;
+			break;
+		case O_OUT:
+			c->out = optarg;
+			break;
+		case O_NAME:
+			c->name = optarg;
+			break;
+		case O_FORCE:
+			c->force = true;
+			break;
+		case O_RESTORE:
+			c->restore = optarg;
+			break;
+		default:
+			if (opt >= O_LINK && opt < O_LINK + (int)LINK_KEYS) {
+				tl_testbed_opt_set(c->opts, link_keys[opt - O_LINK], optarg, NULL);
+				break;
+			}
+			fprintf(stderr, "tcplab router: \"%s\": unknown option, or its value is "
+				"missing (see 'tcplab router --help')\n", argv[optind - 1]);
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return fail(c->json, TL_EXIT_USAGE, "unexpected argument (options only; see "
+			    "'tcplab router --help')");
+	return 0;
+}
+
+/* --name, or IN-OUT; the name must suit a directory (testbed names' rules). */
+static int resolve_name(struct cli *c, struct tl_err *err)
+{
+	if (!c->name) {
+		if (!c->in || !c->out)
+			return tl_err_set(err, EINVAL, "which router? give --name NAME, or --in IF "
+					  "and --out IF");
+		snprintf(c->name_buf, sizeof(c->name_buf), "%s-%s", c->in, c->out);
+		c->name = c->name_buf;
+		if (tl_testbed_name_check(c->name, NULL) < 0)
+			return tl_err_set(err, EINVAL, "the name \"%s\" made of --in and --out does not "
+					  "suit a router (1 to 24 of A-Z a-z 0-9 _ -): give --name",
+					  c->name);
+		return 0;
+	}
+	if (tl_testbed_name_check(c->name, NULL) < 0)
+		return tl_err_set(err, EINVAL, "--name \"%s\": use 1 to 24 letters, digits, '-' and "
+				  "'_', starting with a letter or digit", c->name);
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Puts both interfaces back; messages of what failed go to stderr. */
+static int restore_both(const struct tl_router_saved *s)
+{
+	int bad = 0;
+	const struct tl_router_iface *ifs[2] = { &s->in, &s->out };
+	for (int i = 0; i < 2; i++) {
+		struct tl_err err = { 0 };
+		if (tl_router_iface_restore(ifs[i], &err) < 0) {
+			fprintf(stderr, "tcplab router: %s\n", err.msg);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Refuses a name or interface still held by another router, dead or alive. */
+static int check_free(struct cli *c, struct tl_err *err)
+{
+	struct tl_router_saved s;
+	if (tl_router_saved_load(c->name, &s, NULL) == 0) {
+		int ret = tl_router_alive(&s)
+				  ? tl_err_set(err, EBUSY, "router %s runs already (pid %d)", c->name,
+					       (int)s.pid)
+				  : tl_err_set(err, EBUSY, "router %s ended without restoring %s and %s "
+					       "(was it killed?): 'tcplab router --restore %s' first",
+					       c->name, s.in.name, s.out.name, s.in.name);
+		tl_router_saved_free(&s);
+		return ret;
+	}
+	const char *ifs[2] = { c->in, c->out };
+	for (int i = 0; i < 2; i++) {
+		char other[TL_TESTBED_NAME_MAX + 1];
+		if (tl_router_find_iface(ifs[i], other, NULL) == 0)
+			return tl_err_set(err, EBUSY, "interface %s belongs to router %s (running, or "
+					  "killed: 'tcplab router --restore %s')", ifs[i], other, ifs[i]);
+	}
+	return 0;
+}
+
+static void print_started(const struct tl_router_saved *s, const struct tl_testbed_config *cfg)
+{
+	char r[32], b[32];
+	printf("router %s: %s -> %s, pid %d, rate %s, RTT %s, buffer %s, aqm %s\n"
+	       "  control: %s/%s/ctl.sock ('tcplab router status --name %s')\n", s->name,
+	       s->in.name, s->out.name, (int)s->pid,
+	       cfg->fwd.rate_bps ? tl_fmt_rate((double)cfg->fwd.rate_bps, r, sizeof(r)) : "unlimited",
+	       tl_testbed_opt(s->options, "rtt"),
+	       cfg->fwd.queue.limit_bytes ? tl_fmt_size((double)cfg->fwd.queue.limit_bytes, b, sizeof(b))
+					  : tl_testbed_opt(s->options, "buffer"),
+	       tl_testbed_opt(s->options, "aqm"), tl_router_root(), s->name, s->name);
+	fflush(stdout);
+}
+
+/* Forwards until a signal; everything changed is put back on the way out. */
+static int forward(struct tl_router_saved *s, const sigset_t *sigs,
+		   const struct tl_testbed_config *cfg, struct tl_err *err)
+{
+	struct tl_testbed_state st = { 0 };
+	struct tl_testbed_fwd *f = NULL;
+	int pfd[2] = { -1, -1 };
+	int ret;
+	if ((ret = tl_router_iface_offloads_off(&s->in, err)) < 0 ||
+	    (ret = tl_router_iface_offloads_off(&s->out, err)) < 0 ||
+	    (ret = tl_router_iface_promisc(s->in.name, &pfd[0], err)) < 0 ||
+	    (ret = tl_router_iface_promisc(s->out.name, &pfd[1], err)) < 0 ||
+	    (ret = tl_router_fwd_state(s, &st, err)) < 0 ||
+	    (ret = tl_testbed_fwd_create(&st, sigs, &f, err)) < 0)
+		goto out;
+	print_started(s, cfg);
+	ret = tl_testbed_fwd_run(f, err);
+out:
+	tl_testbed_fwd_destroy(f);
+	for (int i = 0; i < 2; i++)
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+	if (restore_both(s) && ret == 0)
+		ret = tl_err_set(err, EIO, "could not restore every offload (see above)");
+	tl_testbed_state_free(&st);
+	return ret;
+}
+
+static int cmd_run(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	struct tl_router_saved s = { 0 };
+	struct tl_testbed_config *cfg = NULL;
+	bool saved = false;
+	int code = TL_EXIT_USAGE;
+	char dir[512] = "";
+	/* Blocked from the start: a SIGTERM from now on ends the forwarder's loop, and the
+	 * interfaces are restored. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tl_router_check_ifaces(c->in, c->out, c->force, &err) < 0 ||
+	    resolve_name(c, &err) < 0)
+		goto fail;
+	tl_testbed_opt_set(c->opts, "senders", "1", NULL);
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		snprintf(err.msg, sizeof(err.msg), "out of memory");
+		goto fail;
+	}
+	if (tl_testbed_config_eval(c->opts, cfg, &err) < 0)
+		goto fail;
+	code = TL_EXIT_ERROR;
+	snprintf(dir, sizeof(dir), "%s/%s", tl_router_root(), c->name);
+	if (mkdir_p(dir) < 0) {
+		tl_err_errno(&err, "mkdir %s", dir);
+		goto fail;
+	}
+	if (check_free(c, &err) < 0)
+		goto fail;
+	snprintf(s.name, sizeof(s.name), "%s", c->name);
+	s.pid = getpid();
+	s.netns_ino = tl_router_netns_ino();
+	s.options = json_incref(c->opts);
+	if (tl_router_iface_read(c->in, &s.in, &err) < 0 ||
+	    tl_router_iface_read(c->out, &s.out, &err) < 0)
+		goto fail;
+	/* Written before anything changes: after a SIGKILL, --restore finds it. */
+	if (tl_router_saved_write(&s, &err) < 0)
+		goto fail;
+	saved = true;
+	if (forward(&s, &sigs, cfg, &err) < 0)
+		goto fail;
+	fprintf(stderr, "tcplab router: %s stopped; %s and %s restored\n", s.name, s.in.name,
+		s.out.name);
+	code = TL_EXIT_OK;
+	goto out;
+fail:
+	fail(false, code, err.msg);
+out:
+	/* Only a directory this process wrote its state into is removed: on a refusal the
+	 * directory may be another router's. */
+	if (saved)
+		tl_router_remove_dir(s.name);
+	else if (c->name && code == TL_EXIT_ERROR)
+		rmdir(dir); /* only if empty: one this process just made */
+	tl_router_saved_free(&s);
+	free(cfg);
+	return code;
+}
+
+static int cmd_restore(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	char name[TL_TESTBED_NAME_MAX + 1];
+	int ret = tl_router_find_iface(c->restore, name, &err);
+	if (ret == -ENOENT) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "--restore %s: no router left changes on %s in this "
+			 "network namespace (nothing to restore)", c->restore, c->restore);
+		return fail(false, TL_EXIT_FAIL, msg);
+	}
+	if (ret < 0)
+		return fail(false, TL_EXIT_ERROR, err.msg);
+	struct tl_router_saved s;
+	if (tl_router_saved_load(name, &s, &err) < 0)
+		return fail(false, TL_EXIT_ERROR, err.msg);
+	int code = TL_EXIT_OK;
+	if (tl_router_alive(&s)) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "router %s (pid %d) still runs on %s: end it with "
+			 "SIGTERM ('kill %d'), it restores the interfaces itself", name, (int)s.pid,
+			 c->restore, (int)s.pid);
+		code = fail(false, TL_EXIT_FAIL, msg);
+	} else if (restore_both(&s)) {
+		code = TL_EXIT_ERROR;
+	} else {
+		tl_router_remove_dir(name);
+		printf("router %s: %s and %s restored (gro/lro/gso/tso as before it started)\n",
+		       name, s.in.name, s.out.name);
+	}
+	tl_router_saved_free(&s);
+	return code;
+}
+
+static long long jint(const json_t *j, const char *a, const char *b, const char *c)
+{
+	const json_t *v = json_object_get(j, a);
+	if (b)
+		v = json_object_get(v, b);
+	if (c)
+		v = json_object_get(v, c);
+	return (long long)json_integer_value(v);
+}
+
+static void print_dir(const json_t *doc, const char *dir, const char *label)
+{
+	char r[32], d[32], p50[32], p99[32], bl[32];
+	const json_t *o = json_object_get(doc, dir);
+	printf("%-10s %-12s %-9s %-9s %10lld %10lld %8lld %6lld %6lld %9s %9s %9s\n", label,
+	       jint(o, "rate_bps", 0, 0) ? tl_fmt_rate((double)jint(o, "rate_bps", 0, 0), r, sizeof(r))
+					 : "-",
+	       tl_fmt_duration((uint64_t)jint(o, "delay_ns", 0, 0), d, sizeof(d)),
+	       json_string_value(json_object_get(json_object_get(o, "queue"), "aqm")),
+	       jint(o, "stats", "pkts_in", 0), jint(o, "stats", "pkts_out", 0),
+	       jint(o, "stats", "drops", "queue_full"), jint(o, "stats", "drops", "aqm"),
+	       jint(o, "stats", "drops", "loss"),
+	       tl_fmt_size((double)jint(o, "stats", "backlog_bytes", 0), bl, sizeof(bl)),
+	       tl_fmt_duration((uint64_t)jint(o, "qdelay_ns", "p50", 0), p50, sizeof(p50)),
+	       tl_fmt_duration((uint64_t)jint(o, "qdelay_ns", "p99", 0), p99, sizeof(p99)));
+}
+
+static void print_status(const struct tl_router_saved *s, const json_t *doc)
+{
+	char up[32], l50[32], l99[32];
+	printf("router %s: pid %lld, up %s, %s -> %s\n", s->name, jint(doc, "pid", 0, 0),
+	       tl_fmt_duration((uint64_t)jint(doc, "uptime_ns", 0, 0), up, sizeof(up)), s->in.name,
+	       s->out.name);
+	printf("\n%-10s %-12s %-9s %-9s %10s %10s %8s %6s %6s %9s %9s %9s\n", "DIRECTION", "RATE",
+	       "DELAY", "AQM", "PKTS IN", "PKTS OUT", "FULL", "AQM", "LOSS", "BACKLOG", "QDELAY50",
+	       "QDELAY99");
+	print_dir(doc, "fwd", "in->out");
+	print_dir(doc, "rev", "out->in");
+	long long kd = 0;
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(doc, "ports"), i, p)
+		kd += (long long)json_integer_value(json_object_get(p, "rx_kernel_drops"));
+	printf("\nforwarder: late p50 %s p99 %s, frames lost before the emulator: %lld (socket) "
+	       "%lld (pool)\n",
+	       tl_fmt_duration((uint64_t)jint(doc, "forwarder", "late_ns", "p50"), l50, sizeof(l50)),
+	       tl_fmt_duration((uint64_t)jint(doc, "forwarder", "late_ns", "p99"), l99, sizeof(l99)),
+	       kd, jint(doc, "forwarder", "no_buffer_drops", 0));
+}
+
+/* Loads the running router that c names, for set and status. */
+static int find_running(struct cli *c, struct tl_router_saved *s, int *code)
+{
+	struct tl_err err = { 0 };
+	if (resolve_name(c, &err) < 0) {
+		*code = fail(c->json, TL_EXIT_USAGE, err.msg);
+		return -1;
+	}
+	if (tl_router_saved_load(c->name, s, &err) < 0) {
+		*code = fail(c->json, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		return -1;
+	}
+	if (!tl_router_alive(s)) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "router %s is not running (killed? 'tcplab router "
+			 "--restore %s')", c->name, s->in.name);
+		*code = fail(c->json, TL_EXIT_FAIL, msg);
+		tl_router_saved_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_status(struct cli *c)
+{
+	struct tl_router_saved s;
+	struct tl_err err = { 0 };
+	int code = TL_EXIT_OK;
+	if (find_running(c, &s, &code) < 0)
+		return code;
+	json_t *doc = NULL, *req = json_pack("{s:s, s:i}", "cmd", "status", "flows", (int)c->flows);
+	if (tl_testbed_ctl_request(s.name, req, CTL_TIMEOUT_NS, &doc, &err) < 0) {
+		code = fail(c->json, TL_EXIT_ERROR, err.msg);
+	} else if (c->json) {
+		json_object_set_new(doc, "router",
+				    json_pack("{s:s, s:o, s:o}", "name", s.name, "in",
+					      tl_router_iface_json(&s.in), "out",
+					      tl_router_iface_json(&s.out)));
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		print_status(&s, doc);
+	}
+	json_decref(req);
+	json_decref(doc);
+	tl_router_saved_free(&s);
+	return code;
+}
+
+static int cmd_set(struct cli *c)
+{
+	if (json_object_size(c->opts) == 0)
+		return fail(c->json, TL_EXIT_USAGE, "set: nothing to change (give --rate, --rtt, "
+			    "--buffer, --aqm, --loss, --jitter, ...)");
+	struct tl_router_saved s;
+	struct tl_err err = { 0 };
+	int code = TL_EXIT_OK;
+	if (find_running(c, &s, &code) < 0)
+		return code;
+	json_t *resp = NULL, *req = NULL, *opts = json_deep_copy(s.options);
+	struct tl_testbed_config *cfg = malloc(sizeof(*cfg));
+	const char *key;
+	json_t *v;
+	json_object_foreach(c->opts, key, v) {
+		if (!tl_testbed_opt_runtime(key) &&
+		    strcmp(tl_testbed_opt(opts, key), json_string_value(v)) != 0) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "--%s is fixed when the router starts (stop it and "
+				 "start it again)", key);
+			code = fail(c->json, TL_EXIT_USAGE, msg);
+			goto out;
+		}
+		json_object_set(opts, key, v);
+	}
+	if (!cfg || tl_testbed_config_eval(opts, cfg, &err) < 0) {
+		code = fail(c->json, TL_EXIT_USAGE, cfg ? err.msg : "out of memory");
+		goto out;
+	}
+	req = json_pack("{s:s, s:O}", "cmd", "set", "options", opts);
+	if (tl_testbed_ctl_request(s.name, req, CTL_TIMEOUT_NS, &resp, &err) < 0) {
+		code = fail(c->json, TL_EXIT_ERROR, err.msg);
+		goto out;
+	}
+	json_decref(s.options);
+	s.options = json_incref(opts);
+	if (tl_router_saved_write(&s, &err) < 0) {
+		code = fail(c->json, TL_EXIT_ERROR, err.msg);
+		goto out;
+	}
+	if (c->json) {
+		json_dumpf(resp, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		char r[32];
+		printf("router %s: rate %s, RTT %s, buffer %s, aqm %s\n", s.name,
+		       cfg->fwd.rate_bps ? tl_fmt_rate((double)cfg->fwd.rate_bps, r, sizeof(r))
+					 : "unlimited",
+		       tl_testbed_opt(opts, "rtt"), tl_testbed_opt(opts, "buffer"),
+		       tl_testbed_opt(opts, "aqm"));
+	}
+out:
+	free(cfg);
+	json_decref(opts);
+	json_decref(req);
+	json_decref(resp);
+	tl_router_saved_free(&s);
+	return code;
+}
+
+int cmd_router_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TL_EXIT_USAGE;
+	}
+	/* The forwarder keeps its control socket and series where the testbed code looks:
+	 * under the testbed root, which for this process is the routers' root. */
+	setenv("TCPLAB_TESTBED_DIR", tl_router_root(), 1);
+	const char *sub = argv[1];
+	bool is_sub = !strcmp(sub, "set") || !strcmp(sub, "status");
+	struct cli c = { 0 };
+	int code = is_sub ? parse(argc - 1, argv + 1, &c) : parse(argc, argv, &c);
+	if (code == -1) {
+		code = TL_EXIT_OK;
+		goto out;
+	}
+	if (code)
+		goto out;
+	if (!strcmp(sub, "set"))
+		code = cmd_set(&c);
+	else if (!strcmp(sub, "status"))
+		code = cmd_status(&c);
+	else if (c.restore)
+		code = cmd_restore(&c);
+	else
+		code = cmd_run(&c);
+out:
+	json_decref(c.opts);
+	return code;
+}
