@@ -58,7 +58,7 @@ for core in pie ppov; do
         awk -v r="$r" 'BEGIN { exit !(r >= 1.6 && r <= 2.4) }' && pass "$core: shares $r : 1, within 20% of 2:1" ||
             fail "$core: shares $r : 1, not within 20% of 2:1"
         awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }' && echo "note: $core: within 10% of 2:1 too" ||
-            echo "note: $core: shares $r : 1 miss the 10% of the issue's claim
+            echo "note: $core: shares $r : 1 miss the 10% of the issue's claim"
     else
         awk -v r="$r" 'BEGIN { exit !(r >= 1.25 && r <= 2.2) }' && pass "$core: shares $r : 1, snd1 well ahead (not asserted to 10%)" ||
             fail "$core: shares $r : 1"
