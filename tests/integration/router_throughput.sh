@@ -33,7 +33,8 @@ for rate in 10 100; do
     # anyway is asserted: never more than the rate allows.
     judged=0
     for attempt in 1 2 3; do
-        stream -O 2 -t 10 -i 0 --cc cubic --json >"$out" || fail "stream at ${rate}mbit: exit $?"
+        stream -O 2 -t 10 -i 0 --cc cubic --json >"$out" ||
+            fail "stream at ${rate}mbit: exit $?: $(jq -r '.error // empty' "$out" 2>/dev/null | head -c 300)"
         got=$(jq '.end.sum.bits_per_second' "$out")
         steal=$(jq '.end.machine_cpu.client.steal_percent // 0' "$out")
         late=$(jq '[.end.testbed.series[] | select(.late_p99_ns >= 200000)] | length' "$out")
@@ -68,7 +69,8 @@ check "router: no frame lost before the emulator, none truncated (offloads off: 
 # keeps the queue near CoDel's 5 ms target (the 1 BDP buffer alone would allow 20 ms).
 rt_set --rate 50mbit --aqm codel:ecn >/dev/null || fail "set --aqm codel:ecn"
 ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn in the sender"
-stream -t 4 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" || fail "stream with ECN: exit $?"
+stream -t 4 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" ||
+    fail "stream with ECN: exit $?: $(jq -r '.error // empty' "$TL_TMP/ecn.json" 2>/dev/null | head -c 300)"
 rt_status --json >"$TL_TMP/st.json"
 check "ECN: CoDel marked packets and dropped none" '.fwd.stats.marks > 0 and .fwd.stats.drops.aqm == 0 and .fwd.queue.ecn' "$TL_TMP/st.json"
 check "ECN: the queue delay stayed near the 5 ms target (median of the test's periods under 10 ms)" \

@@ -91,6 +91,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(tl_router_find_iface("eth9", name, &err), -ENOENT);
 	/* PID 4242 is not a router (nor, most likely, anything). */
 	assert_false(tl_router_alive(&back));
+	tl_router_saved_free(&back);
 	tl_router_remove_dir("r1");
 	char dir[256];
 	snprintf(dir, sizeof(dir), "%s/r1", root);
