@@ -7,8 +7,6 @@
 #   corpus-testbed_ctl/  fuzz_testbed_ctl: control socket request lines (testbed/ctl.h)
 #   corpus-session/      fuzz_session: what real clients sent an agent, cut before the test runs
 #   corpus-merge/        fuzz_merge: what a real agent sent its clients, as one JSON document
-#   crashes-ctl/         inputs that crash fuzz_session on the agent as it is (not replayed:
-#                        the agent's fix adds them to corpus-session/)
 # The session and merge seeds are recorded from real tests on loopback: TCPLAB (default
 # build/tcplab) serves an agent, and capture.py relays and records its control connections.
 # Run it again after changing it, and commit what it wrote.
@@ -18,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tcplab=${1:-$here/../../build/tcplab}
 out=$here/corpus
-rm -rf "$here"/corpus "$here"/corpus-* "$here"/crashes-ctl
+rm -rf "$here"/corpus "$here"/corpus-*
 mkdir -p "$out"
 
 be16() { printf "\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
@@ -186,16 +184,15 @@ done
 
 payload() { tail -c +13 "$1"; } # a frame without its 12-byte header
 d=$here/corpus-session
-c=$here/crashes-ctl
-mkdir -p "$d" "$c"
+mkdir -p "$d"
 for ((i = 0; i < ${#tests[@]}; i += 2)); do
     t=${tests[i]} dir=$work/t-${tests[i]}
     cat "$dir"/*-c2a-hello.bin > "$d/$t-hello.bin"
     cat "$dir"/*-c2a-hello.bin "$dir"/*-c2a-test.bin > "$d/$t-hello-test.bin"
-    # With START the test runs, and the agent as it is frees a message twice when the
-    # client then goes away (ctl/session.c run_test): kept apart until that is fixed.
-    cat "$dir"/*-c2a-hello.bin "$dir"/*-c2a-test.bin "$dir"/*-c2a-start.bin > "$c/$t-until-start.bin"
-    cat "$dir"/*-c2a-*.bin > "$c/$t-whole.bin"
+    # With START the test runs; a client that then goes away once made the agent free a
+    # message twice (ctl/session.c run_test, fixed): these keep it fixed.
+    cat "$dir"/*-c2a-hello.bin "$dir"/*-c2a-test.bin "$dir"/*-c2a-start.bin > "$d/uaf-$t-until-start.bin"
+    cat "$dir"/*-c2a-*.bin > "$d/uaf-$t-whole.bin"
 done
 dir=$work/t-stream-forward
 hello=$(ls "$dir"/*-c2a-hello.bin) test=$(ls "$dir"/*-c2a-test.bin)
@@ -262,4 +259,4 @@ ctl_msg '{"type":"error","msg":"rank 1: connect refused"}' > "$d/ctl-error.bin"
 ctl_msg '[1,2,3]' > "$d/ctl-not-object.bin"
 { ctl_msg '{"type":"ready"}' | head -c 9; } > "$d/ctl-cut.bin"
 
-echo "make-corpus.sh: wrote $(find "$here"/corpus "$here"/corpus-* "$here"/crashes-ctl -type f | wc -l) files" >&2
+echo "make-corpus.sh: wrote $(find "$here"/corpus "$here"/corpus-* -type f | wc -l) files" >&2
