@@ -51,11 +51,11 @@ else
     echo "note: the second measurement was disturbed too: $(jq -r '.probe.rate.inconsistency' "$out")"
 fi
 
-# 2. Disturbed in every bulk phase (the second probe's tests 4 and 5), each watched on its
-# own so that one disturbance running late cannot miss the next.
-disturb 4 &
-DPID4=$!
+# 2. Disturbed in every bulk phase (the second probe's tests: 4 is its rr phase, 5 and 6 its
+# two bulk phases), each watched on its own so that one running late cannot miss the next.
 disturb 5 &
+DPID4=$!
+disturb 6 &
 DPID=$!
 out=$TL_TMP/always.json
 inA "$TCPLAB" probe "$ADDR_B" -p "$PORT" --state "$TL_TMP/probe2.json" --fresh --json >"$out" 2>"$TL_TMP/always.err" \
