@@ -51,13 +51,16 @@ else
     echo "note: the second measurement was disturbed too: $(jq -r '.probe.rate.inconsistency' "$out")"
 fi
 
-# 2. Disturbed in every bulk phase (tests 2 and 3).
-disturb 4 5 &
+# 2. Disturbed in every bulk phase (the second probe's tests: 4 is its rr phase, 5 and 6 its
+# two bulk phases), each watched on its own so that one running late cannot miss the next.
+disturb 5 &
+DPID4=$!
+disturb 6 &
 DPID=$!
 out=$TL_TMP/always.json
 inA "$TCPLAB" probe "$ADDR_B" -p "$PORT" --state "$TL_TMP/probe2.json" --fresh --json >"$out" 2>"$TL_TMP/always.err" \
     || fail "probe (always disturbed): exit $?"
-wait "$DPID"
+wait "$DPID4" "$DPID"
 jq -c '.probe.rate | {bits_per_second, interval_p25_bps, interval_p75_bps, interval_max_bps, rejected_intervals, attempts, consistent, inconsistency}' "$out"
 check "always disturbed: two measurements, flagged with the reason" \
     '.probe.rate.attempts == 2 and .probe.rate.consistent == false and (.probe.rate.inconsistency | length) > 0' "$out"

@@ -51,7 +51,10 @@ grep -q "net.ipv4.tcp_allowed_congestion_control (\"$allowed\")" "$TL_TMP/u.err"
 chmod 755 "$TL_TMP"
 mkdir "$TL_TMP/u" && chmod 777 "$TL_TMP/u"
 pf=$TL_TMP/u/port
-asnobody "$TCPLAB" serve --bind 127.0.0.1 --port 0 --port-file "$pf" >"$TL_TMP/uagent.out" 2>"$TL_TMP/uagent.log" &
+# setpriv itself in the background (not the shell function): it execs the agent, so $! is
+# the agent's PID and the cleanup ends it
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$TCPLAB" serve --bind 127.0.0.1 --port 0 --port-file "$pf" >"$TL_TMP/uagent.out" 2>"$TL_TMP/uagent.log" &
 TL_PIDS+=("$!")
 for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
 "$TCPLAB" stream 127.0.0.1 -p "$(cat "$pf")" --cc "$restricted" -t 1 >"$TL_TMP/a.out" 2>"$TL_TMP/a.err"
