@@ -68,7 +68,7 @@ run_case() { # MODE REUSE WANT
     # crr against an agent on the server side.
     local pf=$TL_TMP/agent.port
     rm -f "$pf"
-    ip netns exec "$SRVNS" "$TCPLAB" serve --bind "$DEST" --port 5299 --port-file "$pf" \
+    ip netns exec "$SRVNS" "$TCPLAB" serve --no-auth --bind "$DEST" --port 5299 --port-file "$pf" \
         >/dev/null 2>"$TL_TMP/agent.log" &
     local agent=$!
     TL_PIDS+=("$agent")
