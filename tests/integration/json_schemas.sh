@@ -120,6 +120,8 @@ run probe probe_usage 2 "$TCPLAB" probe 127.0.0.1 -p "$P" --json --no-such-optio
 run farm farm_ok 0 "$TCPLAB" farm --jobs 1000 --batch 100 --workers 2 --json
 check "farm: complete and verified" '.complete == true and (.result.verdict | test("OK|PASS|MATCH"; "i"))' "$TL_TMP/farm_ok"
 mutants farm farm_ok
+run farm farm_compare 0 "$TCPLAB" farm --compare --jobs 400 --workers 2 --json
+check "farm --compare: two runs and their summary lines" '(.runs | length) == 2 and (.summary | length) == 2' "$TL_TMP/farm_compare"
 run farm farm_refused 3 "$TCPLAB" farm work 127.0.0.2 --port "$P" --workers 1 --json
 check "farm refused: the error names the refusal" '(.error | test("refused")) and .complete == false' "$TL_TMP/farm_refused"
 run farm farm_usage 2 "$TCPLAB" farm --jobs x --json
