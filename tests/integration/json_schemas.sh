@@ -25,9 +25,9 @@ fi
 
 # validate.py DOCS MANIFEST: each manifest line is "SCHEMA FILE [mutants]". Every schema must be a
 # valid draft 2020-12 schema and every FILE valid against docs/SCHEMA.schema.json; with
-# "mutants", the same document with an undocumented top-level field, and with its first
-# (required) top-level field removed, must both be rejected. One process for all: python's
-# start-up is slow on a loaded machine. Prints ok:/FAIL: lines; exits with the failure count.
+# "mutants", the same document with an undocumented field at the top, or in its first nested
+# closed object, or with its first (required) top-level field removed, must be rejected.
+# One process for all: python's start-up is slow on a loaded machine. Prints ok:/FAIL: lines; exits with the failure count.
 cat >"$TL_TMP/validate.py" <<'PYEOF'
 import json, sys
 import jsonschema
@@ -39,6 +39,21 @@ def report(ok, what):
     fails += 0 if ok else 1
 def errors(schema, doc):
     return list(validators[schema].iter_errors(doc))
+# Objects whose keys are data or depend on the configuration: open in the schemas.
+OPEN = {"sysctls", "TcpExt", "states", "options", "queue", "loss"}
+def nested(v, path):
+    """The first closed object below the top: (path, object)."""
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else []
+    for k, x in items:
+        if k in OPEN:
+            continue
+        p = "%s/%s" % (path, k)
+        if isinstance(x, dict):
+            return p, x
+        found = nested(x, p)
+        if found:
+            return found
+    return None
 for line in open(manifest):
     schema, path, *flags = line.split()
     if schema not in validators:
@@ -57,6 +72,13 @@ for line in open(manifest):
     if "mutants" in flags:
         extra = dict(doc, undocumented_field=1)
         report(errors(schema, extra), "%s: an undocumented field is rejected" % name)
+        deep = json.loads(json.dumps(doc))
+        where = nested(deep, "")
+        if where is None:
+            report(False, "%s: no nested object to add a field to" % name)
+        else:
+            where[1]["undocumented_field"] = 1
+            report(errors(schema, deep), "%s: an undocumented field in %s is rejected" % (name, where[0]))
         missing = dict(doc)
         del missing[next(iter(doc))]
         report(errors(schema, missing), "%s: without its required field %s it is rejected" % (name, next(iter(doc))))
