@@ -92,6 +92,16 @@ run() {
     shift 3
     timeout -k 5 90 "$@" >"$TL_TMP/$name" 2>"$TL_TMP/$name.err"
     rc=$?
+    # A run that should succeed but could not finish (exit 3: on a loaded machine the agent's
+    # results can come too late) gets one more try: the schema of its error document is
+    # checked here anyway, the success document is what this run is for.
+    if [ "$want" -eq 0 ] && [ "$rc" -eq 3 ]; then
+        echo "note: $name: exit 3 ($(head -c 200 "$TL_TMP/$name.err")); once more"
+        mv "$TL_TMP/$name" "$TL_TMP/$name.first"
+        echo "$schema $TL_TMP/$name.first" >>"$TL_TMP/manifest"
+        timeout -k 5 90 "$@" >"$TL_TMP/$name" 2>"$TL_TMP/$name.err"
+        rc=$?
+    fi
     if [ "$rc" -eq "$want" ]; then
         pass "$name: exit $rc ($((SECONDS - t0)) s)"
     else
