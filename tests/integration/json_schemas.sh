@@ -161,6 +161,7 @@ run farm farm_usage 2 "$TCPLAB" farm --jobs x --json
 run mesh mesh_ok 0 "$TCPLAB" mesh -n 4 -m 2 --hops 400 --json
 check "mesh: ok, tokens conserved" '.ok == true and .runs[0].tokens_check.conserved == true' "$TL_TMP/mesh_ok"
 mutants mesh mesh_ok
+run mesh mesh_time 0 "$TCPLAB" mesh -n 3 -m 1 --time 1s --json
 # One rank of two at a rendezvous port nobody else comes to: the wait ends with an error.
 run mesh mesh_alone 3 "$TCPLAB" mesh --rank 0 --size 2 --rendezvous "127.0.0.2:$P" --hops 10 --connect-timeout 2s --json
 run mesh mesh_usage 2 "$TCPLAB" mesh -n x --json
