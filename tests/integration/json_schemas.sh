@@ -180,6 +180,23 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
         check "testbed status: running, named" ".running == true and .name == \"$TB\"" "$TL_TMP/tb_status"
         mutants testbed-status tb_status
         run testbed-status tb_series 0 "$TCPLAB" testbed status "$TB" --json --series --flows 4
+        # With traffic through the router: the flow tables are filled in.
+        rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$TL_TMP/tb_up")
+        "$TCPLAB" testbed exec "$TB" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$TL_TMP/tb_port" -q \
+            >/dev/null 2>"$TL_TMP/tb_agent.err" &
+        tb_agent=$!
+        TL_PIDS+=("$tb_agent")
+        for _ in $(seq 1 100); do [ -s "$TL_TMP/tb_port" ] && break; sleep 0.05; done
+        timeout 30 "$TCPLAB" testbed exec "$TB" snd1 -- "$TCPLAB" stream "$rcv" -p "$(cat "$TL_TMP/tb_port")" -t 3 -P 2 \
+            >/dev/null 2>&1 &
+        tb_stream=$!
+        TL_PIDS+=("$tb_stream")
+        sleep 1.5
+        run testbed-status tb_flows 0 "$TCPLAB" testbed status "$TB" --json --flows 4
+        check "testbed status with traffic: flows in the table" '(.fwd.flows | length) >= 1' "$TL_TMP/tb_flows"
+        wait "$tb_stream"
+        kill "$tb_agent" 2>/dev/null
+        wait "$tb_agent" 2>/dev/null
     else
         fail "testbed up $TB: $(head -c 300 "$TL_TMP/tb_up.err")"
     fi
