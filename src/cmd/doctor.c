@@ -28,6 +28,7 @@ struct doctor_opts {
 	bool json;
 	bool all;
 	const char *apply_file;
+	bool host_wide;
 	bool apply_now;
 	const char *state;
 	bool revert;
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"Acting (only when asked):\n"
 		"  --apply FILE          write the sysctl fixes of warn/severe findings to FILE, a\n"
 		"                        sysctl.d drop-in with a comment per line; the kernel is untouched\n"
+		"  --host-wide           let --apply write FILE from inside a network namespace other than\n"
+		"                        the host's (installed in /etc/sysctl.d/ it sets the host's values)\n"
 		"  --apply-now           also set them in the running kernel (this netns), recording the\n"
 		"                        old values in the state file first\n"
 		"  --state FILE          state file of --apply-now/--revert\n"
@@ -75,7 +78,7 @@ static int exit_with(bool json, int code, const char *msg)
 static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_err *err)
 {
 	enum { O_RATE = 1000, O_RTT, O_FLOWS, O_CPS, O_CONC, O_DEST, O_WATCH, O_JSON, O_ALL, O_APPLY,
-	       O_APPLY_NOW, O_STATE, O_REVERT };
+	       O_APPLY_NOW, O_STATE, O_REVERT, O_HOST_WIDE };
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "rtt", required_argument, NULL, O_RTT },
@@ -88,6 +91,7 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 		{ "all", no_argument, NULL, O_ALL },
 		{ "apply", required_argument, NULL, O_APPLY },
 		{ "apply-now", no_argument, NULL, O_APPLY_NOW },
+		{ "host-wide", no_argument, NULL, O_HOST_WIDE },
 		{ "state", required_argument, NULL, O_STATE },
 		{ "revert", no_argument, NULL, O_REVERT },
 		{ "help", no_argument, NULL, 'h' },
@@ -148,6 +152,9 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 		case O_APPLY_NOW:
 			o->apply_now = true;
 			break;
+		case O_HOST_WIDE:
+			o->host_wide = true;
+			break;
 		case O_STATE:
 			o->state = optarg;
 			break;
@@ -167,6 +174,8 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 				  argv[optind]);
 	if (o->revert && (o->apply_now || o->apply_file))
 		return tl_err_set(err, EINVAL, "--revert cannot be used with --apply or --apply-now");
+	if (o->host_wide && !o->apply_file)
+		return tl_err_set(err, EINVAL, "--host-wide only matters with --apply FILE");
 	if (o->state && !o->apply_now && !o->revert)
 		return tl_err_set(err, EINVAL, "--state only matters with --apply-now or --revert");
 	if (!o->state)
@@ -322,12 +331,17 @@ static json_t *changes_json(const struct doctor_opts *o, const struct tl_doctor_
 			 "state", o->apply_now ? json_string(o->state) : NULL, "changes", a);
 }
 
-static void print_changes(const struct doctor_opts *o, const struct tl_doctor_change *c, size_t n)
+static void print_changes(const struct doctor_opts *o, const struct tl_doctor_change *c, size_t n,
+			  bool in_host_netns)
 {
 	printf("\n");
-	if (o->apply_file)
+	if (o->apply_file && in_host_netns)
 		printf("wrote %s: %zu setting%s (install it in /etc/sysctl.d/ to keep them)\n",
 		       o->apply_file, n, n == 1 ? "" : "s");
+	else if (o->apply_file)
+		printf("wrote %s: %zu setting%s (--host-wide). Written from a network namespace "
+		       "other than the host's:\ninstalled in /etc/sysctl.d/ it sets the host's "
+		       "values at boot, not this namespace's.\n", o->apply_file, n, n == 1 ? "" : "s");
 	if (!o->apply_now)
 		return;
 	size_t applied = 0;
@@ -407,6 +421,18 @@ int cmd_doctor_main(int argc, char **argv)
 	tl_doctor_evaluate(r, &o.w, f);
 
 	size_t n = 0;
+	/* Refused before anything is written or set: --apply-now in this namespace stays fine. */
+	if (o.apply_file && !r->host.init_netns && !o.host_wide) {
+		char msg[512];
+		snprintf(msg, sizeof(msg),
+			 "--apply %s: this process runs in network namespace net:[%" PRIu64 "], not "
+			 "the host's; net.* sysctls here are per namespace, and a drop-in installed in "
+			 "/etc/sysctl.d/ would set them for the host at boot. Use --apply-now to "
+			 "change this namespace only, or add --host-wide to write the file anyway",
+			 o.apply_file, r->host.netns_inode);
+		ret = exit_with(o.json, TL_EXIT_USAGE, msg);
+		goto out;
+	}
 	if (o.apply_file || o.apply_now) {
 		n = tl_doctor_changes(f, r, changes, TL_DOCTOR_MAX_CHANGES);
 		if (o.apply_file) {
@@ -441,7 +467,7 @@ int cmd_doctor_main(int argc, char **argv)
 	} else {
 		print_report(r, &o.w, f, o.all);
 		if (o.apply_file || o.apply_now)
-			print_changes(&o, changes, n);
+			print_changes(&o, changes, n, r->host.init_netns);
 	}
 	ret = tl_findings_worst(f) == TL_SEV_SEVERE ? TL_EXIT_FAIL : TL_EXIT_OK;
 out:

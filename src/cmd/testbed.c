@@ -437,6 +437,23 @@ static void print_aqm(const json_t *doc, const char *dir, const char *label)
 	}
 }
 
+/* DELAY in the table is one-way; users read "20 ms" as the RTT, so spell out both. */
+static void print_path_delay(const json_t *doc)
+{
+	uint64_t f = (uint64_t)jint(doc, "fwd.delay_ns"), r = (uint64_t)jint(doc, "rev.delay_ns");
+	char a[32], b[32], rtt[32];
+	fmt_ns(f + r, rtt, sizeof(rtt));
+	/* The odd nanosecond of an odd RTT goes back: still "each way" to the user. */
+	if (f == r || f + 1 == r)
+		printf("delay %s each way (RTT %s before queueing", fmt_ns(f, a, sizeof(a)), rtt);
+	else
+		printf("delay %s there and %s back (RTT %s before queueing",
+		       fmt_ns(f, a, sizeof(a)), fmt_ns(r, b, sizeof(b)), rtt);
+	printf("%s)\n", json_array_size(json_object_get(doc, "access")) > 1
+				 ? "; a sender with a larger RTT adds its own delay line, below"
+				 : "");
+}
+
 static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 {
 	char up[32];
@@ -444,10 +461,11 @@ static void print_status(const struct tl_testbed_state *st, const json_t *doc)
 	       fmt_ns((uint64_t)jint(doc, "uptime_ns"), up, sizeof(up)));
 	print_hosts(st);
 	printf("\n%-16s %-12s %-9s %-9s %-8s %10s %10s %8s %6s %6s %9s %9s %9s\n", "DIRECTION",
-	       "RATE", "DELAY", "AQM", "BUFFER", "PKTS IN", "PKTS OUT", "FULL", "AQM", "LOSS",
+	       "RATE", "1-WAY DLY", "AQM", "BUFFER", "PKTS IN", "PKTS OUT", "FULL", "AQM", "LOSS",
 	       "BACKLOG", "QDELAY50", "QDELAY99");
 	print_dir(doc, "fwd", "snd->rcv (fwd)");
 	print_dir(doc, "rev", "rcv->snd (rev)");
+	print_path_delay(doc);
 	print_aqm(doc, "fwd", "snd->rcv");
 	print_aqm(doc, "rev", "rcv->snd");
 	const json_t *acc = json_object_get(doc, "access");

@@ -38,7 +38,11 @@ void tl_dualpi2_update(struct tl_dualpi2_vars *v, const struct tl_dualpi2_params
 {
 	double cur = (double)qdelay_ns / 1e9, prev = (double)v->prev_qdelay_ns / 1e9;
 	double target = (double)par->target_ns / 1e9;
-	v->p += par->alpha * (cur - target) + par->beta * (cur - prev);
+	/* alpha and beta are in Hz: per update they are alpha_U = alpha x Tupdate and
+	 * beta_U = beta x Tupdate ([RFC9332] Appendix A, Figure 2). Unscaled, the gains were
+	 * 62.5 times too large at 16 ms, and the classic queue held well under its target. */
+	double tu = (double)par->tupdate_ns / 1e9;
+	v->p += par->alpha * tu * (cur - target) + par->beta * tu * (cur - prev);
 	if (v->p < 0)
 		v->p = 0;
 	if (v->p > 1)

@@ -24,7 +24,8 @@ bool tl_dualpi2_is_l4s(const struct tl_pkt *p);
 /*
  * One PI update (Appendix A.1, Figure 6) given the classic queue's delay now (its head's
  * sojourn, curq):
- *   p' += alpha (qdelay - target) + beta (qdelay - prev_qdelay)   (seconds, gains in Hz)
+ *   p' += alpha_U (qdelay - target) + beta_U (qdelay - prev_qdelay)   (seconds)
+ * where alpha_U = alpha x tupdate and beta_U = beta x tupdate (gains in Hz, Figure 2),
  * clamped to [0, 1].
  */
 void tl_dualpi2_update(struct tl_dualpi2_vars *v, const struct tl_dualpi2_params *par,

@@ -126,6 +126,10 @@ char *tl_doctor_dropin_text(const struct tl_doctor_change *c, size_t n,
 		  tl_doctor_fmt_duration(w->rtt_ns, d1, sizeof(d1)), w->flows, w->conns_per_sec,
 		  w->concurrent);
 	sb_printf(&b, "# Install as /etc/sysctl.d/90-tcplab.conf; 'sysctl --system' loads it.\n");
+	if (!h->init_netns)
+		sb_printf(&b, "# Read inside network namespace net:[%" PRIu64 "], not the host's: "
+			      "installed in\n#   /etc/sysctl.d/ this sets the host's values at boot, "
+			      "not that namespace's.\n", h->netns_inode);
 	if (n == 0)
 		sb_printf(&b, "# No warn or severe finding has a sysctl fix: nothing to set.\n");
 	for (size_t i = 0; i < n; i++) {

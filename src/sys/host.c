@@ -41,9 +41,22 @@ int tl_host_read(struct tl_host *out, struct tl_err *err)
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", u.release);
 	if (tl_host_kernel_parse(u.release, &out->kernel_major, &out->kernel_minor) < 0)
 		out->kernel_major = out->kernel_minor = 0;
-	if (stat("/proc/self/ns/net", &st) == 0)
+	bool self_known = stat("/proc/self/ns/net", &st) == 0;
+	if (self_known)
 		out->netns_inode = (uint64_t)st.st_ino;
 	out->init_netns = access("/proc/sys/net/ipv4/tcp_mem", F_OK) == 0;
+	/*
+	 * PID 1 runs in the initial namespace on a host: a different inode (or device) there
+	 * says this is not it. /proc/1/ns/net needs ptrace access to PID 1 (unprivileged
+	 * users and some sandboxes get EACCES); then the tcp_mem test above decides alone.
+	 * Both must agree, so a container whose PID 1 shares its namespace still counts as
+	 * not the host's.
+	 */
+	struct stat init_st;
+	if (self_known && stat("/proc/1/ns/net", &init_st) == 0) {
+		out->netns_pid1_checked = true;
+		out->init_netns &= init_st.st_ino == st.st_ino && init_st.st_dev == st.st_dev;
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return tl_err_errno(err, "getrlimit(RLIMIT_NOFILE)");
 	out->nofile_soft = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;

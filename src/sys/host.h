@@ -19,9 +19,11 @@ struct tl_host {
 	/*
 	 * True when this is the host's (initial) namespace. Told from whether the global-only
 	 * sysctl net.ipv4.tcp_mem is visible: the kernel registers it for init_net only
-	 * (checked on 6.18: absent after 'unshare -n').
+	 * (checked on 6.18: absent after 'unshare -n'), and, when /proc/1/ns/net can be read,
+	 * from it having the inode of /proc/self/ns/net (netns_pid1_checked).
 	 */
 	bool init_netns;
+	bool netns_pid1_checked;
 	uint64_t nofile_soft;     /* RLIMIT_NOFILE (ulimit -n); UINT64_MAX = unlimited */
 	uint64_t nofile_hard;
 	uint64_t page_size;

@@ -23,7 +23,7 @@ check "unwritable state file: says nothing was changed" \
 [ "$before" = "$(snap)" ] && pass "unwritable state file: values untouched" || fail "values changed"
 
 out=$DOC_TMP/apply.json
-nsx "$TCPLAB" doctor --json "${args[@]}" --apply "$DOC_TMP/dropin.conf" --apply-now --state "$state" >"$out"
+nsx "$TCPLAB" doctor --json "${args[@]}" --apply "$DOC_TMP/dropin.conf" --host-wide --apply-now --state "$state" >"$out"
 rc=$?
 [ "$rc" -eq 1 ] && pass "apply: exit 1 (severe findings were there)" || fail "apply: exit $rc"
 check "apply: changes applied" \

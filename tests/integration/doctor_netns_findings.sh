@@ -53,8 +53,34 @@ grep -q '^SEVERE  tcp_rmem: ' "$DOC_TMP/report.txt" && grep -q 'sysctl -w net.ip
     && pass "text report: severe tcp_rmem with its sysctl line" || fail "text report lacks tcp_rmem fix"
 grep -q '^SEVERE  somaxconn: ' "$DOC_TMP/report.txt" && pass "text report: somaxconn" || fail "text report lacks somaxconn"
 
-# --apply FILE writes a drop-in and changes nothing.
-nsx "$TCPLAB" doctor --rate 1gbit --rtt 100ms --conns-per-sec 2000 --apply "$DOC_TMP/90-tcplab.conf" >/dev/null
+# --apply FILE inside a namespace other than the host's is refused without --host-wide:
+# installed in /etc/sysctl.d/ the file would set the host's values at boot.
+nsx "$TCPLAB" doctor --rate 1gbit --rtt 100ms --conns-per-sec 2000 --apply "$DOC_TMP/90-tcplab.conf" \
+    >/dev/null 2>"$DOC_TMP/refused.txt"; rc=$?
+[ "$rc" -eq 2 ] && [ ! -e "$DOC_TMP/90-tcplab.conf" ] && pass "--apply FILE in a netns: refused (exit 2), nothing written" \
+    || fail "--apply FILE in a netns: exit $rc, file $(ls "$DOC_TMP/90-tcplab.conf" 2>&1)"
+[ "$(wc -l <"$DOC_TMP/refused.txt")" -eq 1 ] && grep -q "per namespace" "$DOC_TMP/refused.txt" &&
+    grep -q "/etc/sysctl.d/ would set them for the host at boot" "$DOC_TMP/refused.txt" && grep -q -- "--host-wide" "$DOC_TMP/refused.txt" \
+    && pass "--apply FILE in a netns: one line naming the risk and the flag" || fail "refusal text: $(cat "$DOC_TMP/refused.txt")"
+nsx "$TCPLAB" doctor --json --apply "$DOC_TMP/90-tcplab.conf" >"$DOC_TMP/refused.json"; rc=$?
+[ "$rc" -eq 2 ] && jq -e '.error | contains("--host-wide")' "$DOC_TMP/refused.json" >/dev/null \
+    && pass "--apply FILE in a netns, --json: refusal as JSON" || fail "--json refusal: exit $rc"
+"$TCPLAB" doctor --host-wide >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] && pass "--host-wide without --apply: usage error" || fail "--host-wide alone: exit $rc"
+
+# In the host's own namespace (when this test runs there) no flag is needed.
+if [ -e /proc/sys/net/ipv4/tcp_mem ] && { ! pid1=$(stat -L -c %d:%i /proc/1/ns/net 2>/dev/null) ||
+    [ "$pid1" = "$(stat -L -c %d:%i /proc/self/ns/net)" ]; }; then
+    "$TCPLAB" doctor --apply "$DOC_TMP/host.conf" >/dev/null; rc=$?
+    [ "$rc" -le 1 ] && [ -s "$DOC_TMP/host.conf" ] && ! grep -q "not the host's" "$DOC_TMP/host.conf" \
+        && pass "--apply FILE in the host's namespace: written without --host-wide" || fail "host --apply: exit $rc"
+fi
+
+# With --host-wide it writes a drop-in that says where it was read, and changes nothing.
+nsx "$TCPLAB" doctor --rate 1gbit --rtt 100ms --conns-per-sec 2000 --apply "$DOC_TMP/90-tcplab.conf" \
+    --host-wide >"$DOC_TMP/hostwide.txt"
+grep -q "sets the host's values at boot" "$DOC_TMP/hostwide.txt" && grep -q "not the host's" "$DOC_TMP/90-tcplab.conf" \
+    && pass "--host-wide: output and drop-in warn it is the host's" || fail "--host-wide text: $(cat "$DOC_TMP/hostwide.txt")"
 grep -qx 'net.ipv4.tcp_rmem = 4096 8192 33554432' "$DOC_TMP/90-tcplab.conf" \
     && grep -qx 'net.core.somaxconn = 4096' "$DOC_TMP/90-tcplab.conf" \
     && grep -qx 'net.ipv4.ip_local_port_range = 1024 65535' "$DOC_TMP/90-tcplab.conf" \

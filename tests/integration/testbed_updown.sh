@@ -69,6 +69,12 @@ check "status: forwarder numbers" '.forwarder.pool_size == 65536 and .forwarder.
 check "status: forwarder's CPU wait and the machine's steal" \
     '.forwarder.cpu_wait_s >= 0 and .forwarder.cpu_wait_s < .uptime_ns / 1e9 and .forwarder.steal_percent >= 0 and .forwarder.steal_percent <= 100' "$TL_TMP/st.json"
 "$TCPLAB" testbed status "$A" >"$TL_TMP/st.txt" && grep -q "snd->rcv" "$TL_TMP/st.txt" && pass "status: table" || fail "status table"
+# DELAY in the table is one-way: the text says so, with the RTT it makes (B: default 40 ms).
+"$TCPLAB" testbed status "$B" >"$TL_TMP/stB.txt"
+grep -q "1-WAY DLY" "$TL_TMP/stB.txt" && grep -Eq "^delay 20(\.0+)? ms each way \(RTT 40(\.0+)? ms" "$TL_TMP/stB.txt" &&
+    pass "status: one-way delay and RTT spelled out" || fail "status text: $(grep -i delay "$TL_TMP/stB.txt")"
+grep -Eq "^delay 5(\.0+)? ms each way \(RTT 10(\.0+)? ms.*own delay line" "$TL_TMP/st.txt" &&
+    pass "status: shared link's RTT, senders' own lines pointed to" || fail "status text A: $(grep -i "each way" "$TL_TMP/st.txt")"
 "$TCPLAB" testbed list --json >"$TL_TMP/list.json"
 check "list: both testbeds, running" "[.[] | select(.name == \"$A\" or .name == \"$B\") | .running] == [true, true]" "$TL_TMP/list.json"
 

@@ -44,13 +44,19 @@ static void test_pi_update(void **state)
 	(void)state;
 	struct tl_qspec s;
 	tl_qspec_default(&s, TL_QDISC_DUALPI2);
-	/* p 0.01, 25 ms now, 20 ms before: + 0.16 x 0.010 + 3.2 x 0.005 = 0.0176. */
+	/* Gains in Hz, scaled by tupdate (16 ms) per update [RFC9332] Appendix A:
+	 * p 0.01, 25 ms now, 20 ms before: + 0.016 x (0.16 x 0.010 + 3.2 x 0.005) = 0.0002816
+	 * (unscaled, it would have jumped by 0.0176 to 0.0276). */
 	struct tl_dualpi2_vars v = { .p = 0.01, .prev_qdelay_ns = 20 * TEST_MS };
 	tl_dualpi2_update(&v, &s.dualpi2, 25 * TEST_MS);
-	assert_true(fabs(v.p - 0.0276) < 1e-12);
+	assert_true(fabs(v.p - 0.0102816) < 1e-12);
 	assert_int_equal(v.prev_qdelay_ns, 25 * TEST_MS);
-	/* Below target and falling: down, and never below 0. */
+	/* Below target and falling from 25 to 5 ms: - 0.016 x (0.16 x 0.010 + 3.2 x 0.020). */
 	tl_dualpi2_update(&v, &s.dualpi2, 5 * TEST_MS);
+	assert_true(fabs(v.p - (0.0102816 - 0.0010496)) < 1e-12);
+	/* And never below 0. */
+	v.p = 0.0001;
+	tl_dualpi2_update(&v, &s.dualpi2, 0);
 	assert_true(v.p == 0);
 }
 
@@ -146,21 +152,23 @@ static void test_classic_control(void **state)
 	(void)state;
 	struct test_pool pool;
 	struct test_drops d;
-	test_pool_init(&pool, 40000);
-	test_drops_init(&d, 40000);
+	test_pool_init(&pool, 160000);
+	test_drops_init(&d, 160000);
 	struct tl_qdisc *q = make("dualpi2:ecn=off", &d);
-	for (uint64_t t = 0; t < 2000 * TEST_MS; t += 50 * TEST_US) {
+	/* Twice the service rate, unresponsive: with the RFC's gains (0.00256 and 0.0512 per
+	 * 16 ms update) p' climbs over seconds, not in a few updates. */
+	for (uint64_t t = 0; t < 8000 * TEST_MS; t += 50 * TEST_US) {
 		tl_qdisc_enqueue(q, test_pkt(&pool, 1514, 1), t);
 		if (t % (100 * TEST_US) == 0)
 			tl_qdisc_dequeue(q, t);
 	}
 	struct tl_qdisc_info in;
 	tl_qdisc_info(q, &in);
-	assert_true(in.p_base > 0.1);
+	assert_true(in.p_base > 0.08);
 	assert_true(fabs(in.p_c - in.p_base * in.p_base) < 1e-12);
 	assert_true(in.c_drops > 100);
 	assert_int_equal(d.by_cause[TL_DROP_AQM], in.c_drops);
-	tl_qdisc_destroy(q, 2000 * TEST_MS);
+	tl_qdisc_destroy(q, 8000 * TEST_MS);
 	test_drops_free(&d);
 	test_pool_free(&pool);
 }

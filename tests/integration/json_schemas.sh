@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Every command's real --json output validated against its schema in docs/ (JSON Schema draft
+# 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor and testbed
+# status, each on success and on at least one failure (refused connection, usage error, no
+# such testbed), whose document must stay valid JSON of the documented shape. Then each schema
+# rejects a document with an undocumented field and one with a required field removed.
+# The testbed part needs root (network namespaces); without it, it is skipped and said so.
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
+
+DOCS=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs
+
+# Debian's python3-jsonschema lives under /usr/bin/python3; another python3 on PATH may not see it.
+PY=
+for p in /usr/bin/python3 python3; do
+    if command -v "$p" >/dev/null && "$p" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+        PY=$p
+        break
+    fi
+done
+if [ -z "$PY" ]; then
+    echo "SKIP: python3 with jsonschema (Draft 2020-12) not found; install python3-jsonschema (scripts/deps.sh)"
+    exit 77
+fi
+
+# validate.py DOCS MANIFEST: each manifest line is "SCHEMA FILE [mutants]". Every schema must be a
+# valid draft 2020-12 schema and every FILE valid against docs/SCHEMA.schema.json; with
+# "mutants", the same document with an undocumented field at the top, or in its first nested
+# closed object, or with its first (required) top-level field removed, must be rejected.
+# One process for all: python's start-up is slow on a loaded machine. Prints ok:/FAIL: lines; exits with the failure count.
+cat >"$TL_TMP/validate.py" <<'PYEOF'
+import json, sys
+import jsonschema
+docs, manifest = sys.argv[1], sys.argv[2]
+validators, fails = {}, 0
+def report(ok, what):
+    global fails
+    print(("ok: " if ok else "FAIL: ") + what)
+    fails += 0 if ok else 1
+def errors(schema, doc):
+    return list(validators[schema].iter_errors(doc))
+# Objects whose keys are data or depend on the configuration: open in the schemas.
+OPEN = {"sysctls", "TcpExt", "states", "options", "queue", "loss"}
+def nested(v, path):
+    """The first closed object below the top: (path, object)."""
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else []
+    for k, x in items:
+        if k in OPEN:
+            continue
+        p = "%s/%s" % (path, k)
+        if isinstance(x, dict):
+            return p, x
+        found = nested(x, p)
+        if found:
+            return found
+    return None
+for line in open(manifest):
+    schema, path, *flags = line.split()
+    if schema not in validators:
+        s = json.load(open("%s/%s.schema.json" % (docs, schema)))
+        jsonschema.Draft202012Validator.check_schema(s)
+        validators[schema] = jsonschema.Draft202012Validator(s)
+        report(True, "%s.schema.json is a valid draft 2020-12 schema" % schema)
+    name = path.rsplit("/", 1)[-1]
+    doc = json.load(open(path))
+    errs = errors(schema, doc)
+    report(not errs, "%s: %s against %s.schema.json" % (name, "valid" if not errs else "NOT valid", schema))
+    for e in errs[:5]:
+        print("  at /%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message[:300]))
+        for c in sorted(e.context or [], key=lambda c: len(c.absolute_path), reverse=True)[:3]:
+            print("    (branch) at /%s: %s" % ("/".join(str(p) for p in c.absolute_path), c.message[:200]))
+    if "mutants" in flags:
+        extra = dict(doc, undocumented_field=1)
+        report(errors(schema, extra), "%s: an undocumented field is rejected" % name)
+        deep = json.loads(json.dumps(doc))
+        where = nested(deep, "")
+        if where is None:
+            report(False, "%s: no nested object to add a field to" % name)
+        else:
+            where[1]["undocumented_field"] = 1
+            report(errors(schema, deep), "%s: an undocumented field in %s is rejected" % (name, where[0]))
+        missing = dict(doc)
+        del missing[next(iter(doc))]
+        report(errors(schema, missing), "%s: without its required field %s it is rejected" % (name, next(iter(doc))))
+sys.exit(min(fails, 100))
+PYEOF
+
+# run SCHEMA NAME EXPECTED_EXIT CMD...: runs CMD (stdout to $TL_TMP/NAME), checks its exit
+# status, that stdout is one JSON document, and that the document is valid against SCHEMA.
+run() {
+    local schema=$1 name=$2 want=$3 rc t0=$SECONDS
+    shift 3
+    timeout -k 5 90 "$@" >"$TL_TMP/$name" 2>"$TL_TMP/$name.err"
+    rc=$?
+    # A run that should succeed but could not finish (exit 3: on a loaded machine the agent's
+    # results can come too late) gets one more try: the schema of its error document is
+    # checked here anyway, the success document is what this run is for.
+    if [ "$want" -eq 0 ] && [ "$rc" -eq 3 ]; then
+        echo "note: $name: exit 3 ($(head -c 200 "$TL_TMP/$name.err")); once more"
+        mv "$TL_TMP/$name" "$TL_TMP/$name.first"
+        echo "$schema $TL_TMP/$name.first" >>"$TL_TMP/manifest"
+        timeout -k 5 90 "$@" >"$TL_TMP/$name" 2>"$TL_TMP/$name.err"
+        rc=$?
+    fi
+    if [ "$rc" -eq "$want" ]; then
+        pass "$name: exit $rc ($((SECONDS - t0)) s)"
+    else
+        fail "$name: exit $rc, expected $want"
+        head -c 600 "$TL_TMP/$name.err"; echo
+    fi
+    if ! jq -e 'type == "object"' "$TL_TMP/$name" >/dev/null 2>&1; then
+        fail "$name: stdout is not one JSON object"
+        head -c 600 "$TL_TMP/$name"; echo
+        return
+    fi
+    echo "$schema $TL_TMP/$name" >>"$TL_TMP/manifest"
+}
+
+# mutants SCHEMA NAME: the document of NAME is also checked with a field added and one removed.
+mutants() {
+    echo "$1 $TL_TMP/$2 mutants" >>"$TL_TMP/manifest"
+}
+
+export XDG_CACHE_HOME=$TL_TMP/cache
+start_agent --max-duration 1h
+# 127.0.0.2 is loopback too, but the agent is bound to 127.0.0.1 only: a refused connection.
+P=$AGENT_PORT
+
+run rr rr_ok 0 "$TCPLAB" rr 127.0.0.1 -p "$P" -P 2 -T 2 -t 1 -i 250ms --json
+check "rr: four intervals of two flows and a latency histogram" \
+    '(.intervals | length) >= 3 and (.end.streams | length) == 2 and .end.latency_histogram.count > 0' "$TL_TMP/rr_ok"
+mutants rr rr_ok
+run rr rr_rate 0 "$TCPLAB" rr 127.0.0.1 -p "$P" -t 1 --rate 500 --request 100 --response 1000 -i 0 --json
+run rr rr_refused 3 "$TCPLAB" rr 127.0.0.2 -p "$P" -t 1 --json
+check "rr refused: start, end and the error" '(.error | test("refused")) and .end.failed_flows == 1' "$TL_TMP/rr_refused"
+run rr rr_usage 2 "$TCPLAB" rr 127.0.0.1 -p "$P" -t 3x --json
+
+run crr crr_ok 0 "$TCPLAB" crr 127.0.0.1 -p "$P" -P 2 -t 1 -i 250ms --json
+check "crr: connects counted, the port ceiling in start" \
+    '.end.sum.connects > 0 and .start.crr.predicted_max_connections_per_second > 0' "$TL_TMP/crr_ok"
+mutants crr crr_ok
+run crr crr_server 0 "$TCPLAB" crr 127.0.0.1 -p "$P" -t 0.5 --close server --requests-per-conn 3 --json
+run crr crr_refused 3 "$TCPLAB" crr 127.0.0.2 -p "$P" -t 1 --json
+run crr crr_usage 2 "$TCPLAB" crr --json 127.0.0.1 -p "$P" --rate x
+
+run probe probe_ok 0 "$TCPLAB" probe 127.0.0.1 -p "$P" --fresh --json
+check "probe: a rate and advice" '.probe.rate.bits_per_second > 0 and .advice.sndbuf_request > 0' "$TL_TMP/probe_ok"
+mutants probe probe_ok
+run probe probe_refused 3 "$TCPLAB" probe 127.0.0.2 -p "$P" --fresh --json
+run probe probe_usage 2 "$TCPLAB" probe 127.0.0.1 -p "$P" --json --no-such-option
+
+run farm farm_ok 0 "$TCPLAB" farm --jobs 1000 --batch 100 --workers 2 --json
+check "farm: complete and verified" '.complete == true and (.result.verdict | test("OK|PASS|MATCH"; "i"))' "$TL_TMP/farm_ok"
+mutants farm farm_ok
+run farm farm_compare 0 "$TCPLAB" farm --compare --jobs 400 --workers 2 --json
+check "farm --compare: two runs and their summary lines" '(.runs | length) == 2 and (.summary | length) == 2' "$TL_TMP/farm_compare"
+run farm farm_refused 3 "$TCPLAB" farm work 127.0.0.2 --port "$P" --workers 1 --json
+check "farm refused: the error names the refusal" '(.error | test("refused")) and .complete == false' "$TL_TMP/farm_refused"
+run farm farm_usage 2 "$TCPLAB" farm --jobs x --json
+
+run mesh mesh_ok 0 "$TCPLAB" mesh -n 4 -m 2 --hops 400 --json
+check "mesh: ok, tokens conserved" '.ok == true and .runs[0].tokens_check.conserved == true' "$TL_TMP/mesh_ok"
+mutants mesh mesh_ok
+run mesh mesh_time 0 "$TCPLAB" mesh -n 3 -m 1 --time 1s --json
+# One rank of two at a rendezvous port nobody else comes to: the wait ends with an error.
+run mesh mesh_alone 3 "$TCPLAB" mesh --rank 0 --size 2 --rendezvous "127.0.0.2:$P" --hops 10 --connect-timeout 2s --json
+run mesh mesh_usage 2 "$TCPLAB" mesh -n x --json
+
+run doctor doctor_ok 0 "$TCPLAB" doctor --json
+check "doctor: findings and a summary" '(.findings | length) > 0 and .summary.worst != null' "$TL_TMP/doctor_ok"
+mutants doctor doctor_ok
+run doctor doctor_usage 2 "$TCPLAB" doctor --json --no-such-option
+
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+    TB=js$$
+    tb_down() { "$TCPLAB" testbed down "$TB" >/dev/null 2>&1; }
+    trap 'tb_down; tl_cleanup' EXIT
+    if "$TCPLAB" testbed up "$TB" --rate 50mbit --rtt 10ms --json >"$TL_TMP/tb_up" 2>"$TL_TMP/tb_up.err"; then
+        run testbed-status tb_status 0 "$TCPLAB" testbed status "$TB" --json
+        check "testbed status: running, named" ".running == true and .name == \"$TB\"" "$TL_TMP/tb_status"
+        mutants testbed-status tb_status
+        run testbed-status tb_series 0 "$TCPLAB" testbed status "$TB" --json --series --flows 4
+        # With traffic through the router: the flow tables are filled in.
+        rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$TL_TMP/tb_up")
+        "$TCPLAB" testbed exec "$TB" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$TL_TMP/tb_port" -q \
+            >/dev/null 2>"$TL_TMP/tb_agent.err" &
+        tb_agent=$!
+        TL_PIDS+=("$tb_agent")
+        for _ in $(seq 1 100); do [ -s "$TL_TMP/tb_port" ] && break; sleep 0.05; done
+        timeout 30 "$TCPLAB" testbed exec "$TB" snd1 -- "$TCPLAB" stream "$rcv" -p "$(cat "$TL_TMP/tb_port")" -t 3 -P 2 \
+            >/dev/null 2>&1 &
+        tb_stream=$!
+        TL_PIDS+=("$tb_stream")
+        sleep 1.5
+        run testbed-status tb_flows 0 "$TCPLAB" testbed status "$TB" --json --flows 4
+        check "testbed status with traffic: flows in the table" '(.fwd.flows | length) >= 1' "$TL_TMP/tb_flows"
+        wait "$tb_stream"
+        kill "$tb_agent" 2>/dev/null
+        wait "$tb_agent" 2>/dev/null
+    else
+        fail "testbed up $TB: $(head -c 300 "$TL_TMP/tb_up.err")"
+    fi
+    tb_down
+    run testbed-status tb_missing 1 "$TCPLAB" testbed status "$TB" --json
+else
+    echo "note: not root: testbed status not checked (network namespaces need root)"
+fi
+
+"$PY" "$TL_TMP/validate.py" "$DOCS" "$TL_TMP/manifest"
+n=$?
+[ "$n" -eq 0 ] || TL_FAILS=$((TL_FAILS + n))
+finish
