@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # DualPI2 (RFC 9332) on the testbed, 100 Mbit/s, 40 ms: four Cubic flows (Not-ECT: the
-# classic queue) are held at or under the classic target of 15 ms (the median of the
-# router's 100 ms periods at most 25 ms; the figure is printed), while pings marked ECT(1)
+# classic queue) are held near the classic target of 15 ms (the median of the router's
+# 100 ms periods at most 30 ms; the figure is printed), while pings marked ECT(1)
 # (the L4S codepoint), and only they, go through the L4S queue, without that delay.
 # DCTCP is used too when this kernel has it.
 . "$(dirname "$0")/testbed_lib.sh"
@@ -32,14 +32,16 @@ echo "classic queue delay (median of the 100 ms periods' medians, last 8 s): $qd
 jq -c '.fwd.qdisc, .fwd.stats.pkts_out' "$TL_TMP/st.json"
 jq -c '{goodput: .end.sum.bits_per_second, retrans: .end.sum.retransmits}' "$TL_TMP/s.json"
 
-# Held at or under the target: never above 25 ms (a taildrop of this 1 BDP buffer fills to
-# 40 ms). Below half the target is printed, not failed: on this project's shared 2-CPU
-# machine (load 13 to 21 while helpers build) the Cubic senders do not keep the link full
-# (68 to 87 Mbit/s of goodput), the PI controller then holds p' low and the classic queue
-# ran at 4 to 5 ms (median of periods) and 7 to 10 ms (Not-ECT pings); PIE with the same
-# 15 ms target held 21 ms in the same runs. See bench/results/aqm.md.
-awk -v q="$qd" 'BEGIN { exit !(q > 0 && q <= 25) }' && pass "classic queue delay $qd ms, at or under the 15 ms target's band (up to 25 ms)" ||
-    fail "classic queue delay $qd ms, not within (0, 25] ms"
+# Held near the target, well under the 40 ms a taildrop of this 1 BDP buffer fills to: at
+# most 30 ms. The PI runs with RFC 9332's gains (0.16 and 3.2 Hz, x 16 ms per update), so its
+# integral moves p' by only 0.0008 per second at 5 ms over the target: from p' = 0 it takes
+# tens of seconds to settle, and in these 15 s the queue is still coming down to 15 ms from
+# above. Measured over 10 runs at load 7 to 13: 11.7 to 24.4 ms (median of the periods),
+# 86 to 95 Mbit/s of goodput, p' 0.012 to 0.019. Under half the target is printed, not
+# failed (a loaded machine's senders may not keep the link full). Before the gains were
+# scaled by tupdate (62.5 times too large) it held 4 to 7 ms.
+awk -v q="$qd" 'BEGIN { exit !(q > 0 && q <= 30) }' && pass "classic queue delay $qd ms, near the 15 ms target (up to 30 ms; taildrop would fill to 40)" ||
+    fail "classic queue delay $qd ms, not within (0, 30] ms"
 awk -v q="$qd" 'BEGIN { exit !(q < 7.5) }' && echo "note: classic queue delay $qd ms is under half the 15 ms target (goodput $(jq '.end.sum.bits_per_second / 1e6 | floor' "$TL_TMP/s.json") Mbit/s)"
 check "the classic queue dropped (Cubic without ECN), and p' rose above 0" \
     '.fwd.stats.drops.aqm > 0 and .fwd.qdisc.classic.drops == .fwd.stats.drops.aqm' "$TL_TMP/st.json"
