@@ -66,7 +66,7 @@ expect "mesh --transport u" unix mesh --transport u
 expect "crr --close" "$(printf 'client\nserver')" crr --close ""
 expect "farm -c" "$(printf 'per-request\npersistent')" farm work -c ""
 expect "stream -t: no completion for a time" "" stream -t ""
-expect "stream -P 4 --json<TAB>" "$(printf -- '--json\n--json-lines')" stream 127.0.0.1 -P 4 --json
+expect "stream -P 4 --json<TAB>" "$(printf -- '--json\n--json-file\n--json-lines\n--json-lines-file')" stream 127.0.0.1 -P 4 --json
 expect "farm <TAB>" "$(printf 'serve\nwork')" farm ""
 expect "testbed <TAB>" "$(printf 'up\nset\nstatus\nexec\nlist\ndown')" testbed ""
 expect "testbed status --<TAB>" "$(printf -- '--json\n--flows\n--series\n--since\n--help')" testbed status --
