@@ -8,9 +8,7 @@
  * PIE, RFC 8033. Queue delay is measured with timestamps (allowed by section 4.3 and what
  * Linux does by default): at each update it is the sojourn of the packet at the head of the
  * queue, 0 when the queue is empty. The periodic update runs on the caller's clock: each
- * enqueue or dequeue first replays the updates whose times have passed, each seeing the
- * queue as it was then (nothing changed it in between), so the result is what a timer
- * firing every T_UPDATE would give.
+ * enqueue or dequeue first replays the updates whose times have passed (tl_pie_advance).
  */
 
 /* Section 5.1: above this drop probability ECN-capable packets are dropped, not marked. */
@@ -70,17 +68,16 @@ void tl_pie_update(struct tl_pie_vars *v, const struct tl_pie_params *par, uint6
 	v->qdelay_old_ns = cur_ns;
 }
 
-/* Replays the updates due by now_ns (see the comment at the top). */
-static void pie_advance(struct tl_qdisc *q, struct pie *s, uint64_t now_ns)
+bool tl_pie_advance(struct tl_pie_vars *v, const struct tl_pie_params *par,
+		    const struct tl_pktq *fifo, uint64_t now_ns, uint64_t *qdelay_ns)
 {
-	const struct tl_pie_params *par = &q->spec.pie;
-	struct tl_pie_vars *v = &s->vars;
 	if (!v->started) {
 		v->started = true;
 		v->burst_ns = par->max_burst_ns;
 		v->next_update_ns = now_ns + par->tupdate_ns;
-		return;
+		return false;
 	}
+	bool updated = false;
 	for (int i = 0; now_ns >= v->next_update_ns; i++) {
 		if (i == PIE_MAX_CATCHUP) {
 			uint64_t behind = (now_ns - v->next_update_ns) / par->tupdate_ns + 1;
@@ -88,11 +85,22 @@ static void pie_advance(struct tl_qdisc *q, struct pie *s, uint64_t now_ns)
 			break;
 		}
 		uint64_t t = v->next_update_ns;
-		const struct tl_pkt *head = s->fifo.head;
-		s->qdelay_ns = head && t > head->enqueue_ns ? t - head->enqueue_ns : 0;
-		tl_pie_update(v, par, s->qdelay_ns);
+		const struct tl_pkt *head = fifo->head;
+		*qdelay_ns = head && t > head->enqueue_ns ? t - head->enqueue_ns : 0;
+		tl_pie_update(v, par, *qdelay_ns);
 		v->next_update_ns += par->tupdate_ns;
+		updated = true;
 	}
+	return updated;
+}
+
+bool tl_pie_may_drop(const struct tl_pie_vars *v, const struct tl_pie_params *par,
+		     uint64_t backlog_bytes, uint32_t mtu)
+{
+	if (v->burst_ns > 0)
+		return false;
+	return !((v->qdelay_old_ns < par->target_ns / 2 && v->drop_prob < 0.2) ||
+		 backlog_bytes <= 2ull * mtu);
 }
 
 /* RFC 8033 drop_early() with the section 5.4 de-randomisation when enabled. */
@@ -100,10 +108,7 @@ static bool pie_drop_early(struct tl_qdisc *q, struct pie *s)
 {
 	struct tl_pie_vars *v = &s->vars;
 	const struct tl_pie_params *par = &q->spec.pie;
-	if (v->burst_ns > 0)
-		return false;
-	if ((v->qdelay_old_ns < par->target_ns / 2 && v->drop_prob < 0.2) ||
-	    q->backlog_bytes <= 2ull * q->spec.mtu)
+	if (!tl_pie_may_drop(v, par, q->backlog_bytes, q->spec.mtu))
 		return false;
 	if (par->derand) {
 		if (v->drop_prob == 0)
@@ -138,7 +143,7 @@ static int pie_change(struct tl_qdisc *q, const struct tl_qspec *old, uint64_t n
 static enum tl_drop_cause pie_enqueue(struct tl_qdisc *q, struct tl_pkt *p, uint64_t now_ns)
 {
 	struct pie *s = q->priv;
-	pie_advance(q, s, now_ns);
+	tl_pie_advance(&s->vars, &q->spec.pie, &s->fifo, now_ns, &s->qdelay_ns);
 	if (!tl_qdisc_fits(q, p)) {
 		tl_qdisc_drop(q, p, TL_DROP_QUEUE_FULL, now_ns);
 		return TL_DROP_QUEUE_FULL;
@@ -158,7 +163,7 @@ static enum tl_drop_cause pie_enqueue(struct tl_qdisc *q, struct tl_pkt *p, uint
 static struct tl_pkt *pie_dequeue(struct tl_qdisc *q, uint64_t now_ns)
 {
 	struct pie *s = q->priv;
-	pie_advance(q, s, now_ns);
+	tl_pie_advance(&s->vars, &q->spec.pie, &s->fifo, now_ns, &s->qdelay_ns);
 	return tl_qfifo_pop(q, &s->fifo);
 }
 

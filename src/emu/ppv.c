@@ -10,8 +10,8 @@
 
 /*
  * PPV: the marker (emu/ppv_marker.c) stamps each arrival, then one of two cores decides
- * (emu/ppv.h). PV-PIE's controller is emu/pie.c's update replayed on the caller's clock, as
- * the pie discipline does; its CTV is recomputed at each update from a ring of the last
+ * (emu/ppv.h). PV-PIE's controller is the pie discipline's own (tl_pie_advance and
+ * tl_pie_may_drop in emu/pie.c), on the caller's clock; its CTV is recomputed at each update from a ring of the last
  * `ecdf` arrival values, exactly (a selection over at most 65536 values every T_UPDATE).
  * PPOV's victim: besides the FIFO, each queued packet sits in one of 1024 lists by its
  * value's top 10 bits, with a bitmap of the lists in use, so the lowest value present is
@@ -19,7 +19,6 @@
  * 1 Gbit/s with 1000 packets queued; bench/results/aqm.md).
  */
 
-#define PPV_MAX_CATCHUP 4096
 #define PPV_BUCKETS 1024
 #define PPV_BUCKET(pv) ((pv) >> 22)
 
@@ -140,41 +139,16 @@ static void ppv_drop(struct tl_qdisc *q, struct ppv *s, struct tl_pkt *p, enum t
 
 static void ppv_advance(struct tl_qdisc *q, struct ppv *s, uint64_t now_ns)
 {
-	const struct tl_pie_params *par = &q->spec.ppv.pie;
 	struct tl_pie_vars *v = &s->pie;
-	if (!v->started) {
-		v->started = true;
-		v->burst_ns = par->max_burst_ns;
-		v->next_update_ns = now_ns + par->tupdate_ns;
-		return;
-	}
-	bool updated = false;
-	for (int i = 0; now_ns >= v->next_update_ns; i++) {
-		if (i == PPV_MAX_CATCHUP) {
-			uint64_t behind = (now_ns - v->next_update_ns) / par->tupdate_ns + 1;
-			v->next_update_ns += behind * par->tupdate_ns;
-			break;
-		}
-		uint64_t t = v->next_update_ns;
-		const struct tl_pkt *head = s->fifo.head;
-		s->qdelay_ns = head && t > head->enqueue_ns ? t - head->enqueue_ns : 0;
-		tl_pie_update(v, par, s->qdelay_ns);
-		v->next_update_ns += par->tupdate_ns;
-		updated = true;
-	}
-	if (updated)
+	if (tl_pie_advance(v, &q->spec.ppv.pie, &s->fifo, now_ns, &s->qdelay_ns))
 		s->ctv = tl_ppv_ctv(s->ring, s->ring_n, v->drop_prob, s->scratch);
 }
 
 /* PV-PIE's early drop: below the CTV, unless PIE's own safeguards hold it back. */
 static bool pvpie_drop(const struct tl_qdisc *q, const struct ppv *s, const struct tl_pkt *p)
 {
-	const struct tl_pie_vars *v = &s->pie;
-	const struct tl_pie_params *par = &q->spec.ppv.pie;
-	if (v->burst_ns > 0 || v->drop_prob == 0)
-		return false;
-	if ((v->qdelay_old_ns < par->target_ns / 2 && v->drop_prob < 0.2) ||
-	    q->backlog_bytes <= 2ull * q->spec.mtu)
+	if (s->pie.drop_prob == 0 ||
+	    !tl_pie_may_drop(&s->pie, &q->spec.ppv.pie, q->backlog_bytes, q->spec.mtu))
 		return false;
 	return p->pv < s->ctv;
 }
