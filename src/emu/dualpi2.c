@@ -38,11 +38,13 @@ void tl_dualpi2_update(struct tl_dualpi2_vars *v, const struct tl_dualpi2_params
 {
 	double cur = (double)qdelay_ns / 1e9, prev = (double)v->prev_qdelay_ns / 1e9;
 	double target = (double)par->target_ns / 1e9;
-	/* alpha and beta are in Hz: per update they are alpha_U = alpha x Tupdate and
-	 * beta_U = beta x Tupdate ([RFC9332] Appendix A, Figure 2). Unscaled, the gains were
-	 * 62.5 times too large at 16 ms, and the classic queue held well under its target. */
-	double tu = (double)par->tupdate_ns / 1e9;
-	v->p += par->alpha * tu * (cur - target) + par->beta * tu * (cur - prev);
+	/* [RFC9332] Appendix A.1, Figure 6 line 3, once per Tupdate. alpha and beta are the
+	 * per-update gains of Figure 2 lines 13-14: alpha = 0.1 x Tupdate / RTT_max^2 already
+	 * holds Tupdate (0.16 for 16 ms and RTT_max 100 ms), beta = 0.3 / RTT_max; Linux's
+	 * sch_dualpi2 calculate_probability() applies them per update the same way. Scaling
+	 * them by Tupdate once more made the integral 62.5 times too slow: tens of seconds to
+	 * settle from Cubic's slow-start overshoot. */
+	v->p += par->alpha * (cur - target) + par->beta * (cur - prev);
 	if (v->p < 0)
 		v->p = 0;
 	if (v->p > 1)

@@ -24,9 +24,9 @@ bool tl_dualpi2_is_l4s(const struct tl_pkt *p);
 /*
  * One PI update (Appendix A.1, Figure 6) given the classic queue's delay now (its head's
  * sojourn, curq):
- *   p' += alpha_U (qdelay - target) + beta_U (qdelay - prev_qdelay)   (seconds)
- * where alpha_U = alpha x tupdate and beta_U = beta x tupdate (gains in Hz, Figure 2),
- * clamped to [0, 1].
+ *   p' += alpha (qdelay - target) + beta (qdelay - prev_qdelay)   (seconds)
+ * with alpha and beta the per-update gains of Figure 2 (alpha = 0.1 x Tupdate / RTT_max^2,
+ * beta = 0.3 / RTT_max), clamped to [0, 1].
  */
 void tl_dualpi2_update(struct tl_dualpi2_vars *v, const struct tl_dualpi2_params *par,
 		       uint64_t qdelay_ns);

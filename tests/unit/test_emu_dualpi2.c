@@ -44,16 +44,21 @@ static void test_pi_update(void **state)
 	(void)state;
 	struct tl_qspec s;
 	tl_qspec_default(&s, TL_QDISC_DUALPI2);
-	/* Gains in Hz, scaled by tupdate (16 ms) per update [RFC9332] Appendix A:
-	 * p 0.01, 25 ms now, 20 ms before: + 0.016 x (0.16 x 0.010 + 3.2 x 0.005) = 0.0002816
-	 * (unscaled, it would have jumped by 0.0176 to 0.0276). */
+	/* The gains apply once per update, as Figure 2 defines them (alpha = 0.1 x Tupdate /
+	 * RTT_max^2 holds Tupdate) and Figure 6 line 3 uses them [RFC9332] Appendix A.1:
+	 * p 0.01, 25 ms now, 20 ms before: + 0.16 x 0.010 + 3.2 x 0.005 = 0.0176 (scaled by
+	 * Tupdate once more, the 62.5 times too slow integral, it would be 0.0002816). */
 	struct tl_dualpi2_vars v = { .p = 0.01, .prev_qdelay_ns = 20 * TEST_MS };
 	tl_dualpi2_update(&v, &s.dualpi2, 25 * TEST_MS);
-	assert_true(fabs(v.p - 0.0102816) < 1e-12);
+	assert_true(fabs(v.p - 0.0276) < 1e-12);
 	assert_int_equal(v.prev_qdelay_ns, 25 * TEST_MS);
-	/* Below target and falling from 25 to 5 ms: - 0.016 x (0.16 x 0.010 + 3.2 x 0.020). */
+	/* Below target and falling from 25 to 5 ms: - (0.16 x 0.010 + 3.2 x 0.020) = -0.0656,
+	 * clamped at 0. */
 	tl_dualpi2_update(&v, &s.dualpi2, 5 * TEST_MS);
-	assert_true(fabs(v.p - (0.0102816 - 0.0010496)) < 1e-12);
+	assert_true(v.p == 0);
+	/* From 5 to 10 ms, still under the target: + 0.16 x -0.005 + 3.2 x 0.005 = 0.0152. */
+	tl_dualpi2_update(&v, &s.dualpi2, 10 * TEST_MS);
+	assert_true(fabs(v.p - 0.0152) < 1e-12);
 	/* And never below 0. */
 	v.p = 0.0001;
 	tl_dualpi2_update(&v, &s.dualpi2, 0);
