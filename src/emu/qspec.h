@@ -98,7 +98,7 @@ struct tl_ppv_params {
 struct tl_dualpi2_params {
 	uint64_t target_ns;  /* the classic queue's delay target, 15 ms */
 	uint64_t tupdate_ns; /* PI update period, 16 ms */
-	double alpha;        /* PI gains in Hz: 0.16 */
+	double alpha;        /* PI gains per update (Figure 2: alpha = 0.1 Tupdate / RTT_max^2): 0.16 */
 	double beta;         /* 3.2 */
 	double k;            /* coupling factor, 2 */
 	uint64_t step_ns;    /* the L4S queue's step marking threshold, 1 ms */
