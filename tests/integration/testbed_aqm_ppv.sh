@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # PPV between two sender hosts, the users' mixed case: snd1 runs Cubic at 10 ms, snd2 BBR at
 # 100 ms, through 100 Mbit/s with a 1 BDP buffer (of the largest RTT). Taildrop first, then
-# PPV with one class per host (same buffer): Jain's index between the two hosts' goodputs
-# must beat taildrop's by at least 0.1. Both indexes are printed. The users' study reports
-# PPV at 0.9 or more; here that held in 10 of 21 runs (0.91 to 1.00) and the others gave
-# 0.72 to 0.87, with the machine's load at 13 to 52 (six helpers building and testing on two
-# CPUs; the Cubic host, likely short of CPU, did not take the share PPV left it), so 0.9 is
-# printed as a note when missed, not asserted; taildrop's index was 0.57 to 0.75 in the same
-# runs, and PPV beat it by 0.115 to 0.42.
+# PPV with one class per host (same buffer) under each core, PPOV and PV-PIE: each one's
+# Jain's index between the two hosts' goodputs must beat taildrop's by at least 0.1. All
+# three indexes are printed, and whether each reaches the 0.9 the users' study reports.
+#
+# Why PPOV misses the 0.9: it drops only when the buffer is full, so the queue stands at
+# the buffer's 100 ms and Cubic, at 10 ms of its own, runs at 110 ms; BBR (v1 here) sends
+# at the rate its model says whatever the queue and its losses, and Cubic, which would
+# need a loss rate under about 1e-5 to fill 50 Mbit/s at 110 ms, stays at 20 to 38 Mbit/s.
+# PV-PIE holds the queue near its 20 ms target and Cubic gets 33 to 40 Mbit/s. Measured
+# under the measurement lock (load 0.75 to 11 at the start): 11 runs of this test, taildrop
+# 0.53 to 0.68, PPOV 0.75 to 0.97 (3 at 0.9 or more), PV-PIE 0.917 to 0.973 (all 11); 10
+# runs of its earlier form gave PPOV 0.75 to 0.95 (2 at 0.9). PV-PIE's 0.9 is printed, not
+# yet asserted: it has 11 (and 3 of an equivalent script) of the 20 runs a new assertion
+# needs. On a loaded host (load 13 to 52) PPOV gave 0.72 to 1.00, 10 of 21 at 0.9.
 . "$(dirname "$0")/testbed_lib.sh"
 
 T=t$$v
@@ -42,25 +49,35 @@ pair() {
 }
 
 pair taildrop; read -r td_c td_b td_j <"$TL_TMP/pair.taildrop"
-echo "taildrop: Cubic (10 ms) $td_c bit/s, BBR (100 ms) $td_b bit/s, Jain's index $td_j"
+echo "taildrop:     Cubic (10 ms) $td_c bit/s, BBR (100 ms) $td_b bit/s, Jain's index $td_j"
 "$TCPLAB" testbed set "$T" --aqm ppv --ppv-class host >/dev/null || fail "set --aqm ppv --ppv-class host"
-pair ppv; read -r pv_c pv_b pv_j <"$TL_TMP/pair.ppv"
-echo "ppv:      Cubic (10 ms) $pv_c bit/s, BBR (100 ms) $pv_b bit/s, Jain's index $pv_j"
+pair ppov; read -r pv_c pv_b pv_j <"$TL_TMP/pair.ppov"
+echo "ppv (PPOV):   Cubic (10 ms) $pv_c bit/s, BBR (100 ms) $pv_b bit/s, Jain's index $pv_j"
+tb_json "$T" >"$TL_TMP/st.ppov.json"
+jq -c '.fwd.qdisc | {threshold_value, classes: [.classes[] | {class, share, drops}]}' "$TL_TMP/st.ppov.json"
+"$TCPLAB" testbed set "$T" --aqm ppv:core=pie --ppv-class host >/dev/null || fail "set --aqm ppv:core=pie --ppv-class host"
+pair pvpie; read -r pp_c pp_b pp_j <"$TL_TMP/pair.pvpie"
+echo "ppv (PV-PIE): Cubic (10 ms) $pp_c bit/s, BBR (100 ms) $pp_b bit/s, Jain's index $pp_j"
 tb_json "$T" >"$TL_TMP/st.json"
 jq -c '.fwd.qdisc | {threshold_value, classes: [.classes[] | {class, share, drops}]}' "$TL_TMP/st.json"
 
 # The comparison needs a congested bottleneck: when the two hosts together moved under
-# 70 Mbit/s in either run, a sender did not keep the link busy (seen once, with the load at
+# 70 Mbit/s in any run, a sender did not keep the link busy (seen once, with the load at
 # 50: BBR's host sent 2 to 6 Mbit/s in both runs) and the indexes say nothing about the
 # disciplines. That is reported as a skip, never as a pass.
-if ! awk -v a="$td_c" -v b="$td_b" -v c="$pv_c" -v d="$pv_b" 'BEGIN { exit !(a + b >= 70e6 && c + d >= 70e6) }'; then
-    echo "skip: the bottleneck was not congested (taildrop $(( (td_c + td_b) / 1000000 )) Mbit/s, ppv $(( (pv_c + pv_b) / 1000000 )) Mbit/s in all; load $(cut -d' ' -f1 /proc/loadavg)): no comparison"
+if ! awk -v a="$td_c" -v b="$td_b" -v c="$pv_c" -v d="$pv_b" -v e="$pp_c" -v f="$pp_b" \
+    'BEGIN { exit !(a + b >= 70e6 && c + d >= 70e6 && e + f >= 70e6) }'; then
+    echo "skip: the bottleneck was not congested (taildrop $(( (td_c + td_b) / 1000000 )), PPOV $(( (pv_c + pv_b) / 1000000 )), PV-PIE $(( (pp_c + pp_b) / 1000000 )) Mbit/s in all; load $(cut -d' ' -f1 /proc/loadavg)): no comparison"
     exit 77
 fi
-awk -v p="$pv_j" -v t="$td_j" 'BEGIN { exit !(p - t >= 0.1) }' && pass "PPV's index $pv_j beats taildrop's $td_j by 0.1 or more" ||
-    fail "PPV's index $pv_j does not beat taildrop's $td_j by 0.1"
-awk -v j="$pv_j" 'BEGIN { exit !(j >= 0.9) }' && pass "PPV: Jain's index $pv_j reaches the study's 0.9" ||
-    echo "note: PPV's Jain's index $pv_j is below the 0.9 the users' study reports (load $(cut -d' ' -f1 /proc/loadavg))"
+awk -v p="$pv_j" -v t="$td_j" 'BEGIN { exit !(p - t >= 0.1) }' && pass "PPOV's index $pv_j beats taildrop's $td_j by 0.1 or more" ||
+    fail "PPOV's index $pv_j does not beat taildrop's $td_j by 0.1"
+awk -v p="$pp_j" -v t="$td_j" 'BEGIN { exit !(p - t >= 0.1) }' && pass "PV-PIE's index $pp_j beats taildrop's $td_j by 0.1 or more" ||
+    fail "PV-PIE's index $pp_j does not beat taildrop's $td_j by 0.1"
+awk -v j="$pp_j" 'BEGIN { exit !(j >= 0.9) }' && echo "note: PV-PIE's index $pp_j reaches the study's 0.9" ||
+    echo "note: PV-PIE's index $pp_j is below the study's 0.9 (load $(cut -d' ' -f1 /proc/loadavg))"
+awk -v j="$pv_j" 'BEGIN { exit !(j >= 0.9) }' && echo "note: PPOV's index $pv_j reaches 0.9" ||
+    echo "note: PPOV's index $pv_j is below 0.9 (its full 100 ms buffer holds Cubic back; see the top)"
 check "PPV: the router's classes are the two sender hosts" \
     '[.fwd.qdisc.classes[].class] | sort == ["snd1", "snd2"]' "$TL_TMP/st.json"
 check "PPV: per-class drops by value add up to the PPV drops" \

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # PPV with weights 2:1 between two sender hosts (a gold and a silver subscriber), each with
-# four Cubic flows at 40 ms through 100 Mbit/s: the goodputs come out 2:1 (within 20%; 10%
-# is printed), whatever
-# the equal congestion controls would share on their own, under the PV-PIE core; then the
-# PPOV core, live.
+# four Cubic flows at 40 ms through 100 Mbit/s: the goodputs come out 2:1 (asserted within
+# 20%, 10% printed), whatever the equal congestion controls would share on their own, under
+# the PV-PIE core; then the PPOV core, live.
 . "$(dirname "$0")/testbed_lib.sh"
 
 T=t$$w
@@ -37,11 +36,14 @@ pair() {
     awk -v x="$x" -v y="$y" 'BEGIN { printf "%.0f %.0f %.4f\n", x, y, (y > 0 ? x / y : 0) }' >"$TL_TMP/pair.$1"
 }
 
-# PV-PIE spreads its drops early and at random, below the threshold value: the weights
-# held to 10% in 15 of 16 runs of this project (1.89 to 2.06) and one gave 1.72, with the
-# machine's load at 22 to 50, so 10% is printed and 20% asserted. PPOV drops only when the buffer is
-# full, in bursts that hit both hosts, so the equal Cubics pull towards 1:1 (1.4 to 1.9
-# in the same runs): asserted only as clearly in snd1's favour, both figures printed.
+# PV-PIE spreads its drops early and at random, below the threshold value. On a quiet host
+# (under the measurement lock, load 0.8 to 2.2 at the start) the ratio was 1.84 to 2.04,
+# within 10%, in 11 of 11 runs; with the machine's load at 22 to 50, 15 of 16 runs held 10%
+# and one gave 1.72 (same 3 s warm-up, 10 s window and marker in all: a starved sender host
+# does not take the share the marker leaves it). 10% is printed and 20% asserted until 20
+# runs in a row have shown 10%. PPOV drops only when the buffer is full, in bursts that hit
+# both hosts, so the equal Cubics pull towards 1:1 under load (1.4 to 1.9 then; 1.86 to
+# 2.05 on the quiet host): asserted only as clearly in snd1's favour, the figure printed.
 uncongested=
 for core in pie ppov; do
     "$TCPLAB" testbed set "$T" --aqm ppv:core=$core,weights=2:1 >/dev/null || fail "set core=$core"
@@ -58,7 +60,7 @@ for core in pie ppov; do
         awk -v r="$r" 'BEGIN { exit !(r >= 1.6 && r <= 2.4) }' && pass "$core: shares $r : 1, within 20% of 2:1" ||
             fail "$core: shares $r : 1, not within 20% of 2:1"
         awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }' && echo "note: $core: within 10% of 2:1 too" ||
-            echo "note: $core: shares $r : 1 miss the 10% of the issue's claim"
+            echo "note: $core: shares $r : 1 miss the 10% of the issue's claim (load $(cut -d' ' -f1 /proc/loadavg))"
     else
         awk -v r="$r" 'BEGIN { exit !(r >= 1.25 && r <= 2.2) }' && pass "$core: shares $r : 1, snd1 well ahead (not asserted to 10%)" ||
             fail "$core: shares $r : 1"
