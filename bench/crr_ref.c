@@ -1,6 +1,7 @@
 /*
  * crr_ref: the plain reference loop tcplab crr --linger0 is measured against (bench/crr.sh).
- * Each client thread keeps FLOWS connections in flight on its own epoll loop: nonblocking
+ * FLOWS connections in flight in all, spread over the client threads as tcplab -P spreads
+ * flows over -T workers; each thread keeps its share in flight on its own epoll loop: nonblocking
  * connect, a 1-byte request, a 1-byte response, close with SO_LINGER 0 (an RST, no
  * TIME_WAIT), connect again. Each server thread has its own SO_REUSEPORT listener and loop:
  * accept, read the byte, answer, close when the client's RST or FIN arrives. No options
@@ -24,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int port, flows, secs;
+static int port, flows, threads, secs;
+static int next_thread; /* atomic: which share a client thread takes */
 static long long total; /* summed under the join */
 
 static struct sockaddr_in addr(void)
@@ -98,7 +100,9 @@ static void *client(void *arg)
 	long long done = 0;
 	int ep = epoll_create1(0);
 	struct epoll_event evs[256];
-	for (int i = 0; i < flows; i++)
+	int id = __atomic_fetch_add(&next_thread, 1, __ATOMIC_RELAXED);
+	int share = flows / threads + (id < flows % threads);
+	for (int i = 0; i < share; i++)
 		start(ep);
 	double end = now_s() + secs;
 	while (now_s() < end) {
@@ -127,7 +131,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: crr_ref server PORT THREADS | crr_ref client PORT THREADS FLOWS SECS\n");
 		return 2;
 	}
-	int is_client = strcmp(argv[1], "client") == 0, threads = atoi(argv[3]);
+	int is_client = strcmp(argv[1], "client") == 0;
+	threads = atoi(argv[3]);
 	port = atoi(argv[2]);
 	if (is_client) {
 		flows = atoi(argv[4]);

@@ -371,7 +371,7 @@ run_one() {
     # hang or an interrupt (cleanup stops this PID) GNU time and the client both end
     local ov0 ov1
     ov0=$(tw_overflows)
-    timeout -k 5 "$limit" /usr/bin/time -f '%M %U %S %e %x' -o "$tfile" $cmd >"$cout" 2>&1 &
+    /usr/bin/time -f '%M %U %S %e %x' -o "$tfile" timeout -k 5 "$limit" $cmd >"$cout" 2>&1 &
     local cpid=$!
     PIDS+=("$cpid")
     wait "$cpid"
@@ -607,7 +607,7 @@ unsupported() { echo "| $1 | $2 | $3 | not supported | | | | | | | | | $4 |"; }
         [ -n "$s" ] && echo "- $l: \`$s\`"
     done
     echo
-    echo "Every client ran as \`timeout -k 5 LIMIT /usr/bin/time -f '%M %U %S %e %x' -o FILE <client command>\`."
+    echo "Every client ran as \`/usr/bin/time -f '%M %U %S %e %x' -o FILE timeout -k 5 LIMIT <client command>\`."
     failures=$(awk -F'\t' '$18 != "-" {print "- " $1 " " $2 " -P " $3 ": " $18}' "$SUMMARY")
     if [ -n "$failures" ]; then
         echo

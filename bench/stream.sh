@@ -275,7 +275,7 @@ run_one() {
     # hang or an interrupt (cleanup stops this PID) GNU time and the client both end.
     local stat0 stat1
     stat0=$(head -1 /proc/stat)
-    timeout -k 5 "$limit" /usr/bin/time -f '%M %U %S %e %x' -o "$tfile" $cmd >"$cout" 2>"$cerr" &
+    /usr/bin/time -f '%M %U %S %e %x' -o "$tfile" timeout -k 5 "$limit" $cmd >"$cout" 2>"$cerr" &
     local cpid=$! rc
     PIDS+=("$cpid")
     wait "$cpid"
@@ -601,7 +601,7 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
         done
     done
     echo
-    echo "Every client ran as \`timeout -k 5 LIMIT /usr/bin/time -f '%M %U %S %e %x' -o FILE <client command>\`;"
+    echo "Every client ran as \`/usr/bin/time -f '%M %U %S %e %x' -o FILE timeout -k 5 LIMIT <client command>\`;"
     echo "each measurement had its own fresh server/agent on a free port (shown for the median run)."
     echo "Throughput and CPU are medians over the good runs; RSS is the maximum over all runs."
     echo "Beside each run, in parentheses: the share of this machine's CPU time the hypervisor took"

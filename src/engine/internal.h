@@ -90,6 +90,17 @@ struct tl_listener {
 	struct tl_crr_server_params p;
 };
 
+/*
+ * The most a blocking one-flow receiver (stream_solo.c) asks of one recv(). tcp_recvmsg()
+ * holds the socket lock for the whole copy, and segments that arrive meanwhile wait in the
+ * backlog until it is released, so one 1 MiB read stalls the sender's ACK clock for the
+ * length of the copy. On loopback (2 vCPUs, one flow, 1 MiB writes) 64 KiB reads moved
+ * 36-43 Gbit/s against 28-30 with 1 MiB reads. The epoll loop keeps whole-buffer reads: there
+ * the syscall count matters more (16 flows: 28-30 Gbit/s with 64 KiB reads, 39-43 without).
+ * Figures: bench/results/stream-notes.md, "receive size".
+ */
+#define TL_STREAM_READ_MAX (64u * 1024)
+
 struct tl_worker {
 	struct tl_engine *engine;
 	pthread_t thread;

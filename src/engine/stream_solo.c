@@ -97,8 +97,9 @@ static void solo_send(struct tl_worker *w, struct tl_flow *f)
 /* Receives until EOF, quit or an error (past the stop time too: bytes still in flight). */
 static void solo_receive(struct tl_worker *w, struct tl_flow *f)
 {
+	size_t chunk = w->rbuf_len < TL_STREAM_READ_MAX ? w->rbuf_len : TL_STREAM_READ_MAX;
 	while (!TL_LOAD(w->engine->quit)) {
-		ssize_t n = recv(f->fd, w->rbuf, w->rbuf_len, 0);
+		ssize_t n = recv(f->fd, w->rbuf, chunk, 0);
 		if (n > 0) {
 			TL_STORE(f->bytes, f->bytes + (uint64_t)n);
 			TL_STORE(f->last_progress_ns, tl_now_ns());
