@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -65,6 +66,11 @@ struct tl_testbed_fwd {
 	 * this: the main loop, except while it waits, or the standby.
 	 */
 	pthread_mutex_t lock;
+	/*
+	 * Set by the main loop while it waits for the lock: it is not away, so the standby
+	 * gives the packet path back instead of standing in (read without the lock).
+	 */
+	atomic_bool main_waiting;
 	struct fwd_standby standby;
 	struct tl_testbed_state st;
 	struct tl_testbed_config cfg;
