@@ -15,6 +15,8 @@
  * busy link, where the main loop mostly polls) are not armed (ARM_MIN_NS), so at
  * 1 Gbit/s it costs next to nothing.
  */
+#include "testbed/fwd_standby.h"
+
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "testbed/fwd_internal.h"
+#include "testbed/fwd_path.h"
 #include "util/clock.h"
 
 /*
@@ -86,17 +88,17 @@ static void standby_look(struct tl_testbed_fwd *f, uint64_t now)
 		sb->stood_in_ns = 0;
 		return;
 	}
-	if (!standing_in && tl_testbed_fwd_next_departure(f) > now) {
+	if (!standing_in && tl_testbed_fwd_path_next_departure(f) > now) {
 		sb->stood_in_ns = 0;
 		return;
 	}
 	uint64_t before = f->departures;
-	tl_testbed_fwd_catch_up(f);
+	tl_testbed_fwd_path_catch_up(f);
 	sb->catch_ups++;
 	sb->sent += f->departures - before;
 	if (!standing_in)
 		sb->stood_in_ns = now;
-	uint64_t next = tl_testbed_fwd_next_departure(f);
+	uint64_t next = tl_testbed_fwd_path_next_departure(f);
 	uint64_t watch = f->rx_seen_ns + WATCH_NS;
 	sb->due_ns = next != UINT64_MAX && next + GRACE_NS < watch ? next + GRACE_NS : watch;
 }
