@@ -260,9 +260,9 @@ static void oversleep_learn(struct tl_testbed_fwd *f, uint64_t late_ns)
  */
 static uint64_t main_lock(struct tl_testbed_fwd *f)
 {
-	atomic_store_explicit(&f->main_waiting, true, memory_order_relaxed);
+	atomic_store_explicit(&f->main_wait_ns, tl_now_ns(), memory_order_relaxed);
 	pthread_mutex_lock(&f->lock);
-	atomic_store_explicit(&f->main_waiting, false, memory_order_relaxed);
+	atomic_store_explicit(&f->main_wait_ns, 0, memory_order_relaxed);
 	f->main_seen_ns = tl_now_ns();
 	return f->main_seen_ns;
 }

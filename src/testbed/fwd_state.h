@@ -73,10 +73,10 @@ struct tl_testbed_fwd {
 	 */
 	pthread_mutex_t lock;
 	/*
-	 * Set by the main loop while it waits for the lock: it is not away, so the standby
-	 * gives the packet path back instead of standing in (read without the lock).
+	 * When the main loop began to wait for the lock, 0 while it does not (read without
+	 * the lock): the standby gives the packet path back to a main loop that waits.
 	 */
-	atomic_bool main_waiting;
+	_Atomic uint64_t main_wait_ns;
 	struct fwd_standby standby;
 	struct tl_testbed_state st;
 	struct tl_testbed_config cfg;
