@@ -50,23 +50,7 @@ RAW=bench/results/raw/testbed_flows/$RUN
 [ -x "$TCPLAB" ] || { echo "bench/testbed_flows.sh: no $TCPLAB (make build)"; exit 1; }
 mkdir -p "$RAW"
 NAME=flows$$
-PIDS=()
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    "$TCPLAB" testbed down "$NAME" >/dev/null 2>&1
-}
-trap cleanup EXIT
-
-rate_bps() { # 100mbit -> 100000000
-    case $1 in
-    *gbit) awk -v v="${1%gbit}" 'BEGIN { printf "%.0f", v * 1e9 }' ;;
-    *mbit) awk -v v="${1%mbit}" 'BEGIN { printf "%.0f", v * 1e6 }' ;;
-    *) echo "$1" ;;
-    esac
-}
+. "$(dirname "$0")/testbed_lib.sh"
 
 mix_of() {
     [ "$1" -eq 1 ] && { echo cubic; return; }
@@ -75,18 +59,14 @@ mix_of() {
 
 # row RATE FLOWS ROUND: one testbed, one test, one table row
 row() {
-    local rate=$1 n=$2 round=$3 tag pf port rcv mix
+    local rate=$1 n=$2 round=$3 tag port rcv mix
     tag="$rate.$n.r$round"
     "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt "$BENCH_RTT" --buffer 1bdp --aqm taildrop \
         $UP_ARGS --json >"$RAW/$tag.up.json" || exit 1
     rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$RAW/$tag.up.json")
-    pf=$RAW/port.$$
-    rm -f "$pf"
-    "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
-    local apid=$!
-    PIDS+=("$apid")
-    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
-    port=$(cat "$pf")
+    start_receiver "$RAW/port.$$"
+    local apid=$APID
+    port=$PORT
     mix=$(mix_of "$n")
     "$TCPLAB" testbed exec "$NAME" snd1 -- "$TCPLAB" stream "$rcv" -p "$port" -P "$n" --cc "$mix" \
         -t "$BENCH_TIME" -O "$BENCH_OMIT" -i 0 --json >"$RAW/$tag.stream.json" 2>"$RAW/$tag.stream.err"
