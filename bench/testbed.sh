@@ -77,23 +77,7 @@ RAW=bench/results/raw/testbed
 [ -x "$TCPLAB" ] || { echo "bench/testbed.sh: no $TCPLAB (make build)"; exit 1; }
 mkdir -p "$RAW"
 NAME=bench$$
-PIDS=()
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    "$TCPLAB" testbed down "$NAME" >/dev/null 2>&1
-}
-trap cleanup EXIT
-
-rate_bps() { # 100mbit -> 100000000
-    case $1 in
-    *gbit) awk -v v="${1%gbit}" 'BEGIN { printf "%.0f", v * 1e9 }' ;;
-    *mbit) awk -v v="${1%mbit}" 'BEGIN { printf "%.0f", v * 1e6 }' ;;
-    *) echo "$1" ;;
-    esac
-}
+. "$(dirname "$0")/testbed_lib.sh"
 
 cpu_busy() { # jiffies busy (all CPUs) and total
     awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b, t }' /proc/stat
@@ -121,13 +105,9 @@ measure() {
     read -r s0 a0 < <(cpu_steal)
     rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$RAW/$NAME.up.json")
     read -r p50 p99 < <(ping_stats "$rcv")
-    pf=$RAW/port.$$
-    rm -f "$pf"
-    "$TCPLAB" testbed exec "$NAME" rcv -- "$TCPLAB" serve --no-auth --port 0 --port-file "$pf" -q >/dev/null 2>&1 &
-    local apid=$!
-    PIDS+=("$apid")
-    for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.05; done
-    port=$(cat "$pf")
+    start_receiver "$RAW/port.$$"
+    local apid=$APID
+    port=$PORT
     fpid=$(jq -r '.forwarder_pid' "$RAW/$NAME.up.json")
     [ "$kind" = tcplab ] && f0=$(proc_cpu "$fpid") || f0=0
     read -r c0 t0 < <(cpu_busy)

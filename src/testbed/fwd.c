@@ -11,255 +11,18 @@
 #include <unistd.h>
 
 #include "testbed/ctl.h"
-#include "testbed/fwd_internal.h"
+#include "testbed/fwd_apply.h"
+#include "testbed/fwd_ctl.h"
+#include "testbed/fwd_path.h"
+#include "testbed/fwd_standby.h"
+#include "testbed/fwd_stats.h"
 #include "util/clock.h"
 
-#define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6_ 0x86dd
-#define ARRIVAL_MAX_AGE_NS (100 * TL_NSEC_PER_MSEC)
-#define RX_ROUNDS 8 /* batches read from one port before the others get a turn */
 #define RX_STALE_NS 20000 /* ports not looked at for longer are read before the links move */
 #define SPIN_FLOOR_NS 2000
 #define SPIN_BUDGET 0.4 /* of the time, at most, polling */
 #define CPU_BUSY 0.7    /* busy with packets beyond this: no polling */
 
-static void fwd_drop(void *ctx, struct tl_pkt *p, enum tl_drop_cause cause, uint64_t now_ns)
-{
-	(void)cause;
-	(void)now_ns;
-	struct tl_testbed_fwd *f = ctx;
-	tl_testbed_pool_put(&f->pool, p);
-}
-
-static uint8_t *frame_of(const struct tl_testbed_fwd *f, const struct tl_pkt *p)
-{
-	return tl_testbed_pool_buf(&f->pool, p);
-}
-
-static void tx_flush(struct tl_testbed_fwd *f, unsigned port)
-{
-	unsigned n = f->ntx[port];
-	if (n == 0)
-		return;
-	uint8_t *frames[TL_TESTBED_BATCH];
-	uint32_t lens[TL_TESTBED_BATCH];
-	for (unsigned i = 0; i < n; i++) {
-		frames[i] = frame_of(f, f->txq[port][i]);
-		lens[i] = f->txq[port][i]->len;
-	}
-	tl_testbed_port_send(&f->ports[port], frames, lens, n);
-	for (unsigned i = 0; i < n; i++)
-		tl_testbed_pool_put(&f->pool, f->txq[port][i]);
-	f->ntx[port] = 0;
-}
-
-static void tx_push(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
-{
-	if (f->ntx[port] == TL_TESTBED_BATCH)
-		tx_flush(f, port);
-	f->txq[port][f->ntx[port]++] = p;
-}
-
-/* A packet leaving a link: how late it goes, against the time the link said. */
-static void tx_due(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
-{
-	tl_lhist_record(f->late_period, f->now_ns > p->ready_ns ? f->now_ns - p->ready_ns : 0);
-	f->departures++;
-	tx_push(f, port, p);
-}
-
-/* A receiver frame to an unknown or broadcast MAC goes to every sender, as a switch would. */
-static void tx_flood(struct tl_testbed_fwd *f, struct tl_pkt *p)
-{
-	uint8_t *frame = frame_of(f, p);
-	uint32_t len = p->len;
-	f->flooded++;
-	for (unsigned i = 1; i < f->nports; i++)
-		tl_testbed_port_send(&f->ports[i], &frame, &len, 1);
-	tl_testbed_pool_put(&f->pool, p);
-}
-
-/* Which port the destination MAC of a frame from the receiver belongs to. */
-static unsigned port_by_mac(const struct tl_testbed_fwd *f, const uint8_t *frame)
-{
-	const uint8_t *own = f->st.plan.hosts[0].mac;
-	if (memcmp(frame, own, 5) != 0)
-		return FWD_PORT_FLOOD;
-	return f->port_of_octet[frame[5]];
-}
-
-static void set_ce(struct tl_pkt *p)
-{
-	if (p->ce_marked)
-		tl_pkt_set_ce(p->data, p->data_len);
-}
-
-/* A frame read from port `in` at now_ns enters its path. */
-static void rx_frame(struct tl_testbed_fwd *f, unsigned in, struct tl_pkt *p, uint32_t len,
-		     uint64_t now_ns)
-{
-	uint8_t *frame = frame_of(f, p);
-	if (len < TL_ETH_HLEN) {
-		tl_testbed_pool_put(&f->pool, p);
-		return;
-	}
-	p->len = len;
-	p->data = frame + TL_ETH_HLEN;
-	p->data_len = len - TL_ETH_HLEN;
-	p->ce_marked = false;
-	p->ecn_capable = false;
-	p->host = (uint8_t)in; /* PPV's host class: the port is the host */
-	p->pv = 0;
-	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
-	unsigned out = in == 0 ? port_by_mac(f, frame) : 0;
-	if (type != ETH_P_IPV4 && type != ETH_P_IPV6_) {
-		f->non_ip++;
-		if (out == FWD_PORT_FLOOD)
-			tx_flood(f, p);
-		else
-			tx_push(f, out, p);
-		return;
-	}
-	tl_pkt_classify(p, f->cfg.seed);
-	p->user = out;
-	if (in == 0)
-		tl_link_enqueue(f->rev.link, p, now_ns);
-	else if (f->access)
-		tl_link_enqueue(f->acc_fwd[in], p, now_ns);
-	else
-		tl_link_enqueue(f->fwd.link, p, now_ns);
-}
-
-static void rx_port(struct tl_testbed_fwd *f, unsigned in)
-{
-	struct tl_testbed_port *port = &f->ports[in];
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		struct tl_pkt *pkts[TL_TESTBED_BATCH];
-		uint8_t *bufs[TL_TESTBED_BATCH];
-		uint32_t lens[TL_TESTBED_BATCH];
-		uint64_t real[TL_TESTBED_BATCH];
-		unsigned k = 0;
-		while (k < TL_TESTBED_BATCH && (pkts[k] = tl_testbed_pool_get(&f->pool))) {
-			bufs[k] = frame_of(f, pkts[k]);
-			k++;
-		}
-		if (k == 0) {
-			/* No buffer left: read into scratch so the socket drains, and count. */
-			for (unsigned i = 0; i < TL_TESTBED_BATCH; i++)
-				bufs[i] = f->scratch[i];
-			int got = tl_testbed_port_recv(port, bufs, TL_TESTBED_BUF_SIZE, lens, real,
-						       TL_TESTBED_BATCH);
-			if (got <= 0)
-				return;
-			f->no_buffer += (uint64_t)got;
-			continue;
-		}
-		int got = tl_testbed_port_recv(port, bufs, TL_TESTBED_BUF_SIZE, lens, real, k);
-		uint64_t now = tl_now_ns();
-		/* The kernel stamps arrivals in CLOCK_REALTIME; the links run on CLOCK_MONOTONIC. */
-		int64_t real_off = (int64_t)(tl_wall_ns() - now);
-		unsigned n = got > 0 ? (unsigned)got : 0;
-		for (unsigned i = 0; i < n; i++) {
-			if (lens[i] == 0) {
-				tl_testbed_pool_put(&f->pool, pkts[i]);
-				continue;
-			}
-			uint64_t t = real[i] ? (uint64_t)((int64_t)real[i] - real_off) : now;
-			/* A stamp from the future or from long ago (a clock step) is not believed. */
-			if (t > now || now - t > ARRIVAL_MAX_AGE_NS)
-				t = now;
-			rx_frame(f, in, pkts[i], lens[i], t);
-		}
-		/* Give back the unused ones in reverse, so the stack order is kept. */
-		for (unsigned i = k; i-- > n;)
-			tl_testbed_pool_put(&f->pool, pkts[i]);
-		if (n < k)
-			return;
-	}
-}
-
-/* Moves every packet whose time has come one stage on, and sends what leaves the router. */
-static void run_links(struct tl_testbed_fwd *f, uint64_t now_ns)
-{
-	f->now_ns = now_ns;
-	struct tl_pkt *out[TL_TESTBED_BATCH];
-	unsigned n;
-	if (f->access) {
-		for (unsigned i = 1; i < f->nports; i++)
-			do {
-				n = tl_link_dequeue_ready(f->acc_fwd[i], now_ns, out, TL_TESTBED_BATCH);
-				/* It reached the bottleneck when its delay line let it go. */
-				for (unsigned k = 0; k < n; k++)
-					tl_link_enqueue(f->fwd.link, out[k], out[k]->ready_ns);
-			} while (n == TL_TESTBED_BATCH);
-	}
-	do {
-		n = tl_link_dequeue_ready(f->fwd.link, now_ns, out, TL_TESTBED_BATCH);
-		for (unsigned k = 0; k < n; k++) {
-			set_ce(out[k]);
-			tx_due(f, 0, out[k]);
-		}
-	} while (n == TL_TESTBED_BATCH);
-	do {
-		n = tl_link_dequeue_ready(f->rev.link, now_ns, out, TL_TESTBED_BATCH);
-		for (unsigned k = 0; k < n; k++) {
-			struct tl_pkt *p = out[k];
-			set_ce(p);
-			if (p->user == FWD_PORT_FLOOD)
-				tx_flood(f, p);
-			else if (f->access)
-				tl_link_enqueue(f->acc_rev[p->user], p, p->ready_ns);
-			else
-				tx_due(f, p->user, p);
-		}
-	} while (n == TL_TESTBED_BATCH);
-	if (f->access) {
-		for (unsigned i = 1; i < f->nports; i++)
-			do {
-				n = tl_link_dequeue_ready(f->acc_rev[i], now_ns, out, TL_TESTBED_BATCH);
-				for (unsigned k = 0; k < n; k++)
-					tx_due(f, i, out[k]);
-			} while (n == TL_TESTBED_BATCH);
-	}
-	for (unsigned i = 0; i < f->nports; i++)
-		tx_flush(f, i);
-}
-
-uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f)
-{
-	uint64_t ev = UINT64_MAX;
-	uint64_t t = tl_link_next_event_ns(f->fwd.link);
-	if (t < ev)
-		ev = t;
-	t = tl_link_next_event_ns(f->rev.link);
-	if (t < ev)
-		ev = t;
-	if (f->access) {
-		for (unsigned i = 1; i < f->nports; i++) {
-			t = tl_link_next_event_ns(f->acc_fwd[i]);
-			if (t < ev)
-				ev = t;
-			t = tl_link_next_event_ns(f->acc_rev[i]);
-			if (t < ev)
-				ev = t;
-		}
-	}
-	return ev;
-}
-
-/* Frames that arrived while nobody looked enter the links at their own times first. */
-static void read_all_ports(struct tl_testbed_fwd *f)
-{
-	for (unsigned i = 0; i < f->nports; i++)
-		rx_port(f, i);
-	f->rx_seen_ns = tl_now_ns();
-}
-
-void tl_testbed_fwd_catch_up(struct tl_testbed_fwd *f)
-{
-	read_all_ports(f);
-	run_links(f, f->rx_seen_ns);
-}
 
 static void spin_budget(struct tl_testbed_fwd *f, uint64_t now_ns);
 
@@ -280,34 +43,10 @@ static void series_tick(struct tl_testbed_fwd *f, uint64_t now_ns)
 		f->next_series_ns = now_ns + TL_TESTBED_SERIES_PERIOD_NS;
 }
 
-/*
- * SCHED_FIFO for --prio rt; SCHED_OTHER at nice -20 for high, at nice 0 for normal. For
- * thread tid (0: the calling one): Linux schedules threads, not processes.
- */
-static int set_prio(pid_t tid, enum tl_testbed_prio prio, struct tl_err *err)
-{
-	bool rt = prio == TL_TESTBED_PRIO_RT;
-	struct sched_param sp = { .sched_priority = rt ? 10 : 0 };
-	if (sched_setscheduler(tid, rt ? SCHED_FIFO : SCHED_OTHER, &sp) < 0)
-		return tl_err_errno(err, "--prio %s: sched_setscheduler", tl_testbed_prio_name(prio));
-	if (setpriority(PRIO_PROCESS, (id_t)tid, prio == TL_TESTBED_PRIO_HIGH ? -20 : 0) < 0)
-		return tl_err_errno(err, "--prio %s: setpriority", tl_testbed_prio_name(prio));
-	return 0;
-}
-
-/* --cpu-latency: like --prio, a machine that refuses it (no PM QoS device) still forwards. */
-static void cpu_latency_apply(struct tl_testbed_fwd *f, int32_t us)
-{
-	struct tl_err cerr = { 0 };
-	f->cpu_latency_note[0] = '\0';
-	if (tl_cpu_latency_hold(&f->cpu_latency, us, &cerr) < 0)
-		snprintf(f->cpu_latency_note, sizeof(f->cpu_latency_note), "%s", cerr.msg);
-}
-
 static int link_new(struct tl_testbed_fwd *f, const struct tl_link_spec *spec,
 		    struct tl_link **out, struct tl_err *err)
 {
-	return tl_link_create(spec, fwd_drop, f, out, err);
+	return tl_link_create(spec, tl_testbed_fwd_path_drop, f, out, err);
 }
 
 static int epoll_add(int ep, int fd, uint32_t events, uint32_t tag, struct tl_err *err)
@@ -347,9 +86,9 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* Without CAP_SYS_NICE (a container) the forwarder still works, as a normal task. */
 	struct tl_err perr = { 0 };
-	if (set_prio(0, f->cfg.prio, &perr) < 0)
+	if (tl_testbed_fwd_apply_prio(0, f->cfg.prio, &perr) < 0)
 		snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
-	cpu_latency_apply(f, f->cfg.cpu_latency_us);
+	tl_testbed_fwd_apply_cpu_latency(f, f->cfg.cpu_latency_us);
 	tl_testbed_fwd_standby_init(f);
 	/* `up` set this CPU aside (testbed/cpus.h): the forwarder runs there and only there. */
 	if (st->forwarder_cpu >= 0) {
@@ -436,57 +175,13 @@ out:
 	return ret;
 }
 
-int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t now_ns,
-			 struct tl_err *err)
-{
-	struct tl_testbed_config *c = malloc(sizeof(*c));
-	if (!c)
-		return tl_err_set(err, ENOMEM, "set: out of memory");
-	int ret = tl_testbed_config_eval(opts, c, err);
-	if (ret < 0)
-		goto out;
-	if (c->senders != f->cfg.senders || c->seed != f->cfg.seed || c->pool != f->cfg.pool ||
-	    c->isolate != f->cfg.isolate) {
-		ret = tl_err_set(err, EINVAL, "set: --senders, --seed, --pool and --isolate are fixed "
-				 "when the testbed is made ('tcplab testbed down' and 'up' again)");
-		goto out;
-	}
-	/* Every value was parsed and checked above, so a bad one has changed nothing. */
-	if (c->prio != f->cfg.prio) {
-		struct tl_err perr = { 0 };
-		f->prio_note[0] = '\0';
-		if (set_prio(0, c->prio, &perr) < 0 ||
-		    (f->standby.tid > 0 && set_prio(f->standby.tid, c->prio, &perr) < 0))
-			snprintf(f->prio_note, sizeof(f->prio_note), "%s", perr.msg);
-	}
-	if ((ret = tl_link_set(f->fwd.link, &c->fwd, now_ns, err)) < 0)
-		goto out;
-	if ((ret = tl_link_set(f->rev.link, &c->rev, now_ns, err)) < 0)
-		goto out;
-	if (f->access) {
-		for (unsigned i = 1; i < f->nports; i++) {
-			if ((ret = tl_link_set(f->acc_fwd[i], &c->access_fwd[i - 1], now_ns, err)) < 0 ||
-			    (ret = tl_link_set(f->acc_rev[i], &c->access_rev[i - 1], now_ns, err)) < 0)
-				goto out;
-		}
-	}
-	cpu_latency_apply(f, c->cpu_latency_us);
-	f->cfg = *c;
-	json_decref(f->st.options);
-	f->st.options = json_deep_copy(opts);
-	ret = 0;
-out:
-	free(c);
-	return ret;
-}
-
 static void handle_events(struct tl_testbed_fwd *f, const struct epoll_event *evs, int n)
 {
 	for (int i = 0; i < n; i++) {
 		uint32_t tag = evs[i].data.u32;
 		uint32_t kind = tag & 0xffff0000u, idx = tag & 0xffffu;
 		if (kind == FWD_EV_PORT) {
-			rx_port(f, idx);
+			tl_testbed_fwd_path_rx_port(f, idx);
 		} else if (kind == FWD_EV_SIG) {
 			struct signalfd_siginfo si;
 			while (read(f->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
@@ -565,7 +260,9 @@ static void oversleep_learn(struct tl_testbed_fwd *f, uint64_t late_ns)
  */
 static uint64_t main_lock(struct tl_testbed_fwd *f)
 {
+	atomic_store_explicit(&f->main_wait_ns, tl_now_ns(), memory_order_relaxed);
 	pthread_mutex_lock(&f->lock);
+	atomic_store_explicit(&f->main_wait_ns, 0, memory_order_relaxed);
 	f->main_seen_ns = tl_now_ns();
 	return f->main_seen_ns;
 }
@@ -592,15 +289,15 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 			 * at their own times, before the links move on to now. Otherwise they would
 			 * enter at now, and the link could have idled with packets waiting.
 			 */
-			read_all_ports(f);
+			tl_testbed_fwd_path_read_ports(f);
 			now = f->rx_seen_ns;
 		}
-		run_links(f, now);
+		tl_testbed_fwd_path_run_links(f, now);
 		if (now >= f->next_series_ns) {
 			series_tick(f, now);
 			tl_testbed_fwd_ctl_expire(f, now);
 		}
-		uint64_t departure = tl_testbed_fwd_next_departure(f);
+		uint64_t departure = tl_testbed_fwd_path_next_departure(f);
 		uint64_t next = departure < f->next_series_ns ? departure : f->next_series_ns;
 		uint64_t margin = spin_margin(f);
 		int n;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "emu/ppv_marker.h"
-#include "testbed/fwd_internal.h"
+#include "testbed/fwd_aqm.h"
 
 json_t *tl_testbed_aqm_params_json(const struct tl_qspec *q)
 {

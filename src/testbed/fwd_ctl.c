@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "testbed/ctl.h"
-#include "testbed/fwd_internal.h"
+#include "testbed/fwd_apply.h"
+#include "testbed/fwd_ctl.h"
+#include "testbed/fwd_stats.h"
 #include "util/clock.h"
 
 #define CONN_TIMEOUT_NS (2 * TL_NSEC_PER_SEC)

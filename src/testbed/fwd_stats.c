@@ -6,7 +6,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "testbed/fwd_internal.h"
+#include "testbed/fwd_aqm.h"
+#include "testbed/fwd_standby.h"
+#include "testbed/fwd_stats.h"
 #include "util/clock.h"
 
 void tl_testbed_fwd_lhist_merge(struct tl_lhist *dst, const struct tl_lhist *src)

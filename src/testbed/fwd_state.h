@@ -1,12 +1,19 @@
-#ifndef TCPLAB_TESTBED_FWD_INTERNAL_H
-#define TCPLAB_TESTBED_FWD_INTERNAL_H
+#ifndef TCPLAB_TESTBED_FWD_STATE_H
+#define TCPLAB_TESTBED_FWD_STATE_H
 
-/* Shared by fwd.c (packet path), fwd_ctl.c (control socket), fwd_stats.c (JSON) and
- * fwd_standby.c (the second thread). */
+/*
+ * The forwarder's state, shared by its files; each file's functions are declared in its
+ * own header (fwd_path.h, fwd_apply.h, fwd_standby.h, fwd_stats.h, fwd_ctl.h, fwd_aqm.h),
+ * which include this one and nothing of each other's but what they call:
+ *
+ *   fwd.c (create, the main loop) -> fwd_path, fwd_apply, fwd_standby, fwd_stats, fwd_ctl
+ *   fwd_ctl.c -> fwd_apply, fwd_stats      fwd_stats.c -> fwd_standby, fwd_aqm
+ *   fwd_standby.c -> fwd_path              fwd_path.c, fwd_apply.c, fwd_aqm.c -> this only
+ */
 
-#include <jansson.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -65,6 +72,11 @@ struct tl_testbed_fwd {
 	 * this: the main loop, except while it waits, or the standby.
 	 */
 	pthread_mutex_t lock;
+	/*
+	 * When the main loop began to wait for the lock, 0 while it does not (read without
+	 * the lock): the standby gives the packet path back to a main loop that waits.
+	 */
+	_Atomic uint64_t main_wait_ns;
 	struct fwd_standby standby;
 	struct tl_testbed_state st;
 	struct tl_testbed_config cfg;
@@ -112,47 +124,10 @@ struct tl_testbed_fwd {
 	bool stop;
 };
 
-/* fwd_stats.c */
-json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigned max_flows);
-json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns);
-void tl_testbed_fwd_lhist_merge(struct tl_lhist *dst, const struct tl_lhist *src);
-
-/* fwd.c: the next time a link may send a packet (UINT64_MAX: none queued). */
-uint64_t tl_testbed_fwd_next_departure(const struct tl_testbed_fwd *f);
-
-/* fwd.c: reads every port and sends whatever is due by now, as the main loop does. */
-void tl_testbed_fwd_catch_up(struct tl_testbed_fwd *f);
-
-/*
- * fwd_standby.c, all with the lock held except start and stop. A standby that cannot start
- * (one CPU, no thread) leaves its reason in standby.note; the forwarder runs on alone.
- */
-void tl_testbed_fwd_standby_init(struct tl_testbed_fwd *f);
-void tl_testbed_fwd_standby_start(struct tl_testbed_fwd *f);
-void tl_testbed_fwd_standby_arm(struct tl_testbed_fwd *f, uint64_t departure_ns);
-void tl_testbed_fwd_standby_stop(struct tl_testbed_fwd *f);
-json_t *tl_testbed_fwd_standby_json(const struct tl_testbed_fwd *f);
-
-/* fwd_ctl.c */
-int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns);
-void tl_testbed_fwd_ctl_event(struct tl_testbed_fwd *f, unsigned slot, uint32_t events,
-			      uint64_t now_ns);
-void tl_testbed_fwd_ctl_expire(struct tl_testbed_fwd *f, uint64_t now_ns);
-void tl_testbed_fwd_ctl_close_all(struct tl_testbed_fwd *f);
-
-/* fwd.c: applies a new option set to the running links. */
-int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t now_ns,
-			 struct tl_err *err);
-
 /* epoll data tags: which kind of fd an event is for, and its index. */
 #define FWD_EV_PORT 0x10000u
 #define FWD_EV_CONN 0x20000u
 #define FWD_EV_SIG 0x30000u
 #define FWD_EV_LISTEN 0x40000u
-
-/* fwd_aqm.c: parameters and live state of GSP, PPV and DualPI2 (NULL for other kinds). */
-json_t *tl_testbed_aqm_params_json(const struct tl_qspec *q);
-json_t *tl_testbed_aqm_state_json(const struct tl_qdisc *q, const struct tl_testbed_plan *plan,
-				  unsigned max_classes);
 
 #endif
