@@ -397,10 +397,11 @@ static int status_of(const struct tl_farm_result *runs, int n, int rc)
 }
 
 /* The document: one run's, or {"runs", "summary"} for --compare; marked after Ctrl-C. */
-static json_t *farm_doc(const struct tl_farm_result *runs, int n, int rc, const struct tl_err *err)
+static json_t *farm_doc(const struct tl_farm_result *runs, int n, bool compare, int rc,
+			const struct tl_err *err)
 {
 	json_t *doc;
-	if (n == 2) {
+	if (compare) { /* also when the first run alone ran (Ctrl-C, an error) */
 		json_t *list = json_array();
 		json_t *lines = json_array();
 		for (int i = 0; i < n; i++) {
@@ -429,7 +430,7 @@ static void report(const struct farm_cli *c, const struct tl_farm_result *runs, 
 		FILE *f = c->out.f[i];
 		if (c->out.format[i] == OUT_JSON) {
 			if (!doc)
-				doc = farm_doc(runs, n, rc, err);
+				doc = farm_doc(runs, n, c->compare, rc, err);
 			json_dumpf(doc, f, JSON_INDENT(2));
 			fputc('\n', f);
 			continue;
