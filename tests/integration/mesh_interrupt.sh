@@ -9,14 +9,15 @@
 command -v jq >/dev/null || { echo "skip: needs jq"; exit 77; }
 DOCS=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs
 
-# ranks_up PID N: waits (at most 30 s) until PID has N child processes (0: N threads).
+# ranks_up PID N: waits (at most 30 s) until PID has N child processes (N > 0), or -N
+# threads besides its main one (rank 0 of a rendezvous runs its own rank in one thread).
 ranks_up() {
     local _
     for _ in $(seq 1 300); do
         if [ "$2" -gt 0 ]; then
             [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ] && return 0
         else
-            [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -gt 2 ] && return 0
+            [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -gt "$(( -$2 ))" ] && return 0
         fi
         sleep 0.1
     done
@@ -24,7 +25,7 @@ ranks_up() {
 }
 
 # interrupt OUT KIDS TARGET CMD...: starts CMD in a session of its own, waits until its ranks
-# run (KIDS forked ones, 0: threads), 1.5 s more, then SIGINT to TARGET ("pid" or "group");
+# run (KIDS forked ones, -T: T threads), 1.5 s more, then SIGINT to TARGET ("pid" or "group");
 # waits. Sets RC, MS, LAST (the PID) and KIDS_SEEN (the ranks' PIDs).
 interrupt() {
     local out=$1 kids=$2 target=$3; shift 3
@@ -80,7 +81,7 @@ nothing_left "fork --json"
 
 # 2. Threads, the table.
 out=$TL_TMP/threads.txt
-interrupt "$out" 0 pid "$TCPLAB" mesh -n 4 --threads -t 60s
+interrupt "$out" -4 pid "$TCPLAB" mesh -n 4 --threads -t 60s
 [ "$RC" -eq 130 ] && pass "threads table: exit 130" || fail "threads table: exit $RC ($(head -c 300 "$out.err"))"
 grep -q "^Interrupted (Ctrl-C): the figures cover the [0-9.]* s run until then" "$out" &&
     grep -qi "hops" "$out" && pass "threads table: the table and the Interrupted line" || { fail "threads table"; cat "$out"; }
@@ -111,7 +112,7 @@ setsid "$TCPLAB" mesh --rank 1 --size 2 --rendezvous 127.0.0.1:$port -t 60s --js
 r1=$!
 TL_PIDS+=("$r1")
 out=$TL_TMP/rv0.json
-interrupt "$out" 0 pid "$TCPLAB" mesh --rank 0 --size 2 --rendezvous 127.0.0.1:$port -t 60s --json
+interrupt "$out" -1 pid "$TCPLAB" mesh --rank 0 --size 2 --rendezvous 127.0.0.1:$port -t 60s --json
 wait "$r1"
 rc1=$?
 [ "$RC" -eq 130 ] && pass "rendezvous rank 0: exit 130" || fail "rendezvous rank 0: exit $RC ($(head -c 300 "$out.err"))"
