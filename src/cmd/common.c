@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include "out/render.h"
 #include "util/parse.h"
@@ -125,6 +126,8 @@ int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err)
 
 /* Set by the SIGINT handler, read by the library's loops: the one flag cmd/ keeps. */
 static volatile int interrupt_flag;
+/* Made readable by the first SIGINT, for loops that wait in poll/epoll (-1: not asked for). */
+static int interrupt_efd = -1;
 
 static void on_sigint(int sig)
 {
@@ -132,6 +135,10 @@ static void on_sigint(int sig)
 	if (interrupt_flag)
 		_exit(TL_EXIT_INTERRUPTED); /* the second Ctrl-C: at once */
 	interrupt_flag = 1;
+	uint64_t one = 1;
+	if (interrupt_efd >= 0 && write(interrupt_efd, &one, sizeof(one)) < 0) {
+		/* only at counter overflow, when it is readable anyway */
+	}
 	static const char msg[] = "\ninterrupted: stopping the test and printing what it measured "
 				  "(Ctrl-C again quits at once)\n";
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
@@ -155,6 +162,13 @@ const volatile int *cmd_interrupt_flag(void)
 int cmd_interrupted(void)
 {
 	return interrupt_flag != 0;
+}
+
+int cmd_interrupt_fd(void)
+{
+	if (interrupt_efd < 0)
+		interrupt_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return interrupt_efd;
 }
 
 void cmd_outputs_init(struct cmd_outputs *o)

@@ -57,5 +57,11 @@ int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err);
 void cmd_interrupt_install(void);
 const volatile int *cmd_interrupt_flag(void);
 int cmd_interrupted(void);
+/*
+ * An eventfd the first SIGINT makes readable (and leaves readable), for a library loop that
+ * waits in poll/epoll and would miss a flag set just before it sleeps. Call it before
+ * cmd_interrupt_install(); -1 if it cannot be made.
+ */
+int cmd_interrupt_fd(void);
 
 #endif

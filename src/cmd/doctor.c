@@ -32,6 +32,7 @@ struct doctor_opts {
 	bool apply_now;
 	const char *state;
 	bool revert;
+	struct cmd_outputs out;   /* --json-file in its slots 1..; slot 0 (stdout) unused here */
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 		"Reading and output:\n"
 		"  --watch DURATION      report TcpExt counter growth over DURATION (default: totals)\n"
 		"  --json                one JSON document (also on error: {\"error\": \"...\"})\n"
+		"  --json-file FILE      the same document also into FILE (the report stays on\n"
+		"                        standard output)\n"
 		"  --all                 print the checks that are ok in full, not just their names\n\n"
 		"Acting (only when asked):\n"
 		"  --apply FILE          write the sysctl fixes of warn/severe findings to FILE, a\n"
@@ -68,17 +71,36 @@ static void usage(FILE *f)
 		"Exit status: 0 nothing severe, 1 something severe found, 2 usage, 3 error.\n");
 }
 
-/* An error as text, or also as {"error": "..."} with --json (cmd_usage_error), exiting code. */
-static int exit_with(bool json, int code, const char *msg)
+/* A document on standard output (with --json) and into the --json-file. */
+static void put_json(const struct doctor_opts *o, json_t *doc)
 {
-	cmd_usage_error("doctor", json ? OUT_JSON : OUT_TABLE, msg);
+	for (int i = o->json ? 0 : 1; i < o->out.n; i++) {
+		FILE *f = i == 0 ? stdout : o->out.f[i];
+		if (!f)
+			continue;
+		json_dumpf(doc, f, JSON_INDENT(2));
+		fputc('\n', f);
+	}
+}
+
+/* An error as text, or also as {"error": "..."} with --json (cmd_usage_error) and in the
+ * --json-file, exiting code. */
+static int exit_with(const struct doctor_opts *o, int code, const char *msg)
+{
+	cmd_usage_error("doctor", o->json ? OUT_JSON : OUT_TABLE, msg);
+	json_t *e = json_pack("{s:s}", "error", msg);
+	struct doctor_opts files = *o;
+	files.json = false;   /* standard output has it already */
+	if (e)
+		put_json(&files, e);
+	json_decref(e);
 	return code;
 }
 
 static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_err *err)
 {
 	enum { O_RATE = 1000, O_RTT, O_FLOWS, O_CPS, O_CONC, O_DEST, O_WATCH, O_JSON, O_ALL, O_APPLY,
-	       O_APPLY_NOW, O_STATE, O_REVERT, O_HOST_WIDE };
+	       O_APPLY_NOW, O_STATE, O_REVERT, O_HOST_WIDE, O_JSON_FILE };
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "rtt", required_argument, NULL, O_RTT },
@@ -88,6 +110,7 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 		{ "dest", required_argument, NULL, O_DEST },
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "json-file", required_argument, NULL, O_JSON_FILE },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "apply", required_argument, NULL, O_APPLY },
 		{ "apply-now", no_argument, NULL, O_APPLY_NOW },
@@ -142,6 +165,10 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 			break;
 		case O_JSON:
 			o->json = true;
+			break;
+		case O_JSON_FILE:
+			if (cmd_outputs_add_file(&o->out, OUT_JSON, "--json-file", optarg, err) < 0)
+				return -1;
 			break;
 		case O_ALL:
 			o->all = true;
@@ -367,14 +394,13 @@ static int do_revert(const struct doctor_opts *o)
 	size_t restored = 0;
 	if (tl_host_read(&h, &err) < 0 ||
 	    tl_doctor_revert(o->state, h.netns_inode, &restored, &err) < 0)
-		return exit_with(o->json, TL_EXIT_ERROR, err.msg);
-	if (o->json) {
-		json_t *j = json_pack("{s:{s:s, s:I}}", "revert", "state", o->state, "restored",
-				      (json_int_t)restored);
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(j);
-	} else {
+		return exit_with(o, TL_EXIT_ERROR, err.msg);
+	json_t *j = json_pack("{s:{s:s, s:I}}", "revert", "state", o->state, "restored",
+			      (json_int_t)restored);
+	if (j)
+		put_json(o, j);
+	json_decref(j);
+	if (!o->json) {
 		printf("restored %zu value%s from %s (and removed it)\n", restored,
 		       restored == 1 ? "" : "s", o->state);
 	}
@@ -393,6 +419,7 @@ int cmd_doctor_main(int argc, char **argv)
 	int ret = TL_EXIT_ERROR;
 
 	tl_doctor_workload_default(&o.w);
+	cmd_outputs_init(&o.out);
 	/* Seen before parsing so that a usage error is also printed as JSON. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--json") == 0)
@@ -402,20 +429,26 @@ int cmd_doctor_main(int argc, char **argv)
 		usage(stdout);
 		return TL_EXIT_OK;
 	}
-	if (p < 0)
-		return exit_with(o.json, TL_EXIT_USAGE, err.msg);
-	if (o.revert)
-		return do_revert(&o);
+	if (p == 0 && cmd_outputs_open(&o.out, &err) < 0)
+		p = -1;
+	if (p < 0) {
+		ret = exit_with(&o, TL_EXIT_USAGE, err.msg);
+		goto out;
+	}
+	if (o.revert) {
+		ret = do_revert(&o);
+		goto out;
+	}
 
 	r = calloc(1, sizeof(*r));
 	f = calloc(1, sizeof(*f));
 	if (!r || !f) {
-		ret = exit_with(o.json, TL_EXIT_ERROR, "out of memory");
+		ret = exit_with(&o, TL_EXIT_ERROR, "out of memory");
 		goto out;
 	}
 	if (tl_doctor_read(r, &err) < 0 ||
 	    tl_doctor_read_counters(&r->counters, o.watch_ns, &err) < 0) {
-		ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
+		ret = exit_with(&o, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	tl_doctor_evaluate(r, &o.w, f);
@@ -430,7 +463,7 @@ int cmd_doctor_main(int argc, char **argv)
 			 "/etc/sysctl.d/ would set them for the host at boot. Use --apply-now to "
 			 "change this namespace only, or add --host-wide to write the file anyway",
 			 o.apply_file, r->host.netns_inode);
-		ret = exit_with(o.json, TL_EXIT_USAGE, msg);
+		ret = exit_with(&o, TL_EXIT_USAGE, msg);
 		goto out;
 	}
 	if (o.apply_file || o.apply_now) {
@@ -438,39 +471,44 @@ int cmd_doctor_main(int argc, char **argv)
 		if (o.apply_file) {
 			dropin = tl_doctor_dropin_text(changes, n, &o.w, &r->host);
 			if (!dropin) {
-				ret = exit_with(o.json, TL_EXIT_ERROR, "out of memory");
+				ret = exit_with(&o, TL_EXIT_ERROR, "out of memory");
 				goto out;
 			}
 			if (tl_doctor_write_file(o.apply_file, dropin, &err) < 0) {
-				ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
+				ret = exit_with(&o, TL_EXIT_ERROR, err.msg);
 				goto out;
 			}
 		}
 		if (o.apply_now && tl_doctor_apply_now(changes, n, o.state, r->host.netns_inode,
 						       &err) < 0) {
 			tl_err_prefix(&err, "--apply-now");
-			ret = exit_with(o.json, TL_EXIT_ERROR, err.msg);
+			ret = exit_with(&o, TL_EXIT_ERROR, err.msg);
 			goto out;
 		}
 	}
 
-	if (o.json) {
+	if (o.json || o.out.n > 1) {
 		report = tl_doctor_json(r, &o.w, f);
 		if (!report) {
-			ret = exit_with(true, TL_EXIT_ERROR, "out of memory");
+			ret = exit_with(&o, TL_EXIT_ERROR, "out of memory");
 			goto out;
 		}
 		if (o.apply_file || o.apply_now)
 			json_object_set_new(report, "apply", changes_json(&o, changes, n));
-		json_dumpf(report, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	} else {
+		put_json(&o, report);
+	}
+	if (!o.json) {
 		print_report(r, &o.w, f, o.all);
 		if (o.apply_file || o.apply_now)
 			print_changes(&o, changes, n, r->host.init_netns);
 	}
 	ret = tl_findings_worst(f) == TL_SEV_SEVERE ? TL_EXIT_FAIL : TL_EXIT_OK;
 out:
+	if (cmd_outputs_close(&o.out, &err) < 0) {
+		fprintf(stderr, "tcplab doctor: %s\n", err.msg);
+		if (ret == TL_EXIT_OK || ret == TL_EXIT_FAIL)
+			ret = TL_EXIT_ERROR;
+	}
 	json_decref(report);
 	free(dropin);
 	free(f);

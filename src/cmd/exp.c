@@ -22,12 +22,24 @@
 #include "util/clock.h"
 #include "util/parse.h"
 
+/* 1 after the first Ctrl-C (or SIGTERM): end in order; 2 after the second: end the programs
+ * at once (SIGKILL), but still take the testbed down. */
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
+	static const char first[] = "\ninterrupted: ending the running test and taking the "
+				    "testbed down (Ctrl-C again: at once)\n";
+	static const char again[] = "\ninterrupted again: ending the programs now, then "
+				    "removing the testbed\n";
 	(void)sig;
-	stop_requested = 1;
+	if (stop_requested < 2)
+		stop_requested++;
+	const char *m = stop_requested == 1 ? first : again;
+	size_t len = stop_requested == 1 ? sizeof(first) - 1 : sizeof(again) - 1;
+	if (write(STDERR_FILENO, m, len) < 0) {
+		/* nothing to do about a closed stderr in a signal handler */
+	}
 }
 
 static void usage(FILE *f)
@@ -413,14 +425,22 @@ static int exp_run(int argc, char **argv)
 	cp.pg = (struct progress){ .tty = isatty(2), .total = n, .start_ns = tl_now_ns(),
 				   .est_run_s = m.count ? (double)(m.points[0].duration_ns +
 						m.points[0].warmup_ns) / 1e9 + 3 : 0 };
-	int rr = run_all(&cp, order, &err);
+	int rr = tl_exp_store_set_state(cp.store, "running", &err);
+	if (rr == 0)
+		rr = run_all(&cp, order, &err);
 	tl_exp_runner_close(cp.runner);
+	/* The runs are in; the state says whether the order was run through. */
+	struct tl_err serr = { 0 };
+	if ((rr == 0 || rr == -EINTR) &&
+	    tl_exp_store_set_state(cp.store, rr == 0 ? "finished" : "interrupted", &serr) < 0)
+		fprintf(stderr, "tcplab exp: %s\n", serr.msg);
 	if (cp.pg.tty)
 		fprintf(stderr, "\r\033[K");
 	fprintf(stderr, "tcplab exp: %u runs ok, %u failed, %u already done, %u not run; %s\n",
 		cp.pg.ok, cp.pg.failed, cp.pg.skipped, cp.pg.total - cp.pg.done, o->db);
 	if (rr == -EINTR) {
-		fprintf(stderr, "tcplab exp: interrupted; run the same command again to resume\n");
+		fprintf(stderr, "tcplab exp: interrupted (the campaign is marked so in %s); run the "
+			"same command again to resume\n", o->db);
 		ret = 130;
 	} else if (rr < 0) {
 		fprintf(stderr, "tcplab exp: %s\n", err.msg);

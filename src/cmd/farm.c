@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ struct farm_cli {
 	bool progress_tty;
 	bool progress_shown;
 	const char *run_label;   /* "run 1/2" in --compare */
+	struct cmd_outputs out;  /* stdout (table or --json), and the --json-file */
 };
 
 static void usage(FILE *f)
@@ -80,10 +82,14 @@ static void usage(FILE *f)
 		"  -t, --max-time TIME      end every run by TIME, finished or not (default 120s)\n"
 		"      --sample-interval TIME  TIME_WAIT sampling and progress (default 200ms)\n"
 		"      --json               one JSON document (also on error: {\"error\": \"...\"})\n"
+		"      --json-file FILE     the JSON document also into FILE (the table stays on\n"
+		"                           standard output)\n"
 		"  -q, --quiet              no progress line\n"
 		"  -h, --help               this text\n\n"
+		"Ctrl-C stops the run early and reports what was done so far, marked interrupted (a\n"
+		"second Ctrl-C quits at once).\n\n"
 		"Exit status: 0 every job returned and the total exact, 1 a wrong total or jobs missing\n"
-		"(stopped by --max-time), 2 usage, 3 error.\n",
+		"(stopped by --max-time), 2 usage, 3 error, 130 interrupted (Ctrl-C).\n",
 		TL_FARM_BATCH_MAX, COMPARE_BATCH);
 }
 
@@ -95,7 +101,7 @@ static const char *grouped(uint64_t v, char *buf, size_t len)
 static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *err)
 {
 	enum { O_RANGE = 1000, O_JOBS, O_JOB_TIMEOUT, O_IO_TIMEOUT, O_PORT_FILE, O_COMPARE,
-	       O_SAMPLE, O_JSON, O_ISOLATE, O_PORT_RANGE, O_TW_REUSE };
+	       O_SAMPLE, O_JSON, O_ISOLATE, O_PORT_RANGE, O_TW_REUSE, O_JSON_FILE };
 	static const struct option longopts[] = {
 		{ "range", required_argument, NULL, O_RANGE },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -114,6 +120,7 @@ static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *
 		{ "max-time", required_argument, NULL, 't' },
 		{ "sample-interval", required_argument, NULL, O_SAMPLE },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "json-file", required_argument, NULL, O_JSON_FILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -210,6 +217,9 @@ static int parse_args(int argc, char **argv, struct farm_cli *c, struct tl_err *
 			break;
 		case O_JSON:
 			c->json = true;
+			break;
+		case O_JSON_FILE:
+			rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err);
 			break;
 		case 'q':
 			c->quiet = true;
@@ -342,6 +352,40 @@ static int isolate(struct farm_cli *c, struct tl_err *err)
 	return tl_farm_isolate((uint32_t)c->iso_lo, (uint32_t)c->iso_hi, c->tw_reuse, err);
 }
 
+/*
+ * What stops a run early but still reports: SIGTERM on a signalfd (blocked here, so also in
+ * the threads to come), and Ctrl-C through cmd_interrupt_fd() (a second one quits at once).
+ * The run waits on one descriptor: an epoll set of both, readable when either is. Returns it
+ * (or the one that could be made, or -1); *sfd is the signalfd, for close_fds().
+ */
+static int stop_signals(int *sfd)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	int ifd = cmd_interrupt_fd();
+	cmd_interrupt_install();
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return ifd >= 0 ? ifd : *sfd;
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (*sfd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, *sfd, &ev);
+	if (ifd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ifd, &ev);
+	return ep;
+}
+
+static void close_fds(int sfd, int stop_fd)
+{
+	if (stop_fd >= 0 && stop_fd != sfd && stop_fd != cmd_interrupt_fd())
+		close(stop_fd);
+	if (sfd >= 0)
+		close(sfd);
+}
+
 static int status_of(const struct tl_farm_result *runs, int n, int rc)
 {
 	if (rc < 0)
@@ -350,6 +394,66 @@ static int status_of(const struct tl_farm_result *runs, int n, int rc)
 		if (runs[i].outcome != TL_FARM_PASS)
 			return TL_EXIT_FAIL;
 	return TL_EXIT_OK;
+}
+
+/* The document: one run's, or {"runs", "summary"} for --compare; marked after Ctrl-C. */
+static json_t *farm_doc(const struct tl_farm_result *runs, int n, bool compare, int rc,
+			const struct tl_err *err)
+{
+	json_t *doc;
+	if (compare) { /* also when the first run alone ran (Ctrl-C, an error) */
+		json_t *list = json_array();
+		json_t *lines = json_array();
+		for (int i = 0; i < n; i++) {
+			json_array_append_new(list, tl_farm_result_json(&runs[i]));
+			json_array_append_new(lines, json_string(runs[i].summary));
+		}
+		doc = json_pack("{s:o, s:o}", "runs", list, "summary", lines);
+		if (doc && rc < 0)
+			json_object_set_new(doc, "error", json_string(err->msg));
+	} else {
+		doc = tl_farm_result_json(&runs[0]);
+	}
+	if (!doc)
+		doc = json_pack("{s:s}", "error", "out of memory building the JSON report");
+	if (cmd_interrupted())
+		json_object_set_new(doc, "interrupted", json_true());
+	return doc;
+}
+
+/* The table or the document on each output: standard output, and the --json-file. */
+static void report(const struct farm_cli *c, const struct tl_farm_result *runs, int n, int rc,
+		   const struct tl_err *err)
+{
+	json_t *doc = NULL;
+	for (int i = 0; i < c->out.n; i++) {
+		FILE *f = c->out.f[i];
+		if (c->out.format[i] == OUT_JSON) {
+			if (!doc)
+				doc = farm_doc(runs, n, c->compare, rc, err);
+			json_dumpf(doc, f, JSON_INDENT(2));
+			fputc('\n', f);
+			continue;
+		}
+		tl_out_farm_table(f, runs, (size_t)n);
+		if (cmd_interrupted())
+			fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s run until then%s\n",
+				runs[n - 1].elapsed_ns / 1e9, c->compare && n == 1
+				? "; the second run of --compare did not start" : "");
+	}
+	json_decref(doc);
+	fflush(stdout);
+}
+
+/* An error before any run: {"error"} into the --json-file too. */
+static void error_to_files(const struct cmd_outputs *o, const char *msg)
+{
+	for (int i = 1; i < o->n; i++) {
+		json_t *e = json_pack("{s:s}", "error", msg);
+		json_dumpf(e, o->f[i], JSON_INDENT(2));
+		fputc('\n', o->f[i]);
+		json_decref(e);
+	}
 }
 
 int cmd_farm_main(int argc, char **argv)
@@ -367,6 +471,7 @@ int cmd_farm_main(int argc, char **argv)
 		argv++;
 	}
 	tl_farm_spec_defaults(&c.spec, mode);
+	cmd_outputs_init(&c.out);
 	/* --json is looked for first, so that even bad usage answers in JSON. */
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--json"))
@@ -376,24 +481,22 @@ int cmd_farm_main(int argc, char **argv)
 		usage(stdout);
 		return TL_EXIT_OK;
 	}
-	if (rc < 0)
-		return cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
+	c.out.format[0] = c.json ? OUT_JSON : OUT_TABLE;
+	if (rc == 0 && cmd_outputs_open(&c.out, &err) < 0)
+		rc = -1;
+	if (rc < 0) {
+		cmd_outputs_close(&c.out, NULL);
+		return cmd_usage_error("farm", c.out.format[0], err.msg);
+	}
 	c.progress_tty = isatty(STDERR_FILENO);
 
-	/* SIGINT/SIGTERM end the run early but still report: they arrive on a signalfd. */
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	int sfd = -1, stop_fd = stop_signals(&sfd);
 	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	struct tl_farm_callbacks cb = { .started = on_started, .progress = on_progress,
-					.failure = on_failure, .ctx = &c, .stop_fd = sfd };
+					.failure = on_failure, .ctx = &c, .stop_fd = stop_fd };
 	struct tl_farm_result *runs = calloc(2, sizeof(*runs));
 	if (!runs) {
-		if (sfd >= 0)
-			close(sfd);
+		close_fds(sfd, stop_fd);
 		return TL_EXIT_ERROR;
 	}
 	int n = 1;
@@ -433,40 +536,22 @@ int cmd_farm_main(int argc, char **argv)
 	if (rc < 0 && !runs[0].spec.workers) {
 		/* It never started (e.g. --isolate refused): a plain error, also in JSON. */
 		free(runs);
-		if (sfd >= 0)
-			close(sfd);
-		cmd_usage_error("farm", c.json ? OUT_JSON : OUT_TABLE, err.msg);
-		return TL_EXIT_ERROR;
+		close_fds(sfd, stop_fd);
+		error_to_files(&c.out, err.msg);
+		cmd_outputs_close(&c.out, NULL);
+		cmd_usage_error("farm", c.out.format[0], err.msg);
+		return cmd_interrupted() ? TL_EXIT_INTERRUPTED : TL_EXIT_ERROR;
 	}
-	if (c.json) {
-		json_t *doc;
-		if (n == 2) {
-			json_t *list = json_array();
-			json_t *lines = json_array();
-			for (int i = 0; i < n; i++) {
-				json_array_append_new(list, tl_farm_result_json(&runs[i]));
-				json_array_append_new(lines, json_string(runs[i].summary));
-			}
-			doc = json_pack("{s:o, s:o}", "runs", list, "summary", lines);
-			if (rc < 0)
-				json_object_set_new(doc, "error", json_string(err.msg));
-		} else {
-			doc = tl_farm_result_json(&runs[0]);
-		}
-		if (!doc)
-			doc = json_pack("{s:s}", "error", "out of memory building the JSON report");
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(doc);
-	} else {
-		tl_out_farm_table(stdout, runs, (size_t)n);
+	report(&c, runs, n, rc, &err);
+	struct tl_err ferr = { 0 };
+	if (cmd_outputs_close(&c.out, &ferr) < 0 && rc == 0) {
+		err = ferr;
+		rc = -1;
 	}
-	fflush(stdout);
 	if (rc < 0)
 		fprintf(stderr, "tcplab farm: %s\n", err.msg);
-	int status = status_of(runs, n, rc);
+	int status = cmd_interrupted() ? TL_EXIT_INTERRUPTED : status_of(runs, n, rc);
 	free(runs);
-	if (sfd >= 0)
-		close(sfd);
+	close_fds(sfd, stop_fd);
 	return status;
 }

@@ -24,6 +24,8 @@ struct mesh_cli {
 	struct tl_mesh_spec spec;
 	enum launch_mode mode;
 	int json, per_rank, compare;
+	int interrupt_fd;   /* cmd_interrupt_fd() where this process coordinates, else -1 */
+	struct cmd_outputs out; /* --json-file (its slot 0, standard output, is not used here) */
 	int ranks_set, transport_set, time_set, hops_set;
 	int rank_set, size_set;
 	uint32_t rank;
@@ -67,8 +69,12 @@ static void usage(FILE *f)
 		"                           with MPI_Allgather, tokens over TCP%s\n"
 		"Output:\n"
 		"      --json               one JSON document (valid also on error)\n"
+		"      --json-file FILE     the same document also into FILE (the table stays on\n"
+		"                           standard output)\n"
 		"      --per-rank           every rank's hops, CPU and context switches in the table\n"
-		"  -h, --help               this text\n",
+		"  -h, --help               this text\n\n"
+		"Ctrl-C ends the run early: the ranks are told to stop, and what ran is reported, marked\n"
+		"interrupted (exit status 130; a second Ctrl-C quits at once).\n",
 		TL_MESH_MAX_RANKS, TL_MESH_HEADER_LEN,
 		tl_mesh_mpi_built() ? "" : " (not in this build: no Open MPI)");
 }
@@ -91,6 +97,7 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 	enum {
 		OPT_SEED = 256, OPT_TRANSPORT, OPT_HOPS, OPT_MAX_TIME, OPT_COMPARE, OPT_THREADS, OPT_BIND,
 		OPT_CONNECT_TIMEOUT, OPT_RANK, OPT_SIZE, OPT_RENDEZVOUS, OPT_MPI, OPT_JSON, OPT_PER_RANK,
+		OPT_JSON_FILE,
 	};
 	static const struct option options[] = {
 		{ "ranks", required_argument, NULL, 'n' }, { "tokens", required_argument, NULL, 'm' },
@@ -105,6 +112,7 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 		{ "rank", required_argument, NULL, OPT_RANK }, { "size", required_argument, NULL, OPT_SIZE },
 		{ "rendezvous", required_argument, NULL, OPT_RENDEZVOUS },
 		{ "mpi", no_argument, NULL, OPT_MPI }, { "json", no_argument, NULL, OPT_JSON },
+		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
 		{ "per-rank", no_argument, NULL, OPT_PER_RANK }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -183,6 +191,9 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 			break;
 		case OPT_MPI: mpi = 1; break;
 		case OPT_JSON: c->json = 1; break;
+		case OPT_JSON_FILE:
+			rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err);
+			break;
 		case OPT_PER_RANK: c->per_rank = 1; break;
 		case 'h': return 1;
 		case ':':
@@ -230,11 +241,11 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 	return tl_mesh_spec_validate(s, err);
 }
 
-static void print_json(json_t *doc)
+static void print_json(FILE *f, json_t *doc)
 {
-	json_dumpf(doc, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	fflush(stdout);
+	json_dumpf(doc, f, JSON_INDENT(2));
+	fputc('\n', f);
+	fflush(f);
 }
 
 static json_t *new_doc(void)
@@ -257,8 +268,12 @@ static int finish(const struct mesh_cli *c, json_t *doc, int rc, const struct tl
 		all_ok = 0;
 	}
 	json_object_set_new(doc, "ok", json_boolean(all_ok));
+	if (cmd_interrupted())
+		json_object_set_new(doc, "interrupted", json_true());
+	for (int k = 1; k < c->out.n; k++)
+		print_json(c->out.f[k], doc);
 	if (c->json) {
-		print_json(doc);
+		print_json(stdout, doc);
 	} else if (json_array_size(runs)) {
 		size_t n = json_array_size(runs);
 		const json_t **v = calloc(n, sizeof(*v));
@@ -270,12 +285,18 @@ static int finish(const struct mesh_cli *c, json_t *doc, int rc, const struct tl
 		json_array_foreach(runs, i, r)
 			if (c->per_rank)
 				tl_mesh_table_ranks(stdout, r);
+		r = json_array_get(runs, json_array_size(runs) - 1);
+		if (json_is_true(json_object_get(r, "interrupted")))
+			printf("Interrupted (Ctrl-C): the figures cover the %.2f s run until then\n",
+			       json_real_value(json_object_get(r, "window_s")));
 		fflush(stdout);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "tcplab mesh: %s\n", err->msg);
-		return TL_EXIT_ERROR;
+		return cmd_interrupted() ? TL_EXIT_INTERRUPTED : TL_EXIT_ERROR;
 	}
+	if (cmd_interrupted())
+		return TL_EXIT_INTERRUPTED; /* what ran was reported; its checks are in "ok" */
 	if (!all_ok) {
 		fprintf(stderr, "tcplab mesh: the run did not check out (tokens lost or duplicated, "
 			"messages missing, or --hops not reached): see \"ok\" in --json\n");
@@ -291,7 +312,7 @@ static int run_local(struct mesh_cli *c, json_t *doc, struct tl_err *err)
 	size_t count = c->compare ? sizeof(all) / sizeof(all[0]) : 1;
 	for (size_t i = 0; i < count; i++) {
 		struct tl_mesh_local l = { .spec = c->spec, .threads = c->mode == LAUNCH_THREADS,
-					   .bind = c->bind };
+					   .bind = c->bind, .interrupt_fd = c->interrupt_fd };
 		json_t *res = NULL;
 		if (c->compare)
 			l.spec.transport = all[i];
@@ -302,6 +323,8 @@ static int run_local(struct mesh_cli *c, json_t *doc, struct tl_err *err)
 			return rc;
 		}
 		json_array_append_new(json_object_get(doc, "runs"), res);
+		if (cmd_interrupted())
+			break; /* --compare: the transports after the interrupted one are not run */
 	}
 	return 0;
 }
@@ -311,7 +334,10 @@ int cmd_mesh_main(int argc, char **argv)
 	struct mesh_cli c;
 	struct tl_err err = { 0 };
 	memset(&c, 0, sizeof(c));
+	cmd_outputs_init(&c.out);
 	int rc = parse_args(argc, argv, &c, &err);
+	if (rc == 0 && cmd_outputs_open(&c.out, &err) < 0)
+		rc = -1;
 	/* A bad option may stop parsing before --json is seen: look for it on its own. */
 	for (int i = 1; i < argc && rc < 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
@@ -321,15 +347,24 @@ int cmd_mesh_main(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	if (rc < 0) {
-		if (c.json) {
-			json_t *e = json_pack("{s:s, s:b, s:s}", "command", "mesh", "ok", 0, "error", err.msg);
-			print_json(e);
-			json_decref(e);
-		}
+		json_t *e = json_pack("{s:s, s:b, s:s}", "command", "mesh", "ok", 0, "error", err.msg);
+		if (c.json)
+			print_json(stdout, e);
+		for (int i = 1; i < c.out.n; i++)
+			print_json(c.out.f[i], e);
+		json_decref(e);
+		cmd_outputs_close(&c.out, NULL);
 		fprintf(stderr, "tcplab mesh: %s\n", err.msg);
 		return TL_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Ctrl-C reaches the coordinator: ranks forked here, or rank 0 of a rendezvous. Another
+	 * rank of a rendezvous, or one under mpirun, ends as before and rank 0 reports it. */
+	c.interrupt_fd = -1;
+	if (c.mode == LAUNCH_FORK || c.mode == LAUNCH_THREADS || (c.mode == LAUNCH_JOIN && c.rank == 0)) {
+		c.interrupt_fd = cmd_interrupt_fd();
+		cmd_interrupt_install();
+	}
 	json_t *doc = new_doc();
 	int status;
 	if (!doc) {
@@ -342,6 +377,7 @@ int cmd_mesh_main(int argc, char **argv)
 	} else if (c.mode == LAUNCH_JOIN) {
 		struct tl_mesh_join j = { .spec = c.spec, .rank = c.rank, .port = c.rv_port,
 					  .ctl_listen_fd = -1, .data_listen_fd = -1,
+					  .interrupt_fd = c.interrupt_fd,
 					  .launch = "rendezvous" };
 		json_t *res = NULL;
 		snprintf(j.host, sizeof(j.host), "%s", c.rv_host);
@@ -372,6 +408,11 @@ int cmd_mesh_main(int argc, char **argv)
 			status = rc < 0 ? TL_EXIT_ERROR : TL_EXIT_OK;
 		}
 		tl_mesh_mpi_finish(rc == 0);
+	}
+	if (cmd_outputs_close(&c.out, &err) < 0) {
+		fprintf(stderr, "tcplab mesh: %s\n", err.msg);
+		if (status == TL_EXIT_OK)
+			status = TL_EXIT_ERROR;
 	}
 	json_decref(doc);
 	return status;

@@ -63,7 +63,7 @@ static void nap(void)
 	nanosleep(&ts, NULL);
 }
 
-void tl_exp_end(pid_t pid)
+void tl_exp_end(pid_t pid, volatile sig_atomic_t *stop)
 {
 	int st;
 	if (pid <= 0)
@@ -72,7 +72,7 @@ void tl_exp_end(pid_t pid)
 		return;
 	kill(pid, SIGINT);
 	uint64_t until = tl_now_ns() + 3 * TL_NSEC_PER_SEC;
-	while (tl_now_ns() < until) {
+	while (tl_now_ns() < until && !(stop && *stop >= 2)) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return;
 		nap();
@@ -91,11 +91,11 @@ int tl_exp_wait(pid_t pid, uint64_t deadline_ns, volatile sig_atomic_t *stop)
 		if (r < 0 && errno != EINTR)
 			return -ECHILD;
 		if (stop && *stop) {
-			tl_exp_end(pid);
+			tl_exp_end(pid, stop);
 			return -EINTR;
 		}
 		if (tl_now_ns() > deadline_ns) {
-			tl_exp_end(pid);
+			tl_exp_end(pid, stop);
 			return -ETIMEDOUT;
 		}
 		nap();

@@ -20,14 +20,15 @@ pid_t tl_exp_spawn(char *const *argv, const char *out_path, const char *err_path
 
 /*
  * Waits for pid until deadline_ns (CLOCK_MONOTONIC); if *stop becomes non-zero or the
- * deadline passes, sends SIGINT, then SIGKILL 3 s later, and reaps it. Returns the exit
+ * deadline passes, ends it as tl_exp_end() does. Returns the exit
  * status (0..255), 128 + signal if it was killed by one, or -ETIMEDOUT / -EINTR for the
  * deadline and a stop.
  */
 int tl_exp_wait(pid_t pid, uint64_t deadline_ns, volatile sig_atomic_t *stop);
 
-/* Ends pid (SIGINT, then SIGKILL after 3 s) and reaps it. */
-void tl_exp_end(pid_t pid);
+/* Ends pid (SIGINT, then SIGKILL after 3 s, or at once when stop is given and *stop reaches 2:
+ * a second Ctrl-C) and reaps it. */
+void tl_exp_end(pid_t pid, volatile sig_atomic_t *stop);
 
 /* Runs argv to completion (bounded by timeout_ns); stdout into out_path. Exit status or < 0. */
 int tl_exp_run_cmd(char *const *argv, const char *out_path, const char *err_path,

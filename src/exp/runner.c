@@ -134,7 +134,7 @@ static int start_agent(struct tl_exp_runner *rn, struct tl_err *err)
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	tl_exp_end(rn->agent);
+	tl_exp_end(rn->agent, rn->cfg.stop);
 	rn->agent = 0;
 	return tl_err_set(err, EIO, "the agent on the testbed's receiver did not start (%s)", log);
 }
@@ -143,7 +143,7 @@ static void take_down(struct tl_exp_runner *rn)
 {
 	struct tl_err e;
 	if (rn->agent > 0)
-		tl_exp_end(rn->agent);
+		tl_exp_end(rn->agent, rn->cfg.stop);
 	rn->agent = 0;
 	if (rn->up)
 		testbed_cmd(rn, "down", NULL, &e);
@@ -322,6 +322,10 @@ int tl_exp_runner_run(struct tl_exp_runner *rn, const struct tl_exp_point *p, ui
 		r->ok = false;
 		goto out;
 	}
+	if (rn->cfg.stop && *rn->cfg.stop) { /* stopped while the testbed was being set */
+		ret = tl_err_set(err, EINTR, "interrupted");
+		goto out;
+	}
 	for (unsigned s = 1; s <= p->senders; s++, nc++)
 		if (spawn_stream(rn, p, s, &c[nc], err) < 0)
 			goto fail;
@@ -340,7 +344,7 @@ int tl_exp_runner_run(struct tl_exp_runner *rn, const struct tl_exp_point *p, ui
 	goto out;
 fail:
 	for (unsigned i = 0; i < nc; i++)
-		tl_exp_end(c[i].pid);
+		tl_exp_end(c[i].pid, rn->cfg.stop);
 	if (ret == 0) {
 		snprintf(r->reason, sizeof(r->reason), "%s", err->msg);
 		r->ok = false;

@@ -8,7 +8,7 @@
 #define TL_EXP_SCHEMA_SQL \
 "CREATE TABLE campaign (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL,\n" \
 "  title TEXT, command TEXT, version TEXT, host TEXT, kernel TEXT, cpus INTEGER,\n" \
-"  testbed TEXT, created_unix REAL);\n" \
+"  testbed TEXT, created_unix REAL, state TEXT);\n" \
 "CREATE TABLE points (point INTEGER PRIMARY KEY, rate TEXT, rate_bps INTEGER, rtt TEXT,\n" \
 "  rtt_max_ms REAL, senders INTEGER, buffer TEXT, buffer_bdp REAL, buffer_bytes INTEGER,\n" \
 "  aqm TEXT, aqm_kind TEXT, loss TEXT, cc TEXT, flows INTEGER, rcvbuf TEXT,\n" \
@@ -36,6 +36,13 @@
 "  jain REAL, cc_share REAL, cc_ratio REAL, rtt_ratio REAL, qdelay_p50_ms REAL, qdelay_p99_ms REAL,\n" \
 "  drops INTEGER, marks INTEGER, retransmits INTEGER, latency_p50_ms REAL,\n" \
 "  latency_p99_ms REAL, PRIMARY KEY (point, rep));\n"
+
+/*
+ * Version 1 files lack campaign.state; opening one for writing adds it (NULL: not known).
+ * Version 2 writes 'running' when a run starts, 'interrupted' after a Ctrl-C (or SIGTERM),
+ * 'finished' once every run of the order was made (failed runs included).
+ */
+#define TL_EXP_SCHEMA_V1_TO_V2 "ALTER TABLE campaign ADD COLUMN state TEXT;\n"
 
 /* The tables that hold a run's rows, in the order a run is deleted and merged. */
 #define TL_EXP_RUN_TABLES { "flows", "intervals", "queue", "latency", "groups", "metrics", "runs" }

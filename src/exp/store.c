@@ -54,6 +54,24 @@ static int pragma_int(struct tl_exp_store *s, const char *sql, int64_t *out)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* A version 1 file gains campaign.state; a file that cannot be written stays as it is. */
+static int upgrade_v1(struct tl_exp_store *s, int64_t *ver, struct tl_err *err)
+{
+	char sql[128];
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", TL_EXP_SCHEMA_VERSION);
+	if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (exec(s, TL_EXP_SCHEMA_V1_TO_V2, err) < 0 || exec(s, sql, err) < 0 ||
+	    exec(s, "COMMIT", err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	*ver = TL_EXP_SCHEMA_VERSION;
+	return 0;
+}
+
 int tl_exp_store_open(const char *path, bool create, struct tl_exp_store **out,
 		      struct tl_err *err)
 {
@@ -95,6 +113,8 @@ int tl_exp_store_open(const char *path, bool create, struct tl_exp_store **out,
 			   "'tcplab exp run -o' wrote)", path, (unsigned long long)app, TL_EXP_APP_ID);
 		goto fail;
 	}
+	if (pragma_int(s, "PRAGMA user_version", &ver) == 0 && ver == 1 && upgrade_v1(s, &ver, err) < 0)
+		goto fail;
 	if (pragma_int(s, "PRAGMA user_version", &ver) < 0 || ver != TL_EXP_SCHEMA_VERSION) {
 		tl_err_set(err, EINVAL, "%s: schema version %lld, this tcplab reads %d (use the "
 			   "tcplab that wrote it)", path, (long long)ver, TL_EXP_SCHEMA_VERSION);
@@ -196,6 +216,19 @@ static int check_campaign(struct tl_exp_store *s, const char *key, struct tl_err
 	return ret;
 }
 
+int tl_exp_store_set_state(struct tl_exp_store *s, const char *state, struct tl_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = 0;
+	if (sqlite3_prepare_v2(s->db, "UPDATE campaign SET state = ?", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, err, "prepare campaign state");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_err(s, err, "campaign state");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int tl_exp_store_begin(struct tl_exp_store *s, const struct tl_exp_campaign_info *ci,
 		       const struct tl_exp_matrix *m, struct tl_err *err)
 {
@@ -210,7 +243,7 @@ int tl_exp_store_begin(struct tl_exp_store *s, const struct tl_exp_campaign_info
 	if (have == 1) {
 		if (uname(&u) < 0)
 			memset(&u, 0, sizeof(u));
-		if (sqlite3_prepare_v2(s->db, "INSERT INTO campaign VALUES (1,?,?,?,?,?,?,?,?,?)",
+		if (sqlite3_prepare_v2(s->db, "INSERT INTO campaign VALUES (1,?,?,?,?,?,?,?,?,?,NULL)",
 				       -1, &st, NULL) != SQLITE_OK) {
 			db_err(s, err, "prepare campaign");
 			goto out;

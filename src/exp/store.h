@@ -18,7 +18,7 @@
 struct tl_exp_store; /* opaque */
 
 #define TL_EXP_APP_ID 0x74636c62
-#define TL_EXP_SCHEMA_VERSION 1
+#define TL_EXP_SCHEMA_VERSION 2
 
 struct tl_exp_campaign_info {
 	const char *key;       /* tl_exp_axes_key */
@@ -45,6 +45,9 @@ int tl_exp_store_lock(struct tl_exp_store *s, struct tl_err *err);
  */
 int tl_exp_store_begin(struct tl_exp_store *s, const struct tl_exp_campaign_info *ci,
 		       const struct tl_exp_matrix *m, struct tl_err *err);
+
+/* Sets campaign.state: "running", "interrupted" or "finished" (src/exp/schema.h). */
+int tl_exp_store_set_state(struct tl_exp_store *s, const char *state, struct tl_err *err);
 
 /* 1 if (point, rep) was run successfully already, 0 if not (or failed), < 0 on error. */
 int tl_exp_store_has_run(struct tl_exp_store *s, uint32_t point, uint32_t rep,

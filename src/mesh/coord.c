@@ -15,6 +15,7 @@
 #include "util/err.h"
 
 #define SEND_TIMEOUT_MS 10000
+#define INTERRUPT_TAG UINT32_MAX   /* the epoll tag of c->interrupt_fd */
 
 struct coord_state {
 	const struct tl_mesh_coord *c;
@@ -28,7 +29,7 @@ struct coord_state {
 	uint8_t *done;                        /* per fd: sent the current step's message */
 	uint32_t got;                         /* messages of the current step */
 	uint64_t parked;
-	int stop_sent, done_sent;
+	int stop_sent, done_sent, interrupted;
 };
 
 static int fd_for_rank(const struct coord_state *st, uint32_t r)
@@ -135,6 +136,23 @@ static int on_message(struct coord_state *st, uint32_t idx, json_t *m, const cha
 }
 
 /*
+ * Ctrl-C: in the window ("final": the ranks run), stop it as a --hops run is stopped and go
+ * on collecting the reports; before it, give up (the caller tells the ranks).
+ */
+static int on_interrupt(struct coord_state *st, const char *step, struct tl_err *err)
+{
+	if (strcmp(step, "final") != 0)
+		return tl_err_set(err, EINTR, "interrupted (Ctrl-C) before the run started (while "
+				  "waiting for \"%s\" from the ranks)", step);
+	st->interrupted = 1;
+	epoll_ctl(st->ep, EPOLL_CTL_DEL, st->c->interrupt_fd, NULL); /* level-triggered: once */
+	if (st->stop_sent)
+		return 0;
+	st->stop_sent = 1;
+	return send_type(st, "stop", err);
+}
+
+/*
  * Reads control messages until every rank sent `step` (or, for "final", until all are in),
  * or until deadline. In the "final" step a --hops run is stopped once every token parked.
  */
@@ -165,6 +183,11 @@ static int collect(struct coord_state *st, const char *step, uint64_t deadline, 
 			return tl_err_errno(err, "epoll_wait");
 		for (int i = 0; i < k; i++) {
 			uint32_t idx = evs[i].data.u32;
+			if (idx == INTERRUPT_TAG) {
+				if (on_interrupt(st, step, err) < 0)
+					return -1;
+				continue;
+			}
 			for (;;) {
 				json_t *m = NULL;
 				int rc = tl_mesh_ctl_recv(st->c->ctl_fds[idx], &st->readers[idx], &m, err);
@@ -282,6 +305,11 @@ int tl_mesh_coord_run(const struct tl_mesh_coord *c, json_t **result, struct tl_
 			goto out;
 		}
 	}
+	struct epoll_event iev = { .events = EPOLLIN, .data.u32 = INTERRUPT_TAG };
+	if (c->interrupt_fd >= 0 && epoll_ctl(st.ep, EPOLL_CTL_ADD, c->interrupt_fd, &iev) < 0) {
+		ret = tl_err_errno(err, "epoll_ctl add (interrupt)");
+		goto out;
+	}
 	uint64_t t0 = tl_now_ns();
 	for (uint32_t i = 0; i < st.n; i++)
 		st.readers[i].w.max = TL_MESH_HELLO_MAX;
@@ -318,6 +346,8 @@ int tl_mesh_coord_run(const struct tl_mesh_coord *c, json_t **result, struct tl_
 		.launch = c->launch, .rendezvous_ns = t_table - t0, .connect_ns = t_ready - t_table,
 	};
 	ret = tl_mesh_result_build(c->spec, (const json_t *const *)st.final, &meta, result, err);
+	if (ret == 0 && st.interrupted)
+		json_object_set_new(*result, "interrupted", json_true());
 out:
 	/* Past "done" the ranks are finishing on their own; before it, they must be stopped. */
 	if (ret < 0 && !st.done_sent)

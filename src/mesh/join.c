@@ -126,6 +126,7 @@ static int run_root(struct tl_mesh_join *j, json_t **result, struct tl_err *err)
 	started = 1;
 	struct tl_mesh_coord c = {
 		.spec = &j->spec, .ctl_fds = fds, .check_spec = 1, .launch = j->launch,
+		.interrupt_fd = j->interrupt_fd,
 	};
 	ret = tl_mesh_coord_run(&c, result, err);
 out:

@@ -19,6 +19,7 @@ struct tl_mesh_local {
 	struct tl_mesh_spec spec;
 	int threads;           /* ranks are threads, not processes */
 	const char *bind;      /* tcp: the loopback-side address to listen on (default 127.0.0.1) */
+	int interrupt_fd;      /* readable = Ctrl-C (mesh/coord.h); -1: none */
 };
 
 /* 0 and *result (the run's results), or -errno; every child is reaped before returning. */
@@ -39,6 +40,7 @@ struct tl_mesh_join {
 	int data_listen_fd;            /* already listening (MPI), else -1 */
 	uint16_t data_port;            /* its port */
 	const char *launch;            /* "rendezvous" or "mpi" */
+	int interrupt_fd;              /* rank 0: readable = Ctrl-C (mesh/coord.h); -1: none */
 };
 
 /* Rank 0 gets 0 and *result; the others 0 and *result NULL once the run is done. */

@@ -161,6 +161,9 @@ int tl_mesh_run_local(const struct tl_mesh_local *l, json_t **result, struct tl_
 			goto out;
 		}
 		if (pid == 0) {
+			/* A terminal's Ctrl-C reaches the whole process group: a rank waits for the
+			 * coordinator's "stop" instead, so the run ends in order. */
+			signal(SIGINT, SIG_IGN);
 			/* Keep only this rank's end: the coordinator's closing must reach us as EOF. */
 			for (uint32_t k = 0; k < n; k++) {
 				close(coord_fds[k]);
@@ -179,7 +182,7 @@ int tl_mesh_run_local(const struct tl_mesh_local *l, json_t **result, struct tl_
 	}
 	struct tl_mesh_coord c = {
 		.spec = &l->spec, .ctl_fds = coord_fds, .default_addr = bind,
-		.launch = l->threads ? "threads" : "fork",
+		.launch = l->threads ? "threads" : "fork", .interrupt_fd = l->interrupt_fd,
 	};
 	ret = tl_mesh_coord_run(&c, result, err);
 out:

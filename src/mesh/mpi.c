@@ -80,7 +80,7 @@ int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result
 	*result = NULL;
 	*is_root = 0;
 	memset(&j, 0, sizeof(j));
-	j.ctl_listen_fd = j.data_listen_fd = -1;
+	j.ctl_listen_fd = j.data_listen_fd = j.interrupt_fd = -1; /* mpirun has its own Ctrl-C */
 	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
 		return tl_err_set(err, EIO, "MPI_Init_thread failed (run under mpirun)");
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);

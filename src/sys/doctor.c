@@ -77,6 +77,8 @@ static const struct tl_doctor_sysctl_info sysctls[TL_DS_COUNT] = {
 	[TL_DS_MAX_ORPHANS] = { "net.ipv4.tcp_max_orphans", TL_SCOPE_GLOBAL, 1 },
 	[TL_DS_NETDEV_MAX_BACKLOG] = { "net.core.netdev_max_backlog", TL_SCOPE_GLOBAL, 1 },
 	[TL_DS_ADV_WIN_SCALE] = { "net.ipv4.tcp_adv_win_scale", TL_SCOPE_NETNS, 1 },
+	/* Global: mode 0444 in a fresh namespace on 6.18, as rmem_max. */
+	[TL_DS_ALLOWED_CC] = { "net.ipv4.tcp_allowed_congestion_control", TL_SCOPE_GLOBAL, 0 },
 };
 
 const struct tl_doctor_sysctl_info *tl_doctor_sysctl_info(enum tl_doctor_sysctl id)

@@ -68,6 +68,7 @@ enum tl_doctor_sysctl {
 	TL_DS_MAX_ORPHANS,
 	TL_DS_NETDEV_MAX_BACKLOG,
 	TL_DS_ADV_WIN_SCALE,
+	TL_DS_ALLOWED_CC,
 	TL_DS_COUNT
 };
 

@@ -24,6 +24,7 @@ static const tl_drule_fn rules[] = {
 	tl_drule_timestamps,
 	tl_drule_sack,
 	tl_drule_congestion_control,
+	tl_drule_allowed_cc,
 	tl_drule_default_qdisc,
 	tl_drule_mtu_probing,
 	tl_drule_slow_start_after_idle,

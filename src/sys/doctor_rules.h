@@ -89,6 +89,7 @@ void tl_drule_nofile(struct tl_drule_ctx *c);
 void tl_drule_timestamps(struct tl_drule_ctx *c);
 void tl_drule_sack(struct tl_drule_ctx *c);
 void tl_drule_congestion_control(struct tl_drule_ctx *c);
+void tl_drule_allowed_cc(struct tl_drule_ctx *c);
 void tl_drule_default_qdisc(struct tl_drule_ctx *c);
 void tl_drule_mtu_probing(struct tl_drule_ctx *c);
 void tl_drule_slow_start_after_idle(struct tl_drule_ctx *c);

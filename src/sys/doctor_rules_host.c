@@ -88,6 +88,62 @@ void tl_drule_congestion_control(struct tl_drule_ctx *c)
 			 "on the path first (tcplab testbed)");
 }
 
+/*
+ * Without CAP_NET_ADMIN, setsockopt(TCP_CONGESTION) (and so --cc) may pick only from
+ * tcp_allowed_congestion_control; an available algorithm missing from it fails with EPERM
+ * for an ordinary user [M1]. The list is host-wide: read-only inside a namespace.
+ */
+void tl_drule_allowed_cc(struct tl_drule_ctx *c)
+{
+	const struct tl_sysctl_value *al = tl_drule_sysctl(c, TL_DS_ALLOWED_CC, 0);
+	const struct tl_sysctl_value *av = tl_drule_sysctl(c, TL_DS_AVAILABLE_CC, 0);
+	if (!al || !av)
+		return;
+	char missing[sizeof(av->text)] = "", both[sizeof(al->text) + sizeof(av->text)];
+	size_t used = 0;
+	TL_FSET(both, "%s", al->text);
+	/* Each available name not in the allowed list; the fix allows them after the others. */
+	for (const char *p = av->text; *p;) {
+		size_t n = strcspn(p, " ");
+		char name[64];
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			if (!word_in(al->text, name)) {
+				used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s",
+							 used ? " " : "", name);
+				if (used >= sizeof(missing))
+					used = sizeof(missing) - 1;
+				size_t bl = strlen(both);
+				snprintf(both + bl, sizeof(both) - bl, "%s%s", bl ? " " : "", name);
+			}
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+	bool narrow = missing[0] != '\0';
+	struct tl_finding *f = tl_drule_add(c, "tcp_allowed_congestion_control",
+					    narrow ? TL_SEV_INFO : TL_SEV_OK,
+					    narrow ? "congestion controls closed to ordinary users"
+						   : "congestion controls open to every user");
+	TL_FSET(f->seen, "net.ipv4.tcp_allowed_congestion_control = %s (available: %s)", al->text,
+		av->text);
+	if (!narrow) {
+		TL_FSET(f->why, "every available algorithm may be chosen per socket without "
+				"CAP_NET_ADMIN [M1]");
+		return;
+	}
+	TL_FSET(f->why, "a user without CAP_NET_ADMIN (not root) can choose per socket, as with "
+			"--cc, only from the allowed list: %s %s available but not allowed, and "
+			"setsockopt(TCP_CONGESTION) fails with \"Operation not permitted\" [M1]",
+		missing, strchr(missing, ' ') ? "are" : "is");
+	TL_FSET(f->fix, "sysctl -w net.ipv4.tcp_allowed_congestion_control=\"%s\" (host-wide), "
+			"or run the test as root", both);
+	tl_drule_fix_sysctl(f, TL_DS_ALLOWED_CC, both);
+	TL_FSET(f->cost, "none in memory; every user may then pick these algorithms for their "
+			 "own sockets");
+}
+
 void tl_drule_default_qdisc(struct tl_drule_ctx *c)
 {
 	const struct tl_sysctl_value *q = tl_drule_sysctl(c, TL_DS_DEFAULT_QDISC, 0);

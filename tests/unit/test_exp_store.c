@@ -115,6 +115,29 @@ static void test_runs(void **state)
 	free(ax);
 }
 
+/* The campaign's state; a version 1 file (no state column) gains it when opened. */
+static void test_state(void **state)
+{
+	(void)state;
+	struct tl_exp_axes *ax = malloc(sizeof(*ax));
+	struct tl_err err = { 0 };
+	struct tl_exp_store *s = campaign("st.db", ax);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaign WHERE state IS NULL"), 1);
+	assert_int_equal(tl_exp_store_set_state(s, "interrupted", &err), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaign WHERE state = 'interrupted'"), 1);
+	assert_int_equal(count(s, "PRAGMA user_version"), TL_EXP_SCHEMA_VERSION);
+	/* back to what version 1 wrote: no column, user_version 1 */
+	assert_int_equal(sqlite3_exec(tl_exp_store_db(s), "ALTER TABLE campaign DROP COLUMN state; "
+				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	tl_exp_store_close(s);
+	assert_int_equal(tl_exp_store_open(file("st.db"), false, &s, &err), 0);
+	assert_int_equal(count(s, "PRAGMA user_version"), TL_EXP_SCHEMA_VERSION);
+	assert_int_equal(count(s, "SELECT count(*) FROM campaign WHERE state IS NULL"), 1);
+	assert_int_equal(tl_exp_store_set_state(s, "finished", &err), 0);
+	tl_exp_store_close(s);
+	free(ax);
+}
+
 static void test_foreign(void **state)
 {
 	(void)state;
@@ -187,6 +210,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_merge),
 	};

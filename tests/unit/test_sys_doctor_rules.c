@@ -477,6 +477,46 @@ static void test_congestion_control_and_qdisc(void **state)
 	free(r);
 }
 
+/* Ordinary users pick only from the allowed list: a narrower one is named with its fix. */
+static void test_allowed_congestion_control(void **state)
+{
+	(void)state;
+	struct tl_doctor_readings *r = healthy();
+	struct tl_doctor_workload w;
+	tl_doctor_workload_default(&w);
+	struct tl_findings *f = run(r, &w);
+	assert_null(tl_findings_find(f, "tcp_allowed_congestion_control")); /* not read: no rule */
+	free(f);
+
+	set(r, TL_DS_ALLOWED_CC, "reno cubic bbr");
+	f = run(r, &w);
+	expect(f, "tcp_allowed_congestion_control", TL_SEV_OK);
+	free(f);
+
+	set(r, TL_DS_AVAILABLE_CC, "reno bbr cubic");
+	set(r, TL_DS_ALLOWED_CC, "reno bbr");
+	f = run(r, &w);
+	const struct tl_finding *x = expect(f, "tcp_allowed_congestion_control", TL_SEV_INFO);
+	has(x->seen, "tcp_allowed_congestion_control = reno bbr (available: reno bbr cubic)");
+	has(x->why, "cubic is available but not allowed");
+	has(x->why, "CAP_NET_ADMIN");
+	has(x->fix, "sysctl -w net.ipv4.tcp_allowed_congestion_control=\"reno bbr cubic\"");
+	assert_string_equal(x->sysctl, "net.ipv4.tcp_allowed_congestion_control");
+	assert_string_equal(x->value, "reno bbr cubic");
+	assert_true(x->global);
+	free(f);
+
+	/* Two missing, and a name that is a prefix of an allowed one is still missing. */
+	set(r, TL_DS_AVAILABLE_CC, "reno cubic bbr bbr2 dctcp");
+	set(r, TL_DS_ALLOWED_CC, "reno bbr2");
+	f = run(r, &w);
+	x = expect(f, "tcp_allowed_congestion_control", TL_SEV_INFO);
+	has(x->why, "cubic bbr dctcp are available but not allowed");
+	assert_string_equal(x->value, "reno bbr2 cubic bbr dctcp");
+	free(f);
+	free(r);
+}
+
 static void test_mtu_probing_with_jumbo_frames(void **state)
 {
 	(void)state;
@@ -900,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_notsent_lowat),
 		cmocka_unit_test(test_tcp_options_off),
 		cmocka_unit_test(test_congestion_control_and_qdisc),
+		cmocka_unit_test(test_allowed_congestion_control),
 		cmocka_unit_test(test_mtu_probing_with_jumbo_frames),
 		cmocka_unit_test(test_slow_start_after_idle),
 		cmocka_unit_test(test_netdev_backlog_drops),
