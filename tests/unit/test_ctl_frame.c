@@ -10,10 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl/frame.h"
+#include "test_sockets.h"
 #include "util/clock.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -632,55 +631,34 @@ static void test_read_bad_fd(void **state)
 	close(fd);
 }
 
-/* A loopback TCP connection: fds[0] the accepted end, fds[1] the connecting end. */
-static void tcp_pair(int fds[2], uint16_t *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(l >= 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(l, 1), 0);
-	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
-	fds[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_true(fds[1] >= 0);
-	int rc = connect(fds[1], (struct sockaddr *)&a, sizeof(a));
-	assert_true(rc == 0 || errno == EINPROGRESS);
-	fds[0] = accept4(l, NULL, NULL, SOCK_NONBLOCK);
-	assert_true(fds[0] >= 0);
-	close(l);
-	*port = ntohs(a.sin_port);
-}
-
 /* Over TCP the errors name the other end by its address: the agent's log and the client's
  * message say who went away. */
 static void test_errors_name_the_peer(void **state)
 {
 	(void)state;
 	int fds[2];
-	uint16_t port;
 	char want[64], name[96];
-	tcp_pair(fds, &port);
-	snprintf(want, sizeof(want), "tcplab at 127.0.0.1:%u", port);
-	assert_string_equal(tl_frame_peer(fds[1], name, sizeof(name)), want);
+	/* fds[0] connected (its peer is the listening port) reads; fds[1], accepted, writes */
+	snprintf(want, sizeof(want), "tcplab at 127.0.0.1:%u", ts_tcp_pair(fds));
+	assert_string_equal(tl_frame_peer(fds[0], name, sizeof(name)), want);
 	struct tl_err err = { 0 };
 	uint64_t deadline = tl_now_ns() + 5 * TL_NSEC_PER_SEC;
-	assert_int_equal(tl_frame_write(fds[0], 4, "{\"k\":1}", 7, deadline, &err), 0);
+	assert_int_equal(tl_frame_write(fds[1], 4, "{\"k\":1}", 7, deadline, &err), 0);
 	struct tl_frame_hdr h;
 	char *payload = NULL;
-	assert_int_equal(tl_frame_read(fds[1], 4096, &h, &payload, deadline, &err), 0);
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), 0);
 	assert_string_equal(payload, "{\"k\":1}");
 	free(payload);
 	/* A bad header is refused with the peer's name in front. */
-	assert_int_equal(send(fds[0], "XLAB\0\1\0\4\0\0\0\0", TL_FRAME_HDR_LEN, 0), TL_FRAME_HDR_LEN);
-	assert_int_equal(tl_frame_read(fds[1], 4096, &h, &payload, deadline, &err), -EPROTO);
+	assert_int_equal(send(fds[1], "XLAB\0\1\0\4\0\0\0\0", TL_FRAME_HDR_LEN, 0), TL_FRAME_HDR_LEN);
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), -EPROTO);
 	assert_msg_has(&err, want);
 	assert_msg_has(&err, "bad magic");
-	close(fds[0]);
-	assert_int_equal(tl_frame_read(fds[1], 4096, &h, &payload, deadline, &err), -ECONNRESET);
+	close(fds[1]);
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), -ECONNRESET);
 	assert_msg_has(&err, want);
 	assert_null(payload);
-	close(fds[1]);
+	close(fds[0]);
 }
 
 int main(void)
