@@ -204,7 +204,7 @@ static int handle_message(struct client *c, struct tl_err *err)
 	uint32_t mask = TL_MSG_BIT(TL_MSG_INTERVAL) | (c->agent_results ? 0 : TL_MSG_BIT(TL_MSG_RESULTS));
 	int rc = tl_msg_recv_any(c->ctl, mask, tl_msg_results_max(conns), &type, &m,
 				 tl_now_ns() + CLIENT_MSG_TIMEOUT_NS, err);
-	if (rc == -EPIPE)
+	if (rc == -ECONNRESET)
 		tl_err_prefix(err, "control connection (the agent stopped, or ended the test)");
 	if (rc < 0)
 		return rc;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "net/sock.h"
+#include "net/wire.h"
 #include "workload/side.h"
 
 /* The agent's end of connection conn receives with this fixed buffer, or 0. */
@@ -96,7 +97,7 @@ int tl_data_listeners_accept(struct tl_data_listeners *l, uint32_t i, const stru
 		uint8_t raw[TL_DATA_HELLO_LEN];
 		struct tl_data_hello h;
 		/* a connection that does not greet in time delays only this test's set-up */
-		if (tl_io_read_all(fd, raw, sizeof(raw), deadline_ns, NULL) < 0 ||
+		if (tl_wire_read_exact(fd, raw, sizeof(raw), deadline_ns, -1, NULL, NULL) < 0 ||
 		    tl_data_hello_decode(raw, &h, NULL) < 0 || memcmp(h.cookie, cookie, TL_COOKIE_LEN) != 0 ||
 		    h.flow_id >= tl_spec_connections(s) || tl_data_plan_slot(s, &l->plan, h.flow_id) != (int)i) {
 			(*refused)++;

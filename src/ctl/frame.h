@@ -21,7 +21,8 @@
  *          8 16 bytes  the test's cookie (random, handed out by the agent)
  *         24  4 bytes  flow id (big-endian)
  *
- * Reads and writes loop over short transfers until the whole frame moved or a deadline passed.
+ * Fields are big-endian (net/wire.h); reads and writes loop over short transfers until the
+ * whole frame moved or a deadline passed (the wire kit's write-all and read-exact).
  */
 
 #include <stddef.h>
@@ -57,20 +58,32 @@ int tl_data_hello_decode(const uint8_t in[TL_DATA_HELLO_LEN], struct tl_data_hel
 			 struct tl_err *err);
 
 /*
- * Moves exactly len bytes, looping over short transfers and EINTR/EAGAIN, until deadline_ns
- * (CLOCK_MONOTONIC). Works on blocking and non-blocking sockets. Returns 0, -ETIMEDOUT,
- * -EPIPE when the peer closed (read side: EOF), or another negative errno.
+ * "tcplab at 192.0.2.1:5201" (or "the tcplab peer" when fd has no IP peer) into buf: how
+ * the wire kit's messages name the other end. Returns buf.
  */
-int tl_io_write_all(int fd, const void *buf, size_t len, uint64_t deadline_ns, struct tl_err *err);
-int tl_io_read_all(int fd, void *buf, size_t len, uint64_t deadline_ns, struct tl_err *err);
+const char *tl_frame_peer(int fd, char *buf, size_t len);
 
-/* One frame out: header then payload. */
+/*
+ * Frame I/O over the wire kit (net/wire.h): short transfers are looped until deadline_ns
+ * (CLOCK_MONOTONIC), on blocking and non-blocking sockets alike. Returns 0 or the kit's
+ * negative errno: -ETIMEDOUT, -ECONNRESET when the peer closed or reset, another -errno;
+ * err names the peer.
+ */
+
+/* One frame out: header and payload in one write. */
 int tl_frame_write(int fd, uint16_t type, const void *payload, uint32_t len,
 		   uint64_t deadline_ns, struct tl_err *err);
+
 /*
- * One frame in. The payload is malloc'd, NUL-terminated (for the JSON parser) and owned by
- * the caller. max_len bounds what is accepted before any memory is allocated.
+ * A frame's header in, checked (magic, version, len <= max_len) before anything else is
+ * read or allocated, so a caller can judge the type and size before taking the payload.
  */
+int tl_frame_read_hdr(int fd, uint32_t max_len, struct tl_frame_hdr *hdr, uint64_t deadline_ns,
+		      struct tl_err *err);
+/* The payload hdr announced: malloc'd, NUL-terminated (for the JSON parser), the caller's. */
+int tl_frame_read_payload(int fd, const struct tl_frame_hdr *hdr, char **payload,
+			  uint64_t deadline_ns, struct tl_err *err);
+/* Both: one frame in; *payload is NULL on failure. */
 int tl_frame_read(int fd, uint32_t max_len, struct tl_frame_hdr *hdr, char **payload,
 		  uint64_t deadline_ns, struct tl_err *err);
 

@@ -136,15 +136,14 @@ int tl_msg_recv_any(int fd, uint32_t mask, uint32_t max_len, uint16_t *type, jso
 		    uint64_t deadline_ns, struct tl_err *err)
 {
 	struct tl_frame_hdr hdr;
-	uint8_t raw[TL_FRAME_HDR_LEN];
 	char *payload = NULL;
 	json_t *j = NULL;
 	char names[96];
 	/* Never leave the caller's previous pointer in place: a caller that frees *body after a
 	 * failed receive must free nothing (issue 17: a stale pointer was freed twice). */
 	*body = NULL;
-	int rc = tl_io_read_all(fd, raw, sizeof(raw), deadline_ns, err);
-	if (rc < 0 || (rc = tl_frame_hdr_decode(raw, TL_MSG_LARGEST, &hdr, err)) < 0)
+	int rc = tl_frame_read_hdr(fd, TL_MSG_LARGEST, &hdr, deadline_ns, err);
+	if (rc < 0)
 		return rc;
 	/* Judge the header before taking the payload: an unknown type, a type this state does
 	 * not expect, or a size over the limit costs the peer its connection, not our memory. */
@@ -164,23 +163,18 @@ int tl_msg_recv_any(int fd, uint32_t mask, uint32_t max_len, uint16_t *type, jso
 	if (hdr.len > limit)
 		return tl_err_set(err, EMSGSIZE, "%s message of %u bytes exceeds its limit of %u bytes",
 				  tl_msg_name(hdr.type), hdr.len, limit);
-	payload = malloc((size_t)hdr.len + 1);
-	if (!payload)
-		return tl_err_set(err, ENOMEM, "%s message: cannot allocate %u bytes", tl_msg_name(hdr.type), hdr.len);
-	rc = tl_io_read_all(fd, payload, hdr.len, deadline_ns, err);
-	if (rc < 0) {
-		free(payload);
+	rc = tl_frame_read_payload(fd, &hdr, &payload, deadline_ns, err);
+	if (rc < 0)
 		return rc;
-	}
-	payload[hdr.len] = '\0';
 	rc = tl_msg_parse(hdr.type, payload, hdr.len, &j, err);
 	free(payload);
 	if (rc < 0)
 		return rc;
 	if (hdr.type == TL_MSG_ERROR && !(mask & TL_MSG_BIT(TL_MSG_ERROR))) {
 		const char *text = "(no text)";
+		char peer[96];
 		tl_json_get_str(j, "error", 4096, 0, &text, NULL);
-		rc = tl_err_set(err, ECONNABORTED, "peer: %s", text);
+		rc = tl_err_set(err, ECONNABORTED, "%s: %s", tl_frame_peer(fd, peer, sizeof(peer)), text);
 		json_decref(j);
 		return rc;
 	}

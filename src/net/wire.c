@@ -46,7 +46,7 @@ int tl_wire_write_all(int fd, const void *buf, size_t len, uint64_t deadline_ns,
 {
 	const uint8_t *p = buf;
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
@@ -72,7 +72,7 @@ int tl_wire_read_exact(int fd, void *buf, size_t len, uint64_t deadline_ns, int 
 	uint8_t *p = buf;
 	size_t want = len;
 	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
+		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
@@ -189,7 +189,7 @@ int tl_wire_reader_fill(int fd, struct tl_wire_reader *r, const char *peer, stru
 	if (r->cap == r->len)
 		return 1; /* full: a whole frame is waiting to be taken */
 	for (;;) {
-		ssize_t got = recv(fd, r->buf + r->len, r->cap - r->len, 0);
+		ssize_t got = recv(fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
 		if (got > 0) {
 			r->len += (size_t)got;
 			return 1;

@@ -12,8 +12,9 @@
  *   - Byte order: fields travel big-endian, one by one, never as raw structs.
  *   - Waiting: poll() with an absolute CLOCK_MONOTONIC deadline and an optional stop fd
  *     (an eventfd; -1 for none), so every exchange ends on time.
- *   - write-all / read-exact on non-blocking sockets: short writes and short reads are
- *     looped, a partial recv() is not lost data.
+ *   - write-all / read-exact: short writes and short reads are looped, a partial recv()
+ *     is not lost data. Every send and recv is MSG_DONTWAIT, so the deadline holds on a
+ *     blocking socket too.
  *   - Frames: a u32 big-endian length, then that many bytes, with a limit checked before
  *     anything is allocated; a reader that assembles frames across partial reads.
  * One error convention: the return value is 0 (or a count) or a negative errno, and err gets
@@ -73,11 +74,11 @@ static inline uint64_t tl_get_be64(const uint8_t *p)
 int tl_wire_wait(int fd, short events, uint64_t deadline_ns, int stop_fd, const char *peer,
 		 struct tl_err *err);
 
-/* Sends all len bytes of buf on a non-blocking socket (MSG_NOSIGNAL). */
+/* Sends all len bytes of buf (MSG_NOSIGNAL: a closed peer is -ECONNRESET, not SIGPIPE). */
 int tl_wire_write_all(int fd, const void *buf, size_t len, uint64_t deadline_ns, int stop_fd,
 		      const char *peer, struct tl_err *err);
 
-/* Receives exactly len bytes into buf from a non-blocking socket; EOF is -ECONNRESET. */
+/* Receives exactly len bytes into buf; EOF is -ECONNRESET. */
 int tl_wire_read_exact(int fd, void *buf, size_t len, uint64_t deadline_ns, int stop_fd,
 		       const char *peer, struct tl_err *err);
 

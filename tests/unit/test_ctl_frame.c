@@ -1,8 +1,8 @@
 /*
- * Control framing: the 12-byte frame header, the 28-byte data greeting, and the read/write
- * loops over a real socketpair. The socket tests are the seed 000 lesson: one send() may arrive
- * in many recv()s and many sends in one, so the writer here trickles bytes from another thread
- * and the reader must put the frame back together.
+ * Control framing: the 12-byte frame header, the 28-byte data greeting, and frame reads and
+ * writes (over the wire kit) on a real socketpair and a loopback TCP connection. One send()
+ * may arrive in many recv()s and many sends in one, so the writer here trickles bytes from
+ * another thread and the reader must put the frame back together.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl/frame.h"
+#include "test_sockets.h"
 #include "util/clock.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -351,24 +352,6 @@ static void test_read_one_byte_at_a_time_nonblocking(void **state)
 	read_trickled_frame(1);
 }
 
-static void test_read_all_one_byte_at_a_time(void **state)
-{
-	(void)state;
-	int sv[2];
-	uint8_t src[100], dst[100];
-	for (size_t i = 0; i < sizeof(src); i++)
-		src[i] = (uint8_t)(i * 13 + 1);
-	make_pair(sv);
-	struct writer w = { .fd = sv[1], .buf = src, .len = sizeof(src), .gap_us = 200 };
-	writer_start(&w);
-	struct tl_err err = { 0 };
-	assert_int_equal(tl_io_read_all(sv[0], dst, sizeof(dst), tl_now_ns() + 10 * TL_NSEC_PER_SEC,
-					&err), 0);
-	writer_join(&w);
-	assert_memory_equal(src, dst, sizeof(src));
-	close_pair(sv);
-}
-
 static void test_read_split_at_header_payload_boundary(void **state)
 {
 	(void)state;
@@ -511,9 +494,9 @@ static void test_peer_closes_mid_header(void **state)
 		int rc = tl_frame_read(sv[0], 4096, &h, &payload, t0 + 5 * TL_NSEC_PER_SEC, &err);
 		writer_join(&w);
 		sv[1] = w.fd;
-		assert_int_equal(rc, -EPIPE);
-		assert_int_equal(err.code, EPIPE);
-		assert_msg_has(&err, "peer closed");
+		assert_int_equal(rc, -ECONNRESET);
+		assert_int_equal(err.code, ECONNRESET);
+		assert_msg_has(&err, "the tcplab peer: the connection closed after");
 		assert_null(payload);
 		assert_true(tl_now_ns() - t0 < TL_NSEC_PER_SEC); /* EOF is seen at once, not at the deadline */
 		close_pair(sv);
@@ -534,8 +517,8 @@ static void test_peer_closes_mid_payload(void **state)
 	char *payload = NULL;
 	struct tl_err err = { 0 };
 	assert_int_equal(tl_frame_read(sv[0], 4096, &h, &payload, tl_now_ns() + 5 * TL_NSEC_PER_SEC, &err),
-			 -EPIPE);
-	assert_msg_has(&err, "peer closed");
+			 -ECONNRESET);
+	assert_msg_has(&err, "connection closed after");
 	assert_null(payload); /* the partial buffer was freed (ASan's leak check would say) */
 	close_pair(sv);
 }
@@ -555,7 +538,7 @@ static void expect_timeout_with(size_t sent)
 	uint64_t elapsed = tl_now_ns() - t0;
 	assert_int_equal(rc, -ETIMEDOUT);
 	assert_int_equal(err.code, ETIMEDOUT);
-	assert_msg_has(&err, "timed out");
+	assert_msg_has(&err, "no answer in time");
 	assert_null(payload);
 	/* It waited for the deadline, and not much longer. */
 	assert_true(elapsed >= 190 * TL_NSEC_PER_MSEC);
@@ -579,15 +562,20 @@ static void test_deadline_already_passed(void **state)
 {
 	(void)state;
 	int sv[2];
-	uint8_t buf[4];
+	uint8_t wire[256];
 	make_pair(sv);
+	struct tl_frame_hdr h;
+	char *payload = NULL;
 	struct tl_err err = { 0 };
-	/* Data already there is still read when the deadline has passed: the loop only waits
-	 * when it has to. */
-	assert_int_equal(send(sv[1], "abcd", 4, 0), 4);
-	assert_int_equal(tl_io_read_all(sv[0], buf, 4, tl_now_ns() - 1, &err), 0);
-	assert_memory_equal(buf, "abcd", 4);
-	assert_int_equal(tl_io_read_all(sv[0], buf, 4, tl_now_ns() - 1, &err), -ETIMEDOUT);
+	/* A frame already there is still read when the deadline has passed: the loop only
+	 * waits when it has to. */
+	size_t n = build_frame(wire, sizeof(wire), 3, payload_text);
+	assert_int_equal(send(sv[1], wire, n, MSG_NOSIGNAL), (ssize_t)n);
+	assert_int_equal(tl_frame_read(sv[0], 4096, &h, &payload, tl_now_ns() - 1, &err), 0);
+	assert_string_equal(payload, payload_text);
+	free(payload);
+	assert_int_equal(tl_frame_read(sv[0], 4096, &h, &payload, tl_now_ns() - 1, &err), -ETIMEDOUT);
+	assert_null(payload);
 	close_pair(sv);
 }
 
@@ -596,16 +584,16 @@ static void test_write_to_stuck_peer_times_out(void **state)
 	(void)state;
 	int sv[2];
 	make_pair(sv);
-	/* Far more than a socketpair buffers; the peer never reads. */
-	size_t len = 16u << 20;
+	/* Far more than a socketpair buffers, on a blocking socket; the peer never reads. */
+	uint32_t len = 16u << 20;
 	uint8_t *big = calloc(1, len);
 	assert_non_null(big);
 	struct tl_err err = { 0 };
 	uint64_t t0 = tl_now_ns();
-	int rc = tl_io_write_all(sv[1], big, len, t0 + 200 * TL_NSEC_PER_MSEC, &err);
+	int rc = tl_frame_write(sv[1], 9, big, len, t0 + 200 * TL_NSEC_PER_MSEC, &err);
 	uint64_t elapsed = tl_now_ns() - t0;
 	assert_int_equal(rc, -ETIMEDOUT);
-	assert_msg_has(&err, "send: timed out");
+	assert_msg_has(&err, "the tcplab peer: no answer in time");
 	assert_true(elapsed >= 190 * TL_NSEC_PER_MSEC);
 	assert_true(elapsed < TL_NSEC_PER_SEC);
 	free(big);
@@ -620,24 +608,57 @@ static void test_write_to_closed_peer(void **state)
 	close(sv[0]);
 	sv[0] = -1;
 	struct tl_err err = { 0 };
-	/* MSG_NOSIGNAL: an EPIPE value, not a SIGPIPE that would kill this test. */
-	assert_int_equal(tl_frame_write(sv[1], 1, "{}", 2, tl_now_ns() + TL_NSEC_PER_SEC, &err), -EPIPE);
-	assert_msg_has(&err, "peer closed");
+	/* MSG_NOSIGNAL: an error value, not a SIGPIPE that would kill this test. */
+	assert_int_equal(tl_frame_write(sv[1], 1, "{}", 2, tl_now_ns() + TL_NSEC_PER_SEC, &err),
+			 -ECONNRESET);
+	assert_msg_has(&err, "send to the tcplab peer: the connection was closed");
 	close_pair(sv);
 }
 
 static void test_read_bad_fd(void **state)
 {
 	(void)state;
-	uint8_t buf[4];
+	struct tl_frame_hdr h;
+	char *payload = NULL;
 	struct tl_err err = { 0 };
 	int fd = open("/dev/null", O_RDONLY);
 	assert_true(fd >= 0);
 	/* recv on a file that is not a socket: a plain errno, named. */
-	assert_int_equal(tl_io_read_all(fd, buf, sizeof(buf), tl_now_ns() + TL_NSEC_PER_SEC, &err),
+	assert_int_equal(tl_frame_read(fd, 4096, &h, &payload, tl_now_ns() + TL_NSEC_PER_SEC, &err),
 			 -ENOTSOCK);
-	assert_msg_has(&err, "recv");
+	assert_msg_has(&err, "recv from the tcplab peer");
+	assert_null(payload);
 	close(fd);
+}
+
+/* Over TCP the errors name the other end by its address: the agent's log and the client's
+ * message say who went away. */
+static void test_errors_name_the_peer(void **state)
+{
+	(void)state;
+	int fds[2];
+	char want[64], name[96];
+	/* fds[0] connected (its peer is the listening port) reads; fds[1], accepted, writes */
+	snprintf(want, sizeof(want), "tcplab at 127.0.0.1:%u", ts_tcp_pair(fds));
+	assert_string_equal(tl_frame_peer(fds[0], name, sizeof(name)), want);
+	struct tl_err err = { 0 };
+	uint64_t deadline = tl_now_ns() + 5 * TL_NSEC_PER_SEC;
+	assert_int_equal(tl_frame_write(fds[1], 4, "{\"k\":1}", 7, deadline, &err), 0);
+	struct tl_frame_hdr h;
+	char *payload = NULL;
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), 0);
+	assert_string_equal(payload, "{\"k\":1}");
+	free(payload);
+	/* A bad header is refused with the peer's name in front. */
+	assert_int_equal(send(fds[1], "XLAB\0\1\0\4\0\0\0\0", TL_FRAME_HDR_LEN, 0), TL_FRAME_HDR_LEN);
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), -EPROTO);
+	assert_msg_has(&err, want);
+	assert_msg_has(&err, "bad magic");
+	close(fds[1]);
+	assert_int_equal(tl_frame_read(fds[0], 4096, &h, &payload, deadline, &err), -ECONNRESET);
+	assert_msg_has(&err, want);
+	assert_null(payload);
+	close(fds[0]);
 }
 
 int main(void)
@@ -651,7 +672,6 @@ int main(void)
 		cmocka_unit_test(test_hello_malformed),
 		cmocka_unit_test(test_read_one_byte_at_a_time_blocking),
 		cmocka_unit_test(test_read_one_byte_at_a_time_nonblocking),
-		cmocka_unit_test(test_read_all_one_byte_at_a_time),
 		cmocka_unit_test(test_read_split_at_header_payload_boundary),
 		cmocka_unit_test(test_two_frames_in_one_write),
 		cmocka_unit_test(test_frame_write_then_read),
@@ -664,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_write_to_stuck_peer_times_out),
 		cmocka_unit_test(test_write_to_closed_peer),
 		cmocka_unit_test(test_read_bad_fd),
+		cmocka_unit_test(test_errors_name_the_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

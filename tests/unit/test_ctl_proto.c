@@ -386,14 +386,14 @@ static void test_recv_error_message(void **state)
 		tl_msg_send_error(p->a, "no such congestion control \"bbr2\" (available: reno cubic)");
 		assert_int_equal(tl_msg_recv(p->b, wants[i], NULL, &got, soon(), &err), -ECONNABORTED);
 		assert_int_equal(err.code, ECONNABORTED);
-		assert_string_equal(err.msg, "peer: no such congestion control \"bbr2\" (available: reno cubic)");
+		assert_string_equal(err.msg, "the tcplab peer: no such congestion control \"bbr2\" (available: reno cubic)");
 	}
 	/* An ERROR without text still aborts, and says so. */
 	json_t *empty = load("{\"code\":5}"), *got = NULL;
 	struct tl_err err = { 0 };
 	assert_int_equal(tl_msg_send(p->a, TL_MSG_ERROR, empty, soon(), &err), 0);
 	assert_int_equal(tl_msg_recv(p->b, TL_MSG_DONE, NULL, &got, soon(), &err), -ECONNABORTED);
-	assert_string_equal(err.msg, "peer: (no text)");
+	assert_string_equal(err.msg, "the tcplab peer: (no text)");
 	json_decref(empty);
 	assert_nothing_pending(p->b);
 }
@@ -526,7 +526,7 @@ static void test_recv_failure_clears_body(void **state)
 	struct tl_err err = { 0 };
 	close(p->a);
 	p->a = -1;
-	assert_int_equal(tl_msg_recv(p->b, TL_MSG_DONE, NULL, &got, soon(), &err), -EPIPE);
+	assert_int_equal(tl_msg_recv(p->b, TL_MSG_DONE, NULL, &got, soon(), &err), -ECONNRESET);
 	assert_null(got);
 	json_decref(stale);
 }
@@ -556,7 +556,7 @@ static void test_recv_peer_gone(void **state)
 	struct tl_err err = { 0 };
 	close(p->a);
 	p->a = -1;
-	assert_int_equal(tl_msg_recv(p->b, 0, NULL, &got, soon(), &err), -EPIPE);
+	assert_int_equal(tl_msg_recv(p->b, 0, NULL, &got, soon(), &err), -ECONNRESET);
 	assert_null(got);
 }
 

@@ -158,6 +158,35 @@ static void test_deadline_and_stop(void **state)
 	close(sv[1]);
 }
 
+/*
+ * A blocking socket keeps its deadline too (every call is MSG_DONTWAIT): a read with nothing
+ * to read and a write into a full buffer both end at the deadline instead of hanging, and a
+ * write that fits goes through.
+ */
+static void test_blocking_socket_keeps_deadline(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	uint8_t b[4];
+	struct tl_err err = { 0 };
+	uint64_t t0 = tl_now_ns();
+	assert_int_equal(tl_wire_read_exact(sv[1], b, 4, t0 + 100 * MS, -1, "ctl", &err), -ETIMEDOUT);
+	uint64_t took = tl_now_ns() - t0;
+	assert_true(took >= 95 * MS && took < 5000 * MS);
+	size_t len = 16u << 20; /* far more than a socketpair holds */
+	uint8_t *big = calloc(1, len);
+	assert_non_null(big);
+	t0 = tl_now_ns();
+	assert_int_equal(tl_wire_write_all(sv[0], big, len, t0 + 100 * MS, -1, "ctl", &err),
+			 -ETIMEDOUT);
+	took = tl_now_ns() - t0;
+	assert_true(took >= 95 * MS && took < 5000 * MS);
+	free(big);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_eof_and_reset(void **state)
 {
 	(void)state;
@@ -390,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_read_exact_over_short_reads),
 		cmocka_unit_test(test_write_all_over_short_writes),
 		cmocka_unit_test(test_deadline_and_stop),
+		cmocka_unit_test(test_blocking_socket_keeps_deadline),
 		cmocka_unit_test(test_eof_and_reset),
 		cmocka_unit_test(test_frames_split_and_joined),
 		cmocka_unit_test(test_frame_limits),
