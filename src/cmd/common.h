@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "ctl/spec.h"
+#include "spec/spec.h"
 #include "util/err.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
 
 struct tl_stream_merge;
 
