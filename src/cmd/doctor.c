@@ -68,11 +68,10 @@ static void usage(FILE *f)
 		"Exit status: 0 nothing severe, 1 something severe found, 2 usage, 3 error.\n");
 }
 
-/* An error as text, or also as {"error": "..."} with --json (cmd_usage_error), exiting code. */
+/* An error as text, or also as {"error": "..."} with --json (cmd_error), exiting code. */
 static int exit_with(bool json, int code, const char *msg)
 {
-	cmd_usage_error("doctor", json ? OUT_JSON : OUT_TABLE, msg);
-	return code;
+	return cmd_error("doctor", json ? OUT_JSON : OUT_TABLE, code, msg);
 }
 
 static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_err *err)
