@@ -3,7 +3,7 @@
 
 #include "cmd/common.h"
 #include "ctl/client.h"
-#include "ctl/spec.h"
+#include "spec/spec.h"
 
 /*
  * 'tcplab stream --autotune HOST': probes the path (or takes the remembered probe), chooses

@@ -82,7 +82,12 @@ void cmd_progress_connecting(uint32_t done, uint32_t total)
 
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg)
 {
-	/* Machine output stays machine-readable, also for bad usage. */
+	return cmd_error(cmd, format, TL_EXIT_USAGE, msg);
+}
+
+int cmd_error(const char *cmd, enum out_format format, int code, const char *msg)
+{
+	/* Machine output stays machine-readable, also for errors. */
 	if (format == OUT_JSON || format == OUT_JSONL) {
 		json_t *e = json_pack("{s:s}", "error", msg);
 		if (format == OUT_JSONL) {
@@ -94,7 +99,7 @@ int cmd_usage_error(const char *cmd, enum out_format format, const char *msg)
 		json_decref(e);
 	}
 	fprintf(stderr, "tcplab %s: %s\n", cmd, msg);
-	return TL_EXIT_USAGE;
+	return code;
 }
 
 enum out_format cmd_scan_format(int argc, char **argv)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "ctl/spec.h"
+#include "spec/spec.h"
 #include "util/err.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
@@ -21,7 +21,13 @@ void cmd_progress_connecting(uint32_t done, uint32_t total);
 enum out_format cmd_scan_format(int argc, char **argv);
 /* The message for a word getopt did not take (call from its '?' case). */
 int cmd_unknown_option(const char *cmd, char **argv, struct tl_err *err);
-/* Prints a usage error (as JSON too for --json/--json-lines) and returns TL_EXIT_USAGE. */
+/*
+ * The one way a command reports an error: "tcplab CMD: MSG" on standard error and, for
+ * machine output (--json, --json-lines), {"error": MSG} on standard output too, so that
+ * output stays parseable. Returns code (the exit status).
+ */
+int cmd_error(const char *cmd, enum out_format format, int code, const char *msg);
+/* cmd_error with TL_EXIT_USAGE: bad options or arguments. */
 int cmd_usage_error(const char *cmd, enum out_format format, const char *msg);
 
 /*

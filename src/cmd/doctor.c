@@ -83,11 +83,11 @@ static void put_json(const struct doctor_opts *o, json_t *doc)
 	}
 }
 
-/* An error as text, or also as {"error": "..."} with --json (cmd_usage_error) and in the
+/* An error as text, or also as {"error": "..."} with --json (cmd_error) and in the
  * --json-file, exiting code. */
 static int exit_with(const struct doctor_opts *o, int code, const char *msg)
 {
-	cmd_usage_error("doctor", o->json ? OUT_JSON : OUT_TABLE, msg);
+	cmd_error("doctor", o->json ? OUT_JSON : OUT_TABLE, code, msg);
 	json_t *e = json_pack("{s:s}", "error", msg);
 	struct doctor_opts files = *o;
 	files.json = false;   /* standard output has it already */

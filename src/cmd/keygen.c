@@ -1,4 +1,5 @@
 /* tcplab keygen: an Ed25519 key pair for authenticating to agents (ctl/auth.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "ctl/auth.h"
 
 static void usage(FILE *f)
@@ -40,18 +42,21 @@ int cmd_keygen_main(int argc, char **argv)
 	struct tl_err err = { 0 };
 	int force = 0, opt;
 	optind = 1;
+	opterr = 0; /* the error is ours, naming the option */
 	while ((opt = getopt_long(argc, argv, "f:C:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 'C': note = optarg; break;
 		case 'F': force = 1; break;
 		case 'h': usage(stdout); return TL_EXIT_OK;
-		default: usage(stderr); return TL_EXIT_USAGE;
+		default:
+			cmd_unknown_option("keygen", argv, &err);
+			return cmd_usage_error("keygen", OUT_TABLE, err.msg);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tcplab keygen: unexpected argument \"%s\" (write the path with -f)\n", argv[optind]);
-		return TL_EXIT_USAGE;
+		tl_err_set(&err, EINVAL, "unexpected argument \"%s\" (write the path with -f)", argv[optind]);
+		return cmd_usage_error("keygen", OUT_TABLE, err.msg);
 	}
 	if (!file)
 		file = tl_auth_default_key_path(path, sizeof(path));
@@ -61,10 +66,8 @@ int cmd_keygen_main(int argc, char **argv)
 		snprintf(comment, sizeof(comment), "%s@%s", user && *user ? user : "user", host);
 		note = comment;
 	}
-	if (strpbrk(note, "\n\r")) {
-		fprintf(stderr, "tcplab keygen: --comment must be one line\n");
-		return TL_EXIT_USAGE;
-	}
+	if (strpbrk(note, "\n\r"))
+		return cmd_usage_error("keygen", OUT_TABLE, "--comment must be one line");
 	if (tl_auth_init(&err) < 0 || tl_auth_keygen(file, note, force, &err) < 0) {
 		fprintf(stderr, "tcplab keygen: %s\n", err.msg);
 		return TL_EXIT_ERROR;

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
+#include "cmd/link_opts.h"
 #include "router/router.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
@@ -53,28 +55,13 @@ static void usage(FILE *f)
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
+/* An error through cmd_error: as JSON too with --json. */
 static int fail(bool json, int code, const char *msg)
 {
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-	} else {
-		fprintf(stderr, "tcplab router: %s\n", msg);
-	}
-	return code;
+	return cmd_error("router", json ? OUT_JSON : OUT_TABLE, code, msg);
 }
 
-enum { O_JSON = 1000, O_REORDER, O_NO_REORDER, O_FLOWS, O_IN, O_OUT, O_NAME, O_FORCE,
-       O_RESTORE, O_LINK };
-
-/* The testbed options a router takes (testbed/config.h); not senders or isolate. */
-static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
-					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
-					 "rev-jitter", "seed", "pool", "spin", "prio",
-					 "cpu-latency", "standby", "ppv-class" };
-#define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
+enum { O_JSON = 1000, O_FLOWS, O_IN, O_OUT, O_NAME, O_FORCE, O_RESTORE };
 
 struct cli {
 	json_t *opts;
@@ -87,13 +74,10 @@ struct cli {
 
 static int parse(int argc, char **argv, struct cli *c)
 {
-	struct option lo[LINK_KEYS + 12];
-	size_t n = 0;
-	for (size_t i = 0; i < LINK_KEYS; i++)
-		lo[n++] = (struct option){ link_keys[i], required_argument, NULL, O_LINK + (int)i };
+	/* the link options (cmd/link_opts.h), not a testbed's host ones: a router has no hosts */
+	struct option lo[CMD_LINK_OPTIONS_MAX + 10];
+	size_t n = cmd_link_options(lo, false);
 	lo[n++] = (struct option){ "json", no_argument, NULL, O_JSON };
-	lo[n++] = (struct option){ "reorder", no_argument, NULL, O_REORDER };
-	lo[n++] = (struct option){ "no-reorder", no_argument, NULL, O_NO_REORDER };
 	lo[n++] = (struct option){ "flows", required_argument, NULL, O_FLOWS };
 	lo[n++] = (struct option){ "in", required_argument, NULL, O_IN };
 	lo[n++] = (struct option){ "out", required_argument, NULL, O_OUT };
@@ -117,10 +101,6 @@ static int parse(int argc, char **argv, struct cli *c)
 		case O_JSON:
 			c->json = true;
 			break;
-		case O_REORDER:
-		case O_NO_REORDER:
-			tl_testbed_opt_set(c->opts, "reorder", opt == O_REORDER ? "on" : "off", NULL);
-			break;
 		case O_FLOWS:
 			if (tl_parse_count("--flows", optarg, 0, 100000, &v, &err) < 0)
 				return fail(c->json, TL_EXIT_USAGE, err.msg);
@@ -142,13 +122,10 @@ static int parse(int argc, char **argv, struct cli *c)
 			c->restore = optarg;
 			break;
 		default:
-			if (opt >= O_LINK && opt < O_LINK + (int)LINK_KEYS) {
-				tl_testbed_opt_set(c->opts, link_keys[opt - O_LINK], optarg, NULL);
+			if (cmd_link_option_take(c->opts, opt, optarg))
 				break;
-			}
-			fprintf(stderr, "tcplab router: \"%s\": unknown option, or its value is "
-				"missing (see 'tcplab router --help')\n", argv[optind - 1]);
-			return TL_EXIT_USAGE;
+			cmd_unknown_option("router", argv, &err);
+			return fail(c->json, TL_EXIT_USAGE, err.msg);
 		}
 	}
 	if (optind < argc)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "ctl/agent.h"
 #include "ctl/auth.h"
 #include "net/addr.h"
@@ -149,7 +150,16 @@ static int announce(struct tl_agent *agent, const char *port_file, const char *k
 	return 0;
 }
 
-int cmd_serve_main(int argc, char **argv)
+/* What serve's options ask for. */
+struct serve_cli {
+	struct tl_agent_config cfg;
+	struct log_ctx lc;
+	const char *port_file, *keys_file, *user;
+	int no_auth;
+};
+
+/* 0, 1 for --help, or < 0 with err set. */
+static int parse_args(int argc, char **argv, struct serve_cli *c, struct tl_err *err)
 {
 	enum { OPT_MAX_TESTS = 256, OPT_MAX_FLOWS, OPT_MAX_THREADS, OPT_MAX_DURATION, OPT_HANDSHAKE, OPT_PORT_FILE,
 	       OPT_MAX_CONNECT, OPT_MAX_STALL, OPT_MAX_PENDING, OPT_MAX_PENDING_HOST,
@@ -177,88 +187,99 @@ int cmd_serve_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tl_agent_config cfg;
-	struct tl_err err = { 0 };
-	struct log_ctx lc = { 0 };
-	const char *port_file = NULL, *keys_file = NULL, *user = NULL;
-	struct tl_auth_keys keys = { 0 };
-	int no_auth = 0;
+	struct tl_agent_config *cfg = &c->cfg;
 	uint64_t v;
 	int opt;
 
-	tl_agent_config_defaults(&cfg);
+	tl_agent_config_defaults(cfg);
 	optind = 1;
+	opterr = 0; /* the error is ours, naming the option */
 	while ((opt = getopt_long(argc, argv, "B:p:qh", options, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
-		case 'B': cfg.bind = optarg; break;
-		case 'p': rc = tl_parse_port("--port", optarg, 1, &cfg.port, &err); break;
-		case OPT_PORT_FILE: port_file = optarg; break;
+		case 'B': cfg->bind = optarg; break;
+		case 'p': rc = tl_parse_port("--port", optarg, 1, &cfg->port, err); break;
+		case OPT_PORT_FILE: c->port_file = optarg; break;
 		case OPT_MAX_TESTS:
-			rc = tl_parse_count("--max-tests", optarg, 1, 100000, &v, &err);
-			cfg.max_tests = (uint32_t)v;
+			rc = tl_parse_count("--max-tests", optarg, 1, 100000, &v, err);
+			cfg->max_tests = (uint32_t)v;
 			break;
 		case OPT_MAX_FLOWS:
-			rc = tl_parse_count("--max-flows", optarg, 1, 1000000, &v, &err);
-			cfg.max_flows = (uint32_t)v;
+			rc = tl_parse_count("--max-flows", optarg, 1, 1000000, &v, err);
+			cfg->max_flows = (uint32_t)v;
 			break;
 		case OPT_MAX_THREADS:
-			rc = tl_parse_count("--max-threads", optarg, 1, 1024, &v, &err);
-			cfg.max_threads = (uint32_t)v;
+			rc = tl_parse_count("--max-threads", optarg, 1, 1024, &v, err);
+			cfg->max_threads = (uint32_t)v;
 			break;
 		case OPT_MAX_DURATION:
 			rc = tl_parse_duration("--max-duration", optarg, TL_NSEC_PER_SEC, 86400 * TL_NSEC_PER_SEC,
-					       &cfg.max_duration_ns, &err);
+					       &cfg->max_duration_ns, err);
 			break;
 		case OPT_MAX_RATE:
-			rc = tl_parse_rate("--max-rate", optarg, 1000000, 1ULL << 50, &cfg.max_rate_bps, &err);
+			rc = tl_parse_rate("--max-rate", optarg, 1000000, 1ULL << 50, &cfg->max_rate_bps, err);
 			break;
 		case OPT_MAX_TEST_RATE:
-			rc = tl_parse_rate("--max-test-rate", optarg, 1000000, 1ULL << 50, &cfg.max_test_rate_bps, &err);
+			rc = tl_parse_rate("--max-test-rate", optarg, 1000000, 1ULL << 50, &cfg->max_test_rate_bps, err);
 			break;
-		case OPT_ONE_OFF: cfg.one_off = 1; break;
-		case OPT_AUTH_KEYS: keys_file = optarg; break;
-		case OPT_NO_AUTH: no_auth = 1; break;
-		case OPT_USER: user = optarg; break;
+		case OPT_ONE_OFF: cfg->one_off = 1; break;
+		case OPT_AUTH_KEYS: c->keys_file = optarg; break;
+		case OPT_NO_AUTH: c->no_auth = 1; break;
+		case OPT_USER: c->user = optarg; break;
 		case OPT_MAX_PENDING:
-			rc = tl_parse_count("--max-pending", optarg, 1, 100000, &v, &err);
-			cfg.max_pending = (uint32_t)v;
+			rc = tl_parse_count("--max-pending", optarg, 1, 100000, &v, err);
+			cfg->max_pending = (uint32_t)v;
 			break;
 		case OPT_MAX_PENDING_HOST:
-			rc = tl_parse_count("--max-pending-per-host", optarg, 1, 100000, &v, &err);
-			cfg.max_pending_per_host = (uint32_t)v;
+			rc = tl_parse_count("--max-pending-per-host", optarg, 1, 100000, &v, err);
+			cfg->max_pending_per_host = (uint32_t)v;
 			break;
 		case OPT_MAX_CONNECT:
 			rc = tl_parse_duration("--max-connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       3600 * TL_NSEC_PER_SEC, &cfg.max_connect_timeout_ns, &err);
+					       3600 * TL_NSEC_PER_SEC, &cfg->max_connect_timeout_ns, err);
 			break;
 		case OPT_MAX_STALL:
 			rc = tl_parse_duration("--max-stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       86400 * TL_NSEC_PER_SEC, &cfg.max_stall_timeout_ns, &err);
+					       86400 * TL_NSEC_PER_SEC, &cfg->max_stall_timeout_ns, err);
 			break;
 		case OPT_HANDSHAKE:
 			rc = tl_parse_duration("--handshake-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       3600 * TL_NSEC_PER_SEC, &cfg.handshake_timeout_ns, &err);
+					       3600 * TL_NSEC_PER_SEC, &cfg->handshake_timeout_ns, err);
 			break;
-		case 'q': lc.quiet = 1; break;
-		case 'h': usage(stdout); return TL_EXIT_OK;
-		default: usage(stderr); return TL_EXIT_USAGE;
+		case 'q': c->lc.quiet = 1; break;
+		case 'h': return 1;
+		default: rc = cmd_unknown_option("serve", argv, err); break;
 		}
-		if (rc < 0) {
-			fprintf(stderr, "tcplab serve: %s\n", err.msg);
-			return TL_EXIT_USAGE;
-		}
+		if (rc < 0)
+			return rc;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "tcplab serve: unexpected argument \"%s\" (serve takes only options)\n", argv[optind]);
-		return TL_EXIT_USAGE;
+	if (optind < argc)
+		return tl_err_set(err, EINVAL, "unexpected argument \"%s\" (serve takes only options)",
+				  argv[optind]);
+	if (cfg->one_off)
+		cfg->max_tests = 1; /* the one test runs alone; others are told the agent is busy */
+	return 0;
+}
+
+int cmd_serve_main(int argc, char **argv)
+{
+	struct serve_cli c = { 0 };
+	struct tl_err err = { 0 };
+	struct tl_auth_keys keys = { 0 };
+	int prc = parse_args(argc, argv, &c, &err);
+	if (prc == 1) {
+		usage(stdout);
+		return TL_EXIT_OK;
 	}
-	if (cfg.one_off)
-		cfg.max_tests = 1; /* the one test runs alone; others are told the agent is busy */
+	if (prc < 0)
+		return cmd_usage_error("serve", OUT_TABLE, err.msg);
+	struct tl_agent_config cfg = c.cfg;
+	const char *port_file = c.port_file, *keys_file = c.keys_file, *user = c.user;
+	int no_auth = c.no_auth;
 	if (check_auth_options(&cfg, keys_file, no_auth, &keys) < 0)
 		return TL_EXIT_USAGE;
 	cfg.log = log_line;
-	cfg.log_ctx = &lc;
+	cfg.log_ctx = &c.lc;
 
 	/* SIGINT/SIGTERM arrive on a signalfd, which the agent's loop watches: a clean stop. */
 	sigset_t mask;

@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/autotune.h"
 #include "cmd/common.h"
+#include "cmd/test_opts.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
 #include "out/render.h"
@@ -23,7 +24,7 @@ struct stream_cli {
 	struct tl_client_target target;
 	enum out_format format;
 	int per_flow;
-	int time_set, bytes_set;
+	int bytes_set;
 	int progress_tty;
 	int autotune;
 	const char *testbed; /* embed this testbed's router series in the result */
@@ -89,6 +90,13 @@ static void usage(FILE *f)
 		TL_DEFAULT_PORT);
 }
 
+/* stream's own options (the shared ones: cmd/test_opts.h) */
+enum {
+	OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_SNDBUF,
+	OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY, OPT_PER_FLOW,
+	OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED,
+};
+
 static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
 {
 	char buf[64];
@@ -106,169 +114,105 @@ static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err *err)
+/* An option only stream takes (the shared ones are cmd/test_opts.c's): 1 taken, 0 not one of
+ * them, < 0 a bad value. */
+static int take_option(struct stream_cli *c, int opt, int *reverse, int *bidir, struct tl_err *err)
 {
-	enum {
-		OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_CONNECT_TIMEOUT,
-		OPT_CC, OPT_SNDBUF, OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY,
-		OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_PER_FLOW, OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED,
-		OPT_JSON_FILE, OPT_JSONL_FILE, OPT_CSV_FILE,
-	};
-	static const struct option options[] = {
-		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
-		{ "time", required_argument, NULL, 't' }, { "bytes", required_argument, NULL, 'n' },
-		{ "max-time", required_argument, NULL, OPT_MAX_TIME }, { "omit", required_argument, NULL, 'O' },
-		{ "interval", required_argument, NULL, 'i' }, { "length", required_argument, NULL, 'l' },
-		{ "reverse", no_argument, NULL, 'R' }, { "bidir", no_argument, NULL, OPT_BIDIR },
-		{ "verify", no_argument, NULL, OPT_VERIFY }, { "stall-timeout", required_argument, NULL, OPT_STALL },
-		{ "port", required_argument, NULL, 'p' }, { "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' }, { "bind", required_argument, NULL, 'B' },
-		{ "connect-rate", required_argument, NULL, OPT_CONNECT_RATE },
-		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-		{ "cc", required_argument, NULL, OPT_CC }, { "sndbuf", required_argument, NULL, OPT_SNDBUF },
-		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
-		{ "window-clamp", required_argument, NULL, OPT_CLAMP }, { "mss", required_argument, NULL, OPT_MSS },
-		{ "nodelay", no_argument, NULL, OPT_NODELAY }, { "pacing", required_argument, NULL, OPT_PACING },
-		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "group", required_argument, NULL, OPT_GROUP },
-		{ "json", no_argument, NULL, OPT_JSON }, { "json-lines", no_argument, NULL, OPT_JSONL },
-		{ "csv", no_argument, NULL, OPT_CSV }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
-		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
-		{ "json-lines-file", required_argument, NULL, OPT_JSONL_FILE },
-		{ "csv-file", required_argument, NULL, OPT_CSV_FILE },
-		{ "testbed", required_argument, NULL, OPT_TESTBED },
-		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
-		{ "autotune", no_argument, NULL, OPT_AUTOTUNE },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
 	struct tl_spec *s = &c->spec;
 	uint64_t v;
-	int flows_given = 0;
-	int opt, formats = 0, bidir = 0, reverse = 0;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = 0;
+	switch (opt) {
+	case 'n':
+		rc = tl_parse_size("--bytes", optarg, 1, 1ULL << 60, &s->bytes, err);
+		c->bytes_set = 1;
+		break;
+	case OPT_MAX_TIME:
+		rc = tl_parse_duration("--max-time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
+				       &s->max_duration_ns, err);
+		break;
+	case 'l':
+		rc = tl_parse_size("--length", optarg, 1, 16u << 20, &v, err);
+		s->length = (uint32_t)v;
+		break;
+	case 'R': *reverse = 1; break;
+	case OPT_BIDIR: *bidir = 1; break;
+	case OPT_VERIFY: s->verify = 1; break;
+	case OPT_STALL:
+		rc = tl_parse_duration("--stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
+				       86400 * TL_NSEC_PER_SEC, &s->stall_timeout_ns, err);
+		break;
+	case OPT_CONNECT_RATE:
+		rc = tl_parse_count("--connect-rate", optarg, 1, 10000000, &c->target.connect_rate, err);
+		break;
+	case OPT_SNDBUF: rc = tl_parse_size("--sndbuf", optarg, 1, 1ULL << 31, &s->opts.sndbuf, err); break;
+	case OPT_RCVBUF: rc = tl_parse_size("--rcvbuf", optarg, 1, 1ULL << 31, &s->opts.rcvbuf, err); break;
+	case OPT_CLAMP:
+		rc = tl_parse_size("--window-clamp", optarg, 1, 1ULL << 31, &v, err);
+		s->opts.window_clamp = (uint32_t)v;
+		break;
+	case OPT_MSS:
+		rc = tl_parse_count("--mss", optarg, 88, 65535, &v, err);
+		s->opts.mss = (uint32_t)v;
+		break;
+	case OPT_NODELAY: s->opts.nodelay = 1; break;
+	case OPT_PACING: rc = tl_parse_rate("--pacing", optarg, 8, 1ULL << 50, &s->opts.pacing_bps, err); break;
+	case OPT_ZEROCOPY: s->opts.zerocopy = 1; break;
+	case OPT_PER_FLOW: c->per_flow = 1; break;
+	case OPT_TESTBED: c->testbed = optarg; break;
+	case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
+	case OPT_AUTOTUNE: c->autotune = 1; break;
+	default: return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
 
-	tl_spec_defaults(s);
-	cmd_outputs_init(&c->out);
-	s->threads = cores > 0 ? (uint32_t)cores : 1;
-	c->target.port = TL_DEFAULT_PORT;
-	c->target.family = AF_UNSPEC;
-	c->target.per_flow_limit = 128;
-	optind = 1;
-	opterr = 0; /* the error is ours, naming the option (and as JSON with --json) */
-	while ((opt = getopt_long(argc, argv, "P:T:t:n:O:i:l:Rp:46B:h", options, NULL)) != -1) {
-		int rc = 0;
-		switch (opt) {
-		case 'P':
-			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
-			s->flows = (uint32_t)v;
-			flows_given = 1;
-			break;
-		case 'T':
-			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
-			s->threads = (uint32_t)v;
-			break;
-		case 't':
-			rc = tl_parse_duration("--time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
-					       &s->duration_ns, err);
-			c->time_set = 1;
-			break;
-		case 'n':
-			rc = tl_parse_size("--bytes", optarg, 1, 1ULL << 60, &s->bytes, err);
-			c->bytes_set = 1;
-			break;
-		case OPT_MAX_TIME:
-			rc = tl_parse_duration("--max-time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
-					       &s->max_duration_ns, err);
-			break;
-		case 'O':
-			rc = tl_parse_duration("--omit", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->omit_ns, err);
-			break;
-		case 'i':
-			rc = tl_parse_duration("--interval", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->interval_ns, err);
-			if (rc == 0 && s->interval_ns && s->interval_ns < 10 * TL_NSEC_PER_MSEC)
-				rc = tl_err_set(err, ERANGE, "--interval \"%s\": at least 10ms, or 0 for none", optarg);
-			break;
-		case 'l':
-			rc = tl_parse_size("--length", optarg, 1, 16u << 20, &v, err);
-			s->length = (uint32_t)v;
-			break;
-		case 'R': reverse = 1; break;
-		case OPT_BIDIR: bidir = 1; break;
-		case OPT_VERIFY: s->verify = 1; break;
-		case OPT_STALL:
-			rc = tl_parse_duration("--stall-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       86400 * TL_NSEC_PER_SEC, &s->stall_timeout_ns, err);
-			break;
-		case 'p': rc = tl_parse_port("--port", optarg, 0, &c->target.port, err); break;
-		case '4': c->target.family = AF_INET; break;
-		case '6': c->target.family = AF_INET6; break;
-		case 'B': c->target.bind = optarg; break;
-		case OPT_CONNECT_RATE:
-			rc = tl_parse_count("--connect-rate", optarg, 1, 10000000, &c->target.connect_rate, err);
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			rc = tl_parse_duration("--connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       3600 * TL_NSEC_PER_SEC, &s->connect_timeout_ns, err);
-			break;
-		case OPT_CC: rc = tl_spec_parse_cc_mix(s, optarg, err); break;
-		case OPT_SNDBUF: rc = tl_parse_size("--sndbuf", optarg, 1, 1ULL << 31, &s->opts.sndbuf, err); break;
-		case OPT_RCVBUF: rc = tl_parse_size("--rcvbuf", optarg, 1, 1ULL << 31, &s->opts.rcvbuf, err); break;
-		case OPT_CLAMP:
-			rc = tl_parse_size("--window-clamp", optarg, 1, 1ULL << 31, &v, err);
-			s->opts.window_clamp = (uint32_t)v;
-			break;
-		case OPT_MSS:
-			rc = tl_parse_count("--mss", optarg, 88, 65535, &v, err);
-			s->opts.mss = (uint32_t)v;
-			break;
-		case OPT_NODELAY: s->opts.nodelay = 1; break;
-		case OPT_PACING: rc = tl_parse_rate("--pacing", optarg, 8, 1ULL << 50, &s->opts.pacing_bps, err); break;
-		case OPT_ZEROCOPY: s->opts.zerocopy = 1; break;
-		case OPT_GROUP: rc = cmd_parse_group(optarg, s, err); break;
-		case OPT_JSON: c->format = OUT_JSON; formats++; break;
-		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
-		case OPT_CSV: c->format = OUT_CSV; formats++; break;
-		case OPT_PER_FLOW: c->per_flow = 1; break;
-		case OPT_JSON_FILE: rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err); break;
-		case OPT_JSONL_FILE:
-			rc = cmd_outputs_add_file(&c->out, OUT_JSONL, "--json-lines-file", optarg, err);
-			break;
-		case OPT_CSV_FILE: rc = cmd_outputs_add_file(&c->out, OUT_CSV, "--csv-file", optarg, err); break;
-		case OPT_TESTBED: c->testbed = optarg; break;
-		case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
-		case OPT_AUTOTUNE: c->autotune = 1; break;
-		case 'h': return 1;
-		default: return cmd_unknown_option("stream", argv, err);
-		}
+static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err *err)
+{
+	static const struct option options[] = {
+		CMD_TEST_LONG_OPTIONS,
+		{ "bytes", required_argument, NULL, 'n' }, { "max-time", required_argument, NULL, OPT_MAX_TIME },
+		{ "length", required_argument, NULL, 'l' },
+		{ "reverse", no_argument, NULL, 'R' }, { "bidir", no_argument, NULL, OPT_BIDIR },
+		{ "verify", no_argument, NULL, OPT_VERIFY }, { "stall-timeout", required_argument, NULL, OPT_STALL },
+		{ "connect-rate", required_argument, NULL, OPT_CONNECT_RATE },
+		{ "sndbuf", required_argument, NULL, OPT_SNDBUF }, { "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "window-clamp", required_argument, NULL, OPT_CLAMP }, { "mss", required_argument, NULL, OPT_MSS },
+		{ "nodelay", no_argument, NULL, OPT_NODELAY }, { "pacing", required_argument, NULL, OPT_PACING },
+		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
+		{ "testbed", required_argument, NULL, OPT_TESTBED },
+		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
+		{ "autotune", no_argument, NULL, OPT_AUTOTUNE }, { NULL, 0, NULL, 0 },
+	};
+	struct tl_spec *s = &c->spec;
+	struct cmd_test_opts o;
+	int opt, bidir = 0, reverse = 0;
+
+	cmd_test_opts_begin(&o, "stream", TL_WORKLOAD_STREAM, s, &c->target, &c->format, &c->out);
+	while ((opt = getopt_long(argc, argv, CMD_TEST_SHORT "n:l:R", options, NULL)) != -1) {
+		if (opt == 'h')
+			return 1;
+		int rc = cmd_test_opts_take(&o, opt, optarg, err);
+		if (rc == 0)
+			rc = take_option(c, opt, &reverse, &bidir, err);
+		if (rc == 0)
+			return cmd_unknown_option("stream", argv, err);
 		if (rc < 0)
 			return rc;
 	}
-	if (formats > 1)
-		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together "
-				  "(--json-file FILE and the like write another format beside)");
-	c->out.format[0] = c->format;
 	if (c->autotune && c->out.n > 1)
 		return tl_err_set(err, EINVAL, "--autotune prints its two runs itself: use --json with "
 				  "it, not --json-file and the like");
 	if (reverse && bidir)
 		return tl_err_set(err, EINVAL, "--reverse and --bidir cannot be used together");
-	if (c->time_set && c->bytes_set)
+	if (o.time_given && c->bytes_set)
 		return tl_err_set(err, EINVAL, "--time and --bytes cannot be used together (with --bytes, "
 				  "--max-time caps the run)");
 	s->direction = bidir ? TL_DIR_BIDIR : reverse ? TL_DIR_REVERSE : TL_DIR_FORWARD;
-	cmd_flows_from_groups(s, flows_given);
-	if (s->threads > tl_spec_connections(s))
-		s->threads = tl_spec_connections(s);
 	if (c->per_flow)
 		c->target.per_flow_limit = TL_SPEC_MAX_FLOWS * 2;
 	if (!c->testbed && getenv("TCPLAB_TESTBED") && *getenv("TCPLAB_TESTBED"))
 		c->testbed = getenv("TCPLAB_TESTBED");
-	if (optind != argc - 1)
-		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab stream 127.0.0.1)"
-					  : "more than one HOST given (\"%s\")", argv[argc - 1]);
-	c->target.host = argv[optind];
-	if (tl_spec_check_cc_available(s, err) < 0)
-		return -1;
-	return tl_spec_validate(s, err);
+	return cmd_test_opts_end(&o, argc, argv, err);
 }
 
 static void on_connecting(void *ctx, uint32_t done, uint32_t total)

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
+#include "cmd/link_opts.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
 #include "testbed/fwd.h"
@@ -76,17 +78,10 @@ static void usage(FILE *f)
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
+/* An error through cmd_error: as JSON too with --json. */
 static int fail(bool json, int code, const char *msg)
 {
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-	} else {
-		fprintf(stderr, "tcplab testbed: %s\n", msg);
-	}
-	return code;
+	return cmd_error("testbed", json ? OUT_JSON : OUT_TABLE, code, msg);
 }
 
 static void print_json(const json_t *j)
@@ -95,17 +90,7 @@ static void print_json(const json_t *j)
 	fputc('\n', stdout);
 }
 
-enum {
-	O_JSON = 1000, O_REORDER, O_NO_REORDER, O_FLOWS, O_SERIES, O_SINCE, O_READY_FD,
-	O_LINK /* + index into link_keys */
-};
-
-/* Long options that set a testbed option of the same name (testbed/config.h). */
-static const char *const link_keys[] = { "rate", "rtt", "buffer", "aqm", "loss", "jitter",
-					 "rev-rate", "rev-buffer", "rev-aqm", "rev-loss",
-					 "rev-jitter", "senders", "seed", "pool", "spin", "prio",
-					 "cpu-latency", "isolate", "standby", "ppv-class" };
-#define LINK_KEYS (sizeof(link_keys) / sizeof(link_keys[0]))
+enum { O_JSON = 1000, O_FLOWS, O_SERIES, O_SINCE, O_READY_FD };
 
 struct cli {
 	json_t *opts; /* the link options given */
@@ -120,13 +105,9 @@ struct cli {
 /* Parses argv (from the word after the subcommand) into c; returns 0 or an exit code. */
 static int parse(int argc, char **argv, struct cli *c)
 {
-	struct option lo[LINK_KEYS + 10];
-	size_t n = 0;
-	for (size_t i = 0; i < LINK_KEYS; i++)
-		lo[n++] = (struct option){ link_keys[i], required_argument, NULL, O_LINK + (int)i };
+	struct option lo[CMD_LINK_OPTIONS_MAX + 8];
+	size_t n = cmd_link_options(lo, true); /* the link options (cmd/link_opts.h) */
 	lo[n++] = (struct option){ "json", no_argument, NULL, O_JSON };
-	lo[n++] = (struct option){ "reorder", no_argument, NULL, O_REORDER };
-	lo[n++] = (struct option){ "no-reorder", no_argument, NULL, O_NO_REORDER };
 	lo[n++] = (struct option){ "flows", required_argument, NULL, O_FLOWS };
 	lo[n++] = (struct option){ "series", no_argument, NULL, O_SERIES };
 	lo[n++] = (struct option){ "since", required_argument, NULL, O_SINCE };
@@ -140,6 +121,7 @@ static int parse(int argc, char **argv, struct cli *c)
 	c->flows = 32;
 	c->ready_fd = -1;
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -147,10 +129,6 @@ static int parse(int argc, char **argv, struct cli *c)
 			return -TL_EXIT_OK - 100;
 		case O_JSON:
 			c->json = true;
-			break;
-		case O_REORDER:
-		case O_NO_REORDER:
-			tl_testbed_opt_set(c->opts, "reorder", opt == O_REORDER ? "on" : "off", NULL);
 			break;
 		case O_FLOWS:
 			if (tl_parse_count("--flows", optarg, 0, 100000, &v, &err) < 0)
@@ -172,12 +150,10 @@ static int parse(int argc, char **argv, struct cli *c)
 			c->ready_fd = (int)v;
 			break;
 		default:
-			if (opt >= O_LINK && opt < O_LINK + (int)LINK_KEYS) {
-				tl_testbed_opt_set(c->opts, link_keys[opt - O_LINK], optarg, NULL);
+			if (cmd_link_option_take(c->opts, opt, optarg))
 				break;
-			}
-			fprintf(stderr, "tcplab testbed: see 'tcplab testbed --help'\n");
-			return TL_EXIT_USAGE;
+			cmd_unknown_option("testbed", argv, &err);
+			return fail(c->json, TL_EXIT_USAGE, err.msg);
 		}
 	}
 	for (int i = optind; i < argc; i++) {

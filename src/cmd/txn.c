@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "cmd/test_opts.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
 #include "measure/hist.h"
@@ -94,147 +95,98 @@ static int parse_sources(struct txn_cli *c, const char *text, struct tl_err *err
 	return 0;
 }
 
+/* rr's and crr's own options (the shared ones: cmd/test_opts.h) */
+enum { OPT_REQUEST = 256, OPT_RESPONSE, OPT_RATE, OPT_HIST, OPT_KPC, OPT_CLOSE, OPT_LINGER0, OPT_SOURCE,
+       OPT_NAGLE };
+
+/* --requests-per-conn, --close, --linger0, --source: crr's own. */
+static int take_crr_option(struct txn_cli *c, int opt, struct tl_err *err)
+{
+	struct tl_spec *s = &c->spec;
+	uint64_t v;
+	if (!c->crr)
+		return tl_err_set(err, EINVAL, "%s applies to crr%s",
+				  opt == OPT_KPC ? "--requests-per-conn" : opt == OPT_CLOSE ? "--close"
+				  : opt == OPT_LINGER0 ? "--linger0" : "--source",
+				  opt == OPT_KPC ? " (rr keeps its connections)"
+				  : opt == OPT_SOURCE ? " (use --bind for rr)" : "");
+	switch (opt) {
+	case OPT_KPC:
+		if (tl_parse_count("--requests-per-conn", optarg, 1, 1000000000u, &v, err) < 0)
+			return -1;
+		s->requests_per_conn = (uint32_t)v;
+		return 1;
+	case OPT_CLOSE:
+		if (strcmp(optarg, "client") == 0)
+			s->close_side = TL_CLOSE_CLIENT;
+		else if (strcmp(optarg, "server") == 0)
+			s->close_side = TL_CLOSE_SERVER;
+		else
+			return tl_err_set(err, EINVAL, "--close \"%s\": write client or server", optarg);
+		return 1;
+	case OPT_LINGER0:
+		s->linger0 = 1;
+		return 1;
+	default:
+		return parse_sources(c, optarg, err) < 0 ? -1 : 1;
+	}
+}
+
+/* An option only rr and crr take: 1 taken, 0 not one of them, < 0 a bad value. */
+static int take_option(struct txn_cli *c, int opt, int *nagle, struct tl_err *err)
+{
+	struct tl_spec *s = &c->spec;
+	uint64_t v;
+	int rc = 0;
+	switch (opt) {
+	case OPT_REQUEST:
+		rc = tl_parse_size("--request", optarg, 1, 16u << 20, &v, err);
+		s->request_size = (uint32_t)v;
+		break;
+	case OPT_RESPONSE:
+		rc = tl_parse_size("--response", optarg, 1, 16u << 20, &v, err);
+		s->response_size = (uint32_t)v;
+		break;
+	case OPT_RATE: rc = tl_parse_count("--rate", optarg, 1, 100000000ULL, &s->rate, err); break;
+	case OPT_HIST: c->histogram = optarg ? optarg : "-"; break;
+	case OPT_KPC: case OPT_CLOSE: case OPT_LINGER0: case OPT_SOURCE: return take_crr_option(c, opt, err);
+	case OPT_NAGLE: *nagle = 1; break;
+	default: return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
+
 static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *err)
 {
-	enum {
-		OPT_REQUEST = 256, OPT_RESPONSE, OPT_RATE, OPT_HIST, OPT_KPC, OPT_CLOSE, OPT_LINGER0, OPT_SOURCE,
-		OPT_CC, OPT_NAGLE, OPT_GROUP, OPT_JSON, OPT_JSONL, OPT_CSV, OPT_CONNECT_TIMEOUT,
-		OPT_JSON_FILE, OPT_JSONL_FILE, OPT_CSV_FILE,
-	};
 	static const struct option options[] = {
-		{ "flows", required_argument, NULL, 'P' }, { "threads", required_argument, NULL, 'T' },
-		{ "time", required_argument, NULL, 't' }, { "omit", required_argument, NULL, 'O' },
-		{ "interval", required_argument, NULL, 'i' }, { "request", required_argument, NULL, OPT_REQUEST },
+		CMD_TEST_LONG_OPTIONS,
+		{ "request", required_argument, NULL, OPT_REQUEST },
 		{ "response", required_argument, NULL, OPT_RESPONSE }, { "rate", required_argument, NULL, OPT_RATE },
 		{ "histogram", optional_argument, NULL, OPT_HIST },
 		{ "requests-per-conn", required_argument, NULL, OPT_KPC }, { "close", required_argument, NULL, OPT_CLOSE },
 		{ "linger0", no_argument, NULL, OPT_LINGER0 }, { "source", required_argument, NULL, OPT_SOURCE },
-		{ "port", required_argument, NULL, 'p' }, { "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' }, { "bind", required_argument, NULL, 'B' },
-		{ "cc", required_argument, NULL, OPT_CC }, { "nagle", no_argument, NULL, OPT_NAGLE },
-		{ "group", required_argument, NULL, OPT_GROUP }, { "json", no_argument, NULL, OPT_JSON },
-		{ "json-lines", no_argument, NULL, OPT_JSONL }, { "csv", no_argument, NULL, OPT_CSV },
-		{ "json-file", required_argument, NULL, OPT_JSON_FILE },
-		{ "json-lines-file", required_argument, NULL, OPT_JSONL_FILE },
-		{ "csv-file", required_argument, NULL, OPT_CSV_FILE },
-		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "nagle", no_argument, NULL, OPT_NAGLE }, { NULL, 0, NULL, 0 },
 	};
-	struct tl_spec *s = &c->spec;
-	uint64_t v;
-	int flows_given = 0;
-	int opt, formats = 0, nagle = 0;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	tl_spec_defaults(s);
-	cmd_outputs_init(&c->out);
-	s->workload = c->crr ? TL_WORKLOAD_CRR : TL_WORKLOAD_RR;
-	s->threads = cores > 0 ? (uint32_t)cores : 1;
-	c->target.port = TL_DEFAULT_PORT;
-	c->target.family = AF_UNSPEC;
-	c->target.per_flow_limit = 128;
-	optind = 1;
-	opterr = 0; /* the error is ours, naming the option (and as JSON with --json) */
-	while ((opt = getopt_long(argc, argv, "P:T:t:O:i:p:46B:h", options, NULL)) != -1) {
-		int rc = 0;
-		switch (opt) {
-		case 'P':
-			rc = tl_parse_count("--flows", optarg, 1, TL_SPEC_MAX_FLOWS, &v, err);
-			s->flows = (uint32_t)v;
-			flows_given = 1;
-			break;
-		case 'T':
-			rc = tl_parse_count("--threads", optarg, 1, TL_SPEC_MAX_THREADS, &v, err);
-			s->threads = (uint32_t)v;
-			break;
-		case 't':
-			rc = tl_parse_duration("--time", optarg, 100 * TL_NSEC_PER_MSEC, 86400 * TL_NSEC_PER_SEC,
-					       &s->duration_ns, err);
-			break;
-		case 'O': rc = tl_parse_duration("--omit", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->omit_ns, err); break;
-		case 'i':
-			rc = tl_parse_duration("--interval", optarg, 0, 3600 * TL_NSEC_PER_SEC, &s->interval_ns, err);
-			if (rc == 0 && s->interval_ns && s->interval_ns < 10 * TL_NSEC_PER_MSEC)
-				rc = tl_err_set(err, ERANGE, "--interval \"%s\": at least 10ms, or 0 for none", optarg);
-			break;
-		case OPT_REQUEST:
-			rc = tl_parse_size("--request", optarg, 1, 16u << 20, &v, err);
-			s->request_size = (uint32_t)v;
-			break;
-		case OPT_RESPONSE:
-			rc = tl_parse_size("--response", optarg, 1, 16u << 20, &v, err);
-			s->response_size = (uint32_t)v;
-			break;
-		case OPT_RATE: rc = tl_parse_count("--rate", optarg, 1, 100000000ULL, &s->rate, err); break;
-		case OPT_HIST: c->histogram = optarg ? optarg : "-"; break;
-		case OPT_KPC:
-			if (!c->crr)
-				return tl_err_set(err, EINVAL, "--requests-per-conn applies to crr (rr keeps its connections)");
-			rc = tl_parse_count("--requests-per-conn", optarg, 1, 1000000000u, &v, err);
-			s->requests_per_conn = (uint32_t)v;
-			break;
-		case OPT_CLOSE:
-			if (!c->crr)
-				return tl_err_set(err, EINVAL, "--close applies to crr");
-			if (strcmp(optarg, "client") == 0)
-				s->close_side = TL_CLOSE_CLIENT;
-			else if (strcmp(optarg, "server") == 0)
-				s->close_side = TL_CLOSE_SERVER;
-			else
-				return tl_err_set(err, EINVAL, "--close \"%s\": write client or server", optarg);
-			break;
-		case OPT_LINGER0:
-			if (!c->crr)
-				return tl_err_set(err, EINVAL, "--linger0 applies to crr");
-			s->linger0 = 1;
-			break;
-		case OPT_SOURCE:
-			if (!c->crr)
-				return tl_err_set(err, EINVAL, "--source applies to crr (use --bind for rr)");
-			rc = parse_sources(c, optarg, err);
-			break;
-		case 'p': rc = tl_parse_port("--port", optarg, 0, &c->target.port, err); break;
-		case '4': c->target.family = AF_INET; break;
-		case '6': c->target.family = AF_INET6; break;
-		case 'B': c->target.bind = optarg; break;
-		case OPT_CC: rc = tl_spec_parse_cc_mix(s, optarg, err); break;
-		case OPT_NAGLE: nagle = 1; break;
-		case OPT_GROUP: rc = cmd_parse_group(optarg, s, err); break;
-		case OPT_JSON: c->format = OUT_JSON; formats++; break;
-		case OPT_JSONL: c->format = OUT_JSONL; formats++; break;
-		case OPT_CSV: c->format = OUT_CSV; formats++; break;
-		case OPT_JSON_FILE: rc = cmd_outputs_add_file(&c->out, OUT_JSON, "--json-file", optarg, err); break;
-		case OPT_JSONL_FILE:
-			rc = cmd_outputs_add_file(&c->out, OUT_JSONL, "--json-lines-file", optarg, err);
-			break;
-		case OPT_CSV_FILE: rc = cmd_outputs_add_file(&c->out, OUT_CSV, "--csv-file", optarg, err); break;
-		case OPT_CONNECT_TIMEOUT:
-			rc = tl_parse_duration("--connect-timeout", optarg, 10 * TL_NSEC_PER_MSEC,
-					       3600 * TL_NSEC_PER_SEC, &s->connect_timeout_ns, err);
-			break;
-		case 'h': return 1;
-		default: return cmd_unknown_option(c->name, argv, err);
-		}
+	struct cmd_test_opts o;
+	int opt, nagle = 0;
+	cmd_test_opts_begin(&o, c->name, c->crr ? TL_WORKLOAD_CRR : TL_WORKLOAD_RR, &c->spec, &c->target,
+			    &c->format, &c->out);
+	while ((opt = getopt_long(argc, argv, CMD_TEST_SHORT, options, NULL)) != -1) {
+		if (opt == 'h')
+			return 1;
+		int rc = cmd_test_opts_take(&o, opt, optarg, err);
+		if (rc == 0)
+			rc = take_option(c, opt, &nagle, err);
+		if (rc == 0)
+			return cmd_unknown_option(c->name, argv, err);
 		if (rc < 0)
 			return rc;
 	}
-	if (formats > 1)
-		return tl_err_set(err, EINVAL, "--json, --json-lines and --csv cannot be used together "
-				  "(--json-file FILE and the like write another format beside)");
-	c->out.format[0] = c->format;
 	if (c->histogram && strcmp(c->histogram, "-") == 0 && c->format != OUT_TABLE)
 		return tl_err_set(err, EINVAL, "--histogram to stdout cannot mix with --json/--csv: give a file, "
 				  "--histogram=FILE (the JSON output has the buckets in end.latency_histogram)");
-	s->opts.nodelay = !nagle;
-	cmd_flows_from_groups(s, flows_given);
-	if (s->threads > s->flows)
-		s->threads = s->flows;
-	if (optind != argc - 1)
-		return tl_err_set(err, EINVAL, optind >= argc ? "no HOST given (e.g. tcplab %s 127.0.0.1)"
-					  : "more than one HOST given", c->name);
-	c->target.host = argv[optind];
-	if (tl_spec_check_cc_available(s, err) < 0)
-		return -1;
-	return tl_spec_validate(s, err);
+	c->spec.opts.nodelay = !nagle;
+	return cmd_test_opts_end(&o, argc, argv, err);
 }
 
 static void on_connecting(void *ctx, uint32_t done, uint32_t total)

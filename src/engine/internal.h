@@ -173,6 +173,15 @@ int tl_rr_solo_run(struct tl_worker *w);
 /* stream_solo.c: the same for a worker whose only flow is a stream sender or receiver. */
 int tl_stream_solo_run(struct tl_worker *w);
 
+/* solo.c, shared by both solo loops. */
+#define TL_SOLO_QUIT_POLL_NS (20 * 1000 * 1000ULL)
+/* The worker's only flow when it has exactly one, with a socket, still active; else NULL. */
+struct tl_flow *tl_solo_flow(const struct tl_worker *w);
+/* Blocking: f leaves the epoll set and its socket blocks, with TL_SOLO_QUIT_POLL_NS send and
+ * receive timeouts. Not blocking: back to non-blocking, in the epoll set for events. -1 when
+ * fcntl (or epoll_ctl on the way back) failed. */
+int tl_solo_set_blocking(struct tl_worker *w, struct tl_flow *f, int blocking, uint32_t events);
+
 #define TL_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define TL_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 

@@ -7,55 +7,28 @@
  * (bench/results/rr-notes.md): blocking loops ran 66k to 70k transactions/s, epoll loops 55k
  * to 66k. A worker that owns exactly one closed-loop rr client or one rr server has nothing
  * else to wait for, so it blocks in recv, with a receive timeout so that it still sees the
- * engine's stop time and quit flag (QUIT_POLL_NS at most late).
+ * engine's stop time and quit flag (TL_SOLO_QUIT_POLL_NS at most late).
  *
  * Open-loop clients (--rate) need timers and crr needs connection events: they stay in the
  * epoll loop, as does any worker with more than one flow.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "engine/internal.h"
 #include "util/clock.h"
 
-#define QUIT_POLL_NS (20 * 1000 * 1000ULL)
-
 static int solo_eligible(const struct tl_worker *w)
 {
-	if (__atomic_load_n(&w->nflows, __ATOMIC_ACQUIRE) != 1)
-		return 0;
-	const struct tl_flow *f = w->flows[0];
-	if (f->fd < 0 || TL_LOAD(f->state) != TL_FLOW_ACTIVE)
-		return 0;
-	return f->mode == TL_MODE_RR_SERVER || (f->mode == TL_MODE_RR_CLIENT && !f->interval_ns);
+	const struct tl_flow *f = tl_solo_flow(w);
+	return f && (f->mode == TL_MODE_RR_SERVER || (f->mode == TL_MODE_RR_CLIENT && !f->interval_ns));
 }
 
-static void set_timeouts(int fd, uint64_t ns)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ns / TL_NSEC_PER_SEC),
-			      .tv_usec = (suseconds_t)(ns % TL_NSEC_PER_SEC / 1000) };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* Switches the socket between the epoll loop's non-blocking mode and the solo loop's. */
+/* Between the epoll loop's non-blocking mode and the solo loop's blocking one. */
 static int set_blocking(struct tl_worker *w, struct tl_flow *f, int blocking)
 {
-	int fl = fcntl(f->fd, F_GETFL);
-	if (fl < 0 || fcntl(f->fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK) < 0)
-		return -1;
-	if (blocking) {
-		/* Out of epoll while blocking: no callback and ready-list work per packet. */
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
-		set_timeouts(f->fd, QUIT_POLL_NS);
-		return 0;
-	}
-	set_timeouts(f->fd, 0);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = f };
-	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->fd, &ev);
+	return tl_solo_set_blocking(w, f, blocking, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
 }
 
 /* Whether the client has finished: past the stop time with nothing in flight. */

@@ -5,57 +5,33 @@
  * EAGAIN, and each call goes through the callback. A worker that owns exactly one stream flow
  * has nothing else to wait for, so it does what the plain loop of iperf3 or a hand-written
  * benchmark does: send() of --length bytes (recv() of the worker's buffer) in a loop, blocked
- * in the kernel while the socket is full (empty). A send and receive timeout of QUIT_POLL_NS
- * lets it see the engine's stop time and quit flag.
+ * in the kernel while the socket is full (empty). A send and receive timeout of
+ * TL_SOLO_QUIT_POLL_NS (solo.c) lets it see the engine's stop time and quit flag.
  *
  * Not here: zerocopy (its completions come on the error queue, an epoll event), --verify
  * (the receiver's checks stay in one place, flow.c), and the fault injection that stops a
  * receiver: those flows stay in the epoll loop, as does any worker with more than one flow.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "engine/internal.h"
 #include "engine/pattern.h"
 #include "util/clock.h"
 
-#define QUIT_POLL_NS (20 * 1000 * 1000ULL)
-
 static int solo_eligible(const struct tl_worker *w)
 {
-	if (__atomic_load_n(&w->nflows, __ATOMIC_ACQUIRE) != 1)
-		return 0;
-	const struct tl_flow *f = w->flows[0];
-	return f->fd >= 0 && TL_LOAD(f->state) == TL_FLOW_ACTIVE && f->mode == TL_MODE_STREAM &&
-	       !f->zerocopy && !f->stop_reading_after_ns && !w->engine->cfg.verify;
-}
-
-static void set_timeouts(int fd, uint64_t ns)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ns / TL_NSEC_PER_SEC),
-			      .tv_usec = (suseconds_t)(ns % TL_NSEC_PER_SEC / 1000) };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	const struct tl_flow *f = tl_solo_flow(w);
+	return f && f->mode == TL_MODE_STREAM && !f->zerocopy && !f->stop_reading_after_ns &&
+	       !w->engine->cfg.verify;
 }
 
 /* Between the epoll loop's non-blocking mode and the solo loop's blocking one. */
 static int set_blocking(struct tl_worker *w, struct tl_flow *f, int blocking)
 {
-	int fl = fcntl(f->fd, F_GETFL);
-	if (fl < 0 || fcntl(f->fd, F_SETFL, blocking ? fl & ~O_NONBLOCK : fl | O_NONBLOCK) < 0)
-		return -1;
-	if (blocking) {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->fd, NULL);
-		set_timeouts(f->fd, QUIT_POLL_NS);
-		return 0;
-	}
-	set_timeouts(f->fd, 0);
-	struct epoll_event ev = { .events = (f->sender ? EPOLLOUT : EPOLLIN) | EPOLLRDHUP | EPOLLET,
-				  .data.ptr = f };
-	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->fd, &ev);
+	return tl_solo_set_blocking(w, f, blocking,
+				    (f->sender ? EPOLLOUT : EPOLLIN) | EPOLLRDHUP | EPOLLET);
 }
 
 static void solo_fail(struct tl_flow *f, int err_no)

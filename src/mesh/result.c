@@ -58,6 +58,41 @@ static int seen(json_t *set, const char *id)
 	return 0;
 }
 
+/* A rank's CPU over the test, from its final report's "cpu". */
+static struct tl_cpu_sample rank_cpu(const json_t *cpu)
+{
+	return (struct tl_cpu_sample){
+		.wall_ns = uget(cpu, "wall_ns"), .user_ns = uget(cpu, "user_ns"),
+		.sys_ns = uget(cpu, "sys_ns"), .vol_ctx = uget(cpu, "vol_ctx"),
+		.invol_ctx = uget(cpu, "invol_ctx"),
+	};
+}
+
+/* Rank i's line of per_rank. */
+static json_t *rank_json(uint32_t i, const json_t *f, const struct tl_cpu_sample *d)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
+		"rank", (json_int_t)i, "hops_received", (json_int_t)uget(f, "hops_received"),
+		"hops_sent", (json_int_t)uget(f, "hops_sent"), "held", (json_int_t)uget(f, "held"),
+		"cpu_pct", tl_cpu_percent(d), "vol_ctx", (json_int_t)d->vol_ctx,
+		"invol_ctx", (json_int_t)d->invol_ctx);
+}
+
+/* {"mesh": the ranks' CPU and its cost per hop, "machine": the hosts' busy and idle shares}. */
+static json_t *cpu_json(const struct tl_mesh_cpu_input *cin, const struct tl_mesh_cpu_report *cr,
+			unsigned nhosts)
+{
+	return json_pack("{s:{s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:f}, s:{s:I, s:I, s:f, s:f, s:f}}",
+		"mesh", "user_s", (double)cin->mesh.user_ns / 1e9, "sys_s", (double)cin->mesh.sys_ns / 1e9,
+		"pct_of_core", cr->mesh_pct_of_core, "pct_of_machine", cr->mesh_pct_of_machine,
+		"vol_ctx", (json_int_t)cin->mesh.vol_ctx, "invol_ctx", (json_int_t)cin->mesh.invol_ctx,
+		"cpu_ns_per_hop", cr->cpu_ns_per_hop, "vol_ctx_per_hop", cr->vol_ctx_per_hop,
+		"invol_ctx_per_hop", cr->invol_ctx_per_hop,
+		"machine", "hosts", (json_int_t)nhosts, "ncpu", (json_int_t)cin->ncpu,
+		"busy_pct", cr->machine_busy_pct, "idle_pct", cr->machine_idle_pct,
+		"other_busy_pct", cr->other_busy_pct);
+}
+
 int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *finals,
 			 const struct tl_mesh_result_meta *meta, json_t **out, struct tl_err *err)
 {
@@ -103,11 +138,7 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 		misrouted += uget(f, "misrouted");
 		if (uget(f, "window_ns") > window_ns)
 			window_ns = uget(f, "window_ns");
-		struct tl_cpu_sample d = {
-			.wall_ns = uget(cpu, "wall_ns"), .user_ns = uget(cpu, "user_ns"),
-			.sys_ns = uget(cpu, "sys_ns"), .vol_ctx = uget(cpu, "vol_ctx"),
-			.invol_ctx = uget(cpu, "invol_ctx"),
-		};
+		struct tl_cpu_sample d = rank_cpu(cpu);
 		tl_cpu_add(&cin.mesh, &d);
 		if (i == 0)
 			first_host = host;
@@ -122,11 +153,7 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 			add_counters(counters, c);
 			have_counters = 1;
 		}
-		json_array_append_new(per_rank, json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
-			"rank", (json_int_t)i, "hops_received", (json_int_t)uget(f, "hops_received"),
-			"hops_sent", (json_int_t)uget(f, "hops_sent"), "held", (json_int_t)uget(f, "held"),
-			"cpu_pct", tl_cpu_percent(&d), "vol_ctx", (json_int_t)d.vol_ctx,
-			"invol_ctx", (json_int_t)d.invol_ctx));
+		json_array_append_new(per_rank, rank_json(i, f, &d));
 	}
 	cin.hops = in_window;
 	struct tl_mesh_cpu_report cr;
@@ -163,16 +190,7 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 		json_object_set_new(r, "latency_note", json_string("ranks run on different hosts: a send "
 			"time from one host's CLOCK_MONOTONIC means nothing on another"));
 	}
-	json_object_set_new(r, "cpu", json_pack("{s:{s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:f},"
-		" s:{s:I, s:I, s:f, s:f, s:f}}",
-		"mesh", "user_s", (double)cin.mesh.user_ns / 1e9, "sys_s", (double)cin.mesh.sys_ns / 1e9,
-		"pct_of_core", cr.mesh_pct_of_core, "pct_of_machine", cr.mesh_pct_of_machine,
-		"vol_ctx", (json_int_t)cin.mesh.vol_ctx, "invol_ctx", (json_int_t)cin.mesh.invol_ctx,
-		"cpu_ns_per_hop", cr.cpu_ns_per_hop, "vol_ctx_per_hop", cr.vol_ctx_per_hop,
-		"invol_ctx_per_hop", cr.invol_ctx_per_hop,
-		"machine", "hosts", (json_int_t)nhosts, "ncpu", (json_int_t)cin.ncpu,
-		"busy_pct", cr.machine_busy_pct, "idle_pct", cr.machine_idle_pct,
-		"other_busy_pct", cr.other_busy_pct));
+	json_object_set_new(r, "cpu", cpu_json(&cin, &cr, nhosts));
 	json_object_set(r, "tcp_counters", have_counters ? counters : json_null());
 	json_object_set_new(r, "tokens_check", json_pack("{s:I, s:I, s:b, s:b, s:b}",
 		"expected", (json_int_t)spec->tokens, "held", (json_int_t)held,

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
 #include "tune/advice.h"
 #include "tune/probe.h"
 #include "util/err.h"

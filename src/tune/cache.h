@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
 #include "util/err.h"
 
 #define TL_CACHE_FORMAT 1

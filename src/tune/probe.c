@@ -89,6 +89,28 @@ static void probe_judge(struct tl_probe_result *r)
 static const char *const limit_keys[] = { "app", "rwnd", "sndbuf", "network" };
 #define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
 
+/* The dominant limit of the flows' summed shares; on a tie the first in the order above, as
+ * tl_tcpinfo_limits does. No chronographs at all (an old kernel) counts as unknown. */
+static void dominant_limit(const double *shares, struct tl_probe_result *out)
+{
+	size_t best = 0;
+	double total = 0;
+	for (size_t k = 0; k < NLIMITS; k++) {
+		total += shares[k];
+		if (shares[k] > shares[best])
+			best = k;
+	}
+	if (total > 0) {
+		snprintf(out->limited_by, sizeof(out->limited_by), "%s", limit_keys[best]);
+		out->limited_share = shares[best] / (double)out->flows;
+		out->rate_lower_bound = strcmp(limit_keys[best], "network") != 0;
+	} else {
+		snprintf(out->limited_by, sizeof(out->limited_by), "unknown");
+		out->limited_share = 0;
+		out->rate_lower_bound = false;
+	}
+}
+
 int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_probe_result *out,
 		       struct tl_err *err)
 {
@@ -141,24 +163,7 @@ int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_p
 	out->delivery_rate_bps = dr;
 	out->loss_ratio = out->bytes_sent ? (double)out->bytes_retrans / (double)out->bytes_sent : 0.0;
 
-	/* The dominant limit of the mean shares; on a tie the first in the order above, as
-	 * tl_tcpinfo_limits does. No chronographs at all (an old kernel) counts as unknown. */
-	size_t best = 0;
-	double total = 0;
-	for (size_t k = 0; k < NLIMITS; k++) {
-		total += shares[k];
-		if (shares[k] > shares[best])
-			best = k;
-	}
-	if (total > 0) {
-		snprintf(out->limited_by, sizeof(out->limited_by), "%s", limit_keys[best]);
-		out->limited_share = shares[best] / (double)out->flows;
-		out->rate_lower_bound = strcmp(limit_keys[best], "network") != 0;
-	} else {
-		snprintf(out->limited_by, sizeof(out->limited_by), "unknown");
-		out->limited_share = 0;
-		out->rate_lower_bound = false;
-	}
+	dominant_limit(shares, out);
 
 	/*
 	 * The rate is the median of the full intervals' goodput. The window's mean is biased by

@@ -5,6 +5,7 @@
 
 #include "engine/engine.h"
 #include "measure/summary.h"
+#include "workload/result_ends.h"
 #include "workload/txn_result.h"
 
 struct tl_stream_merge {
@@ -32,12 +33,6 @@ void tl_stream_merge_free(struct tl_stream_merge *m)
 static uint64_t arr_u64(const json_t *obj, const char *key, uint32_t i)
 {
 	const json_t *v = json_array_get(json_object_get(obj, key), i);
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-}
-
-static uint64_t get_u64(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
 	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
@@ -87,7 +82,7 @@ struct span {
 static struct span span_of(const json_t *iv, const json_t *fallback)
 {
 	const json_t *t = iv ? iv : fallback;
-	struct span sp = { get_u64(t, "start_ns"), get_u64(t, "end_ns"), 0.0 };
+	struct span sp = { tl_result_u64(t, "start_ns"), tl_result_u64(t, "end_ns"), 0.0 };
 	if (sp.end_ns > sp.start_ns)
 		sp.secs = (double)(sp.end_ns - sp.start_ns) / 1e9;
 	return sp;
@@ -110,7 +105,7 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 	struct dir_sum dirs[2] = { { 0 } };
 	double *bps = calloc(2 * (size_t)m->spec.flows, sizeof(double)); /* one half per direction */
 	json_t *streams = json_array();
-	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)get_u64(client_iv ? client_iv : agent_iv, "k"),
+	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)tl_result_u64(client_iv ? client_iv : agent_iv, "k"),
 			       "start", start, "end", end, "seconds", shown->secs);
 	if (!bps || !streams || !iv)
 		goto out;
@@ -137,10 +132,10 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 	} else {
 		/* Too many flow x interval cells to keep per flow: each end's totals, kept apart
 		 * for what it sent and what it received, give each direction. */
-		dirs[0].sent = get_u64(client_iv, "bytes_sent_total");
-		dirs[0].recv = get_u64(agent_iv, "bytes_received_total");
-		dirs[1].sent = get_u64(agent_iv, "bytes_sent_total");
-		dirs[1].recv = get_u64(client_iv, "bytes_received_total");
+		dirs[0].sent = tl_result_u64(client_iv, "bytes_sent_total");
+		dirs[0].recv = tl_result_u64(agent_iv, "bytes_received_total");
+		dirs[1].sent = tl_result_u64(agent_iv, "bytes_sent_total");
+		dirs[1].recv = tl_result_u64(client_iv, "bytes_received_total");
 	}
 	struct dir_sum all = { .sent = dirs[0].sent + dirs[1].sent, .recv = dirs[0].recv + dirs[1].recv,
 			       .bps = bps, .n = dirs[0].n + dirs[1].n };
@@ -225,8 +220,8 @@ static json_t *io_sizes_json(const struct tl_stream_merge *m, const json_t *clie
 			snd[k] += arr_u64(sc, "io_calls", (uint32_t)k);
 			rcv[k] += arr_u64(rc, "io_calls", (uint32_t)k);
 		}
-		sb += get_u64(sc, "bytes_total");
-		rb += get_u64(rc, "bytes_total");
+		sb += tl_result_u64(sc, "bytes_total");
+		rb += tl_result_u64(rc, "bytes_total");
 	}
 	return json_pack("{s:I,s:o,s:o}", "write_size", (json_int_t)m->spec.length,
 			 "send", io_kind_json(snd, sb), "recv", io_kind_json(rcv, rb));
@@ -248,7 +243,7 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			json_is_true(json_object_get(agent_res, "incomplete"));
 	uint64_t expected = m->spec.bytes * (m->spec.direction == TL_DIR_BIDIR ? 2 : 1), received = 0;
 	for (uint32_t i = 0; m->spec.bytes && i < m->nconn; i++)
-		received += get_u64(conn_of(tl_spec_conn_client_sends(&m->spec, i) ? agent_res : client_res, i),
+		received += tl_result_u64(conn_of(tl_spec_conn_client_sends(&m->spec, i) ? agent_res : client_res, i),
 				    "bytes_total");
 	if (m->spec.bytes && received < expected)
 		cut_short = 1;
@@ -261,8 +256,8 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 		const json_t *snd = conn_of(cs ? client_res : agent_res, i);
 		const json_t *rcv = conn_of(cs ? agent_res : client_res, i);
 		const json_t *rcv_res = cs ? agent_res : client_res;
-		double secs = (double)get_u64(rcv_res, "window_ns") / 1e9;
-		uint64_t recv = get_u64(rcv, "bytes"), sent = get_u64(snd, "bytes");
+		double secs = (double)tl_result_u64(rcv_res, "window_ns") / 1e9;
+		uint64_t recv = tl_result_u64(rcv, "bytes"), sent = tl_result_u64(snd, "bytes");
 		struct dir_sum *d = &dirs[cs ? 0 : 1];
 		double flow_bps = secs > 0 ? (double)recv * 8 / secs : 0;
 		secs_dir[cs ? 0 : 1] = secs;
@@ -278,10 +273,10 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 				!strcmp(json_string_value(json_object_get(rcv, "state")) ?: "", "error");
 		stalled += is_stalled;
 		failed += is_failed;
-		uint64_t snd_total = get_u64(snd, "bytes_total"), rcv_total = get_u64(rcv, "bytes_total");
+		uint64_t snd_total = tl_result_u64(snd, "bytes_total"), rcv_total = tl_result_u64(rcv, "bytes_total");
 		int flow_verified = 1;
 		if (m->spec.verify) {
-			uint64_t errors = get_u64(json_object_get(rcv, "verify"), "errors");
+			uint64_t errors = tl_result_u64(json_object_get(rcv, "verify"), "errors");
 			flow_verified = errors == 0 && !is_failed;
 			if (m->spec.bytes && !cut_short)
 				flow_verified = flow_verified && rcv_total == snd_total &&
@@ -303,15 +298,11 @@ json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			       .bps = m->spec.direction == TL_DIR_REVERSE ? dirs[1].bps : bps,
 			       .n = dirs[0].n + dirs[1].n };
 	double secs = secs_dir[main_dir];
-	const json_t *ccpu = json_object_get(client_res, "cpu"), *acpu = json_object_get(agent_res, "cpu");
-	const json_t *cp = json_object_get(ccpu, "percent"), *ap = json_object_get(acpu, "percent");
-	json_t *end = json_pack("{s:o,s:o,s:i,s:i,s:b,s:{s:f,s:f}}",
+	json_t *end = json_pack("{s:o,s:o,s:i,s:i,s:b,s:o}",
 				"streams", streams, "sum", sum_json(&all, secs),
 				"stalled_flows", (int)stalled, "failed_flows", (int)failed,
 				"incomplete", cut_short,
-				"cpu_utilization_percent",
-				"client", json_is_real(cp) ? json_real_value(cp) : 0.0,
-				"agent", json_is_real(ap) ? json_real_value(ap) : 0.0);
+				"cpu_utilization_percent", tl_result_cpu_percent(client_res, agent_res));
 	streams = NULL;
 	json_object_set_new(end, "machine_cpu", tl_result_machine_cpu(client_res, agent_res));
 	json_object_set_new(end, "kernel_tcp", tl_result_kernel_tcp(client_res, agent_res));
@@ -346,27 +337,4 @@ fail:
 	json_decref(streams);
 	free(bps);
 	return json_pack("{s:s}", "error", "out of memory merging results");
-}
-
-/* {"client": c, "agent": a}, each a copy, and left out unless an object. */
-static json_t *per_end(const json_t *c, const json_t *a)
-{
-	json_t *o = json_object();
-	if (json_is_object(c))
-		json_object_set_new(o, "client", json_deep_copy(c));
-	if (json_is_object(a))
-		json_object_set_new(o, "agent", json_deep_copy(a));
-	return o;
-}
-
-json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res)
-{
-	return per_end(json_object_get(json_object_get(client_res, "cpu"), "machine"),
-		       json_object_get(json_object_get(agent_res, "cpu"), "machine"));
-}
-
-json_t *tl_result_kernel_tcp(const json_t *client_res, const json_t *agent_res)
-{
-	return per_end(json_object_get(client_res, "kernel_tcp"),
-		       json_object_get(agent_res, "kernel_tcp"));
 }

@@ -12,7 +12,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
+#include "workload/result_ends.h" /* tl_result_machine_cpu, tl_result_kernel_tcp */
 
 struct tl_stream_merge;
 
@@ -27,18 +28,5 @@ json_t *tl_stream_merge_interval(struct tl_stream_merge *m, const json_t *client
 /* The "end" object from both ends' results. New reference. */
 json_t *tl_stream_merge_end(struct tl_stream_merge *m, const json_t *client_res,
 			    const json_t *agent_res);
-
-/*
- * Each end's machine over the test, {"client": {busy_percent, steal_percent, cpus},
- * "agent": {...}}, from their results' cpu.machine (an end that could not read /proc/stat
- * is left out). For stream and the transaction tests alike. New reference.
- */
-json_t *tl_result_machine_cpu(const json_t *client_res, const json_t *agent_res);
-
-/*
- * Each end's kernel counter growth over the test, {"client": {"TCPMemoryPressures": n, ...},
- * "agent": {...}}, from their results' kernel_tcp (left out where absent). New reference.
- */
-json_t *tl_result_kernel_tcp(const json_t *client_res, const json_t *agent_res);
 
 #endif

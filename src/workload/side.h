@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
 #include "util/err.h"
 
 struct tl_side;

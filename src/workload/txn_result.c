@@ -7,14 +7,8 @@
 #include <string.h>
 
 #include "measure/summary.h"
-#include "workload/result.h"
+#include "workload/result_ends.h"
 #include "workload/txn_result.h"
-
-static uint64_t get_u64(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-}
 
 static json_t *copy(const json_t *v)
 {
@@ -33,7 +27,7 @@ static json_t *flows_summary(const double *tps, size_t n)
 
 static json_t *crr_part(const json_t *client, const json_t *agent, double secs)
 {
-	uint64_t connects = get_u64(client, "connects");
+	uint64_t connects = tl_result_u64(client, "connects");
 	json_t *j = json_pack("{s:I,s:f,s:O?,s:O?}", "connects", (json_int_t)connects,
 			      "connects_per_second", secs > 0 ? (double)connects / secs : 0.0,
 			      "connect_latency", json_object_get(client, "connect_latency"),
@@ -54,11 +48,11 @@ json_t *tl_txn_merge_interval(const struct tl_spec *spec, uint32_t nconn, uint32
 			      const json_t *client_iv, const json_t *agent_iv)
 {
 	const json_t *timing = client_iv ? client_iv : agent_iv;
-	uint64_t start_ns = get_u64(timing, "start_ns"), end_ns = get_u64(timing, "end_ns");
+	uint64_t start_ns = tl_result_u64(timing, "start_ns"), end_ns = tl_result_u64(timing, "end_ns");
 	double start = (double)start_ns / 1e9, end = (double)end_ns / 1e9;
 	double secs = end_ns > start_ns ? (double)(end_ns - start_ns) / 1e9 : 0.0;
-	uint64_t txn = get_u64(client_iv, "transactions_total");
-	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)get_u64(timing, "k"), "start", start,
+	uint64_t txn = tl_result_u64(client_iv, "transactions_total");
+	json_t *iv = json_pack("{s:I,s:f,s:f,s:f}", "k", (json_int_t)tl_result_u64(timing, "k"), "start", start,
 			       "end", end, "seconds", secs);
 	json_t *sum = json_pack("{s:I,s:f,s:o}", "transactions", (json_int_t)txn,
 				"transactions_per_second", secs > 0 ? (double)txn / secs : 0.0,
@@ -91,7 +85,7 @@ json_t *tl_txn_merge_interval(const struct tl_spec *spec, uint32_t nconn, uint32
 json_t *tl_txn_merge_end(const struct tl_spec *spec, uint32_t nconn, const json_t *client_res,
 			 const json_t *agent_res)
 {
-	double secs = (double)get_u64(client_res, "window_ns") / 1e9;
+	double secs = (double)tl_result_u64(client_res, "window_ns") / 1e9;
 	const json_t *conns = json_object_get(client_res, "conns");
 	double *tps = calloc(nconn ? nconn : 1, sizeof(double));
 	json_t *streams = json_array();
@@ -99,7 +93,7 @@ json_t *tl_txn_merge_end(const struct tl_spec *spec, uint32_t nconn, const json_
 	int failed = 0;
 	for (uint32_t i = 0; tps && i < nconn; i++) {
 		const json_t *c = json_array_get(conns, i);
-		uint64_t n = get_u64(c, "transactions");
+		uint64_t n = tl_result_u64(c, "transactions");
 		const char *state = json_string_value(json_object_get(c, "state"));
 		int is_failed = !c || !json_is_true(json_object_get(c, "connected")) ||
 				(state && strcmp(state, "error") == 0);
@@ -130,15 +124,12 @@ json_t *tl_txn_merge_end(const struct tl_spec *spec, uint32_t nconn, const json_
 		if (last)
 			json_object_set(sum, "last_connect_error", (json_t *)last);
 	}
-	const json_t *ccpu = json_object_get(client_res, "cpu"), *acpu = json_object_get(agent_res, "cpu");
-	const json_t *cp = json_object_get(ccpu, "percent"), *ap = json_object_get(acpu, "percent");
-	json_t *end = json_pack("{s:o,s:o,s:i,s:o,s:o,s:{s:f,s:f}}", "streams", streams, "sum", sum,
+	json_t *end = json_pack("{s:o,s:o,s:i,s:o,s:o,s:o}", "streams", streams, "sum", sum,
 				"failed_flows", failed,
 				"latency_histogram", copy(json_object_get(client_res, "latency_histogram")),
 				"connect_latency_histogram",
 				copy(json_object_get(client_res, "connect_latency_histogram")),
-				"cpu_utilization_percent", "client", json_is_real(cp) ? json_real_value(cp) : 0.0,
-				"agent", json_is_real(ap) ? json_real_value(ap) : 0.0);
+				"cpu_utilization_percent", tl_result_cpu_percent(client_res, agent_res));
 	if (end) {
 		json_object_set_new(end, "machine_cpu", tl_result_machine_cpu(client_res, agent_res));
 		json_object_set_new(end, "kernel_tcp", tl_result_kernel_tcp(client_res, agent_res));

@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "ctl/spec.h"
+#include "spec/spec.h"
 
 json_t *tl_txn_merge_interval(const struct tl_spec *spec, uint32_t nconn, uint32_t per_flow_limit,
 			      const json_t *client_iv, const json_t *agent_iv);

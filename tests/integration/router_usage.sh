@@ -27,7 +27,7 @@ one_line "the same interface twice" 2 "same interface \"$IF_IN\"" \
     rtr --in "$IF_IN" --out "$IF_IN"
 one_line "only one interface" 2 "give both interfaces" rtr --in "$IF_IN"
 one_line "a bad rate" 2 'rate "fast"' rtr --in "$IF_IN" --out "$IF_OUT" --rate fast
-one_line "a testbed-only option" 2 '"--senders": unknown option' rtr --in "$IF_IN" --out "$IF_OUT" --senders 2
+one_line "a testbed-only option" 2 'option "--senders": unknown' rtr --in "$IF_IN" --out "$IF_OUT" --senders 2
 one_line "a bad name" 2 "name" rtr --in "$IF_IN" --out "$IF_OUT" --name "a/b"
 one_line "status without a name" 2 "which router?" rtr status
 one_line "status of no router" 1 "no router nosuch" rtr status --name nosuch
