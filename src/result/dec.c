@@ -10,8 +10,8 @@ int tl_dec_failed(const struct tl_dec *d)
 int tl_dec_fail(struct tl_dec *d, const char *where, const char *key, const char *what)
 {
 	if (!d->failed)
-		tl_err_set(d->err, EPROTO, "result document: %s%s%s: %s", where, *where ? "." : "", key,
-			   what);
+		tl_err_set(d->err, EPROTO, "result document: %s%s%s: %s", where,
+			   *where && *key ? "." : "", key, what);
 	d->failed = 1;
 	return -1;
 }
