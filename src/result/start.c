@@ -4,6 +4,7 @@
 
 #include "result/dec.h"
 #include "result/stream.h"
+#include "result/stream_internal.h"
 
 static void spec_decode(struct tl_dec *d, const json_t *o, struct tl_res_spec *s)
 {
@@ -88,4 +89,18 @@ void tl_res_start_free(struct tl_res_start *s)
 	free(s->warnings);
 	s->warnings = NULL;
 	s->nwarnings = 0;
+}
+
+int tl_res_doc_decode(const json_t *doc, struct tl_res_start *start, const char **error,
+		      int *interrupted, const json_t **end, struct tl_err *err)
+{
+	struct tl_dec d = { err, 0 };
+	if (!json_is_object(doc))
+		return tl_dec_fail(&d, "", "document", "not an object");
+	*error = tl_dec_str_opt(&d, doc, "", "error");
+	*interrupted = tl_dec_bool_opt(&d, doc, "", "interrupted") == 1;
+	*end = tl_dec_obj_opt(&d, doc, "", "end");
+	if (tl_dec_failed(&d) || tl_res_start_decode(json_object_get(doc, "start"), start, err) < 0)
+		return -1;
+	return 0;
 }

@@ -17,4 +17,9 @@ void tl_res_end_common_decode(struct tl_dec *d, const json_t *end, double *cpu_c
 /* end.testbed: the router's series (testbed/series.h). */
 void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_testbed *t);
 
+/* The document's top: its error and interrupted flag, its start decoded into start (free
+ * with tl_res_start_free), and its end object (NULL when absent) for the workload's decoder. */
+int tl_res_doc_decode(const json_t *doc, struct tl_res_start *start, const char **error,
+		      int *interrupted, const json_t **end, struct tl_err *err);
+
 #endif

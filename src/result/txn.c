@@ -153,17 +153,12 @@ void tl_txn_end_free(struct tl_txn_end *e)
 
 int tl_txn_result_decode(const json_t *doc, struct tl_txn_result *out, struct tl_err *err)
 {
-	struct tl_dec d = { err, 0 };
+	const json_t *end;
 	memset(out, 0, sizeof(*out));
-	if (!json_is_object(doc))
-		return tl_dec_fail(&d, "", "document", "not an object");
-	out->error = tl_dec_str_opt(&d, doc, "", "error");
-	out->interrupted = tl_dec_bool_opt(&d, doc, "", "interrupted") == 1;
-	if (tl_dec_failed(&d) || tl_res_start_decode(json_object_get(doc, "start"), &out->start, err) < 0)
+	if (tl_res_doc_decode(doc, &out->start, &out->error, &out->interrupted, &end, err) < 0)
 		return -1;
-	const json_t *end = tl_dec_obj_opt(&d, doc, "", "end");
 	out->has_end = end != NULL;
-	if (tl_dec_failed(&d) || (end && tl_txn_end_decode(end, &out->end, err) < 0)) {
+	if (end && tl_txn_end_decode(end, &out->end, err) < 0) {
 		tl_res_start_free(&out->start);
 		return -1;
 	}
