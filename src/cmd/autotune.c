@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/tune_report.h"
+#include "result/stream.h"
 #include "tune/autotune.h"
 #include "tune/cache.h"
 #include "tune/limits.h"
@@ -23,12 +24,13 @@ static void on_interval(void *ctx, const json_t *iv)
 {
 	struct run_progress *r = ctx;
 	char b[32];
-	const json_t *bps = json_object_get(json_object_get(iv, "sum"), "bits_per_second");
-	const json_t *end = json_object_get(iv, "end");
-	fprintf(stderr, "\r\033[K%s: %.1f/%.1f s  %s", r->label,
-		json_is_number(end) ? json_number_value(end) : 0.0, r->total_s,
-		tl_fmt_rate(json_is_number(bps) ? json_number_value(bps) : 0.0, b, sizeof(b)));
+	struct tl_stream_interval d;
+	if (tl_stream_interval_decode(iv, &d, NULL) < 0)
+		return; /* only progress: the end's decoding reports what is wrong */
+	fprintf(stderr, "\r\033[K%s: %.1f/%.1f s  %s", r->label, d.end, r->total_s,
+		tl_fmt_rate(d.sum.bits_per_second, b, sizeof(b)));
 	fflush(stderr);
+	tl_stream_interval_free(&d);
 }
 
 static void on_connecting(void *ctx, uint32_t done, uint32_t total)
@@ -62,35 +64,25 @@ struct run_figures {
 	int flows, failed, stalled;
 };
 
-static double num(const json_t *o, const char *k)
+static void figures(const struct tl_stream_result *r, struct run_figures *f)
 {
-	const json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
-static void figures(const json_t *doc, struct run_figures *f)
-{
-	static const char *const lk[4] = { "app", "rwnd", "sndbuf", "network" };
-	const json_t *end = json_object_get(doc, "end"), *st;
-	size_t i;
 	memset(f, 0, sizeof(*f));
-	f->bps = num(json_object_get(end, "sum"), "bits_per_second");
-	f->failed = (int)num(end, "failed_flows");
-	f->stalled = (int)num(end, "stalled_flows");
-	json_array_foreach(json_object_get(end, "streams"), i, st) {
-		const json_t *snd = json_object_get(st, "sender"), *rcv = json_object_get(st, "receiver");
-		const json_t *ti = json_object_get(snd, "tcp_info"), *lim = json_object_get(snd, "limited_by");
-		f->sndbuf += num(snd, "sndbuf");
-		f->sndbuf_end += num(snd, "sndbuf_end");
-		f->rcvbuf += num(rcv, "rcvbuf");
-		f->rcvbuf_end += num(rcv, "rcvbuf_end");
-		f->srtt_us += num(ti, "rtt");
-		f->min_rtt_us += num(ti, "min_rtt");
-		f->cwnd_bytes += num(ti, "snd_cwnd_bytes");
-		f->snd_wnd += num(ti, "snd_wnd");
-		f->retrans += num(snd, "retransmits_window");
+	f->bps = r->end.sum.bits_per_second;
+	f->failed = (int)r->end.failed_flows;
+	f->stalled = (int)r->end.stalled_flows;
+	for (size_t i = 0; i < r->end.nflows; i++) {
+		const struct tl_stream_side *snd = &r->end.flows[i].sender, *rcv = &r->end.flows[i].receiver;
+		f->sndbuf += (double)snd->sndbuf;
+		f->sndbuf_end += (double)snd->sndbuf_end;
+		f->rcvbuf += (double)rcv->rcvbuf;
+		f->rcvbuf_end += (double)rcv->rcvbuf_end;
+		f->srtt_us += snd->rtt_us;
+		f->min_rtt_us += snd->min_rtt_us;
+		f->cwnd_bytes += snd->snd_cwnd_bytes;
+		f->snd_wnd += snd->snd_wnd;
+		f->retrans += (double)snd->retransmits_window;
 		for (int k = 0; k < 4; k++)
-			f->limits[k] += num(lim, lk[k]);
+			f->limits[k] += snd->limit_share[k];
 		f->flows++;
 	}
 	if (f->flows) {
@@ -145,12 +137,12 @@ static void row(FILE *out, const char *name, const char *k, const char *t)
 
 static void print_table(FILE *out, const struct tl_probe_result *p, const struct tl_probe_origin *o,
 			const struct tl_advice_limits *lim, const struct tl_autotune_choice *c,
-			const json_t *kdoc, const json_t *tdoc)
+			const struct tl_stream_result *kres, const struct tl_stream_result *tres)
 {
 	struct run_figures k, t;
 	char a[64], b[64], x[32], y[32];
-	figures(kdoc, &k);
-	figures(tdoc, &t);
+	figures(kres, &k);
+	figures(tres, &t);
 	cmd_tune_print_probe(out, p, o);
 	cmd_tune_print_advice(out, &c->advice, lim);
 	fprintf(out, "\nautotune choice: %u flow%s, SO_SNDBUF %llu at the sender, SO_RCVBUF %llu at the "
@@ -199,6 +191,8 @@ int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_targe
 	struct tl_autotune_choice choice;
 	struct tl_spec kspec, tspec;
 	json_t *kdoc = NULL, *tdoc = NULL, *doc = NULL;
+	struct tl_stream_result kres, tres;
+	int decoded = 0;
 	int tty = isatty(STDERR_FILENO), status = TL_EXIT_ERROR, rc;
 	struct tl_probe_opts popts = {
 		.direction = spec->direction == TL_DIR_REVERSE ? TL_DIR_REVERSE : TL_DIR_FORWARD,
@@ -230,6 +224,14 @@ int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_targe
 		rc = run(&kspec, target, "run 1/2, kernel autotuning", tty, &kdoc, &err);
 	if (rc == 0)
 		rc = run(&tspec, target, "run 2/2, tcplab's buffers", tty, &tdoc, &err);
+	if (rc == 0 && tl_stream_result_decode(kdoc, &kres, &err) == 0) {
+		if (tl_stream_result_decode(tdoc, &tres, &err) == 0)
+			decoded = 1;
+		else
+			tl_stream_result_free(&kres);
+	}
+	if (rc == 0 && !decoded)
+		rc = -1;
 	if (rc < 0 && format == OUT_JSON) {
 		doc = json_pack("{s:s}", "error", err.msg);
 		if (kdoc)
@@ -243,7 +245,7 @@ int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_targe
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	} else if (format == OUT_TABLE && rc == 0) {
-		print_table(stdout, &p, &origin, &lim, &choice, kdoc, tdoc);
+		print_table(stdout, &p, &origin, &lim, &choice, &kres, &tres);
 	}
 	fflush(stdout);
 	if (origin.save_err.msg[0])
@@ -254,10 +256,13 @@ int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_targe
 		goto out;
 	}
 	status = TL_EXIT_OK;
-	if (json_integer_value(json_object_get(json_object_get(kdoc, "end"), "failed_flows")) > 0 ||
-	    json_integer_value(json_object_get(json_object_get(tdoc, "end"), "failed_flows")) > 0)
+	if (kres.end.failed_flows > 0 || tres.end.failed_flows > 0)
 		status = TL_EXIT_FAIL;
 out:
+	if (decoded) {
+		tl_stream_result_free(&kres);
+		tl_stream_result_free(&tres);
+	}
 	json_decref(doc);
 	json_decref(kdoc);
 	json_decref(tdoc);

@@ -29,6 +29,7 @@ struct stream_cli {
 	int autotune;
 	const char *testbed; /* embed this testbed's router series in the result */
 	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
+	struct tl_err decode_err; /* the first part of the result that did not decode */
 };
 
 static void usage(FILE *f)
@@ -222,44 +223,67 @@ static void on_connecting(void *ctx, uint32_t done, uint32_t total)
 		cmd_progress_connecting(done, total);
 }
 
+/* A part of the document that does not decode is kept to be reported at the end (exit 3):
+ * its renderers skip it rather than print zeros. */
+static void decode_failed(struct stream_cli *c, const struct tl_err *err)
+{
+	if (!c->decode_err.msg[0])
+		c->decode_err = *err;
+}
+
 static void on_started(void *ctx, const json_t *start)
 {
 	struct stream_cli *c = ctx;
+	struct tl_res_start st;
+	struct tl_err err = { 0 };
+	int ok = tl_res_start_decode(start, &st, &err) == 0;
+	if (!ok)
+		decode_failed(c, &err);
 	for (int i = 0; i < c->out.n; i++) {
 		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE)
-			tl_table_start(f, start);
+		if (c->out.format[i] == OUT_TABLE && ok)
+			tl_table_start(f, &st);
 		else if (c->out.format[i] == OUT_JSONL)
 			tl_jsonl_event(f, "start", start);
 		else if (c->out.format[i] == OUT_CSV)
 			tl_csv_header(f);
 		fflush(f);
 	}
+	if (ok)
+		tl_res_start_free(&st);
 }
 
-static void on_interval(void *ctx, const json_t *iv)
+static void on_interval(void *ctx, const json_t *json)
 {
 	struct stream_cli *c = ctx;
+	struct tl_stream_interval iv;
+	struct tl_err err = { 0 };
+	int ok = tl_stream_interval_decode(json, &iv, &err) == 0;
+	if (!ok)
+		decode_failed(c, &err);
 	for (int i = 0; i < c->out.n; i++) {
 		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE)
-			tl_table_interval(f, iv, c->spec.direction == TL_DIR_BIDIR);
+		if (c->out.format[i] == OUT_TABLE && ok)
+			tl_table_interval(f, &iv, c->spec.direction == TL_DIR_BIDIR);
 		else if (c->out.format[i] == OUT_JSONL)
-			tl_jsonl_event(f, "interval", iv);
-		else if (c->out.format[i] == OUT_CSV)
-			tl_csv_interval(f, iv);
+			tl_jsonl_event(f, "interval", json);
+		else if (c->out.format[i] == OUT_CSV && ok)
+			tl_csv_interval(f, &iv);
 	}
+	if (ok)
+		tl_stream_interval_free(&iv);
 }
 
-/* The end of the run in one output's format. */
+/* The end of the run in one output's format; res is NULL when the document did not decode. */
 static void render_end(const struct stream_cli *c, FILE *f, enum out_format format, json_t *doc,
-		       int rc, const char *errmsg)
+		       const struct tl_stream_result *res, int rc, const char *errmsg)
 {
 	const json_t *end = json_object_get(doc, "end");
 	switch (format) {
 	case OUT_TABLE: {
 		struct tl_table_opts o = { .per_flow = c->per_flow };
-		tl_table_end(f, doc, &o);
+		if (res)
+			tl_table_end(f, res, &o);
 		break;
 	}
 	case OUT_JSON:
@@ -276,8 +300,8 @@ static void render_end(const struct stream_cli *c, FILE *f, enum out_format form
 		}
 		break;
 	case OUT_CSV:
-		if (end)
-			tl_csv_end(f, end);
+		if (res && res->has_end)
+			tl_csv_end(f, &res->end);
 		break;
 	}
 	fflush(f);
@@ -335,26 +359,35 @@ int cmd_stream_main(int argc, char **argv)
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
 	if (c.testbed)
 		embed_testbed_series(&c, doc);
-	const json_t *end = json_object_get(doc, "end");
+	struct tl_stream_result res;
+	struct tl_err derr = { 0 };
+	int decoded = tl_stream_result_decode(doc, &res, &derr) == 0;
+	if (!decoded)
+		decode_failed(&c, &derr);
 	for (int i = 0; i < c.out.n; i++)
-		render_end(&c, c.out.f[i], c.out.format[i], doc, rc, err.msg);
+		render_end(&c, c.out.f[i], c.out.format[i], doc, decoded ? &res : NULL, rc, err.msg);
 	int status = TL_EXIT_OK;
 	struct tl_err ferr = { 0 };
 	if (cmd_outputs_close(&c.out, &ferr) < 0) {
 		fprintf(stderr, "tcplab stream: %s\n", ferr.msg);
 		status = TL_EXIT_ERROR;
 	}
+	const struct tl_stream_end *end = decoded && res.has_end ? &res.end : NULL;
 	if (rc < 0) {
 		fprintf(stderr, "tcplab stream: %s\n", err.msg);
 		status = TL_EXIT_ERROR;
+	} else if (c.decode_err.msg[0]) {
+		fprintf(stderr, "tcplab stream: %s\n", c.decode_err.msg);
+		status = TL_EXIT_ERROR;
 	} else if (status != TL_EXIT_OK) {
 		/* the results could not all be written */
-	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0 ||
-		   json_is_false(json_object_get(json_object_get(end, "verify"), "ok")) ||
-		   (c.spec.bytes && json_is_true(json_object_get(end, "incomplete")))) {
+	} else if (end && (end->failed_flows > 0 || (end->has_verify && !end->verify.ok) ||
+			   (c.spec.bytes && end->incomplete))) {
 		/* a --bytes transfer that did not finish failed what was asked */
 		status = TL_EXIT_FAIL;
 	}
+	if (decoded)
+		tl_stream_result_free(&res);
 	if (cmd_interrupted())
 		status = TL_EXIT_INTERRUPTED; /* as a shell reports a command ended by SIGINT */
 	json_decref(doc);

@@ -28,6 +28,7 @@ struct txn_cli {
 	const char *histogram; /* NULL, "-" for stdout, or a file */
 	char sources[512];
 	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
+	struct tl_err decode_err; /* the first part of the result that did not decode */
 };
 
 static void usage(FILE *f, int crr)
@@ -196,55 +197,55 @@ static void on_connecting(void *ctx, uint32_t done, uint32_t total)
 		cmd_progress_connecting(done, total);
 }
 
-static void start_one(FILE *f, enum out_format format, const json_t *start)
+/* A part of the document that does not decode is kept to be reported at the end (exit 3):
+ * its renderers skip it rather than print zeros. */
+static void decode_failed(struct txn_cli *c, const struct tl_err *err)
 {
-	if (format == OUT_TABLE)
-		tl_txn_table_start(f, start);
-	else if (format == OUT_JSONL)
-		tl_jsonl_event(f, "start", start);
-	else if (format == OUT_CSV)
-		fprintf(f, "interval,start_s,end_s,transactions,transactions_per_second,p50_ns,p90_ns,p99_ns,p999_ns,"
-			"max_ns,connects,connect_p99_ns,connect_failures,time_wait,ports_free\n");
-	fflush(f);
+	if (!c->decode_err.msg[0])
+		c->decode_err = *err;
 }
 
 static void on_started(void *ctx, const json_t *start)
 {
 	struct txn_cli *c = ctx;
-	for (int i = 0; i < c->out.n; i++)
-		start_one(c->out.f[i], c->out.format[i], start);
-}
-
-static void interval_one(FILE *out, enum out_format format, const json_t *iv)
-{
-	if (format == OUT_TABLE) {
-		tl_txn_table_interval(out, iv);
-	} else if (format == OUT_JSONL) {
-		tl_jsonl_event(out, "interval", iv);
-	} else if (format == OUT_CSV) {
-		const json_t *sum = json_object_get(iv, "sum"), *lat = json_object_get(sum, "latency");
-		const json_t *f = json_object_get(sum, "connect_failures");
-		fprintf(out, "%lld,%.6f,%.6f,%lld,%.1f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n",
-		       json_integer_value(json_object_get(iv, "k")), json_real_value(json_object_get(iv, "start")),
-		       json_real_value(json_object_get(iv, "end")), json_integer_value(json_object_get(sum, "transactions")),
-		       json_real_value(json_object_get(sum, "transactions_per_second")),
-		       json_integer_value(json_object_get(lat, "p50_ns")), json_integer_value(json_object_get(lat, "p90_ns")),
-		       json_integer_value(json_object_get(lat, "p99_ns")), json_integer_value(json_object_get(lat, "p999_ns")),
-		       json_integer_value(json_object_get(lat, "max_ns")), json_integer_value(json_object_get(sum, "connects")),
-		       json_integer_value(json_object_get(json_object_get(sum, "connect_latency"), "p99_ns")),
-		       json_integer_value(json_object_get(f, "addrnotavail")) + json_integer_value(json_object_get(f, "refused")) +
-		       json_integer_value(json_object_get(f, "timedout")) + json_integer_value(json_object_get(f, "other")),
-		       json_integer_value(json_object_get(sum, "time_wait_client")),
-		       json_integer_value(json_object_get(sum, "ports_free")));
-		fflush(out);
+	struct tl_res_start st;
+	struct tl_err err = { 0 };
+	int ok = tl_res_start_decode(start, &st, &err) == 0;
+	if (!ok)
+		decode_failed(c, &err);
+	for (int i = 0; i < c->out.n; i++) {
+		FILE *f = c->out.f[i];
+		if (c->out.format[i] == OUT_TABLE && ok)
+			tl_txn_table_start(f, &st);
+		else if (c->out.format[i] == OUT_JSONL)
+			tl_jsonl_event(f, "start", start);
+		else if (c->out.format[i] == OUT_CSV)
+			tl_txn_csv_header(f);
+		fflush(f);
 	}
+	if (ok)
+		tl_res_start_free(&st);
 }
 
-static void on_interval(void *ctx, const json_t *iv)
+static void on_interval(void *ctx, const json_t *json)
 {
 	struct txn_cli *c = ctx;
-	for (int i = 0; i < c->out.n; i++)
-		interval_one(c->out.f[i], c->out.format[i], iv);
+	struct tl_txn_interval iv;
+	struct tl_err err = { 0 };
+	int ok = tl_txn_interval_decode(json, &iv, &err) == 0;
+	if (!ok)
+		decode_failed(c, &err);
+	for (int i = 0; i < c->out.n; i++) {
+		FILE *f = c->out.f[i];
+		if (c->out.format[i] == OUT_TABLE && ok)
+			tl_txn_table_interval(f, &iv);
+		else if (c->out.format[i] == OUT_JSONL)
+			tl_jsonl_event(f, "interval", json);
+		else if (c->out.format[i] == OUT_CSV && ok)
+			tl_txn_csv_interval(f, &iv);
+	}
+	if (ok)
+		tl_txn_interval_free(&iv);
 }
 
 static void on_warning(void *ctx, const char *line)
@@ -262,14 +263,14 @@ static void on_warning(void *ctx, const char *line)
 	}
 }
 
-static int write_histogram(const struct txn_cli *c, const json_t *doc, struct tl_err *err)
+static int write_histogram(const struct txn_cli *c, const struct tl_txn_end *end, struct tl_err *err)
 {
 	struct tl_hist *h = tl_hist_new();
 	int rc = -1;
 	FILE *f = NULL;
 	if (!h)
 		return tl_err_set(err, ENOMEM, "out of memory");
-	if (tl_hist_from_json(h, json_object_get(json_object_get(doc, "end"), "latency_histogram"), err) < 0)
+	if (tl_hist_from_json(h, end->latency_histogram, err) < 0)
 		goto out;
 	f = strcmp(c->histogram, "-") == 0 ? stdout : fopen(c->histogram, "w");
 	if (!f) {
@@ -314,10 +315,19 @@ static int txn_main(int argc, char **argv, int crr)
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
 	const json_t *end = json_object_get(doc, "end");
+	struct tl_txn_result res;
+	struct tl_err derr = { 0 };
+	int decoded = tl_txn_result_decode(doc, &res, &derr) == 0;
+	if (!decoded)
+		decode_failed(&c, &derr);
+	const struct tl_txn_end *rend = decoded && res.has_end ? &res.end : NULL;
 	for (int i = 0; i < c.out.n; i++) {
 		FILE *f = c.out.f[i];
 		switch (c.out.format[i]) {
-		case OUT_TABLE: tl_txn_table_end(f, doc); break;
+		case OUT_TABLE:
+			if (decoded)
+				tl_txn_table_end(f, &res);
+			break;
 		case OUT_JSON: json_dumpf(doc, f, JSON_INDENT(2)); fputc('\n', f); break;
 		case OUT_JSONL:
 			if (end)
@@ -339,18 +349,23 @@ static int txn_main(int argc, char **argv, int crr)
 		status = TL_EXIT_ERROR;
 	}
 	struct tl_err herr = { 0 };
-	if (c.histogram && end && write_histogram(&c, doc, &herr) < 0) {
+	if (c.histogram && rend && write_histogram(&c, rend, &herr) < 0) {
 		fprintf(stderr, "tcplab %s: %s\n", c.name, herr.msg);
 		status = TL_EXIT_ERROR;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "tcplab %s: %s\n", c.name, err.msg);
 		status = TL_EXIT_ERROR;
-	} else if (json_integer_value(json_object_get(end, "failed_flows")) > 0) {
+	} else if (c.decode_err.msg[0]) {
+		fprintf(stderr, "tcplab %s: %s\n", c.name, c.decode_err.msg);
+		status = TL_EXIT_ERROR;
+	} else if (rend && rend->failed_flows > 0) {
 		status = TL_EXIT_FAIL;
 	}
 	if (cmd_interrupted())
 		status = TL_EXIT_INTERRUPTED;
+	if (decoded)
+		tl_txn_result_free(&res);
 	json_decref(doc);
 	return status;
 }

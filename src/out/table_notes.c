@@ -1,48 +1,37 @@
 /* Notes under a result table: what the machine and the kernel did that explains the figures. */
+#include <inttypes.h>
+
 #include "out/render.h"
 
 /* From this share on, a figure may be off by more than run-to-run noise on a quiet machine. */
 #define STEAL_NOTE_PERCENT 1.0
 
-static double steal_of(const json_t *machine_cpu, const char *end)
+void tl_table_machine_note(FILE *f, const struct tl_res_end_host *client,
+			   const struct tl_res_end_host *agent)
 {
-	const json_t *v = json_object_get(json_object_get(machine_cpu, end), "steal_percent");
-	return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
-void tl_table_machine_note(FILE *f, const json_t *end)
-{
-	const json_t *m = json_object_get(end, "machine_cpu");
-	double client = steal_of(m, "client"), agent = steal_of(m, "agent");
-	if (client < STEAL_NOTE_PERCENT && agent < STEAL_NOTE_PERCENT)
+	double c = client->has_machine ? client->steal_percent : 0.0;
+	double a = agent->has_machine ? agent->steal_percent : 0.0;
+	if (c < STEAL_NOTE_PERCENT && a < STEAL_NOTE_PERCENT)
 		return;
 	fprintf(f, "Note: a hypervisor took %.1f%% of the client machine's CPU time and %.1f%% of the "
 		"agent's during the test (steal): the figures above are disturbed; repeat when steal "
-		"is near 0.\n", client, agent);
+		"is near 0.\n", c, a);
 }
 
-static long long counter_of(const json_t *end, const char *side, const char *name)
+void tl_table_kernel_note(FILE *f, const struct tl_stream_end *end)
 {
-	const json_t *v = json_object_get(
-		json_object_get(json_object_get(end, "kernel_tcp"), side), name);
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
-void tl_table_kernel_note(FILE *f, const json_t *end)
-{
-	const json_t *st = json_object_get(end, "stalled_flows");
-	if (!json_is_integer(st) || json_integer_value(st) == 0)
+	if (end->stalled_flows == 0)
 		return;
-	static const char *const sides[] = { "client", "agent" };
+	static const char *const names[] = { "client", "agent" };
+	const struct tl_res_end_host *hosts[] = { &end->client, &end->agent };
 	for (unsigned i = 0; i < 2; i++) {
-		long long zero = counter_of(end, sides[i], "TCPToZeroWindowAdv");
-		long long pressure = counter_of(end, sides[i], "TCPMemoryPressures");
-		long long pruned = counter_of(end, sides[i], "PruneCalled");
-		if (zero + pressure + pruned == 0)
+		const struct tl_res_end_host *h = hosts[i];
+		if (h->to_zero_window + h->memory_pressures + h->prune_called == 0)
 			continue;
-		fprintf(f, "  %s's kernel during the test: %lld zero-window advertisements (a "
-			"receive buffer was full), %lld entries into TCP memory pressure (tcp_mem), "
-			"%lld receive queues pruned\n", sides[i], zero, pressure, pruned);
+		fprintf(f, "  %s's kernel during the test: %" PRIu64 " zero-window advertisements (a "
+			"receive buffer was full), %" PRIu64 " entries into TCP memory pressure (tcp_mem), "
+			"%" PRIu64 " receive queues pruned\n", names[i], h->to_zero_window,
+			h->memory_pressures, h->prune_called);
 	}
 }
 
@@ -53,135 +42,93 @@ void tl_table_kernel_note(FILE *f, const json_t *end)
 #define TESTBED_LATE_NOTE_NS 200000.0
 #define TESTBED_LATE_NOTE_SHARE 0.025
 
-static double num_at(const json_t *o, const char *a, const char *b)
+/* The series' lines, and the one direction a figure is taken from. */
+struct series {
+	const struct tl_tb_line *first, *last;
+	const struct tl_tb_line *lines;
+	size_t n;
+};
+
+static const struct tl_tb_dir *dir_of(const struct tl_tb_line *l, int rev)
 {
-	const json_t *v = json_object_get(b ? json_object_get(o, a) : o, b ? b : a);
-	return json_is_number(v) ? json_number_value(v) : 0.0;
+	return rev ? &l->rev : &l->fwd;
 }
 
-/* How much a total grew from the series' first line to its last (dir NULL: the line
- * itself, for its time). Counters are totals since `up`, so the first line is the
- * baseline. */
-static double series_delta(const json_t *series, const char *dir, const char *a, const char *b)
-{
-	const json_t *first = json_array_get(series, 0);
-	const json_t *last = json_array_get(series, json_array_size(series) - 1);
-	if (dir) {
-		first = json_object_get(first, dir);
-		last = json_object_get(last, dir);
-	}
-	return num_at(last, a, b) - num_at(first, a, b);
-}
-
-/* One direction of the bottleneck over the series; the queue delay is per 100 ms, so the
- * worst period is shown. */
-static void testbed_dir_line(FILE *f, const char *name, const json_t *series, const char *dir,
+/* One direction of the bottleneck over the series; counters are totals since `up`, so the
+ * first line is the baseline; the queue delay is per 100 ms, so the worst period is shown. */
+static void testbed_dir_line(FILE *f, const char *name, const struct series *s, int rev,
 			     const char *label)
 {
-	double span_ns = series_delta(series, NULL, "t_ns", NULL);
+	const struct tl_tb_dir *a = dir_of(s->first, rev), *b = dir_of(s->last, rev);
+	double span_ns = s->last->t_ns - s->first->t_ns;
 	double qd99 = 0;
-	size_t i;
-	const json_t *line;
-	json_array_foreach(series, i, line) {
-		double q = num_at(json_object_get(line, dir), "qdelay_p99_ns", NULL);
-		if (q > qd99)
-			qd99 = q;
-	}
+	for (size_t i = 0; i < s->n; i++)
+		if (dir_of(&s->lines[i], rev)->qdelay_p99_ns > qd99)
+			qd99 = dir_of(&s->lines[i], rev)->qdelay_p99_ns;
 	fprintf(f, "Testbed %s, %s over the test: %.1f Mbit/s of frames out, queue delay up to "
 		"%.2f ms (p99 of the worst 100 ms), drops %.0f queue full, %.0f AQM, %.0f loss, "
 		"%.0f ECN marks\n", name, label,
-		span_ns > 0 ? series_delta(series, dir, "bytes_out", NULL) * 8e9 / span_ns / 1e6
-			    : 0.0,
-		qd99 / 1e6, series_delta(series, dir, "drops", "queue_full"),
-		series_delta(series, dir, "drops", "aqm"), series_delta(series, dir, "drops", "loss"),
-		series_delta(series, dir, "marks", NULL));
+		span_ns > 0 ? (b->bytes_out - a->bytes_out) * 8e9 / span_ns / 1e6 : 0.0,
+		qd99 / 1e6, b->drops_queue_full - a->drops_queue_full, b->drops_aqm - a->drops_aqm,
+		b->drops_loss - a->drops_loss, b->marks - a->marks);
 }
 
 /* The state of a GSP, PPV or DualPI2 bottleneck at the series' last line (the AQM's own
  * figures: its interval, its threshold value and shares, its two queues). */
-static void testbed_aqm_line(FILE *f, const char *name, const json_t *series, const char *dir)
+static void testbed_aqm_line(FILE *f, const char *name, const struct series *s)
 {
-	const json_t *last = json_array_get(series, json_array_size(series) - 1);
-	const json_t *first = json_array_get(series, 0);
-	const json_t *a = json_object_get(json_object_get(last, dir), "aqm");
-	const json_t *a0 = json_object_get(json_object_get(first, dir), "aqm");
-	if (!json_is_object(a))
-		return;
-	if (json_object_get(a, "interval_ns")) {
+	const struct tl_tb_aqm *a = &s->last->fwd.aqm, *a0 = &s->first->fwd.aqm;
+	switch (a->kind) {
+	case TL_TB_AQM_GSP:
 		fprintf(f, "Testbed %s, GSP: interval %.1f ms at the end, %.0f drops or marks by the "
 			"interval rule during the test, shortest gap between two since up %.1f ms\n", name,
-			num_at(a, "interval_ns", NULL) / 1e6,
-			num_at(a, "signals", NULL) - num_at(a0, "signals", NULL),
-			num_at(a, "min_gap_ns", NULL) / 1e6);
-	} else if (json_object_get(a, "threshold_value")) {
+			a->interval_ns / 1e6, a->signals - a0->signals, a->min_gap_ns / 1e6);
+		break;
+	case TL_TB_AQM_PPV:
 		fprintf(f, "Testbed %s, PPV: threshold value %.0f at the end; shares since up:", name,
-			num_at(a, "threshold_value", NULL));
-		size_t i;
-		const json_t *c;
-		json_array_foreach(json_object_get(a, "classes"), i, c)
-			fprintf(f, "%s %s %.1f%% (%.0f drops)", i ? "," : "",
-				json_string_value(json_object_get(c, "class")),
-				100 * num_at(c, "share", NULL), num_at(c, "drops", NULL));
+			a->threshold_value);
+		for (size_t i = 0; i < a->nclasses; i++)
+			fprintf(f, "%s %s %.1f%% (%.0f drops)", i ? "," : "", a->classes[i].name,
+				100 * a->classes[i].share, a->classes[i].drops);
 		fprintf(f, "\n");
-	} else if (json_object_get(a, "p_base")) {
-		const json_t *cq = json_object_get(a, "classic"), *lq = json_object_get(a, "l4s");
+		break;
+	case TL_TB_AQM_DUALPI2:
 		fprintf(f, "Testbed %s, DualPI2 at the end: p' %.4f; classic queue p_C %.4f, delay "
 			"%.2f ms, %.0f drops; L4S queue p_CL %.4f, delay %.2f ms, %.0f marks\n", name,
-			num_at(a, "p_base", NULL), num_at(a, "p_c", NULL),
-			num_at(cq, "qdelay_ns", NULL) / 1e6, num_at(cq, "drops", NULL),
-			num_at(a, "p_cl", NULL), num_at(lq, "qdelay_ns", NULL) / 1e6,
-			num_at(lq, "marks", NULL));
+			a->p_base, a->p_c, a->classic_qdelay_ns / 1e6, a->classic_drops, a->p_cl,
+			a->l4s_qdelay_ns / 1e6, a->l4s_marks);
+		break;
+	case TL_TB_AQM_NONE:
+		break;
 	}
 }
 
-void tl_table_testbed_note(FILE *f, const json_t *end)
+/* The forwarder's lateness over the series, with the two causes it can tell, each with what
+ * to do about it; nothing unless late in enough periods. */
+static void testbed_late_note(FILE *f, const struct series *s)
 {
-	const json_t *tb = json_object_get(end, "testbed");
-	if (!tb)
-		return;
-	const char *name = json_string_value(json_object_get(tb, "name"));
-	if (!name)
-		name = "?";
-	const json_t *err = json_object_get(tb, "error");
-	if (json_is_string(err)) {
-		fprintf(f, "Testbed %s: no router series (%s)\n", name, json_string_value(err));
-		return;
-	}
-	const json_t *series = json_object_get(tb, "series");
-	size_t n = json_array_size(series);
-	if (n == 0)
-		return;
-	testbed_dir_line(f, name, series, "fwd", "senders -> receiver");
-	testbed_aqm_line(f, name, series, "fwd");
-	/* A --reverse or --bidir test loads the way back too: it gets its own line. */
-	if (series_delta(series, "rev", "bytes_out", NULL) >
-	    0.5 * series_delta(series, "fwd", "bytes_out", NULL))
-		testbed_dir_line(f, name, series, "rev", "receiver -> senders");
-	/* Lateness, CPU wait and steal are per 100 ms period. */
-	double span_ns = series_delta(series, NULL, "t_ns", NULL);
+	double span_ns = s->last->t_ns - s->first->t_ns;
 	double late99 = 0, late_max = 0, wait = 0, steal = 0;
-	size_t i, late_periods = 0;
-	const json_t *line;
-	json_array_foreach(series, i, line) {
-		double p99 = num_at(line, "late_p99_ns", NULL), max = num_at(line, "late_max_ns", NULL);
-		if (p99 >= TESTBED_LATE_NOTE_NS)
+	size_t late_periods = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tl_tb_line *l = &s->lines[i];
+		if (l->late_p99_ns >= TESTBED_LATE_NOTE_NS)
 			late_periods++;
-		if (p99 > late99)
-			late99 = p99;
-		if (max > late_max)
-			late_max = max;
+		if (l->late_p99_ns > late99)
+			late99 = l->late_p99_ns;
+		if (l->late_max_ns > late_max)
+			late_max = l->late_max_ns;
 		if (i > 0) { /* the first line's period ended before the test began */
-			wait += num_at(line, "cpu_wait_ns", NULL);
-			steal += num_at(line, "steal_percent", NULL);
+			wait += l->cpu_wait_ns;
+			steal += l->steal_percent;
 		}
 	}
-	if (late_periods == 0 || (double)late_periods < TESTBED_LATE_NOTE_SHARE * (double)n)
+	if (late_periods == 0 || (double)late_periods < TESTBED_LATE_NOTE_SHARE * (double)s->n)
 		return;
-	double avg_steal = n > 1 ? steal / (double)(n - 1) : 0.0;
+	double avg_steal = s->n > 1 ? steal / (double)(s->n - 1) : 0.0;
 	fprintf(f, "Note: in %zu of %zu periods of 100 ms the testbed's forwarder sent packets "
 		"0.2 ms or more late at p99 (worst %.2f ms, %.2f ms at most), so the path was not "
-		"exactly the configured one then.", late_periods, n, late99 / 1e6, late_max / 1e6);
-	/* The two causes it can tell, each with what to do about it. */
+		"exactly the configured one then.", late_periods, s->n, late99 / 1e6, late_max / 1e6);
 	if (span_ns > 0 && wait >= 0.01 * span_ns)
 		fprintf(f, " It waited %.3f s for a CPU: a testbed made with --isolate on gives "
 			"its forwarder a CPU of its own.", wait / 1e9);
@@ -189,4 +136,26 @@ void tl_table_testbed_note(FILE *f, const json_t *end)
 		fprintf(f, " A hypervisor took %.1f%% of the machine's CPU time: repeat when steal "
 			"is near 0.", avg_steal);
 	fprintf(f, "\n");
+}
+
+void tl_table_testbed_note(FILE *f, const struct tl_stream_end *end)
+{
+	const struct tl_stream_testbed *tb = &end->testbed;
+	if (!end->has_testbed)
+		return;
+	const char *name = tb->name && *tb->name ? tb->name : "?";
+	if (tb->error) {
+		fprintf(f, "Testbed %s: no router series (%s)\n", name, tb->error);
+		return;
+	}
+	if (tb->nlines == 0)
+		return;
+	struct series s = { &tb->lines[0], &tb->lines[tb->nlines - 1], tb->lines, tb->nlines };
+	testbed_dir_line(f, name, &s, 0, "senders -> receiver");
+	testbed_aqm_line(f, name, &s);
+	/* A --reverse or --bidir test loads the way back too: it gets its own line. */
+	if (s.last->rev.bytes_out - s.first->rev.bytes_out >
+	    0.5 * (s.last->fwd.bytes_out - s.first->fwd.bytes_out))
+		testbed_dir_line(f, name, &s, 1, "receiver -> senders");
+	testbed_late_note(f, &s);
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every command's real --json output validated against its schema in docs/ (JSON Schema draft
-# 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor and testbed
-# status, each on success and on at least one failure (refused connection, usage error, no
+# 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor, testbed
+# status and router status, each on success and on at least one failure (refused connection, usage error, no
 # such testbed), whose document must stay valid JSON of the documented shape. Then each schema
 # rejects a document with an undocumented field and one with a required field removed.
-# The testbed part needs root (network namespaces); without it, it is skipped and said so.
+# The testbed and router parts need root (network namespaces); without it, it is skipped and said so.
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
@@ -202,8 +202,39 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
     fi
     tb_down
     run testbed-status tb_missing 1 "$TCPLAB" testbed status "$TB" --json
+
+    # router status: a router between two veth pairs in a namespace of our own (their peers
+    # stay there too: nothing needs to pass for the document's shape).
+    RNS=tljsr$$
+    export TCPLAB_ROUTER_DIR=$TL_TMP/routers
+    rt_down() {
+        [ -n "${rt_pid:-}" ] && kill "$rt_pid" 2>/dev/null && wait "$rt_pid" 2>/dev/null
+        rt_pid=
+        ip netns del "$RNS" 2>/dev/null
+    }
+    trap 'tb_down; rt_down; tl_cleanup' EXIT
+    if ip netns add "$RNS" &&
+        ip -n "$RNS" link add ja$$ type veth peer name jpa$$ &&
+        ip -n "$RNS" link add jb$$ type veth peer name jpb$$; then
+        for i in ja$$ jpa$$ jb$$ jpb$$; do ip -n "$RNS" link set "$i" up; done
+        ip netns exec "$RNS" "$TCPLAB" router --in ja$$ --out jb$$ --name js$$ --rate 50mbit --rtt 10ms \
+            >"$TL_TMP/rt.out" 2>"$TL_TMP/rt.err" &
+        rt_pid=$!
+        for _ in $(seq 1 100); do
+            ip netns exec "$RNS" "$TCPLAB" router status --name js$$ --json >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        run router-status rt_status 0 ip netns exec "$RNS" "$TCPLAB" router status --name js$$ --json
+        check "router status: named, both interfaces" ".router.name == \"js$$\" and .router.in.name == \"ja$$\"" "$TL_TMP/rt_status"
+        mutants router-status rt_status
+        run router-status rt_flows 0 ip netns exec "$RNS" "$TCPLAB" router status --name js$$ --json --flows 4
+        run router-status rt_missing 1 ip netns exec "$RNS" "$TCPLAB" router status --name nosuch$$ --json
+    else
+        fail "router: namespace $RNS and its veth pairs could not be made"
+    fi
+    rt_down
 else
-    echo "note: not root: testbed status not checked (network namespaces need root)"
+    echo "note: not root: testbed status and router status not checked (network namespaces need root)"
 fi
 
 "$PY" "$TL_TMP/validate.py" "$DOCS" "$TL_TMP/manifest"

@@ -12,31 +12,78 @@
 
 #include "out/render.h"
 
-/* What a note function writes for an end object given as JSON text. */
-static char *note_of(void (*note)(FILE *, const json_t *), const char *end_json)
+/* Fills what obj lacks from defaults, at every level of nested objects. */
+static void fill_missing(json_t *obj, const json_t *defaults)
 {
-	json_t *end = json_loads(end_json, 0, NULL);
+	const char *key;
+	json_t *def;
+	json_object_foreach((json_t *)defaults, key, def) {
+		json_t *have = json_object_get(obj, key);
+		if (!have)
+			json_object_set(obj, key, def);
+		else if (json_is_object(have) && json_is_object(def))
+			fill_missing(have, def);
+	}
+}
+
+/* The fields every end and every series line has, so that each case gives only the ones it
+ * is about. */
+static const char end_skeleton[] =
+	"{\"streams\": [], \"sum\": {\"bytes\": 0, \"bits_per_second\": 0, \"sent_bytes\": 0, "
+	"\"sender_bits_per_second\": 0, \"seconds\": 0, \"flows\": {\"count\": 0, \"min\": 0, "
+	"\"median\": 0, \"max\": 0, \"mean\": 0, \"jain\": 0}}, \"stalled_flows\": 0, "
+	"\"failed_flows\": 0, \"incomplete\": false, \"cpu_utilization_percent\": {\"client\": 0, "
+	"\"agent\": 0}, \"machine_cpu\": {}, \"kernel_tcp\": {}}";
+#define DIR_SKELETON "{\"bytes_out\": 0, \"qdelay_p99_ns\": 0, \"marks\": 0, \"drops\": " \
+	"{\"queue_full\": 0, \"aqm\": 0, \"loss\": 0}}"
+static const char line_skeleton[] = "{\"t_ns\": 0, \"late_p99_ns\": 0, \"late_max_ns\": 0, "
+	"\"fwd\": " DIR_SKELETON ", \"rev\": " DIR_SKELETON "}";
+
+/* What a note function writes for an end given as JSON text (completed from the skeletons
+ * and decoded as cmd/ decodes a real one). */
+static char *note_of(void (*note)(FILE *, const struct tl_stream_end *), const char *end_json)
+{
+	json_t *end = json_loads(end_json, 0, NULL), *skel = json_loads(end_skeleton, 0, NULL);
+	json_t *line_skel = json_loads(line_skeleton, 0, NULL), *line;
 	assert_non_null(end);
+	assert_non_null(skel);
+	assert_non_null(line_skel);
+	fill_missing(end, skel);
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(end, "testbed"), "series"), i, line)
+		fill_missing(line, line_skel);
+	struct tl_stream_end e;
+	struct tl_err err = { 0 };
+	if (tl_stream_end_decode(end, &e, &err) < 0)
+		fail_msg("%s", err.msg);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	note(f, end);
+	note(f, &e);
 	fclose(f);
+	tl_stream_end_free(&e);
 	json_decref(end);
+	json_decref(skel);
+	json_decref(line_skel);
 	return buf;
+}
+
+static void machine_note(FILE *f, const struct tl_stream_end *e)
+{
+	tl_table_machine_note(f, &e->client, &e->agent);
 }
 
 static void test_quiet_machine_no_note(void **state)
 {
 	(void)state;
-	char *s = note_of(tl_table_machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 90, \"steal_percent\": 0.4, "
+	char *s = note_of(machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 90, \"steal_percent\": 0.4, "
 			   "\"cpus\": 2}, \"agent\": {\"busy_percent\": 90, \"steal_percent\": 0.99, "
 			   "\"cpus\": 2}}}");
 	assert_string_equal(s, "");
 	free(s);
 	/* Older agents send no machine_cpu at all: nothing to say. */
-	s = note_of(tl_table_machine_note, "{}");
+	s = note_of(machine_note, "{}");
 	assert_string_equal(s, "");
 	free(s);
 }
@@ -44,7 +91,7 @@ static void test_quiet_machine_no_note(void **state)
 static void test_steal_named(void **state)
 {
 	(void)state;
-	char *s = note_of(tl_table_machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 70, \"steal_percent\": 0.2, "
+	char *s = note_of(machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 70, \"steal_percent\": 0.2, "
 			   "\"cpus\": 2}, \"agent\": {\"busy_percent\": 80, \"steal_percent\": 3.25, "
 			   "\"cpus\": 4}}}");
 	assert_non_null(strstr(s, "0.2% of the client machine's CPU time"));
@@ -52,7 +99,7 @@ static void test_steal_named(void **state)
 	assert_non_null(strstr(s, "steal"));
 	free(s);
 	/* Only the client's machine known, at exactly the threshold. */
-	s = note_of(tl_table_machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 50, \"steal_percent\": 1.0, "
+	s = note_of(machine_note, "{\"machine_cpu\": {\"client\": {\"busy_percent\": 50, \"steal_percent\": 1.0, "
 		     "\"cpus\": 2}}}");
 	assert_non_null(strstr(s, "1.0% of the client machine's"));
 	free(s);
@@ -172,7 +219,7 @@ static void test_testbed_aqm_note(void **state)
 	(void)state;
 	char *s = note_of(tl_table_testbed_note,
 			  "{\"testbed\": {\"name\": \"lab\", \"series\": ["
-			  "{\"t_ns\": 0, \"fwd\": {\"aqm\": {\"interval_ns\": 80000000, \"signals\": 2}}},"
+			  "{\"t_ns\": 0, \"fwd\": {\"aqm\": {\"interval_ns\": 80000000, \"signals\": 2, \"min_gap_ns\": 0}}},"
 			  "{\"t_ns\": 100000000, \"fwd\": {\"aqm\": {\"interval_ns\": 40000000, "
 			  "\"signals\": 7, \"min_gap_ns\": 40000000}}}]}}");
 	assert_non_null(strstr(s, "Testbed lab, GSP: interval 40.0 ms at the end, 5 drops or marks "

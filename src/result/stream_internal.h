@@ -1,0 +1,25 @@
+#ifndef TCPLAB_RESULT_STREAM_INTERNAL_H
+#define TCPLAB_RESULT_STREAM_INTERNAL_H
+
+/* Shared by the decoders of result/ only. */
+
+#include "result/dec.h"
+#include "result/stream.h"
+
+/* {count, min, median, max, mean, jain} at where */
+void tl_res_flows_decode(struct tl_dec *d, const json_t *o, const char *where, struct tl_res_flows *f);
+
+/* end.cpu_utilization_percent, end.machine_cpu and end.kernel_tcp (stream, rr and crr). */
+void tl_res_end_common_decode(struct tl_dec *d, const json_t *end, double *cpu_client,
+			      double *cpu_agent, struct tl_res_end_host *client,
+			      struct tl_res_end_host *agent);
+
+/* end.testbed: the router's series (testbed/series.h). */
+void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_testbed *t);
+
+/* The document's top: its error and interrupted flag, its start decoded into start (free
+ * with tl_res_start_free), and its end object (NULL when absent) for the workload's decoder. */
+int tl_res_doc_decode(const json_t *doc, struct tl_res_start *start, const char **error,
+		      int *interrupted, const json_t **end, struct tl_err *err);
+
+#endif
