@@ -117,7 +117,7 @@ if [ "$(id -u)" -eq 0 ] && "$TCPLAB" help exp >/dev/null 2>&1; then
     report_dir=$(cd "$(dirname "$TCPLAB")" && pwd)/tour
     mkdir -p "$report_dir"
     rm -f "$report_dir/fairness.db"
-    plan=$(cd "$(dirname "$0")/../examples" && pwd)/seed003-fairness-quick.yaml
+    plan=$(cd "$(dirname "$0")/../examples" && pwd)/cubic-bbr-fairness-quick.yaml
     cc=()
     grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || modprobe tcp_bbr 2>/dev/null
     grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || cc=(--cc cubic:1,reno:1)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/common.h"
 #include "exp/export.h"
 #include "exp/matrix.h"
 #include "exp/plan.h"
@@ -463,9 +464,12 @@ out:
 static int exp_export(int argc, char **argv)
 {
 	const char *db = NULL, *outp = NULL;
+	/* an error is a JSON document too when the export was to be JSON on standard output */
+	enum out_format ef = cmd_scan_format(argc, argv);
 	int fmt = -1; /* 0 csv, 1 json */
 	struct tl_exp_store *s = NULL;
 	struct tl_err err = { 0 };
+	char msg[sizeof(err.msg) + 512];
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--csv") == 0)
 			fmt = 0;
@@ -477,29 +481,30 @@ static int exp_export(int argc, char **argv)
 		else if (argv[i][0] != '-' && !db)
 			db = argv[i];
 		else {
-			fprintf(stderr, "tcplab exp export: unexpected \"%s\" (usage: tcplab exp export "
-				"DB --csv|--json [-o FILE])\n", argv[i]);
-			return TL_EXIT_USAGE;
+			snprintf(msg, sizeof(msg), "unexpected \"%s\" (usage: tcplab exp export "
+				 "DB --csv|--json [-o FILE])", argv[i]);
+			return cmd_usage_error("exp export", ef, msg);
 		}
 	}
-	if (!db || fmt < 0) {
-		fprintf(stderr, "tcplab exp export: give a database and --csv or --json\n");
-		return TL_EXIT_USAGE;
-	}
-	if (tl_exp_store_open(db, false, &s, &err) < 0) {
-		fprintf(stderr, "tcplab exp export: %s\n", err.msg);
-		return TL_EXIT_USAGE;
-	}
+	if (outp)
+		ef = OUT_TABLE; /* standard output is not the document */
+	if (!db || fmt < 0)
+		return cmd_usage_error("exp export", ef, "give a database and --csv or --json");
+	if (tl_exp_store_open(db, false, &s, &err) < 0)
+		return cmd_usage_error("exp export", ef, err.msg);
 	FILE *out = outp ? fopen(outp, "w") : stdout;
-	int ret = TL_EXIT_ERROR;
-	if (!out)
-		fprintf(stderr, "tcplab exp export: %s: %s\n", outp, strerror(errno));
-	else if (tl_exp_export(tl_exp_store_db(s), fmt == 1, out, &err) < 0)
-		fprintf(stderr, "tcplab exp export: %s\n", err.msg);
-	else
-		ret = TL_EXIT_OK;
-	if (out && out != stdout && fclose(out) != 0)
-		ret = TL_EXIT_ERROR;
+	int ret = TL_EXIT_OK;
+	if (!out) {
+		snprintf(msg, sizeof(msg), "%s: %s (give -o a file that can be written)", outp,
+			 strerror(errno));
+		ret = cmd_error("exp export", ef, TL_EXIT_ERROR, msg);
+	} else if (tl_exp_export(tl_exp_store_db(s), fmt == 1, out, &err) < 0) {
+		ret = cmd_error("exp export", ef, TL_EXIT_ERROR, err.msg);
+	}
+	if (out && out != stdout && fclose(out) != 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", outp, strerror(errno));
+		ret = cmd_error("exp export", ef, TL_EXIT_ERROR, msg);
+	}
 	tl_exp_store_close(s);
 	return ret;
 }

@@ -26,8 +26,9 @@ static void csv_text(FILE *out, const char *s)
 
 static void csv_num(FILE *out, double v)
 {
+	/* the JSON document's 8 significant digits: 6 would print 19235232 bit/s as 1.92352e+07 */
 	if (!isnan(v))
-		fprintf(out, "%.6g", v);
+		fprintf(out, "%.8g", v);
 }
 
 static void write_csv(const struct tl_exp_psum *v, uint32_t n, FILE *out)
@@ -66,6 +67,36 @@ static json_t *jnum(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
+/*
+ * One column of the campaign row as JSON, by its stored type: integers stay integers. The
+ * testbed's facts are stored as a JSON text and exported as the object they are; the key
+ * stays a text, because it is the campaign's identity, compared byte for byte.
+ */
+static json_t *campaign_value(sqlite3_stmt *st, int c)
+{
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_INTEGER:
+		return json_integer((json_int_t)sqlite3_column_int64(st, c));
+	case SQLITE_FLOAT:
+		/* the document's 8 significant digits would round a Unix time to 100 s */
+		if (strcmp(sqlite3_column_name(st, c), "created_unix") == 0)
+			return json_integer((json_int_t)llround(sqlite3_column_double(st, c)));
+		return json_real(sqlite3_column_double(st, c));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		break;
+	}
+	const char *text = (const char *)sqlite3_column_text(st, c);
+	if (text && strcmp(sqlite3_column_name(st, c), "testbed") == 0) {
+		json_t *facts = json_loads(text, 0, NULL);
+		if (json_is_object(facts))
+			return facts;
+		json_decref(facts);
+	}
+	return json_string(text ? text : "");
+}
+
 static json_t *campaign_json(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -73,14 +104,8 @@ static json_t *campaign_json(sqlite3 *db)
 	if (sqlite3_prepare_v2(db, "SELECT * FROM campaign", -1, &st, NULL) != SQLITE_OK)
 		return o;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		for (int c = 0; c < sqlite3_column_count(st); c++) {
-			const char *name = sqlite3_column_name(st, c);
-			if (sqlite3_column_type(st, c) == SQLITE_TEXT)
-				json_object_set_new(o, name, json_string((const char *)
-							sqlite3_column_text(st, c)));
-			else
-				json_object_set_new(o, name, json_real(sqlite3_column_double(st, c)));
-		}
+		for (int c = 0; c < sqlite3_column_count(st); c++)
+			json_object_set_new(o, sqlite3_column_name(st, c), campaign_value(st, c));
 	sqlite3_finalize(st);
 	return o;
 }

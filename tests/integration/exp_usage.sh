@@ -52,7 +52,7 @@ eq_tables=$(sqlite3 "$TL_TMP/other.db" "SELECT count(*) FROM sqlite_master")
 bad "export without a format" 'csv or --json' exp export "$TL_TMP/other.db"
 bad "merge without -o" '-o ALL.db' exp merge "$TL_TMP/other.db"
 
-for plan in seed001-window seed001-window-quick seed003-fairness seed003-fairness-quick; do
+for plan in window-sweep window-sweep-quick cubic-bbr-fairness cubic-bbr-fairness-quick; do
     n=$("$TCPLAB" exp run --plan "$EX/$plan.yaml" --dry-run | wc -l)
     [ "$n" -gt 0 ] && pass "$plan.yaml expands to $n runs" || fail "$plan.yaml does not expand"
 done
@@ -63,7 +63,7 @@ eq "--aqm all lists the testbed's own names" \
     "$("$TCPLAB" exp run --aqm all --dry-run | awk '{print $9}' | sort | tr '\n' ' ')" \
     "$("$TCPLAB" exp run --aqm nosuch --dry-run 2>&1 | sed 's/.*the testbed has: //; s/)$//' | tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')"
 eq "the fairness plan: 5 buffers x every AQM x 3 flow counts x 2 RTTs x 3 runs" \
-    "$("$TCPLAB" exp run --plan "$EX/seed003-fairness.yaml" --dry-run | wc -l)" $((90 * naqm))
+    "$("$TCPLAB" exp run --plan "$EX/cubic-bbr-fairness.yaml" --dry-run | wc -l)" $((90 * naqm))
 eq "the command line overrides the plan's axis" \
-    "$("$TCPLAB" exp run --plan "$EX/seed003-fairness.yaml" --aqm codel --dry-run | wc -l)" 90
+    "$("$TCPLAB" exp run --plan "$EX/cubic-bbr-fairness.yaml" --aqm codel --dry-run | wc -l)" 90
 finish

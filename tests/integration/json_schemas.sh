@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every command's real --json output validated against its schema in docs/ (JSON Schema draft
-# 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor, testbed
+# 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor, exp export, testbed
 # status and router status, each on success and on at least one failure (refused connection, usage error, no
 # such testbed), whose document must stay valid JSON of the documented shape. Then each schema
 # rejects a document with an undocumented field and one with a required field removed.
@@ -233,8 +233,27 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
         fail "router: namespace $RNS and its veth pairs could not be made"
     fi
     rt_down
+
+    # exp export: a campaign of one short run on a testbed of its own (exp names and removes
+    # it), then the export, and the error document of a database that does not exist.
+    if timeout -k 5 120 "$TCPLAB" exp run --rate 20mbit --rtt 20ms --cc cubic:1,bbr:1 --flows 2 -t 1s \
+        --warmup 1s --probe=20 -o "$TL_TMP/exp.db" >/dev/null 2>"$TL_TMP/exp.err"; then
+        run exp-export exp_export 0 "$TCPLAB" exp export "$TL_TMP/exp.db" --json
+        check "exp export: one point, one ok run, the testbed's facts an object, finished" \
+            '(.points | length) == 1 and .points[0].runs_ok == 1 and (.campaign.testbed | type) == "object" and .campaign.state == "finished"' "$TL_TMP/exp_export"
+        # JSON Schema counts 2.0 as an integer; the text must not (it once said "id": 1.0).
+        grep -Eq '"id": 1,$' "$TL_TMP/exp_export" && grep -Eq '"cpus": [0-9]+,$' "$TL_TMP/exp_export" &&
+            grep -Eq '"created_unix": [0-9]{10},$' "$TL_TMP/exp_export" &&
+            pass "exp export: the campaign's integers written as integers" ||
+            fail "exp export: $(grep -E '"(id|cpus|created_unix)"' "$TL_TMP/exp_export" | tr -d '\n')"
+        mutants exp-export exp_export
+    else
+        fail "exp run for the export: $(tail -c 300 "$TL_TMP/exp.err")"
+    fi
+    run exp-export exp_export_missing 2 "$TCPLAB" exp export "$TL_TMP/no-such.db" --json
+    run exp-export exp_export_usage 2 "$TCPLAB" exp export "$TL_TMP/exp.db" --json --no-such-option
 else
-    echo "note: not root: testbed status and router status not checked (network namespaces need root)"
+    echo "note: not root: testbed status, router status and exp export not checked (network namespaces need root)"
 fi
 
 "$PY" "$TL_TMP/validate.py" "$DOCS" "$TL_TMP/manifest"
