@@ -426,6 +426,8 @@ for count in $COUNTS; do
     # the peers at tcplab's write size too (tcplab writes 1 MiB; iperf3 128 KiB and iperf2
     # 128 KiB by default), so equal settings are always compared, not only defaults
     [ "$count" != max ] && ENTRIES+=("iperf3 -l 1M" "iperf2 -l 1M")
+    # and tcplab at the peers' default write size, so each peer's default has its equal too
+    [ "$count" != max ] && ENTRIES+=("tcplab -l 128K")
     [ $VARIANTS -eq 1 ] && [ "$count" != max ] && ENTRIES+=("tcplab -T 1" "tcplab -l 1M" "tcplab -T 1 -l 1M")
     ne=${#ENTRIES[@]}
     for ((rep = 1; rep <= REPEAT; rep++)); do
@@ -540,8 +542,21 @@ target_line() { # flows -> "PASS|FAIL ..."
         if (t == "NA" || p == "NA") { printf "UNKNOWN (missing data)"; exit }
         printf "%s: tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", t / 1e9, p / 1e9, t / p }'
 }
+# equal_line FLOWS TCPLAB_LABEL WRITE PEERS...: tcplab against the best peer at the same write size
+equal_line() {
+    local n=$1 label=$2 size=$3 t p
+    shift 3
+    t=$(get "$label" "$n" 5); p=$(best_of "$n" "$@")
+    awk -v t="${t:-NA}" -v p="${p:-NA}" -v z="$size" 'BEGIN {
+        if (t == "NA" || p == "NA" || t == "" || p == "") { printf "UNKNOWN (missing data)"; exit }
+        printf "%s: %s writes, tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", z, t / 1e9, p / 1e9, t / p }'
+}
 T1=$(target_line 1)
 T16=$(target_line 16)
+E1M_1=$(equal_line 1 tcplab "1 MiB" "iperf3 -l 1M" "iperf2 -l 1M")
+E1M_16=$(equal_line 16 tcplab "1 MiB" "iperf3 -l 1M" "iperf2 -l 1M")
+E128_1=$(equal_line 1 "tcplab -l 128K" "128 KiB" iperf3 iperf2)
+E128_16=$(equal_line 16 "tcplab -l 128K" "128 KiB" iperf3 iperf2)
 MAXC=$(get tcplab $TCPLAB_MAX 7)
 MAXS=$(get tcplab $TCPLAB_MAX 8)
 MAXGOOD=$(get tcplab $TCPLAB_MAX 4)
@@ -575,7 +590,7 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
     echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
     for count in $COUNTS; do
         tools=(tcplab iperf3 iperf2)
-        [ "$count" != max ] && tools+=("iperf3 -l 1M" "iperf2 -l 1M")
+        [ "$count" != max ] && tools+=("iperf3 -l 1M" "iperf2 -l 1M" "tcplab -l 128K")
         for tool in "${tools[@]}"; do
             case "$count:$tool" in
             max:tcplab) n=$TCPLAB_MAX ;; max:iperf3) n=$IPERF3_MAX ;; max:iperf2) n=${IPERF2_MAX:-none} ;; *) n=$count ;;
@@ -620,7 +635,16 @@ OTHERS_RANGE=$(awk -F'\t' '$15 != "NA" {if (n++ == 0 || $15 + 0 < lo) lo = $15 +
         echo "$failures"
     fi
     echo
-    echo "## Targets (issue 2)"
+    echo "## Targets"
+    echo
+    echo "At equal settings (the same write size on both sides; every tool's receiver reads as it likes):"
+    echo
+    echo "- 1 flow: $E1M_1"
+    echo "- 1 flow: $E128_1"
+    echo "- 16 flows: $E1M_16"
+    echo "- 16 flows: $E128_16"
+    echo
+    echo "tcplab's default (1 MiB writes) against the best peer at any write size:"
     echo
     echo "- 1 flow, throughput >= best peer: $T1"
     echo "- 16 flows, throughput >= best peer: $T16"

@@ -70,6 +70,10 @@ check "the L4S queue's mean sojourn is under 1 ms and under the classic queue's 
 "$TCPLAB" testbed status "$T" | grep -q "^snd->rcv dualpi2: p' " && pass "status text: the DualPI2 line" ||
     { fail "status text: no DualPI2 line"; "$TCPLAB" testbed status "$T" | head -12; }
 
+# DCTCP may be a module that is not loaded yet (this test's root may load it; the host keeps
+# it loaded, as any use of the module would).
+grep -qw dctcp /proc/sys/net/ipv4/tcp_available_congestion_control ||
+    { command -v modprobe >/dev/null && modprobe -q tcp_dctcp 2>/dev/null; } || true
 if grep -qw dctcp /proc/sys/net/ipv4/tcp_available_congestion_control; then
     "$TCPLAB" testbed exec "$T" snd1 -- sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn"
     "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 5 -i 0 --cc dctcp --json >"$TL_TMP/dctcp.json" ||

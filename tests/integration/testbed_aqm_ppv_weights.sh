@@ -13,16 +13,16 @@ for h in snd1 snd2; do
 done
 start_agent_in "$T" rcv
 
-# pair LABEL: four Cubic flows from each host at once; writes "snd1_bps snd2_bps ratio" to
-# $TL_TMP/pair.LABEL.
+# pair LABEL SECONDS: four Cubic flows from each host at once for SECONDS after a 3 s warm-up;
+# writes "snd1_bps snd2_bps ratio" to $TL_TMP/pair.LABEL.
 pair() {
     local try a b ra rb x y
     # A stream that fails (the agent's results late on a loaded machine) is not a result:
     # the pair runs once more. A pair that ran is never repeated, whatever its figures.
     for try in 1 2; do
-        "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.1.json" 2>"$TL_TMP/$1.1.err" &
+        "$TCPLAB" testbed exec "$T" snd1 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t "$2" -i 0 --cc cubic --json >"$TL_TMP/$1.1.json" 2>"$TL_TMP/$1.1.err" &
         a=$!
-        "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t 10 -i 0 --cc cubic --json >"$TL_TMP/$1.2.json" 2>"$TL_TMP/$1.2.err" &
+        "$TCPLAB" testbed exec "$T" snd2 -- "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -P 4 -O 3 -t "$2" -i 0 --cc cubic --json >"$TL_TMP/$1.2.json" 2>"$TL_TMP/$1.2.err" &
         b=$!
         wait $a; ra=$?
         wait $b; rb=$?
@@ -36,18 +36,19 @@ pair() {
     awk -v x="$x" -v y="$y" 'BEGIN { printf "%.0f %.0f %.4f\n", x, y, (y > 0 ? x / y : 0) }' >"$TL_TMP/pair.$1"
 }
 
-# PV-PIE spreads its drops early and at random, below the threshold value. On a quiet host
-# (under the measurement lock, load 0.8 to 2.2 at the start) the ratio was 1.84 to 2.04,
-# within 10%, in 11 of 11 runs; with the machine's load at 22 to 50, 15 of 16 runs held 10%
-# and one gave 1.72 (same 3 s warm-up, 10 s window and marker in all: a starved sender host
-# does not take the share the marker leaves it). 10% is printed and 20% asserted until 20
-# runs in a row have shown 10%. PPOV drops only when the buffer is full, in bursts that hit
+# PV-PIE spreads its drops early and at random, below the threshold value. With a 10 s
+# window the ratio was 1.84 to 2.04 on a quiet host (11 of 11 runs), 1.83 to 2.06 at load 10
+# to 16 (20 of 20), and once 1.72 at load 22 to 50 (a starved sender host does not take the
+# share the marker leaves it); measured over 20 s it is asserted within the 10%. PPOV drops only when the buffer is full, in bursts that hit
 # both hosts, so the equal Cubics pull towards 1:1 under load (1.4 to 1.9 then; 1.86 to
 # 2.05 on the quiet host): asserted only as clearly in snd1's favour, the figure printed.
 uncongested=
 for core in pie ppov; do
     "$TCPLAB" testbed set "$T" --aqm ppv:core=$core,weights=2:1 >/dev/null || fail "set core=$core"
-    pair $core; read -r g s r <"$TL_TMP/pair.$core"
+    # PV-PIE's share is asserted to 10%: it is measured over 20 s, where 10 s left a spread
+    # (1.83 to 2.06 over 20 runs at load 10 to 16) whose tail came within 0.03 of the bound.
+    if [ $core = pie ]; then secs=20; else secs=10; fi
+    pair $core $secs; read -r g s r <"$TL_TMP/pair.$core"
     echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
     # Shares mean something only on a congested bottleneck: under 70 Mbit/s in all, a
     # sender did not keep the link busy (seen once, at load 30: 31 Mbit/s), so no claim.
