@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/tune_report.h"
+#include "out/probe_table.h"
 #include "result/stream.h"
 #include "tune/autotune.h"
 #include "tune/cache.h"
@@ -143,8 +144,8 @@ static void print_table(FILE *out, const struct tl_probe_result *p, const struct
 	char a[64], b[64], x[32], y[32];
 	figures(kres, &k);
 	figures(tres, &t);
-	cmd_tune_print_probe(out, p, o);
-	cmd_tune_print_advice(out, &c->advice, lim);
+	tl_out_probe(out, p, o);
+	tl_out_probe_advice(out, &c->advice, lim);
 	fprintf(out, "\nautotune choice: %u flow%s, SO_SNDBUF %llu at the sender, SO_RCVBUF %llu at the "
 		"receiver, per flow\n", c->flows, c->flows == 1 ? "" : "s",
 		(unsigned long long)c->sndbuf, (unsigned long long)c->rcvbuf);
