@@ -3,34 +3,15 @@
 
 #include <inttypes.h>
 #include <net/if.h>
-#include <string.h>
 
+#include "out/wrap.h"
 #include "sys/bdp.h"
 
-/* Prints "  label text" wrapped at about 100 columns, continuation lines indented. */
+/* "  label text", the text wrapped at 100 columns under column 8. */
 static void wrapped(FILE *f, const char *label, const char *text)
 {
-	const int width = 100, indent = 8;
 	fprintf(f, "  %-6s", label);
-	int col = indent;
-	const char *p = text;
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
-		if (col > indent && col + 1 + wlen > width) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', f);
-			col++;
-		}
-		fprintf(f, "%.*s", wlen, p);
-		col += wlen;
-		p += wlen;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
+	tl_out_wrapped(f, text, 8);
 }
 
 static void print_header(FILE *f, const struct tl_doctor_readings *r,
