@@ -8,6 +8,8 @@
 
 #include "cmd/cmd.h"
 #include "cmd/tune_report.h"
+#include "out/probe_table.h"
+#include "out/wrap.h"
 #include "result/stream.h"
 #include "tune/autotune.h"
 #include "tune/cache.h"
@@ -105,31 +107,6 @@ static const char *limit_text(const struct run_figures *f, char *buf, size_t len
 	return buf;
 }
 
-/* Prints text wrapped at 100 columns, every line after the first indented by indent. */
-static void print_wrapped(FILE *out, const char *text, int indent)
-{
-	const int width = 100;
-	int col = indent;
-	const char *p = text;
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
-		if (col > indent && col + 1 + wlen > width) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", wlen, p);
-		col += wlen;
-		p += wlen;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
-}
-
 static void row(FILE *out, const char *name, const char *k, const char *t)
 {
 	fprintf(out, "  %-34s %-22s %s\n", name, k, t);
@@ -143,13 +120,13 @@ static void print_table(FILE *out, const struct tl_probe_result *p, const struct
 	char a[64], b[64], x[32], y[32];
 	figures(kres, &k);
 	figures(tres, &t);
-	cmd_tune_print_probe(out, p, o);
-	cmd_tune_print_advice(out, &c->advice, lim);
+	tl_out_probe(out, p, o);
+	tl_out_probe_advice(out, &c->advice, lim);
 	fprintf(out, "\nautotune choice: %u flow%s, SO_SNDBUF %llu at the sender, SO_RCVBUF %llu at the "
 		"receiver, per flow\n", c->flows, c->flows == 1 ? "" : "s",
 		(unsigned long long)c->sndbuf, (unsigned long long)c->rcvbuf);
 	fprintf(out, "why: ");
-	print_wrapped(out, c->why, 5);
+	tl_out_wrapped(out, c->why, 5);
 	fprintf(out, "\n  %-34s %-22s %s\n", "", "kernel autotuning", "tcplab --autotune");
 	snprintf(a, sizeof(a), "%d", k.flows);
 	snprintf(b, sizeof(b), "%d", t.flows);

@@ -1,4 +1,4 @@
-/* What the test commands (stream, rr, crr) share: flow groups, progress, usage errors. */
+/* What the commands share: flow groups, progress, errors, the outputs (--json-file...). */
 #include "cmd/common.h"
 
 #include <errno.h>
@@ -223,4 +223,36 @@ int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err)
 		o->f[i] = NULL;
 	}
 	return rc;
+}
+
+int cmd_outputs_want(const struct cmd_outputs *o, enum out_format f)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->format[i] == f)
+			return 1;
+	return 0;
+}
+
+static void put_json(FILE *f, const json_t *doc)
+{
+	json_dumpf(doc, f, JSON_INDENT(2));
+	fputc('\n', f);
+	fflush(f);
+}
+
+void cmd_outputs_json(const struct cmd_outputs *o, const json_t *doc)
+{
+	/* a file that could not be opened is NULL: the error about it is printed already */
+	for (int i = 0; i < o->n; i++)
+		if (o->format[i] == OUT_JSON && o->f[i])
+			put_json(o->f[i], doc);
+}
+
+void cmd_outputs_json_error(const struct cmd_outputs *o, const char *msg)
+{
+	json_t *e = json_pack("{s:s}", "error", msg);
+	for (int i = 1; e && i < o->n; i++)
+		if (o->format[i] == OUT_JSON && o->f[i])
+			put_json(o->f[i], e);
+	json_decref(e);
 }

@@ -1,6 +1,7 @@
 #ifndef TCPLAB_CMD_COMMON_H
 #define TCPLAB_CMD_COMMON_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -51,7 +52,13 @@ int cmd_outputs_add_file(struct cmd_outputs *o, enum out_format format, const ch
 int cmd_outputs_open(struct cmd_outputs *o, struct tl_err *err);
 /* Closes them; a write that failed (a full disk) is reported. */
 int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err);
-/* The option names, for getopt tables: { "json-file", ... } handled by the caller. */
+/* Whether any output (standard output or a file) is in format f. */
+int cmd_outputs_want(const struct cmd_outputs *o, enum out_format f);
+/* The document, indented, on every output in OUT_JSON (standard output with --json, and the
+ * --json-file): the one writer of the commands whose --json is one document. */
+void cmd_outputs_json(const struct cmd_outputs *o, const json_t *doc);
+/* {"error": msg} into the --json-file only (standard output has it from cmd_error). */
+void cmd_outputs_json_error(const struct cmd_outputs *o, const char *msg);
 
 /*
  * Ctrl-C for the test commands: the first SIGINT sets the flag cmd_interrupt_flag() points

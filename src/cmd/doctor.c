@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "net/addr.h"
-#include "sys/bdp.h"
+#include "out/doctor_table.h"
 #include "sys/doctor.h"
 #include "sys/doctor_apply.h"
 #include "sys/doctor_json.h"
@@ -32,7 +31,7 @@ struct doctor_opts {
 	bool apply_now;
 	const char *state;
 	bool revert;
-	struct cmd_outputs out;   /* --json-file in its slots 1..; slot 0 (stdout) unused here */
+	struct cmd_outputs out;   /* standard output (the report, or --json), and the --json-file */
 };
 
 static void usage(FILE *f)
@@ -71,29 +70,12 @@ static void usage(FILE *f)
 		"Exit status: 0 nothing severe, 1 something severe found, 2 usage, 3 error.\n");
 }
 
-/* A document on standard output (with --json) and into the --json-file. */
-static void put_json(const struct doctor_opts *o, json_t *doc)
-{
-	for (int i = o->json ? 0 : 1; i < o->out.n; i++) {
-		FILE *f = i == 0 ? stdout : o->out.f[i];
-		if (!f)
-			continue;
-		json_dumpf(doc, f, JSON_INDENT(2));
-		fputc('\n', f);
-	}
-}
-
-/* An error as text, or also as {"error": "..."} with --json (cmd_error) and in the
- * --json-file, exiting code. */
+/* An error as text, or also as {"error": "..."} with --json (cmd_error), and in the
+ * --json-file; returns code. */
 static int exit_with(const struct doctor_opts *o, int code, const char *msg)
 {
 	cmd_error("doctor", o->json ? OUT_JSON : OUT_TABLE, code, msg);
-	json_t *e = json_pack("{s:s}", "error", msg);
-	struct doctor_opts files = *o;
-	files.json = false;   /* standard output has it already */
-	if (e)
-		put_json(&files, e);
-	json_decref(e);
+	cmd_outputs_json_error(&o->out, msg);
 	return code;
 }
 
@@ -210,183 +192,6 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, struct tl_er
 	return 0;
 }
 
-/* Prints "  label text" wrapped at about 100 columns, continuation lines indented. */
-static void wrapped(const char *label, const char *text)
-{
-	const int width = 100, indent = 8;
-	printf("  %-6s", label);
-	int col = indent;
-	const char *p = text;
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
-		if (col > indent && col + 1 + wlen > width) {
-			printf("\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			putchar(' ');
-			col++;
-		}
-		printf("%.*s", wlen, p);
-		col += wlen;
-		p += wlen;
-		while (*p == ' ')
-			p++;
-	}
-	putchar('\n');
-}
-
-static void print_header(const struct tl_doctor_readings *r, const struct tl_doctor_workload *w)
-{
-	char a[32], b[32], c[32], d[32];
-	uint32_t flows = w->flows ? w->flows : 1;
-	uint64_t bdp = tl_bdp_bytes(w->rate_bps, w->rtt_ns);
-	printf("tcplab doctor: Linux %s, network namespace net:[%" PRIu64 "]%s\n",
-	       r->host.kernel_release, r->host.netns_inode,
-	       r->host.init_netns ? " (the host's)" : " (not the host's)");
-	printf("workload:  %s over %s RTT, %u flow%s, %" PRIu64 " new connections/s per "
-	       "destination, %" PRIu64 " concurrent\n",
-	       tl_doctor_fmt_rate((double)w->rate_bps, a, sizeof(a)),
-	       tl_doctor_fmt_duration(w->rtt_ns, b, sizeof(b)),
-	       flows, flows == 1 ? "" : "s", w->conns_per_sec, w->concurrent);
-	printf("           BDP = %s x %s / 8 = %s; receive buffer per flow >= 2 x BDP/%u = %s\n", a,
-	       b, tl_doctor_fmt_size(bdp, c, sizeof(c)), flows,
-	       tl_doctor_fmt_size(tl_bdp_rcvbuf_needed(bdp, flows), d, sizeof(d)));
-	struct tl_port_facts pf;
-	if (tl_doctor_port_facts(r, &pf)) {
-		struct tl_port_ceiling pc;
-		tl_port_ceiling(&pf, w->dest_loopback, 1, &pc);
-		printf("ports:     %u usable towards %s; %s => predicted ceiling ~%" PRIu64 " new "
-		       "connections/s per destination\n", pc.ports,
-		       w->dest_loopback ? "loopback" : "another host", pc.why, pc.per_sec_floor);
-	}
-	if (r->have_sockets) {
-		const struct tl_sock_counts *k = &r->sockets.counts;
-		printf("sockets:   %u TCP (", k->total);
-		bool first = true;
-		for (int s = 1; s < TL_TCP_STATE_SLOTS; s++)
-			if (k->by_state[s]) {
-				printf("%s%s %u", first ? "" : ", ", tl_tcp_state_name(s), k->by_state[s]);
-				first = false;
-			}
-		printf("%s), orphans %u, listeners %zu\n", first ? "none" : "", k->orphans,
-		       r->sockets.listeners_total);
-	}
-	if (r->n_ifaces) {
-		printf("offloads: ");
-		for (size_t i = 0; i < r->n_ifaces; i++) {
-			const struct tl_iface *f = &r->ifaces[i];
-			printf("%s %s mtu %d gso %s gro %s tso %s%s", i ? ";" : "", f->name, f->mtu,
-			       tl_offload_state_name(f->gso), tl_offload_state_name(f->gro),
-			       tl_offload_state_name(f->tso), f->flags & IFF_UP ? "" : " (down)");
-		}
-		printf("\n");
-	}
-	if (r->host.nofile_soft == UINT64_MAX)
-		printf("files:     ulimit -n unlimited\n");
-	else
-		printf("files:     ulimit -n %" PRIu64 " (hard %" PRIu64 ")\n", r->host.nofile_soft,
-		       r->host.nofile_hard);
-	if (r->counters.interval_ns)
-		printf("counters:  growth over %s\n",
-		       tl_doctor_fmt_duration(r->counters.interval_ns, a, sizeof(a)));
-	else
-		printf("counters:  totals since boot (--watch 10 shows their growth)\n");
-	for (size_t i = 0; i < r->n_problems; i++)
-		printf("not read:  %s\n", r->problems[i]);
-}
-
-static void print_finding(const struct tl_finding *f)
-{
-	static const char *const tag[] = { "OK", "INFO", "WARN", "SEVERE" };
-	printf("\n%s  %s: %s\n", tag[f->severity], f->id, f->title);
-	if (f->seen[0])
-		wrapped("seen", f->seen);
-	if (f->why[0])
-		wrapped("why", f->why);
-	if (f->fix[0])
-		wrapped("fix", f->fix);
-	if (f->cost[0])
-		wrapped("cost", f->cost);
-}
-
-static void print_report(const struct tl_doctor_readings *r, const struct tl_doctor_workload *w,
-			 const struct tl_findings *f, bool all)
-{
-	size_t count[TL_SEV_SEVERE + 1] = { 0 };
-	print_header(r, w);
-	for (int s = TL_SEV_SEVERE; s >= TL_SEV_INFO; s--)
-		for (size_t i = 0; i < f->n; i++)
-			if ((int)f->items[i].severity == s)
-				print_finding(&f->items[i]);
-	for (size_t i = 0; i < f->n; i++) {
-		count[f->items[i].severity]++;
-		if (all && f->items[i].severity == TL_SEV_OK)
-			print_finding(&f->items[i]);
-	}
-	if (!all && count[TL_SEV_OK]) {
-		char ids[2048] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < f->n && used < sizeof(ids); i++)
-			if (f->items[i].severity == TL_SEV_OK)
-				used += (size_t)snprintf(ids + used, sizeof(ids) - used, "%s ",
-							 f->items[i].id);
-		if (used < sizeof(ids))
-			snprintf(ids + used, sizeof(ids) - used, "(--all explains each)");
-		printf("\n");
-		wrapped("OK", ids);
-	}
-	printf("\nsummary: %zu severe, %zu warn, %zu info, %zu ok. (global) marks host-wide values.\n",
-	       count[TL_SEV_SEVERE], count[TL_SEV_WARN], count[TL_SEV_INFO], count[TL_SEV_OK]);
-}
-
-static const char *status_name(enum tl_change_status s)
-{
-	return s == TL_CHANGE_APPLIED ? "applied" : s == TL_CHANGE_SKIPPED ? "skipped" : "planned";
-}
-
-static json_t *changes_json(const struct doctor_opts *o, const struct tl_doctor_change *c,
-			    size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", c[i].name,
-						   "value", c[i].value, "old", c[i].old, "global",
-						   c[i].global, "status", status_name(c[i].status)));
-	return json_pack("{s:o?, s:b, s:o?, s:o}", "file",
-			 o->apply_file ? json_string(o->apply_file) : NULL, "now", o->apply_now,
-			 "state", o->apply_now ? json_string(o->state) : NULL, "changes", a);
-}
-
-static void print_changes(const struct doctor_opts *o, const struct tl_doctor_change *c, size_t n,
-			  bool in_host_netns)
-{
-	printf("\n");
-	if (o->apply_file && in_host_netns)
-		printf("wrote %s: %zu setting%s (install it in /etc/sysctl.d/ to keep them)\n",
-		       o->apply_file, n, n == 1 ? "" : "s");
-	else if (o->apply_file)
-		printf("wrote %s: %zu setting%s (--host-wide). Written from a network namespace "
-		       "other than the host's:\ninstalled in /etc/sysctl.d/ it sets the host's "
-		       "values at boot, not this namespace's.\n", o->apply_file, n, n == 1 ? "" : "s");
-	if (!o->apply_now)
-		return;
-	size_t applied = 0;
-	for (size_t i = 0; i < n; i++) {
-		applied += c[i].status == TL_CHANGE_APPLIED;
-		if (c[i].status == TL_CHANGE_APPLIED)
-			printf("set %s = %s (was %s)\n", c[i].name, c[i].value, c[i].old);
-		else
-			printf("skipped %s = %s: global, read-only in this network namespace\n",
-			       c[i].name, c[i].value);
-	}
-	if (applied)
-		printf("old values recorded in %s; undo with: tcplab doctor --revert --state %s\n",
-		       o->state, o->state);
-	else
-		printf("nothing was changed in the running kernel (no state file written)\n");
-}
-
 static int do_revert(const struct doctor_opts *o)
 {
 	struct tl_host h;
@@ -398,7 +203,7 @@ static int do_revert(const struct doctor_opts *o)
 	json_t *j = json_pack("{s:{s:s, s:I}}", "revert", "state", o->state, "restored",
 			      (json_int_t)restored);
 	if (j)
-		put_json(o, j);
+		cmd_outputs_json(&o->out, j);
 	json_decref(j);
 	if (!o->json) {
 		printf("restored %zu value%s from %s (and removed it)\n", restored,
@@ -425,6 +230,7 @@ int cmd_doctor_main(int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			o.json = true;
 	int p = parse_opts(argc, argv, &o, &err);
+	o.out.format[0] = o.json ? OUT_JSON : OUT_TABLE;
 	if (p == 1) {
 		usage(stdout);
 		return TL_EXIT_OK;
@@ -494,13 +300,17 @@ int cmd_doctor_main(int argc, char **argv)
 			goto out;
 		}
 		if (o.apply_file || o.apply_now)
-			json_object_set_new(report, "apply", changes_json(&o, changes, n));
-		put_json(&o, report);
+			json_object_set_new(report, "apply",
+					    tl_doctor_changes_json(o.apply_file, o.apply_now, o.state,
+								   changes, n));
+		cmd_outputs_json(&o.out, report);
 	}
 	if (!o.json) {
-		print_report(r, &o.w, f, o.all);
+		tl_out_doctor_report(stdout, r, &o.w, f, o.all);
+		struct tl_out_doctor_apply a = { .file = o.apply_file, .now = o.apply_now,
+						 .state = o.state, .in_host_netns = r->host.init_netns };
 		if (o.apply_file || o.apply_now)
-			print_changes(&o, changes, n, r->host.init_netns);
+			tl_out_doctor_changes(stdout, &a, changes, n);
 	}
 	ret = tl_findings_worst(f) == TL_SEV_SEVERE ? TL_EXIT_FAIL : TL_EXIT_OK;
 out:

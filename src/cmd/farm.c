@@ -421,39 +421,27 @@ static json_t *farm_doc(const struct tl_farm_result *runs, int n, bool compare, 
 	return doc;
 }
 
-/* The table or the document on each output: standard output, and the --json-file. */
+/* The document on each JSON output (standard output with --json, and the --json-file), the
+ * table on the others. */
 static void report(const struct farm_cli *c, const struct tl_farm_result *runs, int n, int rc,
 		   const struct tl_err *err)
 {
-	json_t *doc = NULL;
+	if (cmd_outputs_want(&c->out, OUT_JSON)) {
+		json_t *doc = farm_doc(runs, n, c->compare, rc, err);
+		cmd_outputs_json(&c->out, doc);
+		json_decref(doc);
+	}
 	for (int i = 0; i < c->out.n; i++) {
 		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_JSON) {
-			if (!doc)
-				doc = farm_doc(runs, n, c->compare, rc, err);
-			json_dumpf(doc, f, JSON_INDENT(2));
-			fputc('\n', f);
+		if (c->out.format[i] != OUT_TABLE)
 			continue;
-		}
 		tl_out_farm_table(f, runs, (size_t)n);
 		if (cmd_interrupted())
 			fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s run until then%s\n",
 				runs[n - 1].elapsed_ns / 1e9, c->compare && n == 1
 				? "; the second run of --compare did not start" : "");
 	}
-	json_decref(doc);
 	fflush(stdout);
-}
-
-/* An error before any run: {"error"} into the --json-file too. */
-static void error_to_files(const struct cmd_outputs *o, const char *msg)
-{
-	for (int i = 1; i < o->n; i++) {
-		json_t *e = json_pack("{s:s}", "error", msg);
-		json_dumpf(e, o->f[i], JSON_INDENT(2));
-		fputc('\n', o->f[i]);
-		json_decref(e);
-	}
 }
 
 int cmd_farm_main(int argc, char **argv)
@@ -537,7 +525,7 @@ int cmd_farm_main(int argc, char **argv)
 		/* It never started (e.g. --isolate refused): a plain error, also in JSON. */
 		free(runs);
 		close_fds(sfd, stop_fd);
-		error_to_files(&c.out, err.msg);
+		cmd_outputs_json_error(&c.out, err.msg);
 		cmd_outputs_close(&c.out, NULL);
 		cmd_usage_error("farm", c.out.format[0], err.msg);
 		return cmd_interrupted() ? TL_EXIT_INTERRUPTED : TL_EXIT_ERROR;

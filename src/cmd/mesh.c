@@ -13,8 +13,9 @@
 #include "cmd/common.h"
 #include "mesh/launch.h"
 #include "mesh/spec.h"
-#include "mesh/table.h"
 #include "mesh/wire.h"
+#include "out/mesh_table.h"
+#include "result/mesh.h"
 #include "util/clock.h"
 #include "util/parse.h"
 
@@ -241,13 +242,6 @@ static int parse_args(int argc, char **argv, struct mesh_cli *c, struct tl_err *
 	return tl_mesh_spec_validate(s, err);
 }
 
-static void print_json(FILE *f, json_t *doc)
-{
-	json_dumpf(doc, f, JSON_INDENT(2));
-	fputc('\n', f);
-	fflush(f);
-}
-
 static json_t *new_doc(void)
 {
 	return json_pack("{s:s, s:s, s:b, s:[]}", "command", "mesh", "version", TCPLAB_VERSION,
@@ -255,14 +249,19 @@ static json_t *new_doc(void)
 }
 
 /* Renders the runs made so far (and the error, if any); returns the exit status. */
-static int finish(const struct mesh_cli *c, json_t *doc, int rc, const struct tl_err *err)
+static int finish(const struct mesh_cli *c, json_t *doc, int rc, struct tl_err *err)
 {
-	json_t *runs = json_object_get(doc, "runs");
+	struct tl_mesh_doc d;
+	struct tl_err derr = { 0 };
 	int all_ok = 1;
-	size_t i;
-	json_t *r;
-	json_array_foreach(runs, i, r)
-		all_ok &= json_is_true(json_object_get(r, "ok"));
+	if (tl_mesh_doc_decode(doc, &d, &derr) < 0) {
+		/* a run this process built that does not read back: say so, render none */
+		if (rc == 0)
+			*err = derr;
+		rc = -1;
+	}
+	for (size_t i = 0; i < d.nruns; i++)
+		all_ok &= d.runs[i].ok;
 	if (rc < 0) {
 		json_object_set_new(doc, "error", json_string(err->msg));
 		all_ok = 0;
@@ -270,27 +269,18 @@ static int finish(const struct mesh_cli *c, json_t *doc, int rc, const struct tl
 	json_object_set_new(doc, "ok", json_boolean(all_ok));
 	if (cmd_interrupted())
 		json_object_set_new(doc, "interrupted", json_true());
-	for (int k = 1; k < c->out.n; k++)
-		print_json(c->out.f[k], doc);
-	if (c->json) {
-		print_json(stdout, doc);
-	} else if (json_array_size(runs)) {
-		size_t n = json_array_size(runs);
-		const json_t **v = calloc(n, sizeof(*v));
-		for (i = 0; v && i < n; i++)
-			v[i] = json_array_get(runs, i);
-		if (v)
-			tl_mesh_table(stdout, v, n);
-		free(v);
-		json_array_foreach(runs, i, r)
-			if (c->per_rank)
-				tl_mesh_table_ranks(stdout, r);
-		r = json_array_get(runs, json_array_size(runs) - 1);
-		if (json_is_true(json_object_get(r, "interrupted")))
+	cmd_outputs_json(&c->out, doc);
+	if (!c->json && d.nruns) {
+		tl_out_mesh_table(stdout, d.runs, d.nruns);
+		for (size_t i = 0; c->per_rank && i < d.nruns; i++)
+			tl_out_mesh_ranks(stdout, &d.runs[i]);
+		const struct tl_mesh_res_run *last = &d.runs[d.nruns - 1];
+		if (last->interrupted)
 			printf("Interrupted (Ctrl-C): the figures cover the %.2f s run until then\n",
-			       json_real_value(json_object_get(r, "window_s")));
+			       last->window_s);
 		fflush(stdout);
 	}
+	tl_mesh_doc_free(&d);
 	if (rc < 0) {
 		fprintf(stderr, "tcplab mesh: %s\n", err->msg);
 		return cmd_interrupted() ? TL_EXIT_INTERRUPTED : TL_EXIT_ERROR;
@@ -342,16 +332,15 @@ int cmd_mesh_main(int argc, char **argv)
 	for (int i = 1; i < argc && rc < 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
 			c.json = 1;
+	c.out.format[0] = c.json ? OUT_JSON : OUT_TABLE;
 	if (rc == 1) {
 		usage(stdout);
 		return TL_EXIT_OK;
 	}
 	if (rc < 0) {
 		json_t *e = json_pack("{s:s, s:b, s:s}", "command", "mesh", "ok", 0, "error", err.msg);
-		if (c.json)
-			print_json(stdout, e);
-		for (int i = 1; i < c.out.n; i++)
-			print_json(c.out.f[i], e);
+		if (e)
+			cmd_outputs_json(&c.out, e);
 		json_decref(e);
 		cmd_outputs_close(&c.out, NULL);
 		fprintf(stderr, "tcplab mesh: %s\n", err.msg);

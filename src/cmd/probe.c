@@ -11,6 +11,7 @@
 #include "cmd/common.h"
 #include "cmd/tune_report.h"
 #include "ctl/agent.h"
+#include "out/probe_table.h"
 #include "tune/advice_json.h"
 #include "tune/cache.h"
 #include "tune/limits.h"
@@ -132,17 +133,15 @@ static int parse_args(int argc, char **argv, struct probe_cli *c, struct tl_err 
 	return 0;
 }
 
-static void print_json(FILE *f, const struct tl_probe_result *p, const struct tl_probe_origin *o,
-		       const struct tl_advice *a, const struct tl_advice_limits *lim)
+/* {"probe": the path, "origin": measured now or remembered, "advice"}: the --json document. */
+static json_t *probe_doc(const struct tl_probe_result *p, const struct tl_probe_origin *o,
+			 const struct tl_advice *a, const struct tl_advice_limits *lim)
 {
-	json_t *doc = json_pack("{s:o,s:{s:b,s:I,s:s,s:b,s:s?},s:o}", "probe", tl_probe_to_json(p),
-				"origin", "from_cache", o->from_cache, "age_s", (json_int_t)o->age_s,
-				"state_file", o->state_file, "saved", o->saved,
-				"save_error", o->save_err.msg[0] ? o->save_err.msg : NULL,
-				"advice", tl_advice_json(a, lim));
-	json_dumpf(doc, f, JSON_INDENT(2));
-	fputc('\n', f);
-	json_decref(doc);
+	return json_pack("{s:o,s:{s:b,s:I,s:s,s:b,s:s?},s:o}", "probe", tl_probe_to_json(p),
+			 "origin", "from_cache", o->from_cache, "age_s", (json_int_t)o->age_s,
+			 "state_file", o->state_file, "saved", o->saved,
+			 "save_error", o->save_err.msg[0] ? o->save_err.msg : NULL,
+			 "advice", tl_advice_json(a, lim));
 }
 
 int cmd_probe_main(int argc, char **argv)
@@ -180,27 +179,21 @@ int cmd_probe_main(int argc, char **argv)
 	if (c.popts.progress)
 		cmd_tune_progress_done();
 	if (rc < 0) {
-		for (int i = 0; i < c.out.n; i++) {
-			if (c.out.format[i] != OUT_JSON)
-				continue;
-			json_t *e = json_pack("{s:s}", "error", err.msg);
-			json_dumpf(e, c.out.f[i], JSON_INDENT(2));
-			fputc('\n', c.out.f[i]);
-			json_decref(e);
-		}
+		cmd_error("probe", c.format, TL_EXIT_ERROR, err.msg);
+		cmd_outputs_json_error(&c.out, err.msg);
 		cmd_outputs_close(&c.out, NULL);
-		fprintf(stderr, "tcplab probe: %s\n", err.msg);
 		return TL_EXIT_ERROR;
 	}
 	struct tl_advice_input in = { .rate_bps = p.rate_bps, .rtt_ns = p.rtt_min_ns, .flows = c.use_flows };
 	tl_advice_compute(&in, &lim, &a);
-	for (int i = 0; i < c.out.n; i++) {
-		if (c.out.format[i] == OUT_JSON) {
-			print_json(c.out.f[i], &p, &origin, &a, &lim);
-		} else {
-			cmd_tune_print_probe(c.out.f[i], &p, &origin);
-			cmd_tune_print_advice(c.out.f[i], &a, &lim);
-		}
+	if (cmd_outputs_want(&c.out, OUT_JSON)) {
+		json_t *doc = probe_doc(&p, &origin, &a, &lim);
+		cmd_outputs_json(&c.out, doc);
+		json_decref(doc);
+	}
+	if (c.format == OUT_TABLE) {
+		tl_out_probe(stdout, &p, &origin);
+		tl_out_probe_advice(stdout, &a, &lim);
 	}
 	if (cmd_outputs_close(&c.out, &err) < 0) {
 		fprintf(stderr, "tcplab probe: %s\n", err.msg);

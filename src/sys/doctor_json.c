@@ -230,3 +230,20 @@ json_t *tl_doctor_json(const struct tl_doctor_readings *r, const struct tl_docto
 	put(o, "summary", summary);
 	return o;
 }
+
+static const char *status_name(enum tl_change_status s)
+{
+	return s == TL_CHANGE_APPLIED ? "applied" : s == TL_CHANGE_SKIPPED ? "skipped" : "planned";
+}
+
+json_t *tl_doctor_changes_json(const char *file, bool now, const char *state,
+			       const struct tl_doctor_change *c, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", c[i].name,
+						   "value", c[i].value, "old", c[i].old, "global",
+						   c[i].global, "status", status_name(c[i].status)));
+	return json_pack("{s:o?, s:b, s:o?, s:o}", "file", file ? json_string(file) : NULL, "now",
+			 now, "state", now ? json_string(state) : NULL, "changes", a);
+}

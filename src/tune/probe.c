@@ -387,6 +387,16 @@ json_t *tl_probe_to_json(const struct tl_probe_result *r)
 
 #define U64_MAX_JSON ((uint64_t)INT64_MAX)
 
+/* The message of a field tl_json_get_* refused, with the object it is in (NULL: the top). */
+static int refused(struct tl_err *err, const char *object)
+{
+	if (object)
+		tl_err_prefix(err, "probe result: %s", object);
+	else
+		tl_err_prefix(err, "probe result");
+	return -EINVAL;
+}
+
 int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_err *err)
 {
 	const char *host = NULL, *dir = NULL, *lim = NULL;
@@ -397,17 +407,20 @@ int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_e
 		     *loss = json_object_get(j, "loss");
 	if (!json_is_object(j) || !json_is_object(rtt) || !json_is_object(rate) || !json_is_object(loss))
 		return tl_err_set(err, EINVAL, "probe result: needs objects \"rtt\", \"rate\" and \"loss\"");
+	/* one object at a time, so that a message names the field's path ("rate: field ...") */
 	if (tl_json_get_str(j, "host", sizeof(out->host) - 1, 1, &host, err) < 0 ||
 	    tl_json_get_u64(j, "port", 1, 65535, 1, &port, err) < 0 ||
 	    tl_json_get_str(j, "direction", 16, 1, &dir, err) < 0 ||
-	    tl_json_get_u64(j, "measured_at", 0, U64_MAX_JSON, 1, &out->measured_at, err) < 0 ||
-	    tl_json_get_u64(rtt, "min_ns", 0, U64_MAX_JSON, 1, &out->rtt_min_ns, err) < 0 ||
+	    tl_json_get_u64(j, "measured_at", 0, U64_MAX_JSON, 1, &out->measured_at, err) < 0)
+		return refused(err, NULL);
+	if (tl_json_get_u64(rtt, "min_ns", 0, U64_MAX_JSON, 1, &out->rtt_min_ns, err) < 0 ||
 	    tl_json_get_u64(rtt, "rr_min_ns", 0, U64_MAX_JSON, 1, &out->rr_min_ns, err) < 0 ||
 	    tl_json_get_u64(rtt, "rr_p50_ns", 0, U64_MAX_JSON, 1, &out->rr_p50_ns, err) < 0 ||
 	    tl_json_get_u64(rtt, "tcp_min_rtt_ns", 0, U64_MAX_JSON, 1, &out->tcp_min_rtt_ns, err) < 0 ||
 	    tl_json_get_u64(rtt, "smoothed_ns", 0, U64_MAX_JSON, 1, &out->rtt_smoothed_ns, err) < 0 ||
-	    tl_json_get_u64(rtt, "loaded_ns", 0, U64_MAX_JSON, 1, &out->rtt_loaded_ns, err) < 0 ||
-	    tl_json_get_u64(rate, "bits_per_second", 0, U64_MAX_JSON, 1, &out->rate_bps, err) < 0 ||
+	    tl_json_get_u64(rtt, "loaded_ns", 0, U64_MAX_JSON, 1, &out->rtt_loaded_ns, err) < 0)
+		return refused(err, "rtt");
+	if (tl_json_get_u64(rate, "bits_per_second", 0, U64_MAX_JSON, 1, &out->rate_bps, err) < 0 ||
 	    tl_json_get_u64(rate, "delivery_rate_bps", 0, U64_MAX_JSON, 1, &out->delivery_rate_bps, err) < 0 ||
 	    tl_json_get_u64(rate, "interval_max_bps", 0, U64_MAX_JSON, 1, &out->interval_max_bps, err) < 0 ||
 	    tl_json_get_u64(rate, "window_bps", 0, U64_MAX_JSON, 1, &out->window_rate_bps, err) < 0 ||
@@ -420,13 +433,12 @@ int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_e
 	    tl_json_get_u64(rate, "omit_ns", 0, U64_MAX_JSON, 1, &out->omit_ns, err) < 0 ||
 	    tl_json_get_u64(rate, "mss", 0, 65535, 1, &mss, err) < 0 ||
 	    tl_json_get_str(rate, "limited_by", sizeof(out->limited_by) - 1, 1, &lim, err) < 0 ||
-	    tl_json_get_bool(rate, "lower_bound", 1, &lower, err) < 0 ||
-	    tl_json_get_u64(loss, "retransmits", 0, U64_MAX_JSON, 1, &out->retransmits, err) < 0 ||
+	    tl_json_get_bool(rate, "lower_bound", 1, &lower, err) < 0)
+		return refused(err, "rate");
+	if (tl_json_get_u64(loss, "retransmits", 0, U64_MAX_JSON, 1, &out->retransmits, err) < 0 ||
 	    tl_json_get_u64(loss, "bytes_sent", 0, U64_MAX_JSON, 1, &out->bytes_sent, err) < 0 ||
-	    tl_json_get_u64(loss, "bytes_retrans", 0, U64_MAX_JSON, 1, &out->bytes_retrans, err) < 0) {
-		tl_err_prefix(err, "probe result");
-		return -EINVAL;
-	}
+	    tl_json_get_u64(loss, "bytes_retrans", 0, U64_MAX_JSON, 1, &out->bytes_retrans, err) < 0)
+		return refused(err, "loss");
 	if (strcmp(dir, tl_direction_name(TL_DIR_FORWARD)) == 0)
 		out->direction = TL_DIR_FORWARD;
 	else if (strcmp(dir, tl_direction_name(TL_DIR_REVERSE)) == 0)
@@ -446,10 +458,8 @@ int tl_probe_from_json(const json_t *j, struct tl_probe_result *out, struct tl_e
 	    tl_json_get_u64(rate, "rejected_intervals", 0, TL_PROBE_MAX_INTERVALS, 0, &rejected, err) < 0 ||
 	    tl_json_get_u64(rate, "bound_bps", 0, U64_MAX_JSON, 0, &out->bound_bps, err) < 0 ||
 	    tl_json_get_u64(rate, "attempts", 0, 100, 0, &attempts, err) < 0 ||
-	    tl_json_get_str(rate, "inconsistency", sizeof(out->inconsistency) - 1, 0, &why, err) < 0) {
-		tl_err_prefix(err, "probe result");
-		return -EINVAL;
-	}
+	    tl_json_get_str(rate, "inconsistency", sizeof(out->inconsistency) - 1, 0, &why, err) < 0)
+		return refused(err, "rate");
 	out->consistent = consistent != 0;
 	out->rejected_intervals = (uint32_t)rejected;
 	out->attempts = (uint32_t)attempts;
