@@ -70,7 +70,7 @@ struct fwd_tx {
 	bool started, ran; /* running now; ran at some time (its counters are the port's) */
 	pthread_t thread;
 	struct tl_testbed_ring out, done;
-	_Atomic uint32_t asleep; /* the thread waits on this futex word (1) for `out` */
+	_Atomic uint32_t asleep; /* 1: the thread waits on this futex word, empty-handed */
 	_Atomic bool quit;
 	const struct tl_testbed_fwd *f;
 	unsigned index;
@@ -78,8 +78,12 @@ struct fwd_tx {
 				      * its counters (the fd is the port's) */
 	pthread_mutex_t lock;        /* guards what follows: the thread publishes per batch */
 	struct tl_lhist *late;       /* how late its packets left, since the last collect */
-	uint64_t tx_pkts, tx_bytes, tx_errors;
+	uint64_t tx_pkts, tx_bytes, tx_errors; /* since the start */
 	int tx_last_errno;
+	struct {
+		uint64_t tx_pkts, tx_bytes, tx_errors;
+	} seen; /* what the holder has added to the port's counters (the holder's) */
+	uint64_t last_handed_ns; /* when the holder last had frames for this port (the holder's) */
 };
 
 /* One direction of the bottleneck with its totals since start. */

@@ -10,7 +10,9 @@
  * the lock's holder returns to the pool. So the hosts' stacks run on the transmit threads,
  * which the scheduler can put on another CPU, and the main loop's passes stay short.
  *
- * Without the threads (one could not be started) the lock's holder sends itself, as before.
+ * A port whose thread sleeps (a light load: it polled its empty ring for a while and gave
+ * up) is sent to by the lock's holder itself, as before the threads, which costs no wake-up
+ * of another vCPU; so does every port without threads (one CPU, or one could not start).
  */
 
 #include "testbed/fwd_state.h"
