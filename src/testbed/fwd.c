@@ -16,7 +16,6 @@
 #include "testbed/fwd_path.h"
 #include "testbed/fwd_standby.h"
 #include "testbed/fwd_stats.h"
-#include "testbed/fwd_tx.h"
 #include "util/clock.h"
 
 #define RX_STALE_NS 20000 /* ports not looked at for longer are read before the links move */
@@ -32,7 +31,6 @@ static void series_tick(struct tl_testbed_fwd *f, uint64_t now_ns)
 	spin_budget(f, now_ns);
 	for (unsigned i = 0; i < f->nports; i++)
 		tl_testbed_port_kstats(&f->ports[i]);
-	tl_testbed_fwd_tx_collect(f);
 	json_t *line = tl_testbed_fwd_series_line(f, now_ns);
 	if (line) {
 		/* A full disk must not stop the forwarding: the series is best effort. */
@@ -280,7 +278,6 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 	struct epoll_event evs[32];
 	bool have_pwait2 = true;
 	int ret = 0;
-	tl_testbed_fwd_tx_start(f);
 	tl_testbed_fwd_standby_start(f);
 	main_lock(f);
 	while (!f->stop) {
@@ -363,7 +360,6 @@ int tl_testbed_fwd_run(struct tl_testbed_fwd *f, struct tl_err *err)
 	}
 	pthread_mutex_unlock(&f->lock);
 	tl_testbed_fwd_standby_stop(f);
-	tl_testbed_fwd_tx_stop(f);
 	return ret;
 }
 
@@ -373,8 +369,6 @@ void tl_testbed_fwd_destroy(struct tl_testbed_fwd *f)
 		return;
 	uint64_t now = tl_now_ns();
 	tl_testbed_fwd_ctl_close_all(f);
-	tl_testbed_fwd_tx_stop(f); /* if the run did not (it may not have started) */
-	tl_testbed_fwd_tx_free(f);
 	for (unsigned i = 1; i < TL_TESTBED_HOSTS_MAX; i++) {
 		tl_link_destroy(f->acc_fwd[i], now);
 		tl_link_destroy(f->acc_rev[i], now);

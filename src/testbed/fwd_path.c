@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "testbed/fwd_tx.h"
 #include "util/clock.h"
 
 #define ETH_P_IPV4 0x0800
@@ -24,41 +23,47 @@ static uint8_t *frame_of(const struct tl_testbed_fwd *f, const struct tl_pkt *p)
 	return tl_testbed_pool_buf(&f->pool, p);
 }
 
+static void tx_flush(struct tl_testbed_fwd *f, unsigned port)
+{
+	unsigned n = f->ntx[port];
+	if (n == 0)
+		return;
+	uint8_t *frames[TL_TESTBED_BATCH];
+	uint32_t lens[TL_TESTBED_BATCH];
+	for (unsigned i = 0; i < n; i++) {
+		frames[i] = frame_of(f, f->txq[port][i]);
+		lens[i] = f->txq[port][i]->len;
+	}
+	tl_testbed_port_send(&f->ports[port], frames, lens, n);
+	for (unsigned i = 0; i < n; i++)
+		tl_testbed_pool_put(&f->pool, f->txq[port][i]);
+	f->ntx[port] = 0;
+}
+
 static void tx_push(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
 {
 	if (f->ntx[port] == TL_TESTBED_BATCH)
-		tl_testbed_fwd_tx_send(f, port);
+		tx_flush(f, port);
 	f->txq[port][f->ntx[port]++] = p;
 }
 
-/* A packet leaving a link; how late it left is taken where it is sent (fwd_tx.c). */
+/* A packet leaving a link: how late it goes, against the time the link said. */
 static void tx_due(struct tl_testbed_fwd *f, unsigned port, struct tl_pkt *p)
 {
+	tl_lhist_record(f->late_period, f->now_ns > p->ready_ns ? f->now_ns - p->ready_ns : 0);
 	f->departures++;
 	tx_push(f, port, p);
 }
 
-/*
- * A receiver frame to an unknown or broadcast MAC goes to every sender, as a switch would:
- * each sender's port gets its own copy, behind what that port was already to send.
- */
+/* A receiver frame to an unknown or broadcast MAC goes to every sender, as a switch would. */
 static void tx_flood(struct tl_testbed_fwd *f, struct tl_pkt *p)
 {
+	uint8_t *frame = frame_of(f, p);
+	uint32_t len = p->len;
 	f->flooded++;
-	for (unsigned i = 1; i < f->nports; i++) {
-		struct tl_pkt *c = i + 1 < f->nports ? tl_testbed_pool_get(&f->pool) : p;
-		if (!c) {
-			f->no_buffer++;
-			continue;
-		}
-		if (c != p)
-			memcpy(frame_of(f, c), frame_of(f, p), p->len);
-		c->len = p->len;
-		c->ready_ns = 0; /* outside the links: no due time to be late against */
-		tx_push(f, i, c);
-	}
-	if (f->nports < 2)
-		tl_testbed_pool_put(&f->pool, p);
+	for (unsigned i = 1; i < f->nports; i++)
+		tl_testbed_port_send(&f->ports[i], &frame, &len, 1);
+	tl_testbed_pool_put(&f->pool, p);
 }
 
 /* Which port the destination MAC of a frame from the receiver belongs to. */
@@ -96,7 +101,6 @@ static void rx_frame(struct tl_testbed_fwd *f, unsigned in, struct tl_pkt *p, ui
 	unsigned out = in == 0 ? port_by_mac(f, frame) : 0;
 	if (type != ETH_P_IPV4 && type != ETH_P_IPV6_) {
 		f->non_ip++;
-		p->ready_ns = 0; /* passed on at once: no due time to be late against */
 		if (out == FWD_PORT_FLOOD)
 			tx_flood(f, p);
 		else
@@ -116,7 +120,6 @@ static void rx_frame(struct tl_testbed_fwd *f, unsigned in, struct tl_pkt *p, ui
 void tl_testbed_fwd_path_rx_port(struct tl_testbed_fwd *f, unsigned in)
 {
 	struct tl_testbed_port *port = &f->ports[in];
-	tl_testbed_fwd_tx_reap(f);
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		struct tl_pkt *pkts[TL_TESTBED_BATCH];
 		uint8_t *bufs[TL_TESTBED_BATCH];
@@ -165,7 +168,6 @@ void tl_testbed_fwd_path_rx_port(struct tl_testbed_fwd *f, unsigned in)
 void tl_testbed_fwd_path_run_links(struct tl_testbed_fwd *f, uint64_t now_ns)
 {
 	f->now_ns = now_ns;
-	tl_testbed_fwd_tx_reap(f);
 	struct tl_pkt *out[TL_TESTBED_BATCH];
 	unsigned n;
 	if (f->access) {
@@ -206,7 +208,7 @@ void tl_testbed_fwd_path_run_links(struct tl_testbed_fwd *f, uint64_t now_ns)
 			} while (n == TL_TESTBED_BATCH);
 	}
 	for (unsigned i = 0; i < f->nports; i++)
-		tl_testbed_fwd_tx_send(f, i);
+		tx_flush(f, i);
 }
 
 uint64_t tl_testbed_fwd_path_next_departure(const struct tl_testbed_fwd *f)

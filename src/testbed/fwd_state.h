@@ -6,11 +6,9 @@
  * own header (fwd_path.h, fwd_apply.h, fwd_standby.h, fwd_stats.h, fwd_ctl.h, fwd_aqm.h),
  * which include this one and nothing of each other's but what they call:
  *
- *   fwd.c (create, the main loop) -> fwd_path, fwd_apply, fwd_standby, fwd_stats, fwd_ctl,
- *                                     fwd_tx
- *   fwd_ctl.c -> fwd_apply, fwd_stats      fwd_stats.c -> fwd_standby, fwd_aqm, fwd_tx
- *   fwd_standby.c -> fwd_path              fwd_path.c -> fwd_tx     fwd_tx.c -> fwd_stats
- *   fwd_apply.c, fwd_aqm.c -> this only
+ *   fwd.c (create, the main loop) -> fwd_path, fwd_apply, fwd_standby, fwd_stats, fwd_ctl
+ *   fwd_ctl.c -> fwd_apply, fwd_stats      fwd_stats.c -> fwd_standby, fwd_aqm
+ *   fwd_standby.c -> fwd_path              fwd_path.c, fwd_apply.c, fwd_aqm.c -> this only
  */
 
 #include <pthread.h>
@@ -26,7 +24,6 @@
 #include "testbed/cpu_latency.h"
 #include "testbed/pool.h"
 #include "testbed/port.h"
-#include "testbed/ring.h"
 #include "testbed/series.h"
 #include "testbed/state.h"
 
@@ -62,30 +59,6 @@ struct fwd_standby {
 	uint64_t arms, looks, catch_ups, sent;
 };
 
-/*
- * A port's transmit thread (fwd_tx.c). The rings have one producer and one consumer each:
- * `out` is filled by the lock's holder and emptied by the thread, `done` the other way.
- */
-struct fwd_tx {
-	bool started, ran; /* running now; ran at some time (its counters are the port's) */
-	pthread_t thread;
-	struct tl_testbed_ring out, done;
-	_Atomic uint32_t asleep; /* 1: the thread waits on this futex word, empty-handed */
-	_Atomic bool quit;
-	const struct tl_testbed_fwd *f;
-	unsigned index;
-	struct tl_testbed_port port; /* the thread's own view of the port: its send arrays,
-				      * its counters (the fd is the port's) */
-	pthread_mutex_t lock;        /* guards what follows: the thread publishes per batch */
-	struct tl_lhist *late;       /* how late its packets left, since the last collect */
-	uint64_t tx_pkts, tx_bytes, tx_errors; /* since the start */
-	int tx_last_errno;
-	struct {
-		uint64_t tx_pkts, tx_bytes, tx_errors;
-	} seen; /* what the holder has added to the port's counters (the holder's) */
-	uint64_t last_handed_ns; /* when the holder last had frames for this port (the holder's) */
-};
-
 /* One direction of the bottleneck with its totals since start. */
 struct fwd_dir {
 	struct tl_link *link;
@@ -116,9 +89,6 @@ struct tl_testbed_fwd {
 	struct tl_link *acc_fwd[TL_TESTBED_HOSTS_MAX], *acc_rev[TL_TESTBED_HOSTS_MAX];
 	struct tl_pkt *txq[TL_TESTBED_HOSTS_MAX][TL_TESTBED_BATCH];
 	unsigned ntx[TL_TESTBED_HOSTS_MAX];
-	struct fwd_tx tx[TL_TESTBED_HOSTS_MAX];
-	bool tx_threads;   /* the ports' transmit threads run */
-	char tx_note[160]; /* why they do not, or empty */
 	int ep, sigfd, ctl_fd;
 	struct fwd_conn conns[FWD_CTL_CONNS];
 	struct tl_testbed_series series;

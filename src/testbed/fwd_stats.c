@@ -8,7 +8,6 @@
 
 #include "testbed/fwd_aqm.h"
 #include "testbed/fwd_standby.h"
-#include "testbed/fwd_tx.h"
 #include "testbed/fwd_stats.h"
 #include "util/clock.h"
 
@@ -285,7 +284,6 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 						(json_int_t)(b.backlog_pkts + b.line_pkts)));
 	}
 	json_object_set_new(doc, "access", access);
-	tl_testbed_fwd_tx_collect(f); /* the transmit threads' counters and lateness */
 	json_t *ports = json_array();
 	for (unsigned i = 0; i < f->nports; i++) {
 		struct tl_testbed_port *p = &f->ports[i];

@@ -10,13 +10,10 @@
 threads_of() {
     sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status"
 }
-# standby_task PID: PID/task/TID of the forwarder's standby thread (neither the main
-# thread nor a port's transmit thread, which are named tl-txN)
+# standby_task PID: PID/task/TID of the forwarder's second thread
 standby_task() {
     local t
-    for t in /proc/"$1"/task/*; do
-        [ "${t##*/}" != "$1" ] && ! grep -q '^tl-tx' "$t/comm" && echo "$1/task/${t##*/}"
-    done
+    for t in /proc/"$1"/task/*; do [ "${t##*/}" != "$1" ] && echo "$1/task/${t##*/}"; done
 }
 # max_rtt NAME ADDR: the largest RTT (ms) of 60 pings 20 ms apart from snd1, while the
 # forwarder's CPU ($cpu) is taken for 0.6 s from the 0.3rd s on. Pings 20 ms apart keep
@@ -44,8 +41,7 @@ if [ "$ncpu" -ge 2 ]; then
     rcv=$(tb_addr "$T" rcv)
     [ "$(tb_json "$T" | jq -r .forwarder.standby.state)" = on ] && pass "standby on by default" ||
         fail "standby: $(tb_json "$T" | jq -c .forwarder.standby)"
-    # The main loop, the standby, and a transmit thread for each of the two ports.
-    [ "$(threads_of "$fpid")" = 4 ] && pass "forwarder $fpid has 4 threads" ||
+    [ "$(threads_of "$fpid")" = 2 ] && pass "forwarder $fpid has 2 threads" ||
         fail "forwarder has $(threads_of "$fpid") threads"
     sb_cpus=$(cpu_expand "$(cpus_allowed "$(standby_task "$fpid")")")
     if [ -n "$sb_cpus" ] && ! echo " $sb_cpus " | grep -q " $cpu "; then
