@@ -26,6 +26,7 @@
 #               .end.machine_cpu.client.steal_percent); a row over 1% is marked "(steal)"
 #   cpu wait    how long the forwarder's main thread waited for a CPU over the test (the
 #               series' cpu_wait_ns), in % of the test: another task held its CPU
+# Each thread's CPU time is kept in the raw TAG.threads files.
 # Raw outputs go to bench/results/raw/testbed_flows/$RUN/ (RUN: default the time of day;
 # not committed); the table is printed. RENDER=1 RUN=R re-renders the rows of run R.
 set -uo pipefail
@@ -57,6 +58,15 @@ mix_of() {
     echo "cubic:$(($1 / 2)),bbr:$(($1 - $1 / 2))"
 }
 
+# thread_cpu PID: each thread of the forwarder as "name cpu_seconds nice", from `up` on
+# (kept in RAW/TAG.threads, not a column: which thread carried the work)
+thread_cpu() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk -v n="$(cat "$t/comm")" '{ print n, ($14 + $15) / 100, $19 }' "$t/stat"
+    done
+}
+
 # row RATE FLOWS ROUND: one testbed, one test, one table row
 row() {
     local rate=$1 n=$2 round=$3 tag port rcv mix
@@ -71,6 +81,7 @@ row() {
     "$TCPLAB" testbed exec "$NAME" snd1 -- "$TCPLAB" stream "$rcv" -p "$port" -P "$n" --cc "$mix" \
         -t "$BENCH_TIME" -O "$BENCH_OMIT" -i 0 --json >"$RAW/$tag.stream.json" 2>"$RAW/$tag.stream.err"
     "$TCPLAB" testbed status "$NAME" --json >"$RAW/$tag.status.json"
+    thread_cpu "$(jq -r .forwarder_pid "$RAW/$tag.up.json")" >"$RAW/$tag.threads"
     kill "$apid" 2>/dev/null
     wait "$apid" 2>/dev/null
     "$TCPLAB" testbed down "$NAME" >/dev/null
