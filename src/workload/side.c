@@ -300,6 +300,10 @@ static void finish(struct tl_side *s, uint64_t now_ns)
 	if (s->finished)
 		return;
 	uint64_t end = now_ns < s->window_end_ns ? now_ns : s->window_end_ns;
+	/* The workers stop first, so that the last interval and the totals read the same counts:
+	 * a call that completed between two readings made the intervals' sum one write short of
+	 * the total. At most one call per worker completes after the end, as before. */
+	tl_engine_stop(s->engine, NULL);
 	if (!s->window_started) {
 		s->window_started = 1;
 		s->window_start_ns = end;

@@ -86,8 +86,14 @@ static void test_stream_intervals_and_tcpinfo(void **state)
 	assert_intervals_partition(snd);
 	assert_intervals_partition(rcv);
 	assert_true(rcv->conns[0].final_bytes > 0);
-	/* the receiver cannot have got more than was sent over the whole run */
-	assert_true(rcv->conns[0].end.bytes <= snd->conns[0].end.bytes);
+	/* The receiver cannot have got more than was sent, give or take the one write that can
+	 * cross the sender's last sample: each end samples when its own tick comes, the sender's
+	 * first, while a write begun before the stop time may still complete after it (seen at
+	 * load 10: the receiver's count above the sender's in 3 of 10 runs). */
+	if (rcv->conns[0].end.bytes > snd->conns[0].end.bytes + spec.length)
+		fail_msg("receiver %llu bytes, sender %llu: more than one %llu-byte write apart",
+			 (unsigned long long)rcv->conns[0].end.bytes,
+			 (unsigned long long)snd->conns[0].end.bytes, (unsigned long long)spec.length);
 
 	/* The sender's TCP_INFO, as the kernel reports it on a connection that moved data. */
 	const struct side_conn *c = &snd->conns[0];
@@ -96,7 +102,8 @@ static void test_stream_intervals_and_tcpinfo(void **state)
 	assert_true(c->ti_end.rtt_us > 0);
 	assert_true(c->ti_end.snd_mss > 0);
 	assert_true(c->ti_end.bytes_acked > c->ti_start.bytes_acked);
-	assert_true(c->ti_end.bytes_acked <= c->end.bytes + 1); /* +1: the SYN is acked too */
+	/* +1: the SYN is acked too; the sender's counts are final when its workers have stopped */
+	assert_true(c->ti_end.bytes_acked <= c->end.bytes + 1);
 	assert_true(c->ti_end.when_ns >= c->ti_start.when_ns);
 	for (uint32_t k = 0; k < snd->iv_count; k++) {
 		assert_true(snd->iv_cwnd[k] > 0);
