@@ -224,3 +224,25 @@ int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err)
 	}
 	return rc;
 }
+
+void cmd_outputs_put_json(const struct cmd_outputs *o, const json_t *doc)
+{
+	for (int i = 0; i < o->n; i++) {
+		if (o->format[i] != OUT_JSON || !o->f[i])
+			continue;
+		json_dumpf(doc, o->f[i], JSON_INDENT(2));
+		fputc('\n', o->f[i]);
+	}
+}
+
+int cmd_outputs_error(const struct cmd_outputs *o, const char *cmd, int code, const char *msg)
+{
+	cmd_error(cmd, o->format[0], code, msg);
+	json_t *e = json_pack("{s:s}", "error", msg);
+	struct cmd_outputs files = *o;
+	files.f[0] = NULL; /* standard output has it already */
+	if (e)
+		cmd_outputs_put_json(&files, e);
+	json_decref(e);
+	return code;
+}

@@ -1,6 +1,7 @@
 #ifndef TCPLAB_CMD_COMMON_H
 #define TCPLAB_CMD_COMMON_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -51,7 +52,11 @@ int cmd_outputs_add_file(struct cmd_outputs *o, enum out_format format, const ch
 int cmd_outputs_open(struct cmd_outputs *o, struct tl_err *err);
 /* Closes them; a write that failed (a full disk) is reported. */
 int cmd_outputs_close(struct cmd_outputs *o, struct tl_err *err);
-/* The option names, for getopt tables: { "json-file", ... } handled by the caller. */
+/* The document into every output in JSON: standard output with --json, and the --json-file. */
+void cmd_outputs_put_json(const struct cmd_outputs *o, const json_t *doc);
+/* An error on every output: cmd_error for standard output (JSON with --json), and
+ * {"error": MSG} into the --json-file when it is open, so it holds a valid document. */
+int cmd_outputs_error(const struct cmd_outputs *o, const char *cmd, int code, const char *msg);
 
 /*
  * Ctrl-C for the test commands: the first SIGINT sets the flag cmd_interrupt_flag() points
