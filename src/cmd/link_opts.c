@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/render.h"
+#include "result/status.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
 #include "util/clock.h"
@@ -70,8 +72,9 @@ static size_t table(struct option *lo, bool with_hosts, const struct option *ext
 	return n;
 }
 
-int cmd_link_parse(int argc, char **argv, const char *cmd, bool with_hosts,
-		   const struct cmd_link_extra *extra, struct cmd_link_cli *c, struct tl_err *err)
+/* cmd_link_parse's loop: 0, 1 for --help, or a negative errno with err set. */
+static int parse(int argc, char **argv, const char *cmd, bool with_hosts,
+		 const struct cmd_link_extra *extra, struct cmd_link_cli *c, struct tl_err *err)
 {
 	struct option lo[CMD_LINK_OPTIONS_MAX + 4 + EXTRA_MAX + 1];
 	table(lo, with_hosts, extra ? extra->options : NULL);
@@ -111,6 +114,16 @@ int cmd_link_parse(int argc, char **argv, const char *cmd, bool with_hosts,
 		}
 	}
 	return 0;
+}
+
+int cmd_link_parse(int argc, char **argv, const char *cmd, bool with_hosts,
+		   const struct cmd_link_extra *extra, void (*usage)(FILE *), struct cmd_link_cli *c)
+{
+	struct tl_err err = { 0 };
+	int rc = parse(argc, argv, cmd, with_hosts, extra, c, &err);
+	if (rc == 1)
+		usage(stdout);
+	return rc == 1 ? -1 : rc < 0 ? cmd_link_fail(c, cmd, TL_EXIT_USAGE, err.msg) : 0;
 }
 
 int cmd_link_fail(const struct cmd_link_cli *c, const char *cmd, int code, const char *msg)
@@ -155,4 +168,26 @@ int cmd_link_set(const char *name, const json_t *merged, json_t **resp, struct t
 		     : tl_err_set(err, ENOMEM, "out of memory");
 	json_decref(req);
 	return rc;
+}
+
+int cmd_link_status_put(const struct cmd_link_cli *c, enum cmd_link_kind kind, const json_t *doc,
+			struct tl_err *err)
+{
+	if (c->out.format[0] == OUT_TABLE) {
+		struct tl_testbed_status tb;
+		struct tl_router_status rt;
+		if (kind == CMD_LINK_TESTBED) {
+			if (tl_testbed_status_decode(doc, &tb, err) < 0)
+				return -1;
+			tl_status_table_testbed(stdout, &tb);
+			tl_testbed_status_free(&tb);
+		} else {
+			if (tl_router_status_decode(doc, &rt, err) < 0)
+				return -1;
+			tl_status_table_router(stdout, &rt);
+			tl_router_status_free(&rt);
+		}
+	}
+	cmd_outputs_put_json(&c->out, doc);
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmd/common.h"
 #include "util/err.h"
@@ -50,10 +51,11 @@ struct cmd_link_extra {
 	void *ctx;
 };
 
-/* Parses argv from argv[1] (optind is where the words that are not options start):
- * 0, 1 for --help (the caller prints its usage), or a negative errno with err set. */
+/* Parses argv from argv[1] (optind is where the words that are not options start): 0; -1
+ * when --help was asked for (usage has printed it: exit 0); or TL_EXIT_USAGE once the error
+ * is said (cmd_link_fail). */
 int cmd_link_parse(int argc, char **argv, const char *cmd, bool with_hosts,
-		   const struct cmd_link_extra *extra, struct cmd_link_cli *c, struct tl_err *err);
+		   const struct cmd_link_extra *extra, void (*usage)(FILE *), struct cmd_link_cli *c);
 
 /* A usage or runtime error on every output of c (cmd_outputs_error); returns code. */
 int cmd_link_fail(const struct cmd_link_cli *c, const char *cmd, int code, const char *msg);
@@ -69,6 +71,12 @@ int cmd_link_merge(const json_t *current, const json_t *given, const char *fixed
 
 /* The forwarder's status document (name: a testbed or router, under TCPLAB_TESTBED_DIR). */
 int cmd_link_status(const char *name, unsigned flows, json_t **doc, struct tl_err *err);
+/* Whose status: the table differs, the forwarder's part is the same. */
+enum cmd_link_kind { CMD_LINK_TESTBED, CMD_LINK_ROUTER };
+/* The status document into the JSON outputs (--json, --json-file) and, without --json, its
+ * table on standard output (decoded once, result/status.h; out/status_table.c). */
+int cmd_link_status_put(const struct cmd_link_cli *c, enum cmd_link_kind kind, const json_t *doc,
+			struct tl_err *err);
 /* Sends the merged option set to the forwarder; *resp its answer. */
 int cmd_link_set(const char *name, const json_t *merged, json_t **resp, struct tl_err *err);
 

@@ -19,8 +19,6 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "cmd/link_opts.h"
-#include "out/render.h"
-#include "result/status.h"
 #include "router/router.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
@@ -92,7 +90,7 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 	return 0;
 }
 
-/* Parses argv into c; 0, 1 for --help, or an exit code (with the error said). */
+/* Parses argv into c; 0, -1 for --help, or an exit code (with the error said). */
 static int parse(int argc, char **argv, struct cli *c)
 {
 	static const struct option own[] = {
@@ -104,16 +102,11 @@ static int parse(int argc, char **argv, struct cli *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_link_extra extra = { own, take, c };
-	struct tl_err err = { 0 };
 	/* the link options, not a testbed's host ones: a router has no hosts */
-	int rc = cmd_link_parse(argc, argv, CMD, false, &extra, &c->l, &err);
+	int rc = cmd_link_parse(argc, argv, CMD, false, &extra, usage, &c->l);
 	c->json = c->l.out.format[0] == OUT_JSON;
-	if (rc == 1) {
-		usage(stdout);
-		return 1;
-	}
-	if (rc < 0)
-		return fail(c, TL_EXIT_USAGE, err.msg);
+	if (rc)
+		return rc;
 	if (optind < argc)
 		return fail(c, TL_EXIT_USAGE, "unexpected argument (options only; see "
 			    "'tcplab router --help')");
@@ -361,28 +354,6 @@ static int find_running(struct cli *c, struct tl_router_saved *s, int *code)
 	return 0;
 }
 
-/* The table (decoded once into result/status.h's struct) or the document on each output. */
-static int status_put(const struct cli *c, const json_t *doc, struct tl_err *err)
-{
-	struct tl_router_status rs;
-	bool decoded = false;
-	int ret = 0;
-	for (int i = 0; i < c->l.out.n; i++) {
-		if (c->l.out.format[i] == OUT_JSON) {
-			json_dumpf(doc, c->l.out.f[i], JSON_INDENT(2));
-			fputc('\n', c->l.out.f[i]);
-			continue;
-		}
-		if (!decoded && (ret = tl_router_status_decode(doc, &rs, err)) < 0)
-			break;
-		decoded = true;
-		tl_status_table_router(c->l.out.f[i], &rs);
-	}
-	if (decoded)
-		tl_router_status_free(&rs);
-	return ret;
-}
-
 static int cmd_status(struct cli *c)
 {
 	struct tl_router_saved s;
@@ -399,7 +370,7 @@ static int cmd_status(struct cli *c)
 					      tl_router_iface_json(&s.in), "out",
 					      tl_router_iface_json(&s.out)));
 	}
-	if (!doc || status_put(c, doc, &err) < 0)
+	if (!doc || cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
 		code = fail(c, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
 	tl_router_saved_free(&s);
@@ -466,7 +437,7 @@ int cmd_router_main(int argc, char **argv)
 	struct cli c = { 0 };
 	struct tl_err err = { 0 };
 	int code = is_sub ? parse(argc - 1, argv + 1, &c) : parse(argc, argv, &c);
-	if (code == 1) {
+	if (code == -1) {
 		code = TL_EXIT_OK;
 		goto out;
 	}

@@ -21,8 +21,6 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "cmd/link_opts.h"
-#include "out/render.h"
-#include "result/status.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
 #include "testbed/fwd.h"
@@ -128,7 +126,7 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 	return 0;
 }
 
-/* Parses argv (from the word after the subcommand) into c; returns 0, 1 for --help, or an
+/* Parses argv (from the word after the subcommand) into c; returns 0, -1 for --help, or an
  * exit code (with the error said). */
 static int parse(int argc, char **argv, struct cli *c)
 {
@@ -139,16 +137,11 @@ static int parse(int argc, char **argv, struct cli *c)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_link_extra extra = { own, take, c };
-	struct tl_err err = { 0 };
 	c->ready_fd = -1;
-	int rc = cmd_link_parse(argc, argv, CMD, true, &extra, &c->l, &err);
+	int rc = cmd_link_parse(argc, argv, CMD, true, &extra, usage, &c->l);
 	c->json = c->l.out.format[0] == OUT_JSON;
-	if (rc == 1) {
-		usage(stdout);
-		return 1;
-	}
-	if (rc < 0)
-		return fail(c, TL_EXIT_USAGE, err.msg);
+	if (rc)
+		return rc;
 	for (int i = optind; i < argc; i++) {
 		if (c->npos == 4)
 			return fail(c, TL_EXIT_USAGE, "too many arguments");
@@ -352,28 +345,6 @@ static int status_doc(const struct cli *c, const struct tl_testbed_state *st, js
 	return 0;
 }
 
-/* The table (decoded once into result/status.h's struct) or the document on each output. */
-static int status_put(const struct cli *c, const json_t *doc, struct tl_err *err)
-{
-	struct tl_testbed_status ts;
-	bool decoded = false;
-	int ret = 0;
-	for (int i = 0; i < c->l.out.n; i++) {
-		if (c->l.out.format[i] == OUT_JSON) {
-			json_dumpf(doc, c->l.out.f[i], JSON_INDENT(2));
-			fputc('\n', c->l.out.f[i]);
-			continue;
-		}
-		if (!decoded && (ret = tl_testbed_status_decode(doc, &ts, err)) < 0)
-			break;
-		decoded = true;
-		tl_status_table_testbed(c->l.out.f[i], &ts);
-	}
-	if (decoded)
-		tl_testbed_status_free(&ts);
-	return ret;
-}
-
 static int cmd_status(struct cli *c)
 {
 	if (c->npos != 1)
@@ -386,7 +357,7 @@ static int cmd_status(struct cli *c)
 		return fail(c, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	int code = tl_testbed_forwarder_alive(&st) ? TL_EXIT_OK : TL_EXIT_FAIL;
 	json_t *doc = NULL;
-	if (status_doc(c, &st, &doc, &err) < 0 || status_put(c, doc, &err) < 0)
+	if (status_doc(c, &st, &doc, &err) < 0 || cmd_link_status_put(&c->l, CMD_LINK_TESTBED, doc, &err) < 0)
 		code = fail(c, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
 	tl_testbed_state_free(&st);
@@ -543,7 +514,7 @@ int cmd_testbed_main(int argc, char **argv)
 	struct cli c = { 0 };
 	struct tl_err err = { 0 };
 	int code = parse(argc - 1, argv + 1, &c);
-	if (code == 1) {
+	if (code == -1) {
 		code = TL_EXIT_OK;
 		goto out;
 	}

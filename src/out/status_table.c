@@ -64,28 +64,29 @@ static void path_delay(FILE *f, const struct tl_fwd_status *s)
 				    : "");
 }
 
-/* One line of a GSP, PPV or DualPI2 queue's state. */
-static void qdisc_line(FILE *f, const struct tl_st_qdisc *q, const char *label)
+/* One line of a GSP, PPV or DualPI2 queue's state (counts are whole numbers in doubles). */
+static void qdisc_line(FILE *f, const struct tl_tb_aqm *q, const char *label)
 {
 	char a[32], b[32];
-	if (q->kind == TL_ST_QDISC_GSP) {
-		fprintf(f, "%s gsp: interval %s (accumulated %s above the threshold), %" PRIu64
-			" signals, shortest gap %s\n", label, fmt_ns(q->interval_ns, a, sizeof(a)),
-			fmt_ns(q->cumul_ns, b, sizeof(b)), q->signals,
-			q->min_gap_ns ? fmt_ns(q->min_gap_ns, a, sizeof(a)) : "-");
-	} else if (q->kind == TL_ST_QDISC_PPV) {
-		fprintf(f, "%s ppv: threshold value %" PRId64 " (drop probability %.4f); shares:",
-			label, q->threshold_value, q->prob);
+	if (q->kind == TL_TB_AQM_GSP) {
+		fprintf(f, "%s gsp: interval %s (accumulated %s above the threshold), %.0f signals, "
+			"shortest gap %s\n", label, fmt_ns((uint64_t)q->interval_ns, a, sizeof(a)),
+			fmt_ns((uint64_t)q->cumul_ns, b, sizeof(b)), q->signals,
+			q->min_gap_ns ? fmt_ns((uint64_t)q->min_gap_ns, a, sizeof(a)) : "-");
+	} else if (q->kind == TL_TB_AQM_PPV) {
+		fprintf(f, "%s ppv: threshold value %.0f (drop probability %.4f); shares:", label,
+			q->threshold_value, q->prob);
 		for (size_t i = 0; i < q->nclasses; i++)
-			fprintf(f, " %s %.1f%% (%" PRIu64 " drops)", q->classes[i].name,
+			fprintf(f, " %s %.1f%% (%.0f drops)", q->classes[i].name,
 				100 * q->classes[i].share, q->classes[i].drops);
 		fprintf(f, "\n");
-	} else if (q->kind == TL_ST_QDISC_DUALPI2) {
-		fprintf(f, "%s dualpi2: p' %.4f, classic p_C %.4f (%" PRIu64 " pkts, delay %s, %" PRIu64
-			" drops, %" PRIu64 " marks), L4S p_CL %.4f (%" PRIu64 " pkts, delay %s, %" PRIu64
-			" marks)\n", label, q->p_base, q->p_c, q->classic_pkts,
-			fmt_ns(q->classic_qdelay_ns, a, sizeof(a)), q->classic_drops, q->classic_marks,
-			q->p_cl, q->l4s_pkts, fmt_ns(q->l4s_qdelay_ns, b, sizeof(b)), q->l4s_marks);
+	} else if (q->kind == TL_TB_AQM_DUALPI2) {
+		fprintf(f, "%s dualpi2: p' %.4f, classic p_C %.4f (%.0f pkts, delay %s, %.0f drops, "
+			"%.0f marks), L4S p_CL %.4f (%.0f pkts, delay %s, %.0f marks)\n", label,
+			q->p_base, q->p_c, q->classic_pkts,
+			fmt_ns((uint64_t)q->classic_qdelay_ns, a, sizeof(a)), q->classic_drops,
+			q->classic_marks, q->p_cl, q->l4s_pkts,
+			fmt_ns((uint64_t)q->l4s_qdelay_ns, b, sizeof(b)), q->l4s_marks);
 	}
 }
 

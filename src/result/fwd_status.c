@@ -4,67 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "result/dec.h"
 #include "result/status.h"
-
-static void ppv_decode(struct tl_dec *d, const json_t *q, const char *w, struct tl_st_qdisc *s)
-{
-	char cw[96];
-	s->kind = TL_ST_QDISC_PPV;
-	s->threshold_value = tl_dec_int(d, q, w, "threshold_value");
-	s->prob = tl_dec_num(d, q, w, "prob");
-	const json_t *arr = tl_dec_arr(d, q, w, "classes");
-	for (size_t i = 0; i < json_array_size(arr) && i < TL_ST_PPV_CLASSES; i++) {
-		const json_t *c = json_array_get(arr, i);
-		snprintf(cw, sizeof(cw), "%s.classes[%zu]", w, i);
-		s->classes[i].name = tl_dec_str(d, c, cw, "class");
-		s->classes[i].share = tl_dec_num(d, c, cw, "share");
-		s->classes[i].drops = tl_dec_u64(d, c, cw, "drops");
-		s->nclasses = i + 1;
-	}
-}
-
-static void dualpi2_decode(struct tl_dec *d, const json_t *q, const char *w, struct tl_st_qdisc *s)
-{
-	char qw[96];
-	s->kind = TL_ST_QDISC_DUALPI2;
-	s->p_base = tl_dec_num(d, q, w, "p_base");
-	s->p_c = tl_dec_num(d, q, w, "p_c");
-	s->p_cl = tl_dec_num(d, q, w, "p_cl");
-	snprintf(qw, sizeof(qw), "%s.classic", w);
-	const json_t *c = tl_dec_obj(d, q, w, "classic");
-	s->classic_pkts = tl_dec_u64(d, c, qw, "pkts");
-	s->classic_qdelay_ns = tl_dec_u64(d, c, qw, "qdelay_ns");
-	s->classic_drops = tl_dec_u64(d, c, qw, "drops");
-	s->classic_marks = tl_dec_u64(d, c, qw, "marks");
-	snprintf(qw, sizeof(qw), "%s.l4s", w);
-	const json_t *l = tl_dec_obj(d, q, w, "l4s");
-	s->l4s_pkts = tl_dec_u64(d, l, qw, "pkts");
-	s->l4s_qdelay_ns = tl_dec_u64(d, l, qw, "qdelay_ns");
-	s->l4s_marks = tl_dec_u64(d, l, qw, "marks");
-}
-
-/* "qdisc" is there for the disciplines that keep a state worth showing: GSP, PPV, DualPI2. */
-static void qdisc_decode(struct tl_dec *d, const json_t *o, const char *w, const char *aqm,
-			 struct tl_st_qdisc *s)
-{
-	char qw[64];
-	const json_t *q = tl_dec_obj_opt(d, o, w, "qdisc");
-	if (!q)
-		return;
-	snprintf(qw, sizeof(qw), "%s.qdisc", w);
-	if (strcmp(aqm, "gsp") == 0) {
-		s->kind = TL_ST_QDISC_GSP;
-		s->interval_ns = tl_dec_u64(d, q, qw, "interval_ns");
-		s->cumul_ns = tl_dec_u64(d, q, qw, "cumul_ns");
-		s->signals = tl_dec_u64(d, q, qw, "signals");
-		s->min_gap_ns = tl_dec_u64(d, q, qw, "min_gap_ns");
-	} else if (strcmp(aqm, "ppv") == 0) {
-		ppv_decode(d, q, qw, s);
-	} else if (strcmp(aqm, "dualpi2") == 0) {
-		dualpi2_decode(d, q, qw, s);
-	}
-}
+#include "result/stream_internal.h"
 
 static void flows_decode(struct tl_dec *d, const json_t *o, const char *w, struct tl_st_dir *s)
 {
@@ -116,8 +57,11 @@ static void dir_decode(struct tl_dec *d, const json_t *doc, const char *w, struc
 	const json_t *qd = tl_dec_obj(d, o, w, "qdelay_ns");
 	s->qdelay_p50_ns = tl_dec_u64(d, qd, sw, "p50");
 	s->qdelay_p99_ns = tl_dec_u64(d, qd, sw, "p99");
-	if (!tl_dec_failed(d))
-		qdisc_decode(d, o, w, s->aqm, &s->qdisc);
+	/* GSP, PPV and DualPI2 report their state (the others theirs, not shown) */
+	const json_t *qdisc = tl_dec_obj_opt(d, o, w, "qdisc");
+	snprintf(sw, sizeof(sw), "%s.qdisc", w);
+	if (qdisc)
+		tl_res_aqm_decode(d, qdisc, sw, &s->qdisc);
 	flows_decode(d, o, w, s);
 }
 

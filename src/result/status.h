@@ -17,23 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result/stream.h"
 #include "util/err.h"
-
-/* The AQM's own state (a direction's "qdisc"), for the disciplines that report one. */
-enum tl_st_qdisc_kind { TL_ST_QDISC_NONE, TL_ST_QDISC_GSP, TL_ST_QDISC_PPV, TL_ST_QDISC_DUALPI2 };
-#define TL_ST_PPV_CLASSES 8 /* the table shows at most this many PPV classes */
-
-struct tl_st_qdisc {
-	enum tl_st_qdisc_kind kind;
-	uint64_t interval_ns, cumul_ns, signals, min_gap_ns;               /* GSP */
-	int64_t threshold_value;                                            /* PPV */
-	double prob;
-	struct { const char *name; double share; uint64_t drops; } classes[TL_ST_PPV_CLASSES];
-	size_t nclasses;
-	double p_base, p_c, p_cl;                                           /* DualPI2 */
-	uint64_t classic_pkts, classic_qdelay_ns, classic_drops, classic_marks;
-	uint64_t l4s_pkts, l4s_qdelay_ns, l4s_marks;
-};
 
 /* One of the largest flows of a direction (--flows N). */
 struct tl_st_flow {
@@ -48,7 +33,7 @@ struct tl_st_dir {
 	uint64_t limit_bytes, limit_pkts; /* the buffer: bytes, or packets when bytes is 0 */
 	uint64_t pkts_in, pkts_out, drops_queue_full, drops_aqm, drops_loss, backlog_bytes;
 	uint64_t qdelay_p50_ns, qdelay_p99_ns;
-	struct tl_st_qdisc qdisc;
+	struct tl_tb_aqm qdisc;          /* GSP, PPV, DualPI2: their state (result/stream.h) */
 	struct tl_st_flow *flows;
 	size_t nflows;
 };

@@ -6,14 +6,7 @@
 . "$(dirname "$0")/testbed_lib.sh"
 
 DOCS=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs
-PY=
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null && "$p" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
-        PY=$p
-        break
-    fi
-done
-[ -n "$PY" ] || { echo "skip: python3 with jsonschema (Draft 2020-12) not found (scripts/deps.sh)"; exit 77; }
+tl_schema_python
 
 # valid SCHEMA FILE: FILE is one JSON document valid against docs/SCHEMA.schema.json.
 valid() {

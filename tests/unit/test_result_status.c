@@ -49,8 +49,9 @@ static void test_testbed_dualpi2(void **state)
 	assert_int_equal(f->fwd.pkts_in, u64_at(doc, P("fwd", "stats", "pkts_in")));
 	assert_true(f->fwd.pkts_in > 0);
 	assert_string_equal(f->fwd.aqm, "dualpi2");
-	assert_int_equal(f->fwd.qdisc.kind, TL_ST_QDISC_DUALPI2);
-	assert_int_equal(f->fwd.qdisc.classic_pkts, u64_at(doc, P("fwd", "qdisc", "classic", "pkts")));
+	assert_int_equal(f->fwd.qdisc.kind, TL_TB_AQM_DUALPI2);
+	assert_int_equal((uint64_t)f->fwd.qdisc.classic_pkts,
+			 u64_at(doc, P("fwd", "qdisc", "classic", "pkts")));
 	assert_int_equal(f->fwd.nflows, json_array_size(at(doc, P("fwd", "flows"))));
 	assert_string_equal(f->fwd.flows[0].src, json_string_value(at(doc, P("fwd", "flows", "0", "src"))));
 	assert_int_equal(f->naccess, 2);
@@ -80,8 +81,8 @@ static void test_testbed_ppv_gsp(void **state)
 	struct tl_testbed_status s;
 	struct tl_err err = { 0 };
 	assert_int_equal(tl_testbed_status_decode(doc, &s, &err), 0);
-	const struct tl_st_qdisc *q = &s.fwd.fwd.qdisc;
-	assert_int_equal(q->kind, TL_ST_QDISC_PPV);
+	const struct tl_tb_aqm *q = &s.fwd.fwd.qdisc;
+	assert_int_equal(q->kind, TL_TB_AQM_PPV);
 	assert_int_equal(q->nclasses, json_array_size(at(doc, P("fwd", "qdisc", "classes"))));
 	assert_string_equal(q->classes[0].name,
 			    json_string_value(at(doc, P("fwd", "qdisc", "classes", "0", "class"))));
@@ -96,8 +97,8 @@ static void test_testbed_ppv_gsp(void **state)
 	doc = fixture("testbed_status_gsp.json");
 	assert_int_equal(tl_testbed_status_decode(doc, &s, &err), 0);
 	q = &s.fwd.rev.qdisc;
-	assert_int_equal(q->kind, TL_ST_QDISC_GSP);
-	assert_int_equal(q->interval_ns, u64_at(doc, P("rev", "qdisc", "interval_ns")));
+	assert_int_equal(q->kind, TL_TB_AQM_GSP);
+	assert_int_equal((uint64_t)q->interval_ns, u64_at(doc, P("rev", "qdisc", "interval_ns")));
 	t = render_testbed(&s);
 	assert_non_null(strstr(t, "rcv->snd gsp: interval "));
 	free(t);
