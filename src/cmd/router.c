@@ -69,12 +69,6 @@ struct cli {
 	char name_buf[64];
 };
 
-/* An error on standard output (JSON with --json) and into the --json-file. */
-static int fail(const struct cli *c, int code, const char *msg)
-{
-	return cmd_link_fail(&c->l, CMD, code, msg);
-}
-
 /* router's own options (cmd_link_parse takes the shared ones). */
 static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 {
@@ -108,8 +102,8 @@ static int parse(int argc, char **argv, struct cli *c)
 	if (rc)
 		return rc;
 	if (optind < argc)
-		return fail(c, TL_EXIT_USAGE, "unexpected argument (options only; see "
-			    "'tcplab router --help')");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "unexpected argument (options "
+				     "only; see 'tcplab router --help')");
 	return 0;
 }
 
@@ -336,18 +330,18 @@ static int find_running(struct cli *c, struct tl_router_saved *s, int *code)
 {
 	struct tl_err err = { 0 };
 	if (resolve_name(c, &err) < 0) {
-		*code = fail(c, TL_EXIT_USAGE, err.msg);
+		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		return -1;
 	}
 	if (tl_router_saved_load(c->name, s, &err) < 0) {
-		*code = fail(c, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		*code = cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 		return -1;
 	}
 	if (!tl_router_alive(s)) {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "router %s is not running (killed? 'tcplab router "
 			 "--restore %s')", c->name, s->in.name);
-		*code = fail(c, TL_EXIT_FAIL, msg);
+		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_FAIL, msg);
 		tl_router_saved_free(s);
 		return -1;
 	}
@@ -360,7 +354,7 @@ static int cmd_status(struct cli *c)
 	struct tl_err err = { 0 };
 	int code = TL_EXIT_OK;
 	if (cmd_outputs_open(&c->l.out, &err) < 0)
-		return fail(c, TL_EXIT_USAGE, err.msg);
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 	if (find_running(c, &s, &code) < 0)
 		return code;
 	json_t *doc = NULL;
@@ -371,7 +365,7 @@ static int cmd_status(struct cli *c)
 					      tl_router_iface_json(&s.out)));
 	}
 	if (!doc || cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
 	tl_router_saved_free(&s);
 	return code;
@@ -380,8 +374,8 @@ static int cmd_status(struct cli *c)
 static int cmd_set(struct cli *c)
 {
 	if (json_object_size(c->l.opts) == 0)
-		return fail(c, TL_EXIT_USAGE, "set: nothing to change (give --rate, --rtt, "
-			    "--buffer, --aqm, --loss, --jitter, ...)");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "set: nothing to change (give "
+				     "--rate, --rtt, --buffer, --aqm, --loss, --jitter, ...)");
 	struct tl_router_saved s;
 	struct tl_err err = { 0 };
 	int code = TL_EXIT_OK;
@@ -391,17 +385,17 @@ static int cmd_set(struct cli *c)
 	struct tl_testbed_config *cfg = NULL;
 	if (cmd_link_merge(s.options, c->l.opts, "the router starts (stop it and start it again)",
 			   &opts, &cfg, &err) < 0) {
-		code = fail(c, TL_EXIT_USAGE, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
 	if (cmd_link_set(s.name, opts, &resp, &err) < 0) {
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	json_decref(s.options);
 	s.options = json_incref(opts);
 	if (tl_router_saved_write(&s, &err) < 0) {
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	if (c->json) {
@@ -444,7 +438,7 @@ int cmd_router_main(int argc, char **argv)
 	if (code)
 		goto out;
 	if (c.l.out.n > 1 && strcmp(sub, "status") != 0) {
-		code = fail(&c, TL_EXIT_USAGE, "--json-file goes with status");
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with status");
 		goto out;
 	}
 	if (!strcmp(sub, "set"))

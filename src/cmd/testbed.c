@@ -97,12 +97,6 @@ static void print_json(const json_t *j)
 	fputc('\n', stdout);
 }
 
-/* An error on standard output (JSON with --json) and into the --json-file. */
-static int fail(const struct cli *c, int code, const char *msg)
-{
-	return cmd_link_fail(&c->l, CMD, code, msg);
-}
-
 /* testbed's own options (cmd_link_parse takes the shared ones). */
 static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 {
@@ -119,9 +113,10 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 		c->series = true;
 		return rc < 0 ? rc : 1;
 	case O_READY_FD:
-		rc = tl_parse_count("--ready-fd", arg, 3, 1 << 20, &v, err);
+		if ((rc = tl_parse_count("--ready-fd", arg, 3, 1 << 20, &v, err)) < 0)
+			return rc;
 		c->ready_fd = (int)v;
-		return rc < 0 ? rc : 1;
+		return 1;
 	}
 	return 0;
 }
@@ -144,7 +139,7 @@ static int parse(int argc, char **argv, struct cli *c)
 		return rc;
 	for (int i = optind; i < argc; i++) {
 		if (c->npos == 4)
-			return fail(c, TL_EXIT_USAGE, "too many arguments");
+			return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "too many arguments");
 		c->pos[c->npos++] = argv[i];
 	}
 	return 0;
@@ -201,26 +196,26 @@ static int cmd_up(struct cli *c)
 {
 	const char *name = c->npos > 0 ? c->pos[0] : DEFAULT_NAME;
 	if (c->npos > 1)
-		return fail(c, TL_EXIT_USAGE, "up takes one NAME");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "up takes one NAME");
 	struct tl_err err = { 0 };
 	struct tl_testbed_config *cfg = malloc(sizeof(*cfg));
 	if (!cfg)
-		return fail(c, TL_EXIT_ERROR, "out of memory");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, "out of memory");
 	int code = TL_EXIT_OK;
 	if (tl_testbed_name_check(name, &err) < 0 || tl_testbed_config_eval(c->l.opts, cfg, &err) < 0) {
-		code = fail(c, TL_EXIT_USAGE, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
-		code = fail(c, TL_EXIT_ERROR, "readlink /proc/self/exe failed");
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, "readlink /proc/self/exe failed");
 		goto out;
 	}
 	exe[n] = '\0';
 	struct tl_testbed_state st;
 	if (tl_testbed_up(name, c->l.opts, exe, &st, &err) < 0) {
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	if (c->json) {
@@ -246,11 +241,11 @@ out:
 static int cmd_down(struct cli *c)
 {
 	if (c->npos != 1)
-		return fail(c, TL_EXIT_USAGE, "down takes the NAME of a testbed");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "down takes the NAME of a testbed");
 	struct tl_err err = { 0 };
 	struct tl_testbed_down_report rep;
 	if (tl_testbed_down(c->pos[0], &rep, &err) < 0)
-		return fail(c, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		return cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	json_t *pids = json_array();
 	size_t shown = rep.nlingering < 16 ? rep.nlingering : 16;
 	for (size_t i = 0; i < shown; i++)
@@ -285,7 +280,7 @@ static int cmd_list(struct cli *c)
 	size_t n = 0;
 	struct tl_err err = { 0 };
 	if (tl_testbed_names(&names, &n, &err) < 0)
-		return fail(c, TL_EXIT_ERROR, err.msg);
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 	json_t *arr = json_array();
 	if (!c->json && n)
 		printf("%-24s %-16s %-6s %-9s %-12s %-10s %s\n", "NAME", "SUBNET", "HOSTS",
@@ -348,17 +343,18 @@ static int status_doc(const struct cli *c, const struct tl_testbed_state *st, js
 static int cmd_status(struct cli *c)
 {
 	if (c->npos != 1)
-		return fail(c, TL_EXIT_USAGE, "status takes the NAME of a testbed");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "status takes the NAME of a testbed");
 	struct tl_err err = { 0 };
 	struct tl_testbed_state st;
 	if (cmd_outputs_open(&c->l.out, &err) < 0)
-		return fail(c, TL_EXIT_USAGE, err.msg);
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 	if (tl_testbed_state_load(c->pos[0], &st, &err) < 0)
-		return fail(c, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		return cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	int code = tl_testbed_forwarder_alive(&st) ? TL_EXIT_OK : TL_EXIT_FAIL;
 	json_t *doc = NULL;
-	if (status_doc(c, &st, &doc, &err) < 0 || cmd_link_status_put(&c->l, CMD_LINK_TESTBED, doc, &err) < 0)
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+	if (status_doc(c, &st, &doc, &err) < 0 ||
+	    cmd_link_status_put(&c->l, CMD_LINK_TESTBED, doc, &err) < 0)
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
 	tl_testbed_state_free(&st);
 	return code;
@@ -367,14 +363,14 @@ static int cmd_status(struct cli *c)
 static int cmd_set(struct cli *c)
 {
 	if (c->npos != 1)
-		return fail(c, TL_EXIT_USAGE, "set takes the NAME of a testbed");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "set takes the NAME of a testbed");
 	if (json_object_size(c->l.opts) == 0)
-		return fail(c, TL_EXIT_USAGE, "set: nothing to change (give --rate, --rtt, "
-			    "--buffer, --aqm, --loss, --jitter, ...)");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "set: nothing to change (give "
+				     "--rate, --rtt, --buffer, --aqm, --loss, --jitter, ...)");
 	struct tl_err err = { 0 };
 	struct tl_testbed_state st;
 	if (tl_testbed_state_load(c->pos[0], &st, &err) < 0)
-		return fail(c, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		return cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	int code = TL_EXIT_OK;
 	json_t *resp = NULL, *opts = NULL;
 	struct tl_testbed_config *cfg = NULL;
@@ -382,17 +378,17 @@ static int cmd_set(struct cli *c)
 	snprintf(hint, sizeof(hint), "the testbed is made ('tcplab testbed down %s' and 'up' again)",
 		 c->pos[0]);
 	if (cmd_link_merge(st.options, c->l.opts, hint, &opts, &cfg, &err) < 0) {
-		code = fail(c, TL_EXIT_USAGE, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
 	if (cmd_link_set(c->pos[0], opts, &resp, &err) < 0) {
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	json_decref(st.options);
 	st.options = json_incref(opts);
 	if (tl_testbed_state_save(&st, &err) < 0) {
-		code = fail(c, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	if (c->json) {
@@ -521,8 +517,8 @@ int cmd_testbed_main(int argc, char **argv)
 	if (code)
 		goto out;
 	if (c.l.out.n > 1 && strcmp(sub, "status") != 0) {
-		code = fail(&c, TL_EXIT_USAGE, "--json-file goes with status (the other commands "
-			    "answer on standard output: use --json)");
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with status (the "
+				     "other commands answer on standard output: use --json)");
 		goto out;
 	}
 	if (!strcmp(sub, "up"))
@@ -538,8 +534,8 @@ int cmd_testbed_main(int argc, char **argv)
 	else if (!strcmp(sub, "_forward"))
 		code = cmd_forward(&c);
 	else
-		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_USAGE, "unknown command (up, set, status, exec, list, "
-			    "down; see 'tcplab testbed --help')");
+		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_USAGE, "unknown command (up, set, status, "
+				 "exec, list, down; see 'tcplab testbed --help')");
 out:
 	if (cmd_outputs_close(&c.l.out, &err) < 0 && code == TL_EXIT_OK)
 		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_ERROR, err.msg);
