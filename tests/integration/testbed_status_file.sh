@@ -2,7 +2,8 @@
 # testbed status and router status with --json-file FILE: the table on standard output and the
 # JSON document in FILE come from one reading of the forwarder (while pings flow, the packet
 # counts in both are the same), FILE is valid against the command's schema in docs/, also
-# when the command fails ({"error"}), and --json-file is refused where it has no meaning.
+# when the command fails ({"error"}), and --json-file is refused where it has no meaning. And
+# the control socket's frame limit, judged from the length before any body is read.
 . "$(dirname "$0")/testbed_lib.sh"
 
 DOCS=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs
@@ -70,6 +71,39 @@ out=$("$TCPLAB" testbed list --json-file "$TL_TMP/list.json" 2>&1)
 rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q -- '--json-file' && pass "testbed list --json-file: exit 2 ($out)" ||
     fail "list --json-file: exit $rc, $out"
+
+# The control socket's limit, end to end: a frame that claims more than 64 KiB is answered
+# with an error from its 4-byte length alone (the body is never sent), and a request frame
+# that arrives in pieces is answered whole.
+ctl=${TCPLAB_TESTBED_DIR:-/run/tcplab/testbed}/$T/ctl.sock
+out=$("$PY" - "$ctl" <<'PYEOF'
+import json, socket, struct, sys, time
+def answer(s):
+    s.settimeout(5)
+    buf = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        buf += c
+    n = struct.unpack(">I", buf[:4])[0]
+    assert n == len(buf) - 4, (n, len(buf))
+    return json.loads(buf[4:])
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(struct.pack(">I", 1 << 20))
+big = answer(s)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+req = json.dumps({"v": 1, "cmd": "ping"}).encode()
+frame = struct.pack(">I", len(req)) + req
+for i in range(len(frame)):
+    s.send(frame[i:i + 1]); time.sleep(0.002)
+ping = answer(s)
+print(json.dumps({"big": big, "ping": ping}))
+PYEOF
+)
+echo "$out" | jq -e '(.big.error | test("1048576")) and .ping.ok == true' >/dev/null &&
+    pass "control socket: a 1 MiB frame refused from its length, a request sent byte by byte answered ($(echo "$out" | jq -c .big))" ||
+    fail "control socket: $out"
 
 # router status: a router between two veth pairs in a namespace of our own, pinging across.
 RNS=tlsf$$
