@@ -109,8 +109,14 @@ int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, j
 	const uint8_t *body;
 	size_t blen;
 	if ((ret = tl_wire_frame_send(fd, text, len, TL_TESTBED_CTL_MAX, deadline, -1, peer, err)) < 0 ||
-	    (ret = tl_wire_frame_recv(fd, &rd, &body, &blen, deadline, -1, peer, err)) < 0)
+	    (ret = tl_wire_frame_recv(fd, &rd, &body, &blen, deadline, -1, peer, err)) < 0) {
+		/* A forwarder of an older tcplab waits for a line, not a frame, and drops us. */
+		if (err && (ret == -ECONNRESET || ret == -ETIMEDOUT))
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+				 " (a forwarder started by an older tcplab speaks another control "
+				 "protocol: take it down and up again)");
 		goto out;
+	}
 	json_error_t jerr;
 	json_t *j = json_loadb((const char *)body, blen, 0, &jerr);
 	if (!j || !json_is_object(j)) {
