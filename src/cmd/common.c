@@ -256,3 +256,10 @@ void cmd_outputs_json_error(const struct cmd_outputs *o, const char *msg)
 			put_json(o->f[i], e);
 	json_decref(e);
 }
+
+int cmd_outputs_error(const struct cmd_outputs *o, const char *cmd, int code, const char *msg)
+{
+	cmd_error(cmd, o->format[0], code, msg);
+	cmd_outputs_json_error(o, msg);
+	return code;
+}

@@ -59,6 +59,9 @@ int cmd_outputs_want(const struct cmd_outputs *o, enum out_format f);
 void cmd_outputs_json(const struct cmd_outputs *o, const json_t *doc);
 /* {"error": msg} into the --json-file only (standard output has it from cmd_error). */
 void cmd_outputs_json_error(const struct cmd_outputs *o, const char *msg);
+/* An error on every output: cmd_error for standard output (JSON with --json), and
+ * {"error": MSG} into the --json-file when it is open, so it holds a valid document. */
+int cmd_outputs_error(const struct cmd_outputs *o, const char *cmd, int code, const char *msg);
 
 /*
  * Ctrl-C for the test commands: the first SIGINT sets the flag cmd_interrupt_flag() points

@@ -26,14 +26,14 @@
 #include "util/clock.h"
 #include "util/parse.h"
 
-#define CTL_TIMEOUT_NS (5 * TL_NSEC_PER_SEC)
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcplab router --in IF --out IF [--name NAME] [--force] [LINK OPTIONS]\n"
 		"       tcplab router set [--name NAME | --in IF --out IF] LINK OPTIONS [--json]\n"
-		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--flows N]\n"
+		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--json-file FILE]\n"
+		"                            [--flows N]\n"
 		"       tcplab router --restore IF\n\n"
 		"The testbed's emulated bottleneck between two interfaces of this host, as a bump\n"
 		"in the wire: frames from IN (the senders' side) cross the forward link to OUT (the\n"
@@ -45,7 +45,10 @@ static void usage(FILE *f)
 		"                        " TL_ROUTER_DEFAULT_ROOT "/NAME/ctl.sock ($TCPLAB_ROUTER_DIR)\n"
 		"  --force               forward on an interface that holds the default route\n"
 		"  --restore IF          after a router was killed (SIGKILL): restore IF's offloads\n"
-		"                        and its pair's, from the state file it left\n\n"
+		"                        and its pair's, from the state file it left\n"
+		"  --json                set and status: the answer as JSON\n"
+		"  --json-file FILE      status: the JSON document also into FILE, beside the table\n"
+		"  --flows N             status: the N largest flows of each direction (default 32)\n\n"
 		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
 		"  --rate RATE  --rtt DURATION  --buffer SIZE  --aqm SPEC  --loss SPEC\n"
 		"  --jitter DURATION  --reorder/--no-reorder  --rev-rate, --rev-buffer, --rev-aqm,\n"
@@ -55,82 +58,52 @@ static void usage(FILE *f)
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
 }
 
-/* An error through cmd_error: as JSON too with --json. */
-static int fail(bool json, int code, const char *msg)
-{
-	return cmd_error("router", json ? OUT_JSON : OUT_TABLE, code, msg);
-}
+#define CMD "router"
 
-enum { O_JSON = 1000, O_FLOWS, O_IN, O_OUT, O_NAME, O_FORCE, O_RESTORE };
+enum { O_IN = 1000, O_OUT, O_NAME, O_FORCE, O_RESTORE };
 
 struct cli {
-	json_t *opts;
+	struct cmd_link_cli l;  /* the link options, --json, --json-file, --flows */
 	bool json, force;
-	unsigned flows;
 	const char *in, *out, *name, *restore;
 	char name_buf[64];
-	int npos;
 };
 
+/* router's own options (cmd_link_parse takes the shared ones). */
+static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
+{
+	struct cli *c = ctx;
+	(void)err;
+	switch (opt) {
+	case O_IN: c->in = arg; return 1;
+	case O_OUT: c->out = arg; return 1;
+	case O_NAME: c->name = arg; return 1;
+	case O_FORCE: c->force = true; return 1;
+	case O_RESTORE: c->restore = arg; return 1;
+	}
+	return 0;
+}
+
+/* Parses argv into c; 0, -1 for --help, or an exit code (with the error said). */
 static int parse(int argc, char **argv, struct cli *c)
 {
-	/* the link options (cmd/link_opts.h), not a testbed's host ones: a router has no hosts */
-	struct option lo[CMD_LINK_OPTIONS_MAX + 10];
-	size_t n = cmd_link_options(lo, false);
-	lo[n++] = (struct option){ "json", no_argument, NULL, O_JSON };
-	lo[n++] = (struct option){ "flows", required_argument, NULL, O_FLOWS };
-	lo[n++] = (struct option){ "in", required_argument, NULL, O_IN };
-	lo[n++] = (struct option){ "out", required_argument, NULL, O_OUT };
-	lo[n++] = (struct option){ "name", required_argument, NULL, O_NAME };
-	lo[n++] = (struct option){ "force", no_argument, NULL, O_FORCE };
-	lo[n++] = (struct option){ "restore", required_argument, NULL, O_RESTORE };
-	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n++] = (struct option){ NULL, 0, NULL, 0 };
-	struct tl_err err = { 0 };
-	uint64_t v;
-	int opt;
-	c->opts = json_object();
-	c->flows = 32;
-	optind = 1;
-	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return -1;
-		case O_JSON:
-			c->json = true;
-			break;
-		case O_FLOWS:
-			if (tl_parse_count("--flows", optarg, 0, 100000, &v, &err) < 0)
-				return fail(c->json, TL_EXIT_USAGE, err.msg);
-			c->flows = (unsigned)v;
-			break;
-		case O_IN:
-			c->in = optarg;
-			break;
-		case O_OUT:
-			c->out = optarg;
-			break;
-		case O_NAME:
-			c->name = optarg;
-			break;
-		case O_FORCE:
-			c->force = true;
-			break;
-		case O_RESTORE:
-			c->restore = optarg;
-			break;
-		default:
-			if (cmd_link_option_take(c->opts, opt, optarg))
-				break;
-			cmd_unknown_option("router", argv, &err);
-			return fail(c->json, TL_EXIT_USAGE, err.msg);
-		}
-	}
+	static const struct option own[] = {
+		{ "in", required_argument, NULL, O_IN },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "restore", required_argument, NULL, O_RESTORE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_link_extra extra = { own, take, c };
+	/* the link options, not a testbed's host ones: a router has no hosts */
+	int rc = cmd_link_parse(argc, argv, CMD, false, &extra, usage, &c->l);
+	c->json = c->l.out.format[0] == OUT_JSON;
+	if (rc)
+		return rc;
 	if (optind < argc)
-		return fail(c->json, TL_EXIT_USAGE, "unexpected argument (options only; see "
-			    "'tcplab router --help')");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "unexpected argument (options "
+				     "only; see 'tcplab router --help')");
 	return 0;
 }
 
@@ -271,13 +244,13 @@ static int cmd_run(struct cli *c)
 	if (tl_router_check_ifaces(c->in, c->out, c->force, &err) < 0 ||
 	    resolve_name(c, &err) < 0)
 		goto fail;
-	tl_testbed_opt_set(c->opts, "senders", "1", NULL);
+	tl_testbed_opt_set(c->l.opts, "senders", "1", NULL);
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg) {
 		snprintf(err.msg, sizeof(err.msg), "out of memory");
 		goto fail;
 	}
-	if (tl_testbed_config_eval(c->opts, cfg, &err) < 0)
+	if (tl_testbed_config_eval(c->l.opts, cfg, &err) < 0)
 		goto fail;
 	code = TL_EXIT_ERROR;
 	snprintf(dir, sizeof(dir), "%s/%s", tl_router_root(), c->name);
@@ -290,7 +263,7 @@ static int cmd_run(struct cli *c)
 	snprintf(s.name, sizeof(s.name), "%s", c->name);
 	s.pid = getpid();
 	s.netns_ino = tl_router_netns_ino();
-	s.options = json_incref(c->opts);
+	s.options = json_incref(c->l.opts);
 	if (tl_router_iface_read(c->in, &s.in, &err) < 0 ||
 	    tl_router_iface_read(c->out, &s.out, &err) < 0)
 		goto fail;
@@ -305,7 +278,7 @@ static int cmd_run(struct cli *c)
 	code = TL_EXIT_OK;
 	goto out;
 fail:
-	fail(false, code, err.msg);
+	cmd_error(CMD, OUT_TABLE, code, err.msg);
 out:
 	/* Only a directory this process wrote its state into is removed: on a refusal the
 	 * directory may be another router's. */
@@ -327,20 +300,20 @@ static int cmd_restore(struct cli *c)
 		char msg[200];
 		snprintf(msg, sizeof(msg), "--restore %s: no router left changes on %s in this "
 			 "network namespace (nothing to restore)", c->restore, c->restore);
-		return fail(false, TL_EXIT_FAIL, msg);
+		return cmd_error(CMD, OUT_TABLE, TL_EXIT_FAIL, msg);
 	}
 	if (ret < 0)
-		return fail(false, TL_EXIT_ERROR, err.msg);
+		return cmd_error(CMD, OUT_TABLE, TL_EXIT_ERROR, err.msg);
 	struct tl_router_saved s;
 	if (tl_router_saved_load(name, &s, &err) < 0)
-		return fail(false, TL_EXIT_ERROR, err.msg);
+		return cmd_error(CMD, OUT_TABLE, TL_EXIT_ERROR, err.msg);
 	int code = TL_EXIT_OK;
 	if (tl_router_alive(&s)) {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "router %s (pid %d) still runs on %s: end it with "
 			 "SIGTERM ('kill %d'), it restores the interfaces itself", name, (int)s.pid,
 			 c->restore, (int)s.pid);
-		code = fail(false, TL_EXIT_FAIL, msg);
+		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_FAIL, msg);
 	} else if (restore_both(&s)) {
 		code = TL_EXIT_ERROR;
 	} else {
@@ -352,73 +325,23 @@ static int cmd_restore(struct cli *c)
 	return code;
 }
 
-static long long jint(const json_t *j, const char *a, const char *b, const char *c)
-{
-	const json_t *v = json_object_get(j, a);
-	if (b)
-		v = json_object_get(v, b);
-	if (c)
-		v = json_object_get(v, c);
-	return (long long)json_integer_value(v);
-}
-
-static void print_dir(const json_t *doc, const char *dir, const char *label)
-{
-	char r[32], d[32], p50[32], p99[32], bl[32];
-	const json_t *o = json_object_get(doc, dir);
-	printf("%-10s %-12s %-9s %-9s %10lld %10lld %8lld %6lld %6lld %9s %9s %9s\n", label,
-	       jint(o, "rate_bps", 0, 0) ? tl_fmt_rate((double)jint(o, "rate_bps", 0, 0), r, sizeof(r))
-					 : "-",
-	       tl_fmt_duration((uint64_t)jint(o, "delay_ns", 0, 0), d, sizeof(d)),
-	       json_string_value(json_object_get(json_object_get(o, "queue"), "aqm")),
-	       jint(o, "stats", "pkts_in", 0), jint(o, "stats", "pkts_out", 0),
-	       jint(o, "stats", "drops", "queue_full"), jint(o, "stats", "drops", "aqm"),
-	       jint(o, "stats", "drops", "loss"),
-	       tl_fmt_size((double)jint(o, "stats", "backlog_bytes", 0), bl, sizeof(bl)),
-	       tl_fmt_duration((uint64_t)jint(o, "qdelay_ns", "p50", 0), p50, sizeof(p50)),
-	       tl_fmt_duration((uint64_t)jint(o, "qdelay_ns", "p99", 0), p99, sizeof(p99)));
-}
-
-static void print_status(const struct tl_router_saved *s, const json_t *doc)
-{
-	char up[32], l50[32], l99[32];
-	printf("router %s: pid %lld, up %s, %s -> %s\n", s->name, jint(doc, "pid", 0, 0),
-	       tl_fmt_duration((uint64_t)jint(doc, "uptime_ns", 0, 0), up, sizeof(up)), s->in.name,
-	       s->out.name);
-	printf("\n%-10s %-12s %-9s %-9s %10s %10s %8s %6s %6s %9s %9s %9s\n", "DIRECTION", "RATE",
-	       "DELAY", "AQM", "PKTS IN", "PKTS OUT", "FULL", "AQM", "LOSS", "BACKLOG", "QDELAY50",
-	       "QDELAY99");
-	print_dir(doc, "fwd", "in->out");
-	print_dir(doc, "rev", "out->in");
-	long long kd = 0;
-	size_t i;
-	const json_t *p;
-	json_array_foreach(json_object_get(doc, "ports"), i, p)
-		kd += (long long)json_integer_value(json_object_get(p, "rx_kernel_drops"));
-	printf("\nforwarder: late p50 %s p99 %s, frames lost before the emulator: %lld (socket) "
-	       "%lld (pool)\n",
-	       tl_fmt_duration((uint64_t)jint(doc, "forwarder", "late_ns", "p50"), l50, sizeof(l50)),
-	       tl_fmt_duration((uint64_t)jint(doc, "forwarder", "late_ns", "p99"), l99, sizeof(l99)),
-	       kd, jint(doc, "forwarder", "no_buffer_drops", 0));
-}
-
 /* Loads the running router that c names, for set and status. */
 static int find_running(struct cli *c, struct tl_router_saved *s, int *code)
 {
 	struct tl_err err = { 0 };
 	if (resolve_name(c, &err) < 0) {
-		*code = fail(c->json, TL_EXIT_USAGE, err.msg);
+		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		return -1;
 	}
 	if (tl_router_saved_load(c->name, s, &err) < 0) {
-		*code = fail(c->json, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
+		*code = cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 		return -1;
 	}
 	if (!tl_router_alive(s)) {
 		char msg[200];
 		snprintf(msg, sizeof(msg), "router %s is not running (killed? 'tcplab router "
 			 "--restore %s')", c->name, s->in.name);
-		*code = fail(c->json, TL_EXIT_FAIL, msg);
+		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_FAIL, msg);
 		tl_router_saved_free(s);
 		return -1;
 	}
@@ -430,22 +353,19 @@ static int cmd_status(struct cli *c)
 	struct tl_router_saved s;
 	struct tl_err err = { 0 };
 	int code = TL_EXIT_OK;
+	if (cmd_outputs_open(&c->l.out, &err) < 0)
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 	if (find_running(c, &s, &code) < 0)
 		return code;
-	json_t *doc = NULL, *req = json_pack("{s:s, s:i}", "cmd", "status", "flows", (int)c->flows);
-	if (tl_testbed_ctl_request(s.name, req, CTL_TIMEOUT_NS, &doc, &err) < 0) {
-		code = fail(c->json, TL_EXIT_ERROR, err.msg);
-	} else if (c->json) {
+	json_t *doc = NULL;
+	if (cmd_link_status(s.name, c->l.flows, &doc, &err) == 0) {
 		json_object_set_new(doc, "router",
 				    json_pack("{s:s, s:o, s:o}", "name", s.name, "in",
 					      tl_router_iface_json(&s.in), "out",
 					      tl_router_iface_json(&s.out)));
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	} else {
-		print_status(&s, doc);
 	}
-	json_decref(req);
+	if (!doc || cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
 	tl_router_saved_free(&s);
 	return code;
@@ -453,42 +373,29 @@ static int cmd_status(struct cli *c)
 
 static int cmd_set(struct cli *c)
 {
-	if (json_object_size(c->opts) == 0)
-		return fail(c->json, TL_EXIT_USAGE, "set: nothing to change (give --rate, --rtt, "
-			    "--buffer, --aqm, --loss, --jitter, ...)");
+	if (json_object_size(c->l.opts) == 0)
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "set: nothing to change (give "
+				     "--rate, --rtt, --buffer, --aqm, --loss, --jitter, ...)");
 	struct tl_router_saved s;
 	struct tl_err err = { 0 };
 	int code = TL_EXIT_OK;
 	if (find_running(c, &s, &code) < 0)
 		return code;
-	json_t *resp = NULL, *req = NULL, *opts = json_deep_copy(s.options);
-	struct tl_testbed_config *cfg = malloc(sizeof(*cfg));
-	const char *key;
-	json_t *v;
-	json_object_foreach(c->opts, key, v) {
-		if (!tl_testbed_opt_runtime(key) &&
-		    strcmp(tl_testbed_opt(opts, key), json_string_value(v)) != 0) {
-			char msg[160];
-			snprintf(msg, sizeof(msg), "--%s is fixed when the router starts (stop it and "
-				 "start it again)", key);
-			code = fail(c->json, TL_EXIT_USAGE, msg);
-			goto out;
-		}
-		json_object_set(opts, key, v);
-	}
-	if (!cfg || tl_testbed_config_eval(opts, cfg, &err) < 0) {
-		code = fail(c->json, TL_EXIT_USAGE, cfg ? err.msg : "out of memory");
+	json_t *resp = NULL, *opts = NULL;
+	struct tl_testbed_config *cfg = NULL;
+	if (cmd_link_merge(s.options, c->l.opts, "the router starts (stop it and start it again)",
+			   &opts, &cfg, &err) < 0) {
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
-	req = json_pack("{s:s, s:O}", "cmd", "set", "options", opts);
-	if (tl_testbed_ctl_request(s.name, req, CTL_TIMEOUT_NS, &resp, &err) < 0) {
-		code = fail(c->json, TL_EXIT_ERROR, err.msg);
+	if (cmd_link_set(s.name, opts, &resp, &err) < 0) {
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	json_decref(s.options);
 	s.options = json_incref(opts);
 	if (tl_router_saved_write(&s, &err) < 0) {
-		code = fail(c->json, TL_EXIT_ERROR, err.msg);
+		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
 	if (c->json) {
@@ -505,7 +412,6 @@ static int cmd_set(struct cli *c)
 out:
 	free(cfg);
 	json_decref(opts);
-	json_decref(req);
 	json_decref(resp);
 	tl_router_saved_free(&s);
 	return code;
@@ -523,6 +429,7 @@ int cmd_router_main(int argc, char **argv)
 	const char *sub = argv[1];
 	bool is_sub = !strcmp(sub, "set") || !strcmp(sub, "status");
 	struct cli c = { 0 };
+	struct tl_err err = { 0 };
 	int code = is_sub ? parse(argc - 1, argv + 1, &c) : parse(argc, argv, &c);
 	if (code == -1) {
 		code = TL_EXIT_OK;
@@ -530,6 +437,10 @@ int cmd_router_main(int argc, char **argv)
 	}
 	if (code)
 		goto out;
+	if (c.l.out.n > 1 && strcmp(sub, "status") != 0) {
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with status");
+		goto out;
+	}
 	if (!strcmp(sub, "set"))
 		code = cmd_set(&c);
 	else if (!strcmp(sub, "status"))
@@ -539,6 +450,8 @@ int cmd_router_main(int argc, char **argv)
 	else
 		code = cmd_run(&c);
 out:
-	json_decref(c.opts);
+	if (cmd_outputs_close(&c.l.out, &err) < 0 && code == TL_EXIT_OK)
+		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_ERROR, err.msg);
+	json_decref(c.l.opts);
 	return code;
 }

@@ -41,24 +41,37 @@ int tl_wire_wait(int fd, short events, uint64_t deadline_ns, int stop_fd, const 
 	}
 }
 
+ssize_t tl_wire_write_some(int fd, const void *buf, size_t len, const char *peer,
+			   struct tl_err *err)
+{
+	for (;;) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == EPIPE)
+			return tl_err_set(err, ECONNRESET, "send to %s: the connection was closed by "
+					  "the other side (see its log)", who(peer));
+		return tl_err_errno(err, "send to %s", who(peer));
+	}
+}
+
 int tl_wire_write_all(int fd, const void *buf, size_t len, uint64_t deadline_ns, int stop_fd,
 		      const char *peer, struct tl_err *err)
 {
 	const uint8_t *p = buf;
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = tl_wire_write_some(fd, p, len, peer, err);
+		if (n < 0)
+			return (int)n;
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EPIPE)
-			return tl_err_set(err, ECONNRESET, "send to %s: the connection was closed by "
-					  "the other side (see its log)", who(peer));
-		if (n < 0 && errno != EAGAIN)
-			return tl_err_errno(err, "send to %s", who(peer));
 		int ret = tl_wire_wait(fd, POLLOUT, deadline_ns, stop_fd, peer, err);
 		if (ret < 0)
 			return ret;

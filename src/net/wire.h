@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 
@@ -73,6 +74,14 @@ static inline uint64_t tl_get_be64(const uint8_t *p)
  */
 int tl_wire_wait(int fd, short events, uint64_t deadline_ns, int stop_fd, const char *peer,
 		 struct tl_err *err);
+
+/*
+ * Sends what the socket takes now, without waiting: the count sent (0 when it takes nothing
+ * yet), or -ECONNRESET / -errno. For a loop that waits in its own epoll and must not block
+ * (the testbed forwarder's control answers).
+ */
+ssize_t tl_wire_write_some(int fd, const void *buf, size_t len, const char *peer,
+			   struct tl_err *err);
 
 /* Sends all len bytes of buf (MSG_NOSIGNAL: a closed peer is -ECONNRESET, not SIGPIPE). */
 int tl_wire_write_all(int fd, const void *buf, size_t len, uint64_t deadline_ns, int stop_fd,

@@ -2,14 +2,16 @@
 #define TCPLAB_OUT_RENDER_H
 
 /*
- * Renderers of stream, rr and crr results, from their structs (result/stream.h,
- * result/txn.h): no renderer reads the JSON document. The live ones are called part by part
+ * Renderers of stream, rr and crr results, and of testbed and router status, from their
+ * structs (result/stream.h, result/txn.h, result/status.h): no renderer reads the JSON
+ * document. The live ones are called part by part
  * (start, each interval, end) as the test runs.
  */
 
 #include <jansson.h>
 #include <stdio.h>
 
+#include "result/status.h"
 #include "result/stream.h"
 #include "result/txn.h"
 
@@ -50,6 +52,12 @@ void tl_txn_csv_interval(FILE *f, const struct tl_txn_interval *iv);
 struct tl_hist;
 /* The histogram's non-empty buckets as CSV: low_ns,high_ns,count. */
 void tl_hist_print_csv(FILE *f, const struct tl_hist *h);
+
+/* `testbed status` and `router status` tables (the forwarder's part laid out the same way:
+ * rate, one-way delay, AQM, counters and queue delay per direction, the path's delay in words
+ * under them). */
+void tl_status_table_testbed(FILE *f, const struct tl_testbed_status *s);
+void tl_status_table_router(FILE *f, const struct tl_router_status *s);
 
 /* One JSON event per line: {"event": "start"|"interval"|"end"|"error", "data": ...}; data is
  * the result document's part as it arrived (the wire form), written as it is. */

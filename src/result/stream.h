@@ -128,18 +128,22 @@ struct tl_res_end_host {
 	uint64_t to_zero_window, memory_pressures, prune_called; /* 0 when not reported */
 };
 
-/* The AQM's own state in a series line (testbed/fwd_aqm.c), for GSP, PPV and DualPI2. */
+/* The AQM's own state (testbed/fwd_aqm.c writes it): in a series line's "aqm" and in a
+ * status document's "qdisc", for GSP, PPV and DualPI2. */
 enum tl_tb_aqm_kind { TL_TB_AQM_NONE, TL_TB_AQM_GSP, TL_TB_AQM_PPV, TL_TB_AQM_DUALPI2 };
-#define TL_TB_PPV_CLASSES 4 /* the router reports its 4 largest classes */
+/* The largest PPV classes kept (a series line has the router's 4 largest, a status its 16;
+ * the tables show at most 8) */
+#define TL_TB_PPV_CLASSES 8
 
 struct tl_tb_aqm {
 	enum tl_tb_aqm_kind kind;
-	double interval_ns, signals, min_gap_ns;                       /* GSP */
-	double threshold_value;                                        /* PPV */
+	double interval_ns, cumul_ns, signals, min_gap_ns;             /* GSP */
+	double threshold_value, prob;                                  /* PPV */
 	struct { const char *name; double share, drops; } classes[TL_TB_PPV_CLASSES];
 	size_t nclasses;
 	double p_base, p_c, p_cl;                                      /* DualPI2 */
-	double classic_qdelay_ns, classic_drops, l4s_qdelay_ns, l4s_marks;
+	double classic_pkts, classic_qdelay_ns, classic_drops, classic_marks;
+	double l4s_pkts, l4s_qdelay_ns, l4s_marks;
 };
 
 /* One direction of the testbed's router in one series line (testbed/series.h). */

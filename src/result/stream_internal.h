@@ -14,6 +14,10 @@ void tl_res_end_common_decode(struct tl_dec *d, const json_t *end, double *cpu_c
 			      double *cpu_agent, struct tl_res_end_host *client,
 			      struct tl_res_end_host *agent);
 
+/* The AQM's state at where (a series line's "aqm", a status direction's "qdisc"); its kind
+ * by the fields only it has. */
+void tl_res_aqm_decode(struct tl_dec *d, const json_t *a, const char *where, struct tl_tb_aqm *q);
+
 /* end.testbed: the router's series (testbed/series.h). */
 void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_testbed *t);
 

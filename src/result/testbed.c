@@ -1,5 +1,6 @@
 /* end.testbed of a stream document: the router's series over the test (testbed/series.h,
- * testbed/fwd_stats.c writes the lines, testbed/fwd_aqm.c their "aqm"). */
+ * testbed/fwd_stats.c writes the lines, testbed/fwd_aqm.c their "aqm", which status
+ * documents have as "qdisc"). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@ static void aqm_ppv_decode(struct tl_dec *d, const json_t *a, const char *w, str
 	char cw[96];
 	q->kind = TL_TB_AQM_PPV;
 	q->threshold_value = tl_dec_num(d, a, w, "threshold_value");
+	q->prob = tl_dec_num_opt(d, a, w, "prob", 0.0, NULL);
 	const json_t *arr = tl_dec_arr(d, a, w, "classes");
 	for (size_t i = 0; i < json_array_size(arr) && i < TL_TB_PPV_CLASSES; i++) {
 		const json_t *c = json_array_get(arr, i);
@@ -21,13 +23,16 @@ static void aqm_ppv_decode(struct tl_dec *d, const json_t *a, const char *w, str
 	}
 }
 
-/* The AQM by the fields only it has: GSP's interval, PPV's threshold value, DualPI2's p'. */
-static void aqm_decode(struct tl_dec *d, const json_t *a, const char *w, struct tl_tb_aqm *q)
+/* The AQM by the fields only it has: GSP's interval, PPV's threshold value, DualPI2's p'.
+ * What only the status table shows (GSP's accumulated time, PPV's probability, the packet
+ * and mark counts of DualPI2's queues) may be absent, and reads as 0 then. */
+void tl_res_aqm_decode(struct tl_dec *d, const json_t *a, const char *w, struct tl_tb_aqm *q)
 {
 	char qw[96];
 	if (json_object_get(a, "interval_ns")) {
 		q->kind = TL_TB_AQM_GSP;
 		q->interval_ns = tl_dec_num(d, a, w, "interval_ns");
+		q->cumul_ns = tl_dec_num_opt(d, a, w, "cumul_ns", 0.0, NULL);
 		q->signals = tl_dec_num(d, a, w, "signals");
 		q->min_gap_ns = tl_dec_num(d, a, w, "min_gap_ns");
 	} else if (json_object_get(a, "threshold_value")) {
@@ -39,10 +44,13 @@ static void aqm_decode(struct tl_dec *d, const json_t *a, const char *w, struct 
 		q->p_cl = tl_dec_num(d, a, w, "p_cl");
 		snprintf(qw, sizeof(qw), "%s.classic", w);
 		const json_t *c = tl_dec_obj(d, a, w, "classic");
+		q->classic_pkts = tl_dec_num_opt(d, c, qw, "pkts", 0.0, NULL);
 		q->classic_qdelay_ns = tl_dec_num(d, c, qw, "qdelay_ns");
 		q->classic_drops = tl_dec_num(d, c, qw, "drops");
+		q->classic_marks = tl_dec_num_opt(d, c, qw, "marks", 0.0, NULL);
 		snprintf(qw, sizeof(qw), "%s.l4s", w);
 		const json_t *l = tl_dec_obj(d, a, w, "l4s");
+		q->l4s_pkts = tl_dec_num_opt(d, l, qw, "pkts", 0.0, NULL);
 		q->l4s_qdelay_ns = tl_dec_num(d, l, qw, "qdelay_ns");
 		q->l4s_marks = tl_dec_num(d, l, qw, "marks");
 	}
@@ -65,7 +73,7 @@ static void dir_decode(struct tl_dec *d, const json_t *line, const char *lw, con
 	const json_t *a = tl_dec_obj_opt(d, o, w, "aqm");
 	snprintf(dw, sizeof(dw), "%s.aqm", w);
 	if (a)
-		aqm_decode(d, a, dw, &t->aqm);
+		tl_res_aqm_decode(d, a, dw, &t->aqm);
 }
 
 void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_testbed *t)

@@ -4,23 +4,27 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "net/wire.h"
 #include "util/err.h"
 
 /*
  * The forwarder's control socket, ROOT/NAME/ctl.sock (testbed/state.h): AF_UNIX,
- * SOCK_STREAM, mode 0600. One exchange per connection:
+ * SOCK_STREAM, mode 0600. One exchange per connection, each way one frame of the wire kit
+ * (net/wire.h: a u32 big-endian length, then that many bytes) holding one JSON object:
  *
- *   client -> forwarder   one JSON object on one line, at most TL_TESTBED_CTL_MAX bytes
- *   forwarder -> client   one JSON object on one line, then the forwarder closes
+ *   client -> forwarder   the request, at most TL_TESTBED_CTL_MAX bytes
+ *   forwarder -> client   the answer, then the forwarder closes
  *
  * Requests (every one carries "v": 1):
  *   {"v":1, "cmd":"ping"}                         -> {"ok":true, "pid":N}
  *   {"v":1, "cmd":"status", "flows":32}           -> the status document (tcplab-testbed(1))
  *   {"v":1, "cmd":"set", "options":{...}}         -> {"ok":true, "options":{...}}
- * A request the forwarder refuses gets {"error":"message"}. "set" carries the complete new
- * option set (testbed/config.h); options that cannot change at run time must keep their
- * values. The forwarder serves requests between packets in its main loop, without
- * blocking: a client that stalls for 2 s is dropped.
+ * A request the forwarder refuses gets {"error":"message"}; a frame longer than the limit is
+ * refused from its length, before its body is read. "set" carries the complete new option
+ * set (testbed/config.h); options that cannot change at run time must keep their values.
+ * The forwarder serves requests between packets in its main loop, without blocking: a
+ * client that stalls for 2 s is dropped, and when every slot is taken the one that has
+ * waited longest without a whole request makes way (testbed/fwd_ctl.c).
  */
 
 #define TL_TESTBED_CTL_VERSION 1
@@ -37,7 +41,33 @@ int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, j
 /* A non-blocking listening socket at path (an old socket file there is replaced). */
 int tl_testbed_ctl_listen(const char *path, int *out_fd, struct tl_err *err);
 
-/* The forwarder's reading of one request line (ctl_req.c), before it acts on it. */
+/*
+ * The forwarder's end of one connection: the request's frame assembled as bytes arrive, and
+ * the answer's frame sent as the socket takes it, neither ever waiting.
+ */
+struct tl_testbed_ctl_conn {
+	struct tl_wire_reader rd;    /* the request */
+	uint8_t *out;                /* the answer's frame, once there is one */
+	size_t out_len, out_off;
+};
+
+/* For a new connection; _free releases what it holds (the socket stays the caller's). */
+void tl_testbed_ctl_conn_init(struct tl_testbed_ctl_conn *c);
+void tl_testbed_ctl_conn_free(struct tl_testbed_ctl_conn *c);
+/*
+ * Reads what has arrived on fd (non-blocking): 1 with the whole request in *text / *len (valid until the
+ * connection is closed), 0 when more is to come, -EMSGSIZE or -EPROTO for a frame refused
+ * from its length (err says why: answer it), another negative errno when the client is gone.
+ */
+int tl_testbed_ctl_conn_read(struct tl_testbed_ctl_conn *c, int fd, const char **text,
+			     size_t *len, struct tl_err *err);
+/* Frames resp as the answer: 0, or -ENOMEM. */
+int tl_testbed_ctl_conn_answer(struct tl_testbed_ctl_conn *c, const json_t *resp);
+/* Sends what the socket takes of the answer: 1 when all is sent, 0 when more is left (wait
+ * for EPOLLOUT), a negative errno when the client is gone. */
+int tl_testbed_ctl_conn_flush(struct tl_testbed_ctl_conn *c, int fd);
+
+/* The forwarder's reading of one request (ctl_req.c), before it acts on it. */
 enum tl_testbed_ctl_cmd {
 	TL_TESTBED_CTL_PING = 1,
 	TL_TESTBED_CTL_STATUS,
@@ -54,7 +84,7 @@ struct tl_testbed_ctl_req {
 };
 
 /*
- * Parses request text (len bytes, without its newline). 0 with req filled (free it with
+ * Parses request text (a frame's len bytes). 0 with req filled (free it with
  * tl_testbed_ctl_req_free), or -1 with req->error set and nothing to free.
  */
 int tl_testbed_ctl_req_parse(const char *text, size_t len, struct tl_testbed_ctl_req *req);

@@ -1,4 +1,6 @@
-/* The forwarder's side of the control socket: non-blocking, served between packets. */
+/* The forwarder's side of the control socket: non-blocking, served between packets. The
+ * frames in and out are testbed/ctl.c's (over the wire kit); here are the slots, epoll and
+ * what a request does. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +22,7 @@ static void conn_close(struct tl_testbed_fwd *f, struct fwd_conn *c)
 		return;
 	epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	free(c->in);
-	free(c->out);
+	tl_testbed_ctl_conn_free(&c->io);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -52,7 +53,7 @@ int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns)
 			 * (issue 17: 40 stalled clients made 'testbed status' fail); a real client
 			 * sends its request at once and is answered in the same pass. */
 			for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
-				if (!f->conns[i].out && (!c || f->conns[i].deadline_ns < c->deadline_ns)) {
+				if (!f->conns[i].io.out && (!c || f->conns[i].deadline_ns < c->deadline_ns)) {
 					c = &f->conns[i];
 					slot = i;
 				}
@@ -62,16 +63,13 @@ int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns)
 			}
 			conn_close(f, c);
 		}
-		c->in = malloc(TL_TESTBED_CTL_MAX);
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = FWD_EV_CONN | slot };
-		if (!c->in || epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			free(c->in);
-			c->in = NULL;
+		if (epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
 			continue;
 		}
 		c->fd = fd;
-		c->in_len = 0;
+		tl_testbed_ctl_conn_init(&c->io);
 		c->deadline_ns = now_ns + CONN_TIMEOUT_NS;
 	}
 }
@@ -109,16 +107,12 @@ static json_t *handle_request(struct tl_testbed_fwd *f, const char *text, size_t
 static void conn_answer(struct tl_testbed_fwd *f, struct fwd_conn *c, unsigned slot,
 			json_t *resp)
 {
-	char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+	int rc = tl_testbed_ctl_conn_answer(&c->io, resp);
 	json_decref(resp);
-	if (!text) {
+	if (rc < 0) {
 		conn_close(f, c);
 		return;
 	}
-	c->out_len = strlen(text);
-	text[c->out_len++] = '\n';
-	c->out = text;
-	c->out_off = 0;
 	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = FWD_EV_CONN | slot };
 	epoll_ctl(f->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -129,39 +123,22 @@ void tl_testbed_fwd_ctl_event(struct tl_testbed_fwd *f, unsigned slot, uint32_t 
 	if (slot >= FWD_CTL_CONNS || f->conns[slot].fd < 0)
 		return;
 	struct fwd_conn *c = &f->conns[slot];
-	if (!c->out) {
-		for (;;) {
-			if (c->in_len == TL_TESTBED_CTL_MAX) {
-				conn_answer(f, c, slot, error_doc("request too long"));
-				return;
-			}
-			ssize_t r = recv(c->fd, c->in + c->in_len, TL_TESTBED_CTL_MAX - c->in_len, 0);
-			if (r < 0 && (errno == EAGAIN || errno == EINTR))
-				return;
-			if (r <= 0) {
-				conn_close(f, c);
-				return;
-			}
-			char *nl = memchr(c->in + c->in_len, '\n', (size_t)r);
-			c->in_len += (size_t)r;
-			if (nl) {
-				size_t len = (size_t)(nl - c->in);
-				conn_answer(f, c, slot, handle_request(f, c->in, len, now_ns));
-				return;
-			}
-		}
+	if (!c->io.out) {
+		struct tl_err err = { 0 };
+		const char *text;
+		size_t len;
+		int rc = tl_testbed_ctl_conn_read(&c->io, c->fd, &text, &len, &err);
+		if (rc > 0)
+			conn_answer(f, c, slot, handle_request(f, text, len, now_ns));
+		else if (rc == -EMSGSIZE || rc == -EPROTO)
+			conn_answer(f, c, slot, error_doc(err.msg)); /* judged from its length */
+		else if (rc < 0)
+			conn_close(f, c);
+		return;
 	}
 	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-		while (c->out_off < c->out_len) {
-			ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-					 MSG_NOSIGNAL);
-			if (w < 0 && (errno == EAGAIN || errno == EINTR))
-				return;
-			if (w <= 0)
-				break;
-			c->out_off += (size_t)w;
-		}
-		conn_close(f, c);
+		if (tl_testbed_ctl_conn_flush(&c->io, c->fd) != 0)
+			conn_close(f, c); /* all sent, or the client is gone */
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "measure/cpu.h"
 #include "testbed/config.h"
 #include "testbed/cpu_latency.h"
+#include "testbed/ctl.h"
 #include "testbed/pool.h"
 #include "testbed/port.h"
 #include "testbed/series.h"
@@ -32,10 +33,7 @@
 
 struct fwd_conn {
 	int fd;               /* -1: slot free */
-	char *in;             /* request bytes, TL_TESTBED_CTL_MAX */
-	size_t in_len;
-	char *out;            /* the answer, from json_dumps */
-	size_t out_len, out_off;
+	struct tl_testbed_ctl_conn io; /* the request in, the answer out (testbed/ctl.h) */
 	uint64_t deadline_ns; /* dropped if not done by then */
 };
 

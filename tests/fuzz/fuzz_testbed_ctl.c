@@ -1,7 +1,7 @@
 /*
  * Fuzz target for the testbed forwarder's control socket (testbed/ctl.h): what one client
- * connection's bytes decide. The input is cut into a request line as the forwarder does
- * (up to the first newline, at most TL_TESTBED_CTL_MAX bytes), parsed with
+ * connection's bytes decide. The input is a request frame's body (the forwarder refuses a
+ * frame over TL_TESTBED_CTL_MAX bytes from its length, before reading it), parsed with
  * tl_testbed_ctl_req_parse, and a "set" request's options go through the checks and the
  * evaluation the forwarder runs (tl_testbed_opts_check, tl_testbed_config_eval: every
  * rate, RTT, buffer, AQM and loss string), and an accepted configuration is applied to
@@ -71,10 +71,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *nl = memchr(data, '\n', size);
-	size_t len = nl ? (size_t)(nl - data) : size;
-	if (len >= TL_TESTBED_CTL_MAX)
-		return 0; /* "request too long" before any parsing */
+	size_t len = size;
+	if (len > TL_TESTBED_CTL_MAX)
+		return 0; /* refused from the frame's length, before any parsing */
 	char *text = (char *)fuzz_dup(data, len);
 	struct tl_testbed_ctl_req req;
 	if (tl_testbed_ctl_req_parse(text, len, &req) < 0) {

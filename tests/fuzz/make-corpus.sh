@@ -116,7 +116,7 @@ farm_request 1 1 0 999 > "$d/request-mismatch.bin"
 { farm_hdr 4 0 0; } > "$d/error-empty.bin"
 printf 'GET / HTTP/1.0\r\n\r\n' > "$d/not-farm.txt"
 
-# ---- testbed control socket (testbed/ctl.h): one request line
+# ---- testbed control socket (testbed/ctl.h): one request frame's body (a JSON object)
 d=$here/corpus-testbed_ctl
 mkdir -p "$d"
 line() { printf '%s\n' "$2" > "$d/$1.txt"; }

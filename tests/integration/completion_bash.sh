@@ -69,7 +69,7 @@ expect "stream -t: no completion for a time" "" stream -t ""
 expect "stream -P 4 --json<TAB>" "$(printf -- '--json\n--json-file\n--json-lines\n--json-lines-file')" stream 127.0.0.1 -P 4 --json
 expect "farm <TAB>" "$(printf 'serve\nwork')" farm ""
 expect "testbed <TAB>" "$(printf 'up\nset\nstatus\nexec\nlist\ndown')" testbed ""
-expect "testbed status --<TAB>" "$(printf -- '--json\n--flows\n--series\n--since\n--help')" testbed status --
+expect "testbed status --<TAB>" "$(printf -- '--json\n--json-file\n--flows\n--series\n--since\n--help')" testbed status --
 expect "testbed up --rev-<TAB>" "$(printf -- '--rev-rate\n--rev-buffer\n--rev-aqm\n--rev-loss\n--rev-jitter')" testbed up --rev-
 expect "testbed set x --aqm f<TAB>" fq_codel testbed set x --aqm f
 want=$("$TCPLAB" testbed --help | sed -n '/^Link options/,$p' | grep -oE -- '(^|[ ,/[])--[[:alnum:]][[:alnum:]-]*' |

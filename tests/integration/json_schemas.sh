@@ -10,18 +10,7 @@ command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
 DOCS=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs
 
-# Debian's python3-jsonschema lives under /usr/bin/python3; another python3 on PATH may not see it.
-PY=
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null && "$p" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
-        PY=$p
-        break
-    fi
-done
-if [ -z "$PY" ]; then
-    echo "SKIP: python3 with jsonschema (Draft 2020-12) not found; install python3-jsonschema (scripts/deps.sh)"
-    exit 77
-fi
+tl_schema_python
 
 # validate.py DOCS MANIFEST: each manifest line is "SCHEMA FILE [mutants]". Every schema must be a
 # valid draft 2020-12 schema and every FILE valid against docs/SCHEMA.schema.json; with

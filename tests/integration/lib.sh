@@ -61,3 +61,18 @@ finish() {
     fi
     exit 0
 }
+
+# tl_schema_python: PY, a python3 that has jsonschema (Draft 2020-12), or the test is skipped.
+# Debian's python3-jsonschema lives under /usr/bin/python3; another python3 on PATH may not see it.
+tl_schema_python() {
+    local p
+    PY=
+    for p in /usr/bin/python3 python3; do
+        if command -v "$p" >/dev/null && "$p" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+            PY=$p
+            return 0
+        fi
+    done
+    echo "SKIP: python3 with jsonschema (Draft 2020-12) not found; install python3-jsonschema (scripts/deps.sh)"
+    exit 77
+}

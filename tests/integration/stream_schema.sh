@@ -9,18 +9,7 @@
 SCHEMA=$(cd "${TESTS_DIR:-$(dirname "$0")/..}/.." && pwd)/docs/stream.schema.json
 [ -r "$SCHEMA" ] || { echo "FAIL: no schema at $SCHEMA"; exit 1; }
 
-# Debian's python3-jsonschema lives under /usr/bin/python3; another python3 on PATH may not see it.
-PY=
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null && "$p" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
-        PY=$p
-        break
-    fi
-done
-if [ -z "$PY" ]; then
-    echo "SKIP: python3 with jsonschema (Draft 2020-12) not found; install python3-jsonschema (scripts/deps.sh)"
-    exit 77
-fi
+tl_schema_python
 
 # validate KIND FILE: KIND is "doc" (one document) or "lines" (each line one --json-lines event).
 # Prints every violation with its path; exits non-zero on any.
