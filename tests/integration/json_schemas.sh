@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every command's real --json output validated against its schema in docs/ (JSON Schema draft
 # 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor, exp export, testbed
-# status and router status, each on success and on at least one failure (refused connection, usage error, no
+# up/set/list/down, testbed status and router status, each on success and on at least one failure (refused connection, usage error, no
 # such testbed), whose document must stay valid JSON of the documented shape. Then each schema
 # rejects a document with an undocumented field and one with a required field removed.
 # The testbed and router parts need root (network namespaces); without it, it is skipped and said so.
@@ -165,6 +165,19 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
     tb_down() { "$TCPLAB" testbed down "$TB" >/dev/null 2>&1; }
     trap 'tb_down; tl_cleanup' EXIT
     if "$TCPLAB" testbed up "$TB" --rate 50mbit --rtt 10ms --json >"$TL_TMP/tb_up" 2>"$TL_TMP/tb_up.err"; then
+        # up, set, list and down: testbed.schema.json (list is an array of what up printed)
+        echo "testbed $TL_TMP/tb_up" >>"$TL_TMP/manifest"
+        mutants testbed tb_up
+        run testbed tb_set 0 "$TCPLAB" testbed set "$TB" --rate 60mbit --json
+        check "testbed set: ok, the new rate in force" '.ok == true and .options.rate == "60mbit"' "$TL_TMP/tb_set"
+        run testbed tb_set_usage 2 "$TCPLAB" testbed set "$TB" --rate 60xbit --json
+        if "$TCPLAB" testbed list --json >"$TL_TMP/tb_list" 2>"$TL_TMP/tb_list.err" &&
+            jq -e --arg n "$TB" 'type == "array" and any(.[]; .name == $n)' "$TL_TMP/tb_list" >/dev/null; then
+            pass "testbed list: an array that holds $TB"
+            echo "testbed $TL_TMP/tb_list" >>"$TL_TMP/manifest"
+        else
+            fail "testbed list --json: $(head -c 300 "$TL_TMP/tb_list" "$TL_TMP/tb_list.err")"
+        fi
         run testbed-status tb_status 0 "$TCPLAB" testbed status "$TB" --json
         check "testbed status: running, named" ".running == true and .name == \"$TB\"" "$TL_TMP/tb_status"
         mutants testbed-status tb_status
@@ -189,8 +202,11 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
     else
         fail "testbed up $TB: $(head -c 300 "$TL_TMP/tb_up.err")"
     fi
+    run testbed tb_downdoc 0 "$TCPLAB" testbed down "$TB" --json
+    check "testbed down: named, down, nothing left running in it" ".name == \"$TB\" and .down == true and .lingering_pids == []" "$TL_TMP/tb_downdoc"
     tb_down
     run testbed-status tb_missing 1 "$TCPLAB" testbed status "$TB" --json
+    run testbed tb_down_missing 1 "$TCPLAB" testbed down "$TB" --json
 
     # router status: a router between two veth pairs in a namespace of our own (their peers
     # stay there too: nothing needs to pass for the document's shape).
