@@ -172,30 +172,33 @@ void tl_table_end(FILE *f, const struct tl_stream_result *r, const struct tl_tab
 {
 	const struct tl_stream_end *end = &r->end;
 	/* A test that never started (the name did not resolve, the agent was unreachable or
-	 * refused it) has nothing to sum up: the error alone says what happened. */
-	if (r->has_end && end->nflows && r->start.started) {
-		flow_rows(f, end, o);
-		if (end->has_dirs) {
-			end_sum(f, "client->agent", &end->sum_c2a);
-			end_sum(f, "agent->client", &end->sum_a2c);
-		} else {
-			end_sum(f, "Total", &end->sum);
-		}
-		fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n",
-			end->cpu_client, end->cpu_agent);
-		tl_table_machine_note(f, &end->client, &end->agent);
-		tl_table_testbed_note(f, end);
-		if (end->stalled_flows > 0) {
-			fprintf(f, "Stalled flows: %d (no progress for --stall-timeout; counted in the totals)\n",
-				(int)end->stalled_flows);
-			tl_table_kernel_note(f, end);
-		}
-		if (end->failed_flows > 0)
-			fprintf(f, "Failed flows: %d\n", (int)end->failed_flows);
-		incomplete_line(f, r);
-		if (end->has_verify)
-			verify_line(f, &end->verify);
+	 * refused it) has nothing to sum up, and its error is the command's, said once on
+	 * standard error: the table stays empty. */
+	if (!(r->has_end && end->nflows && r->start.started))
+		return;
+	flow_rows(f, end, o);
+	if (end->has_dirs) {
+		end_sum(f, "client->agent", &end->sum_c2a);
+		end_sum(f, "agent->client", &end->sum_a2c);
+	} else {
+		end_sum(f, "Total", &end->sum);
 	}
+	fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n",
+		end->cpu_client, end->cpu_agent);
+	tl_table_machine_note(f, &end->client, &end->agent);
+	tl_table_testbed_note(f, end);
+	if (end->stalled_flows > 0) {
+		fprintf(f, "Stalled flows: %d (no progress for --stall-timeout; counted in the totals)\n",
+			(int)end->stalled_flows);
+		tl_table_kernel_note(f, end);
+	}
+	if (end->failed_flows > 0)
+		fprintf(f, "Failed flows: %d\n", (int)end->failed_flows);
+	incomplete_line(f, r);
+	if (end->has_verify)
+		verify_line(f, &end->verify);
+	/* under figures, the error says why they stop where they do (and stays with them in a
+	 * saved table) */
 	if (r->error && *r->error)
 		fprintf(f, "error: %s\n", r->error);
 }

@@ -97,27 +97,29 @@ void tl_txn_table_end(FILE *f, const struct tl_txn_result *r)
 	const struct tl_txn_latency *lat = &sum->latency;
 	const struct tl_res_flows *fl = &sum->flows;
 	char a[24], b[24], c[24], d[24], e[24], g[24];
-	/* a test that never started has nothing to sum up: the error alone (below) */
-	if (r->has_end && r->start.started) {
-		fprintf(f, "\nTotal: %.0f transactions/s (%.0f in %.2f s) over %d flow(s): per flow min %.0f, "
-			"median %.0f, max %.0f, Jain's fairness %.4f\n", sum->transactions_per_second,
-			(double)sum->transactions, sum->seconds, (int)fl->count, fl->min, fl->median, fl->max,
-			fl->jain);
-		fprintf(f, "Latency: min %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s (%.0f samples)\n",
-			dur(lat->min_ns, a, sizeof(a)), dur(lat->p50_ns, b, sizeof(b)),
-			dur(lat->p90_ns, c, sizeof(c)), dur(lat->p99_ns, d, sizeof(d)),
-			dur(lat->p999_ns, e, sizeof(e)), dur(lat->max_ns, g, sizeof(g)), (double)lat->count);
-		if (sum->crr.present)
-			connections_lines(f, &sum->crr);
-		fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n", end->cpu_client,
-			end->cpu_agent);
-		tl_table_machine_note(f, &end->client, &end->agent);
-		if (end->failed_flows > 0)
-			fprintf(f, "Failed flows: %d\n", (int)end->failed_flows);
-		if (r->interrupted)
-			fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s measured until then "
-				"(exit status 130)\n", sum->seconds);
-	}
+	/* A test that never started has nothing to sum up, and its error is the command's,
+	 * said once on standard error: the table stays empty. */
+	if (!(r->has_end && r->start.started))
+		return;
+	fprintf(f, "\nTotal: %.0f transactions/s (%.0f in %.2f s) over %d flow(s): per flow min %.0f, "
+		"median %.0f, max %.0f, Jain's fairness %.4f\n", sum->transactions_per_second,
+		(double)sum->transactions, sum->seconds, (int)fl->count, fl->min, fl->median, fl->max,
+		fl->jain);
+	fprintf(f, "Latency: min %s, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s (%.0f samples)\n",
+		dur(lat->min_ns, a, sizeof(a)), dur(lat->p50_ns, b, sizeof(b)),
+		dur(lat->p90_ns, c, sizeof(c)), dur(lat->p99_ns, d, sizeof(d)),
+		dur(lat->p999_ns, e, sizeof(e)), dur(lat->max_ns, g, sizeof(g)), (double)lat->count);
+	if (sum->crr.present)
+		connections_lines(f, &sum->crr);
+	fprintf(f, "CPU: client %.0f%%, agent %.0f%% (of one core, traffic threads)\n", end->cpu_client,
+		end->cpu_agent);
+	tl_table_machine_note(f, &end->client, &end->agent);
+	if (end->failed_flows > 0)
+		fprintf(f, "Failed flows: %d\n", (int)end->failed_flows);
+	if (r->interrupted)
+		fprintf(f, "Interrupted (Ctrl-C): the figures cover the %.2f s measured until then "
+			"(exit status 130)\n", sum->seconds);
+	/* under figures, the error says why they stop where they do */
 	if (r->error)
 		fprintf(f, "error: %s\n", r->error);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The table and the machine output of one run: --json-file, --json-lines-file and --csv-file
 # write beside what stdout shows (stream, rr, crr, probe). And a test that never ran prints
-# its error alone, with no summary of zero bytes above it, while the JSON stays complete.
+# its error once, on standard error, with no summary of zero bytes, while the JSON stays complete.
 . "$(dirname "$0")/lib.sh"
 start_agent
 d=$TL_TMP
@@ -38,14 +38,24 @@ rc=$?
 "$TCPLAB" stream 127.0.0.1 -p "$AGENT_PORT" --json-file a --json-file b >/dev/null 2>"$d/twice.err"
 [ $? -eq 2 ] && grep -q -- "--json-file given twice" "$d/twice.err" && pass "--json-file twice: refused" || fail "--json-file twice"
 
-# A test that never ran: no agent on this port. The error alone; the JSON file complete.
+# A test that never ran (no agent on this port; a name that does not resolve): its error
+# once, on standard error, and nothing on stdout (no Total line, no second copy of the
+# error); the JSON file complete with the error.
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TCPLAB" stream 127.0.0.1 -p "$closed" -t 1 --json-file "$d/never.json" >"$d/never.txt" 2>"$d/never.err"
-rc=$?
-[ $rc -eq 3 ] && pass "never ran: exit 3" || fail "never ran: exit $rc"
-grep -q "Total" "$d/never.txt" && fail "never ran: a Total line: $(cat "$d/never.txt")" || pass "never ran: no Total line"
-grep -q "^error: control connection" "$d/never.txt" && pass "never ran: the error" || fail "never ran: $(cat "$d/never.txt")"
+# never_ran NAME ERROR_TEXT CMD...: exit 3, stdout empty, ERROR_TEXT on exactly one line of stderr.
+never_ran() {
+    local name=$1 want=$2 cmd=$3 rc n; shift 2
+    "$TCPLAB" "$@" >"$d/never.txt" 2>"$d/never.err"
+    rc=$?
+    [ $rc -eq 3 ] && pass "$name: exit 3" || fail "$name: exit $rc"
+    [ ! -s "$d/never.txt" ] && pass "$name: nothing on stdout" || fail "$name: stdout: $(cat "$d/never.txt")"
+    n=$(cat "$d/never.txt" "$d/never.err" | grep -c -- "$want")
+    [ "$n" = 1 ] && grep -q "^tcplab $cmd: .*$want" "$d/never.err" && pass "$name: the error once, on stderr" ||
+        fail "$name: the error $n times: $(cat "$d/never.txt" "$d/never.err")"
+}
+never_ran "stream, no agent" "control connection to 127.0.0.1:$closed" \
+    stream 127.0.0.1 -p "$closed" -t 1 --json-file "$d/never.json"
 check "never ran: the JSON document keeps its error" '.error | test("control connection")' "$d/never.json"
-"$TCPLAB" rr no-such-host.invalid -t 1 >"$d/nx.txt" 2>&1
-grep -q "Total" "$d/nx.txt" && fail "rr to a name that does not resolve: a Total line" || pass "rr, unresolvable name: no Total line"
+never_ran "rr, a name that does not resolve" 'resolve "no-such-host.invalid"' rr no-such-host.invalid -t 1
+never_ran "crr, no agent" "control connection to 127.0.0.1:$closed" crr 127.0.0.1 -p "$closed" -t 1
 finish
