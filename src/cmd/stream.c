@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/autotune.h"
 #include "cmd/common.h"
+#include "cmd/live.h"
 #include "cmd/test_opts.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
@@ -25,11 +26,9 @@ struct stream_cli {
 	enum out_format format;
 	int per_flow;
 	int bytes_set;
-	int progress_tty;
 	int autotune;
 	const char *testbed; /* embed this testbed's router series in the result */
-	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
-	struct tl_err decode_err; /* the first part of the result that did not decode */
+	struct cmd_live live; /* the outputs, and what renders the parts as they arrive */
 };
 
 static void usage(FILE *f)
@@ -188,7 +187,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	struct cmd_test_opts o;
 	int opt, bidir = 0, reverse = 0;
 
-	cmd_test_opts_begin(&o, "stream", TL_WORKLOAD_STREAM, s, &c->target, &c->format, &c->out);
+	cmd_test_opts_begin(&o, "stream", TL_WORKLOAD_STREAM, s, &c->target, &c->format, &c->live.out);
 	while ((opt = getopt_long(argc, argv, CMD_TEST_SHORT "n:l:R", options, NULL)) != -1) {
 		if (opt == 'h')
 			return 1;
@@ -200,7 +199,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		if (rc < 0)
 			return rc;
 	}
-	if (c->autotune && c->out.n > 1)
+	if (c->autotune && c->live.out.n > 1)
 		return tl_err_set(err, EINVAL, "--autotune prints its two runs itself: use --json with "
 				  "it, not --json-file and the like");
 	if (reverse && bidir)
@@ -216,94 +215,17 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	return cmd_test_opts_end(&o, argc, argv, err);
 }
 
-static void on_connecting(void *ctx, uint32_t done, uint32_t total)
-{
-	struct stream_cli *c = ctx;
-	if (c->progress_tty)
-		cmd_progress_connecting(done, total);
-}
-
-/* A part of the document that does not decode is kept to be reported at the end (exit 3):
- * its renderers skip it rather than print zeros. */
-static void decode_failed(struct stream_cli *c, const struct tl_err *err)
-{
-	if (!c->decode_err.msg[0])
-		c->decode_err = *err;
-}
-
-static void on_started(void *ctx, const json_t *start)
-{
-	struct stream_cli *c = ctx;
-	struct tl_res_start st;
-	struct tl_err err = { 0 };
-	int ok = tl_res_start_decode(start, &st, &err) == 0;
-	if (!ok)
-		decode_failed(c, &err);
-	for (int i = 0; i < c->out.n; i++) {
-		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE && ok)
-			tl_table_start(f, &st);
-		else if (c->out.format[i] == OUT_JSONL)
-			tl_jsonl_event(f, "start", start);
-		else if (c->out.format[i] == OUT_CSV)
-			tl_csv_header(f);
-		fflush(f);
-	}
-	if (ok)
-		tl_res_start_free(&st);
-}
-
-static void on_interval(void *ctx, const json_t *json)
-{
-	struct stream_cli *c = ctx;
-	struct tl_stream_interval iv;
-	struct tl_err err = { 0 };
-	int ok = tl_stream_interval_decode(json, &iv, &err) == 0;
-	if (!ok)
-		decode_failed(c, &err);
-	for (int i = 0; i < c->out.n; i++) {
-		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE && ok)
-			tl_table_interval(f, &iv, c->spec.direction == TL_DIR_BIDIR);
-		else if (c->out.format[i] == OUT_JSONL)
-			tl_jsonl_event(f, "interval", json);
-		else if (c->out.format[i] == OUT_CSV && ok)
-			tl_csv_interval(f, &iv);
-	}
-	if (ok)
-		tl_stream_interval_free(&iv);
-}
-
 /* The end of the run in one output's format; res is NULL when the document did not decode. */
 static void render_end(const struct stream_cli *c, FILE *f, enum out_format format, json_t *doc,
 		       const struct tl_stream_result *res, int rc, const char *errmsg)
 {
-	const json_t *end = json_object_get(doc, "end");
-	switch (format) {
-	case OUT_TABLE: {
-		struct tl_table_opts o = { .per_flow = c->per_flow };
-		if (res)
-			tl_table_end(f, res, &o);
-		break;
-	}
-	case OUT_JSON:
-		json_dumpf(doc, f, JSON_INDENT(2));
-		fputc('\n', f);
-		break;
-	case OUT_JSONL:
-		if (end)
-			tl_jsonl_event(f, "end", end);
-		if (rc < 0) {
-			json_t *e = json_pack("{s:s}", "error", errmsg);
-			tl_jsonl_event(f, "error", e);
-			json_decref(e);
-		}
-		break;
-	case OUT_CSV:
-		if (res && res->has_end)
-			tl_csv_end(f, &res->end);
-		break;
-	}
+	struct tl_table_opts o = { .per_flow = c->per_flow };
+	if (format == OUT_TABLE && res)
+		tl_table_end(f, res, &o);
+	else if (format == OUT_CSV && res && res->has_end)
+		tl_csv_end(f, &res->end);
+	else
+		cmd_live_end_machine(f, format, doc, rc, errmsg);
 	fflush(f);
 }
 
@@ -346,14 +268,18 @@ int cmd_stream_main(int argc, char **argv)
 	if (c.autotune)
 		return cmd_stream_autotune(&c.spec, &c.target, c.format);
 	signal(SIGPIPE, SIG_IGN);
-	if (cmd_outputs_open(&c.out, &err) < 0) {
-		cmd_outputs_close(&c.out, NULL);
+	if (cmd_outputs_open(&c.live.out, &err) < 0) {
+		cmd_outputs_close(&c.live.out, NULL);
 		return cmd_usage_error("stream", c.format, err.msg);
 	}
-	c.progress_tty = isatty(STDERR_FILENO);
+	c.live.cmd = "stream";
+	c.live.kind = CMD_LIVE_STREAM;
+	c.live.bidir = c.spec.direction == TL_DIR_BIDIR;
+	c.live.progress_tty = isatty(STDERR_FILENO);
 	cmd_interrupt_install();
-	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
-					  .interval = on_interval, .ctx = &c,
+	struct tl_client_callbacks cb = { .connecting = cmd_live_connecting,
+					  .started = cmd_live_started, .interval = cmd_live_interval,
+					  .ctx = &c.live,
 					  .interrupt = cmd_interrupt_flag() };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
@@ -363,29 +289,14 @@ int cmd_stream_main(int argc, char **argv)
 	struct tl_err derr = { 0 };
 	int decoded = tl_stream_result_decode(doc, &res, &derr) == 0;
 	if (!decoded)
-		decode_failed(&c, &derr);
-	for (int i = 0; i < c.out.n; i++)
-		render_end(&c, c.out.f[i], c.out.format[i], doc, decoded ? &res : NULL, rc, err.msg);
-	int status = TL_EXIT_OK;
-	struct tl_err ferr = { 0 };
-	if (cmd_outputs_close(&c.out, &ferr) < 0) {
-		fprintf(stderr, "tcplab stream: %s\n", ferr.msg);
-		status = TL_EXIT_ERROR;
-	}
+		cmd_live_decode_failed(&c.live, &derr);
+	for (int i = 0; i < c.live.out.n; i++)
+		render_end(&c, c.live.out.f[i], c.live.out.format[i], doc, decoded ? &res : NULL, rc, err.msg);
+	int status = cmd_live_finish(&c.live, rc, err.msg);
 	const struct tl_stream_end *end = decoded && res.has_end ? &res.end : NULL;
-	if (rc < 0) {
-		fprintf(stderr, "tcplab stream: %s\n", err.msg);
-		status = TL_EXIT_ERROR;
-	} else if (c.decode_err.msg[0]) {
-		fprintf(stderr, "tcplab stream: %s\n", c.decode_err.msg);
-		status = TL_EXIT_ERROR;
-	} else if (status != TL_EXIT_OK) {
-		/* the results could not all be written */
-	} else if (end && (end->failed_flows > 0 || (end->has_verify && !end->verify.ok) ||
-			   (c.spec.bytes && end->incomplete))) {
-		/* a --bytes transfer that did not finish failed what was asked */
-		status = TL_EXIT_FAIL;
-	}
+	if (status == TL_EXIT_OK && end && (end->failed_flows > 0 || (end->has_verify && !end->verify.ok) ||
+					    (c.spec.bytes && end->incomplete)))
+		status = TL_EXIT_FAIL; /* a --bytes transfer that did not finish failed what was asked */
 	if (decoded)
 		tl_stream_result_free(&res);
 	if (cmd_interrupted())

@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "cmd/live.h"
 #include "cmd/test_opts.h"
 #include "ctl/agent.h"
 #include "ctl/client.h"
@@ -24,11 +25,9 @@ struct txn_cli {
 	struct tl_spec spec;
 	struct tl_client_target target;
 	enum out_format format;
-	int progress_tty;
 	const char *histogram; /* NULL, "-" for stdout, or a file */
 	char sources[512];
-	struct cmd_outputs out; /* stdout in .format, and the --*-file files */
-	struct tl_err decode_err; /* the first part of the result that did not decode */
+	struct cmd_live live; /* the outputs, and what renders the parts as they arrive */
 };
 
 static void usage(FILE *f, int crr)
@@ -171,7 +170,7 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 	struct cmd_test_opts o;
 	int opt, nagle = 0;
 	cmd_test_opts_begin(&o, c->name, c->crr ? TL_WORKLOAD_CRR : TL_WORKLOAD_RR, &c->spec, &c->target,
-			    &c->format, &c->out);
+			    &c->format, &c->live.out);
 	while ((opt = getopt_long(argc, argv, CMD_TEST_SHORT, options, NULL)) != -1) {
 		if (opt == 'h')
 			return 1;
@@ -188,79 +187,6 @@ static int parse_args(int argc, char **argv, struct txn_cli *c, struct tl_err *e
 				  "--histogram=FILE (the JSON output has the buckets in end.latency_histogram)");
 	c->spec.opts.nodelay = !nagle;
 	return cmd_test_opts_end(&o, argc, argv, err);
-}
-
-static void on_connecting(void *ctx, uint32_t done, uint32_t total)
-{
-	struct txn_cli *c = ctx;
-	if (c->progress_tty)
-		cmd_progress_connecting(done, total);
-}
-
-/* A part of the document that does not decode is kept to be reported at the end (exit 3):
- * its renderers skip it rather than print zeros. */
-static void decode_failed(struct txn_cli *c, const struct tl_err *err)
-{
-	if (!c->decode_err.msg[0])
-		c->decode_err = *err;
-}
-
-static void on_started(void *ctx, const json_t *start)
-{
-	struct txn_cli *c = ctx;
-	struct tl_res_start st;
-	struct tl_err err = { 0 };
-	int ok = tl_res_start_decode(start, &st, &err) == 0;
-	if (!ok)
-		decode_failed(c, &err);
-	for (int i = 0; i < c->out.n; i++) {
-		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE && ok)
-			tl_txn_table_start(f, &st);
-		else if (c->out.format[i] == OUT_JSONL)
-			tl_jsonl_event(f, "start", start);
-		else if (c->out.format[i] == OUT_CSV)
-			tl_txn_csv_header(f);
-		fflush(f);
-	}
-	if (ok)
-		tl_res_start_free(&st);
-}
-
-static void on_interval(void *ctx, const json_t *json)
-{
-	struct txn_cli *c = ctx;
-	struct tl_txn_interval iv;
-	struct tl_err err = { 0 };
-	int ok = tl_txn_interval_decode(json, &iv, &err) == 0;
-	if (!ok)
-		decode_failed(c, &err);
-	for (int i = 0; i < c->out.n; i++) {
-		FILE *f = c->out.f[i];
-		if (c->out.format[i] == OUT_TABLE && ok)
-			tl_txn_table_interval(f, &iv);
-		else if (c->out.format[i] == OUT_JSONL)
-			tl_jsonl_event(f, "interval", json);
-		else if (c->out.format[i] == OUT_CSV && ok)
-			tl_txn_csv_interval(f, &iv);
-	}
-	if (ok)
-		tl_txn_interval_free(&iv);
-}
-
-static void on_warning(void *ctx, const char *line)
-{
-	struct txn_cli *c = ctx;
-	if (c->format == OUT_TABLE) {
-		printf("warning: %s\n", line);
-		fflush(stdout);
-	} else if (c->format == OUT_JSONL) {
-		json_t *w = json_pack("{s:s}", "warning", line);
-		tl_jsonl_event(stdout, "warning", w);
-		json_decref(w);
-	} else {
-		fprintf(stderr, "tcplab %s: warning: %s\n", c->name, line);
-	}
 }
 
 static int write_histogram(const struct txn_cli *c, const struct tl_txn_end *end, struct tl_err *err)
@@ -303,65 +229,44 @@ static int txn_main(int argc, char **argv, int crr)
 	if (rc < 0)
 		return cmd_usage_error(c.name, cmd_scan_format(argc, argv), err.msg);
 	signal(SIGPIPE, SIG_IGN);
-	if (cmd_outputs_open(&c.out, &err) < 0) {
-		cmd_outputs_close(&c.out, NULL);
+	if (cmd_outputs_open(&c.live.out, &err) < 0) {
+		cmd_outputs_close(&c.live.out, NULL);
 		return cmd_usage_error(c.name, c.format, err.msg);
 	}
-	c.progress_tty = isatty(STDERR_FILENO);
+	c.live.cmd = c.name;
+	c.live.kind = CMD_LIVE_TXN;
+	c.live.progress_tty = isatty(STDERR_FILENO);
 	cmd_interrupt_install();
-	struct tl_client_callbacks cb = { .connecting = on_connecting, .started = on_started,
-					  .interval = on_interval, .warning = on_warning, .ctx = &c,
+	struct tl_client_callbacks cb = { .connecting = cmd_live_connecting,
+					  .started = cmd_live_started, .interval = cmd_live_interval,
+					  .warning = cmd_live_warning, .ctx = &c.live,
 					  .interrupt = cmd_interrupt_flag() };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
-	const json_t *end = json_object_get(doc, "end");
 	struct tl_txn_result res;
 	struct tl_err derr = { 0 };
 	int decoded = tl_txn_result_decode(doc, &res, &derr) == 0;
 	if (!decoded)
-		decode_failed(&c, &derr);
+		cmd_live_decode_failed(&c.live, &derr);
 	const struct tl_txn_end *rend = decoded && res.has_end ? &res.end : NULL;
-	for (int i = 0; i < c.out.n; i++) {
-		FILE *f = c.out.f[i];
-		switch (c.out.format[i]) {
-		case OUT_TABLE:
-			if (decoded)
-				tl_txn_table_end(f, &res);
-			break;
-		case OUT_JSON: json_dumpf(doc, f, JSON_INDENT(2)); fputc('\n', f); break;
-		case OUT_JSONL:
-			if (end)
-				tl_jsonl_event(f, "end", end);
-			if (rc < 0) {
-				json_t *e = json_pack("{s:s}", "error", err.msg);
-				tl_jsonl_event(f, "error", e);
-				json_decref(e);
-			}
-			break;
-		case OUT_CSV: break;
-		}
+	for (int i = 0; i < c.live.out.n; i++) {
+		FILE *f = c.live.out.f[i];
+		if (c.live.out.format[i] == OUT_TABLE && decoded)
+			tl_txn_table_end(f, &res);
+		else /* rr's CSV has no end row */
+			cmd_live_end_machine(f, c.live.out.format[i], doc, rc, err.msg);
 		fflush(f);
 	}
 	int status = TL_EXIT_OK;
-	struct tl_err ferr = { 0 };
-	if (cmd_outputs_close(&c.out, &ferr) < 0) {
-		fprintf(stderr, "tcplab %s: %s\n", c.name, ferr.msg);
-		status = TL_EXIT_ERROR;
-	}
 	struct tl_err herr = { 0 };
 	if (c.histogram && rend && write_histogram(&c, rend, &herr) < 0) {
 		fprintf(stderr, "tcplab %s: %s\n", c.name, herr.msg);
 		status = TL_EXIT_ERROR;
 	}
-	if (rc < 0) {
-		fprintf(stderr, "tcplab %s: %s\n", c.name, err.msg);
+	if (cmd_live_finish(&c.live, rc, err.msg) != TL_EXIT_OK)
 		status = TL_EXIT_ERROR;
-	} else if (c.decode_err.msg[0]) {
-		fprintf(stderr, "tcplab %s: %s\n", c.name, c.decode_err.msg);
-		status = TL_EXIT_ERROR;
-	} else if (rend && rend->failed_flows > 0) {
+	else if (status == TL_EXIT_OK && rend && rend->failed_flows > 0)
 		status = TL_EXIT_FAIL;
-	}
 	if (cmd_interrupted())
 		status = TL_EXIT_INTERRUPTED;
 	if (decoded)

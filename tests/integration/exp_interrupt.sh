@@ -11,14 +11,25 @@ ARGS=(run --rate 50mbit --rtt 10ms --buffer 1bdp --flows 1 -t 3s --warmup 0 --re
       --order in-order -o "$DB")
 netns_before=$(ip netns list | awk '{print $1}' | sort)
 
-# at_stream PID STORED: waits (at most 150 s) until STORED runs are in the database and a
-# stream of the next run is running in the campaign's session.
-at_stream() {
-    local _ n
+# The interrupt must land while a run's stream is running. Timing cannot promise that on a
+# starved machine (the stream of a 3 s run may end before a signal sent "1 s after it was
+# seen" arrives, and the finished run is then rightly kept), so the test holds the stream
+# still: SIGSTOP freezes it, the campaign is interrupted, and the stream is let go only once
+# `exp run` has forwarded the SIGINT to it (or ended it). A frozen stream cannot end on its
+# own, so the run in progress is the one the signal finds.
+
+# frozen_stream PID STORED: waits (at most 150 s) until STORED runs are in the database and a
+# stream of the next run is running in the campaign's session, freezes it (SIGSTOP) and
+# prints its PID. Fails if the campaign ends first.
+frozen_stream() {
+    local _ n s
     for _ in $(seq 1 1500); do
         n=$(q "$DB" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
-        if [ "${n:-0}" -ge "$2" ] && pgrep -s "$1" -f -- " stream " >/dev/null; then
-            return 0
+        s=$(pgrep -s "$1" -f -- " stream " | head -1)
+        if [ "${n:-0}" -ge "$2" ] && [ -n "$s" ] && kill -STOP "$s" 2>/dev/null; then
+            # stopped, not a stream already on its way out (a zombie is past stopping)
+            if wait_state "$s" T; then echo "$s"; return 0; fi
+            kill -CONT "$s" 2>/dev/null
         fi
         kill -0 "$1" 2>/dev/null || return 1
         sleep 0.1
@@ -29,39 +40,76 @@ at_stream() {
 # netns_of PID: the namespaces of that campaign's testbed still there.
 netns_of() { ip netns list | awk '{print $1}' | grep -c "^tl-exp$1-" || true; }
 
+# wait_state PID STATE: /proc/PID/status shows STATE (T: stopped) within 5 s.
+wait_state() {
+    local _
+    for _ in $(seq 1 100); do
+        grep -q "^State:[[:space:]]*$2" "/proc/$1/status" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# sigint_pending PID: SIGINT (bit 1) is pending for PID, or PID is gone (ended by SIGKILL).
+sigint_pending() {
+    local m
+    [ -e "/proc/$1/status" ] || return 0
+    for m in $(awk '/^(SigPnd|ShdPnd):/ {print $2}' "/proc/$1/status" 2>/dev/null); do
+        [ $(( 0x$m & 2 )) -ne 0 ] && return 0
+    done
+    return 1
+}
+
+# wait_for PREDICATE ARGS...: at most 60 s.
+wait_for() {
+    local _
+    for _ in $(seq 1 1200); do "$@" && return 0; sleep 0.05; done
+    return 1
+}
+
 # 1. One SIGINT during the second run.
 setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run1.err" &
 PID=$!
 TL_PIDS+=("$PID")
-at_stream "$PID" 1 && pass "the second run's stream is running" || fail "no stream of the second run"
+S=$(frozen_stream "$PID" 1) && pass "a stream of the second run is running (frozen)" || fail "no stream of the second run"
 [ "$(netns_of "$PID")" -gt 0 ] && pass "the testbed's namespaces exist during the run" || fail "no namespace of exp$PID"
-sleep 1
+# Frozen, the stream's run cannot be stored: what is in the database now is what ran before.
+# (A run can fail on a starved machine, an agent's results late: it is stored as failed,
+# counted, and run again by a resume.)
+STORED=$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")
+FAILED=$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'failed'")
+[ $((STORED + FAILED)) -ge 1 ] && pass "runs made before the interrupt: $STORED ok, $FAILED failed" ||
+    fail "no run made before the interrupt"
 kill -INT "$PID"
+wait_for sigint_pending "$S" && pass "exp run forwarded the interrupt to the stream" ||
+    fail "the stream was never sent SIGINT"
+kill -CONT "$S" 2>/dev/null
 wait "$PID"
 eq "interrupted campaign exits with 130" "$?" 130
 nothing_left "$PID"
-eq "the run finished before the interrupt is kept, the one in progress is not stored" \
-    "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" 1
+eq "the runs finished before the interrupt are kept, the one in progress is not stored" \
+    "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" "$STORED"
 eq "no rows without a run" "$(q "$DB" "SELECT count(*) FROM flows WHERE (point, rep) NOT IN (SELECT point, rep FROM runs)")" 0
 eq "campaign.state" "$(q "$DB" "SELECT state FROM campaign")" interrupted
-# (A run that ended on its own just before the signal, e.g. failed on a starved machine, is
-# stored as failed: it is counted, and resuming runs it again.)
-grep -qE "1 runs ok, [01] failed, 0 already done, [12] not run" "$TL_TMP/run1.err" &&
+grep -q "$STORED runs ok, $FAILED failed, 0 already done, $((3 - STORED - FAILED)) not run" "$TL_TMP/run1.err" &&
     grep -q "interrupted (the campaign is marked so in" "$TL_TMP/run1.err" &&
     pass "the summary of what ran, marked interrupted, with how to resume" ||
     fail "summary: $(tail -3 "$TL_TMP/run1.err")"
 "$TCPLAB" exp export "$DB" --json >"$TL_TMP/export.json"
 check "exp export --json: valid, the campaign marked interrupted" \
-    '.campaign.state == "interrupted" and (.points | length) == 1 and .points[0].runs_ok == 1' "$TL_TMP/export.json"
+    ".campaign.state == \"interrupted\" and (.points | length) == 1 and .points[0].runs_ok == $STORED" \
+    "$TL_TMP/export.json"
 
 # 2. Two SIGINTs during the next run: the programs are ended at once, the testbed removed.
+# The second is sent once the first was taken (two signals sent at once arrive as one), while
+# `exp run` waits (up to 3 s) for the frozen stream to end.
 setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run2.err" &
 PID2=$!
 TL_PIDS+=("$PID2")
-at_stream "$PID2" 1 && pass "resumed: a stream is running" || fail "resumed: no stream"
-sleep 0.5
+S2=$(frozen_stream "$PID2" $((STORED + FAILED))) && pass "resumed: a stream is running (frozen)" || fail "resumed: no stream"
 kill -INT "$PID2"
-sleep 0.1
+wait_for grep -q "interrupted: ending the running test" "$TL_TMP/run2.err" ||
+    fail "the first Ctrl-C was not taken: $(tail -3 "$TL_TMP/run2.err")"
 kill -INT "$PID2"
 wait "$PID2"
 eq "twice interrupted campaign exits with 130" "$?" 130
@@ -69,7 +117,7 @@ grep -q "interrupted again: ending the programs now" "$TL_TMP/run2.err" && pass 
     fail "no second note: $(tail -3 "$TL_TMP/run2.err")"
 nothing_left "$PID2"
 eq "campaign.state after the second interrupt" "$(q "$DB" "SELECT state FROM campaign")" interrupted
-eq "still one run ok" "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" 1
+eq "still the same runs ok" "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" "$STORED"
 
 # 3. Resumed to the end: finished, every run once.
 exp_run_all "$DB" "${ARGS[@]:1:${#ARGS[@]}-3}"
@@ -79,6 +127,6 @@ eq "campaign.state after the resume" "$(q "$DB" "SELECT state FROM campaign")" f
 
 # Only namespaces that were there before remain.
 netns_after=$(ip netns list | awk '{print $1}' | sort)
-new=$(comm -13 <(echo "$netns_before") <(echo "$netns_after") | grep -c -E "^tl-exp($PID|$PID2)-" || true)
+new=$(comm -13 <(echo "$netns_before") <(echo "$netns_after") | grep -c -E "^tl-exp($PID|${PID2:-$PID})-" || true)
 eq "no namespace of these campaigns is left" "$new" 0
 finish
