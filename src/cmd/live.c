@@ -143,7 +143,8 @@ void cmd_live_warning(void *ctx, const char *line)
 	}
 }
 
-void cmd_live_end_machine(FILE *f, enum out_format format, json_t *doc, int rc, const char *errmsg)
+void cmd_live_end_machine(FILE *f, enum out_format format, const json_t *doc, int rc,
+			  const char *errmsg)
 {
 	const json_t *end = json_object_get(doc, "end");
 	if (format == OUT_JSON) {

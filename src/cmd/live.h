@@ -40,7 +40,8 @@ void cmd_live_decode_failed(struct cmd_live *lv, const struct tl_err *err);
 
 /* The end in --json (the whole document) or --json-lines (its end event, and an error event
  * when the run failed: rc < 0, errmsg why); nothing for the other formats. */
-void cmd_live_end_machine(FILE *f, enum out_format format, json_t *doc, int rc, const char *errmsg);
+void cmd_live_end_machine(FILE *f, enum out_format format, const json_t *doc, int rc,
+			  const char *errmsg);
 
 /* After the end is rendered: closes the output files, and says on standard error, once each,
  * that one could not be written, the run's error (rc < 0, errmsg), or the first part that
