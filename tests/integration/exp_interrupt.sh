@@ -7,32 +7,37 @@
 . "$(dirname "$0")/exp_lib.sh"
 
 DB=$TL_TMP/int.db
-ARGS=(run --rate 50mbit --rtt 10ms --buffer 1bdp --flows 1 -t 3s --warmup 0 --repeat 3
-      --order in-order -o "$DB")
+DB2=$TL_TMP/twice.db
+AXES=(--rate 50mbit --rtt 10ms --buffer 1bdp --flows 1 -t 5s --warmup 0 --repeat 3 --order in-order)
 netns_before=$(ip netns list | awk '{print $1}' | sort)
 
 # The interrupt must land while a run's stream is running. Timing cannot promise that on a
-# starved machine (the stream of a 3 s run may end before a signal sent "1 s after it was
-# seen" arrives, and the finished run is then rightly kept), so the test holds the stream
-# still: SIGSTOP freezes it, the campaign is interrupted, and the stream is let go only once
+# starved machine (a stream seen running may end before a signal sent a second later
+# arrives, and its finished run is then rightly kept), so the test holds the stream still:
+# SIGSTOP freezes it, the campaign is interrupted, and the stream is let go only once
 # `exp run` has forwarded the SIGINT to it (or ended it). A frozen stream cannot end on its
-# own, so the run in progress is the one the signal finds.
+# own, so the run in progress is the one the signal finds, and the runs in the database
+# while it is frozen are the ones finished before.
 
-# frozen_stream PID STORED: waits (at most 150 s) until STORED runs are in the database and a
-# stream of the next run is running in the campaign's session, freezes it (SIGSTOP) and
-# prints its PID. Fails if the campaign ends first.
+# frozen_stream PID DB STORED: waits (at most 200 s) for a stream running in the campaign's
+# session (its PID is the session's) with at least STORED runs in DB before it, freezes it
+# (SIGSTOP) and prints its PID. Fails if the campaign ends first. One pgrep a poll: on a
+# starved machine a poll can take longer than a stream lives.
 frozen_stream() {
-    local _ n s
-    for _ in $(seq 1 1500); do
-        n=$(q "$DB" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
+    local s n
+    local until=$((SECONDS + 200))
+    while [ $SECONDS -lt $until ]; do
         s=$(pgrep -s "$1" -f -- " stream " | head -1)
-        if [ "${n:-0}" -ge "$2" ] && [ -n "$s" ] && kill -STOP "$s" 2>/dev/null; then
+        if [ -n "$s" ] && kill -STOP "$s" 2>/dev/null; then
             # stopped, not a stream already on its way out (a zombie is past stopping)
-            if wait_state "$s" T; then echo "$s"; return 0; fi
+            if wait_state "$s" T; then
+                n=$(q "$2" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
+                [ "${n:-0}" -ge "$3" ] && { echo "$s"; return 0; }
+            fi
             kill -CONT "$s" 2>/dev/null
         fi
         kill -0 "$1" 2>/dev/null || return 1
-        sleep 0.1
+        sleep 0.05
     done
     return 1
 }
@@ -60,26 +65,24 @@ sigint_pending() {
     return 1
 }
 
-# wait_for PREDICATE ARGS...: at most 60 s.
+# wait_for COMMAND ARGS...: until it succeeds, at most 60 s.
 wait_for() {
-    local _
-    for _ in $(seq 1 1200); do "$@" && return 0; sleep 0.05; done
+    local until=$((SECONDS + 60))
+    while [ $SECONDS -lt $until ]; do "$@" && return 0; sleep 0.05; done
     return 1
 }
 
-# 1. One SIGINT during the second run.
-setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run1.err" &
+# 1. One SIGINT during a run after the first.
+setsid "$TCPLAB" exp run "${AXES[@]}" -o "$DB" 2>"$TL_TMP/run1.err" &
 PID=$!
 TL_PIDS+=("$PID")
-S=$(frozen_stream "$PID" 1) && pass "a stream of the second run is running (frozen)" || fail "no stream of the second run"
+S=$(frozen_stream "$PID" "$DB" 1) && pass "a stream of a run after the first is running (frozen)" ||
+    fail "no stream of a run after the first"
 [ "$(netns_of "$PID")" -gt 0 ] && pass "the testbed's namespaces exist during the run" || fail "no namespace of exp$PID"
-# Frozen, the stream's run cannot be stored: what is in the database now is what ran before.
 # (A run can fail on a starved machine, an agent's results late: it is stored as failed,
 # counted, and run again by a resume.)
 STORED=$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")
 FAILED=$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'failed'")
-[ $((STORED + FAILED)) -ge 1 ] && pass "runs made before the interrupt: $STORED ok, $FAILED failed" ||
-    fail "no run made before the interrupt"
 kill -INT "$PID"
 wait_for sigint_pending "$S" && pass "exp run forwarded the interrupt to the stream" ||
     fail "the stream was never sent SIGINT"
@@ -88,25 +91,27 @@ wait "$PID"
 eq "interrupted campaign exits with 130" "$?" 130
 nothing_left "$PID"
 eq "the runs finished before the interrupt are kept, the one in progress is not stored" \
-    "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" "$STORED"
+    "$(q "$DB" "SELECT count(*) FROM runs")" $((STORED + FAILED))
 eq "no rows without a run" "$(q "$DB" "SELECT count(*) FROM flows WHERE (point, rep) NOT IN (SELECT point, rep FROM runs)")" 0
 eq "campaign.state" "$(q "$DB" "SELECT state FROM campaign")" interrupted
 grep -q "$STORED runs ok, $FAILED failed, 0 already done, $((3 - STORED - FAILED)) not run" "$TL_TMP/run1.err" &&
     grep -q "interrupted (the campaign is marked so in" "$TL_TMP/run1.err" &&
-    pass "the summary of what ran, marked interrupted, with how to resume" ||
+    pass "the summary of what ran ($STORED ok, $FAILED failed), marked interrupted, with how to resume" ||
     fail "summary: $(tail -3 "$TL_TMP/run1.err")"
 "$TCPLAB" exp export "$DB" --json >"$TL_TMP/export.json"
 check "exp export --json: valid, the campaign marked interrupted" \
     ".campaign.state == \"interrupted\" and (.points | length) == 1 and .points[0].runs_ok == $STORED" \
     "$TL_TMP/export.json"
 
-# 2. Two SIGINTs during the next run: the programs are ended at once, the testbed removed.
-# The second is sent once the first was taken (two signals sent at once arrive as one), while
-# `exp run` waits (up to 3 s) for the frozen stream to end.
-setsid "$TCPLAB" exp "${ARGS[@]}" 2>"$TL_TMP/run2.err" &
+# 2. Two SIGINTs during a run (of another campaign): the programs are ended at once, the
+# testbed removed. The second is sent once the first was taken (two signals sent together
+# arrive as one), while `exp run` waits (up to 3 s) for the frozen stream to end.
+setsid "$TCPLAB" exp run "${AXES[@]}" -o "$DB2" 2>"$TL_TMP/run2.err" &
 PID2=$!
 TL_PIDS+=("$PID2")
-S2=$(frozen_stream "$PID2" $((STORED + FAILED))) && pass "resumed: a stream is running (frozen)" || fail "resumed: no stream"
+S2=$(frozen_stream "$PID2" "$DB2" 0) && pass "second campaign: a stream is running (frozen)" ||
+    fail "second campaign: no stream"
+STORED2=$(q "$DB2" "SELECT count(*) FROM runs")
 kill -INT "$PID2"
 wait_for grep -q "interrupted: ending the running test" "$TL_TMP/run2.err" ||
     fail "the first Ctrl-C was not taken: $(tail -3 "$TL_TMP/run2.err")"
@@ -116,17 +121,17 @@ eq "twice interrupted campaign exits with 130" "$?" 130
 grep -q "interrupted again: ending the programs now" "$TL_TMP/run2.err" && pass "the second Ctrl-C is acknowledged" ||
     fail "no second note: $(tail -3 "$TL_TMP/run2.err")"
 nothing_left "$PID2"
-eq "campaign.state after the second interrupt" "$(q "$DB" "SELECT state FROM campaign")" interrupted
-eq "still the same runs ok" "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" "$STORED"
+eq "campaign.state after the second interrupt" "$(q "$DB2" "SELECT state FROM campaign")" interrupted
+eq "the run in progress is not stored" "$(q "$DB2" "SELECT count(*) FROM runs")" "$STORED2"
 
 # 3. Resumed to the end: finished, every run once.
-exp_run_all "$DB" "${ARGS[@]:1:${#ARGS[@]}-3}"
+exp_run_all "$DB" "${AXES[@]}"
 eq "resumed campaign exits 0" "$?" 0
 eq "runs ok" "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" 3
 eq "campaign.state after the resume" "$(q "$DB" "SELECT state FROM campaign")" finished
 
 # Only namespaces that were there before remain.
 netns_after=$(ip netns list | awk '{print $1}' | sort)
-new=$(comm -13 <(echo "$netns_before") <(echo "$netns_after") | grep -c -E "^tl-exp($PID|${PID2:-$PID})-" || true)
+new=$(comm -13 <(echo "$netns_before") <(echo "$netns_after") | grep -c -E "^tl-exp($PID|$PID2)-" || true)
 eq "no namespace of these campaigns is left" "$new" 0
 finish
