@@ -19,22 +19,23 @@ netns_before=$(ip netns list | awk '{print $1}' | sort)
 # own, so the run in progress is the one the signal finds, and the runs in the database
 # while it is frozen are the ones finished before.
 
-# frozen_stream PID DB STORED: waits (at most 200 s) for a stream running in the campaign's
-# session (its PID is the session's) with at least STORED runs in DB before it, freezes it
-# (SIGSTOP) and prints its PID. Fails if the campaign ends first. One pgrep a poll: on a
-# starved machine a poll can take longer than a stream lives.
+# frozen_stream PID DB STORED: waits (at most 200 s) until STORED runs are in DB and a stream
+# runs in the campaign's session (its PID is the session's), freezes it (SIGSTOP) and prints
+# its PID. Fails if the campaign ends first. A run is stored only after its stream ended, so
+# once STORED are in, any stream is of a run after them. One command a poll: on a starved
+# machine a poll can take a second.
 frozen_stream() {
-    local s n
+    local s n=0
     local until=$((SECONDS + 200))
     while [ $SECONDS -lt $until ]; do
-        s=$(pgrep -s "$1" -f -- " stream " | head -1)
-        if [ -n "$s" ] && kill -STOP "$s" 2>/dev/null; then
-            # stopped, not a stream already on its way out (a zombie is past stopping)
-            if wait_state "$s" T; then
-                n=$(q "$2" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
-                [ "${n:-0}" -ge "$3" ] && { echo "$s"; return 0; }
+        if [ "${n:-0}" -lt "$3" ]; then
+            n=$(q "$2" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
+        else
+            s=$(pgrep -s "$1" -f -- " stream " | head -1)
+            if [ -n "$s" ] && kill -STOP "$s" 2>/dev/null; then
+                stopped "$s" && { echo "$s"; return 0; }
+                kill -CONT "$s" 2>/dev/null
             fi
-            kill -CONT "$s" 2>/dev/null
         fi
         kill -0 "$1" 2>/dev/null || return 1
         sleep 0.05
@@ -45,11 +46,16 @@ frozen_stream() {
 # netns_of PID: the namespaces of that campaign's testbed still there.
 netns_of() { ip netns list | awk '{print $1}' | grep -c "^tl-exp$1-" || true; }
 
-# wait_state PID STATE: /proc/PID/status shows STATE (T: stopped) within 5 s.
-wait_state() {
-    local _
+# stopped PID: PID shows as stopped (State T) within 5 s; false at once for a process on its
+# way out (Z, X: it ended before SIGSTOP could take it, and cannot be stopped) or gone.
+stopped() {
+    local _ st
     for _ in $(seq 1 100); do
-        grep -q "^State:[[:space:]]*$2" "/proc/$1/status" 2>/dev/null && return 0
+        st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+        case $st in
+            T) return 0 ;;
+            Z|X|"") return 1 ;;
+        esac
         sleep 0.05
     done
     return 1
