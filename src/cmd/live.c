@@ -143,21 +143,21 @@ void cmd_live_warning(void *ctx, const char *line)
 	}
 }
 
-void cmd_live_end_machine(FILE *f, enum out_format format, const json_t *doc, int rc,
-			  const char *errmsg)
+void cmd_live_end_machine(const struct cmd_live *lv, const json_t *doc, int rc, const char *errmsg)
 {
 	const json_t *end = json_object_get(doc, "end");
-	if (format == OUT_JSON) {
-		json_dumpf(doc, f, JSON_INDENT(2));
-		fputc('\n', f);
-	} else if (format == OUT_JSONL) {
+	cmd_outputs_json(&lv->out, doc);
+	for (int i = 0; i < lv->out.n; i++) {
+		if (lv->out.format[i] != OUT_JSONL)
+			continue;
 		if (end)
-			tl_jsonl_event(f, "end", end);
+			tl_jsonl_event(lv->out.f[i], "end", end);
 		if (rc < 0) {
 			json_t *e = json_pack("{s:s}", "error", errmsg);
-			tl_jsonl_event(f, "error", e);
+			tl_jsonl_event(lv->out.f[i], "error", e);
 			json_decref(e);
 		}
+		fflush(lv->out.f[i]);
 	}
 }
 

@@ -38,10 +38,10 @@ void cmd_live_warning(void *ctx, const char *line);
  * its renderers skip it rather than print zeros. The first one is kept. */
 void cmd_live_decode_failed(struct cmd_live *lv, const struct tl_err *err);
 
-/* The end in --json (the whole document) or --json-lines (its end event, and an error event
- * when the run failed: rc < 0, errmsg why); nothing for the other formats. */
-void cmd_live_end_machine(FILE *f, enum out_format format, const json_t *doc, int rc,
-			  const char *errmsg);
+/* The end in the machine formats: the whole document to each --json output (cmd_outputs_json),
+ * the end event, and an error event when the run failed (rc < 0, errmsg why), to each
+ * --json-lines output. The table and CSV of the end are the command's. */
+void cmd_live_end_machine(const struct cmd_live *lv, const json_t *doc, int rc, const char *errmsg);
 
 /* After the end is rendered: closes the output files, and says on standard error, once each,
  * that one could not be written, the run's error (rc < 0, errmsg), or the first part that

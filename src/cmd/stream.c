@@ -215,18 +215,19 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	return cmd_test_opts_end(&o, argc, argv, err);
 }
 
-/* The end of the run in one output's format; res is NULL when the document did not decode. */
-static void render_end(const struct stream_cli *c, FILE *f, enum out_format format, json_t *doc,
-		       const struct tl_stream_result *res, int rc, const char *errmsg)
+/* The end of the run in the table and CSV (res NULL: the document did not decode, nothing to
+ * show); the machine formats are cmd_live_end_machine's. */
+static void render_end(const struct stream_cli *c, const struct tl_stream_result *res)
 {
 	struct tl_table_opts o = { .per_flow = c->per_flow };
-	if (format == OUT_TABLE && res)
-		tl_table_end(f, res, &o);
-	else if (format == OUT_CSV && res && res->has_end)
-		tl_csv_end(f, &res->end);
-	else
-		cmd_live_end_machine(f, format, doc, rc, errmsg);
-	fflush(f);
+	for (int i = 0; res && i < c->live.out.n; i++) {
+		FILE *f = c->live.out.f[i];
+		if (c->live.out.format[i] == OUT_TABLE)
+			tl_table_end(f, res, &o);
+		else if (c->live.out.format[i] == OUT_CSV && res->has_end)
+			tl_csv_end(f, &res->end);
+		fflush(f);
+	}
 }
 
 /*
@@ -290,8 +291,8 @@ int cmd_stream_main(int argc, char **argv)
 	int decoded = tl_stream_result_decode(doc, &res, &derr) == 0;
 	if (!decoded)
 		cmd_live_decode_failed(&c.live, &derr);
-	for (int i = 0; i < c.live.out.n; i++)
-		render_end(&c, c.live.out.f[i], c.live.out.format[i], doc, decoded ? &res : NULL, rc, err.msg);
+	render_end(&c, decoded ? &res : NULL);
+	cmd_live_end_machine(&c.live, doc, rc, err.msg);
 	int status = cmd_live_finish(&c.live, rc, err.msg);
 	const struct tl_stream_end *end = decoded && res.has_end ? &res.end : NULL;
 	if (status == TL_EXIT_OK && end && (end->failed_flows > 0 || (end->has_verify && !end->verify.ok) ||

@@ -249,14 +249,13 @@ static int txn_main(int argc, char **argv, int crr)
 	if (!decoded)
 		cmd_live_decode_failed(&c.live, &derr);
 	const struct tl_txn_end *rend = decoded && res.has_end ? &res.end : NULL;
-	for (int i = 0; i < c.live.out.n; i++) {
-		FILE *f = c.live.out.f[i];
-		if (c.live.out.format[i] == OUT_TABLE && decoded)
-			tl_txn_table_end(f, &res);
-		else /* rr's CSV has no end row */
-			cmd_live_end_machine(f, c.live.out.format[i], doc, rc, err.msg);
-		fflush(f);
+	/* the table's end (on standard output only; rr's CSV has no end row), then the machine
+	 * formats' */
+	if (decoded && c.live.out.format[0] == OUT_TABLE) {
+		tl_txn_table_end(c.live.out.f[0], &res);
+		fflush(c.live.out.f[0]);
 	}
+	cmd_live_end_machine(&c.live, doc, rc, err.msg);
 	int status = TL_EXIT_OK;
 	struct tl_err herr = { 0 };
 	if (c.histogram && rend && write_histogram(&c, rend, &herr) < 0) {
