@@ -32,6 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: tcplab router --in IF --out IF [--name NAME] [--force] [LINK OPTIONS]\n"
 		"       tcplab router set [--name NAME | --in IF --out IF] LINK OPTIONS [--json]\n"
+		"                         [--json-file FILE]\n"
 		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--json-file FILE]\n"
 		"                            [--flows N]\n"
 		"       tcplab router --restore IF\n\n"
@@ -47,7 +48,8 @@ static void usage(FILE *f)
 		"  --restore IF          after a router was killed (SIGKILL): restore IF's offloads\n"
 		"                        and its pair's, from the state file it left\n"
 		"  --json                set and status: the answer as JSON\n"
-		"  --json-file FILE      status: the JSON document also into FILE, beside the table\n"
+		"  --json-file FILE      set and status: the JSON document also into FILE, beside the\n"
+		"                        text\n"
 		"  --flows N             status: the N largest flows of each direction (default 32)\n\n"
 		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
 		"  --rate RATE  --rtt DURATION  --buffer SIZE  --aqm SPEC  --loss SPEC\n"
@@ -353,8 +355,6 @@ static int cmd_status(struct cli *c)
 	struct tl_router_saved s;
 	struct tl_err err = { 0 };
 	int code = TL_EXIT_OK;
-	if (cmd_outputs_open(&c->l.out, &err) < 0)
-		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 	if (find_running(c, &s, &code) < 0)
 		return code;
 	json_t *doc = NULL;
@@ -398,10 +398,8 @@ static int cmd_set(struct cli *c)
 		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
-	if (c->json) {
-		json_dumpf(resp, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-	} else {
+	cmd_outputs_json(&c->l.out, resp);
+	if (!c->json) {
 		char r[32];
 		printf("router %s: rate %s, RTT %s, buffer %s, aqm %s\n", s.name,
 		       cfg->fwd.rate_bps ? tl_fmt_rate((double)cfg->fwd.rate_bps, r, sizeof(r))
@@ -437,8 +435,13 @@ int cmd_router_main(int argc, char **argv)
 	}
 	if (code)
 		goto out;
-	if (c.l.out.n > 1 && strcmp(sub, "status") != 0) {
-		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with status");
+	if (c.l.out.n > 1 && !is_sub) {
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with set and status");
+		goto out;
+	}
+	/* before the command: a --json-file that cannot be written changes nothing */
+	if (cmd_outputs_open(&c.l.out, &err) < 0) {
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
 	if (!strcmp(sub, "set"))

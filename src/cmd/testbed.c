@@ -41,14 +41,15 @@ static void usage(FILE *f)
 		"an emulated bottleneck: rate, delay, jitter, loss and a queue with taildrop, RED,\n"
 		"CoDel, PIE or FQ-CoDel.\n\n"
 		"Commands:\n"
-		"  up [NAME] [LINK OPTIONS] [--json]   make testbed NAME (default \"" DEFAULT_NAME "\")\n"
-		"  set NAME LINK OPTIONS [--json]      change rate, RTT, buffer, AQM, loss, jitter live\n"
-		"  status NAME [--json] [--json-file FILE] [--flows N] [--series] [--since DURATION]\n"
-		"                                      settings and live router statistics (--json-file:\n"
-		"                                      the JSON document also into FILE, beside the table)\n"
+		"  up [NAME] [LINK OPTIONS]            make testbed NAME (default \"" DEFAULT_NAME "\")\n"
+		"  set NAME LINK OPTIONS               change rate, RTT, buffer, AQM, loss, jitter live\n"
+		"  status NAME [--flows N] [--series] [--since DURATION]\n"
+		"                                      settings and live router statistics\n"
 		"  exec NAME HOST -- CMD [ARGS...]     run CMD on HOST (rcv, snd1, ..., rtr)\n"
-		"  list [--json]                       the testbeds of this machine\n"
-		"  down NAME [--json]                  remove everything NAME made, and nothing else\n\n"
+		"  list                                the testbeds of this machine\n"
+		"  down NAME                           remove everything NAME made, and nothing else\n"
+		"  up, set, status, list and down take --json (the answer as JSON) and --json-file FILE\n"
+		"  (the JSON document also into FILE, beside the text)\n\n"
 		"Link options (senders -> receiver; the reverse direction gets the same rate, buffer\n"
 		"and AQM, and no loss or jitter, unless given with --rev-...):\n"
 		"  --rate RATE          bottleneck rate (default 100mbit; 0 = no limit)\n"
@@ -91,10 +92,10 @@ struct cli {
 	char *pos[4]; /* positional arguments */
 };
 
-static void print_json(const json_t *j)
+/* Whether a JSON document is wanted anywhere: standard output (--json) or a --json-file. */
+static bool want_json(const struct cli *c)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
+	return cmd_outputs_want(&c->l.out, OUT_JSON);
 }
 
 /* testbed's own options (cmd_link_parse takes the shared ones). */
@@ -218,11 +219,12 @@ static int cmd_up(struct cli *c)
 		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
-	if (c->json) {
+	if (want_json(c)) {
 		json_t *j = state_doc(&st);
-		print_json(j);
+		cmd_outputs_json(&c->l.out, j);
 		json_decref(j);
-	} else {
+	}
+	if (!c->json) {
 		char a[32];
 		printf("testbed %s is up: subnet %s/24, forwarder pid %d\n", name,
 		       tl_testbed_fmt_addr(st.plan.subnet, a, sizeof(a)), (int)st.forwarder_pid);
@@ -250,12 +252,15 @@ static int cmd_down(struct cli *c)
 	size_t shown = rep.nlingering < 16 ? rep.nlingering : 16;
 	for (size_t i = 0; i < shown; i++)
 		json_array_append_new(pids, json_integer(rep.lingering[i]));
-	if (c->json) {
-		json_t *j = json_pack("{s:s, s:b, s:i, s:b, s:o}", "name", c->pos[0], "down", 1,
+	if (want_json(c)) {
+		json_t *j = json_pack("{s:s, s:b, s:i, s:b, s:O}", "name", c->pos[0], "down", 1,
 				      "forwarder_pid", (int)rep.forwarder_pid, "forwarder_killed",
 				      rep.forwarder_killed, "lingering_pids", pids);
-		print_json(j);
+		cmd_outputs_json(&c->l.out, j);
 		json_decref(j);
+	}
+	if (c->json) {
+		json_decref(pids);
 		return TL_EXIT_OK;
 	}
 	printf("testbed %s is down", c->pos[0]);
@@ -291,9 +296,9 @@ static int cmd_list(struct cli *c)
 			fprintf(stderr, "tcplab testbed: %s\n", err.msg);
 			continue;
 		}
-		if (c->json) {
+		if (want_json(c))
 			json_array_append_new(arr, state_doc(&st));
-		} else {
+		if (!c->json) {
 			char a[32], sub[40];
 			snprintf(sub, sizeof(sub), "%s/24",
 				 tl_testbed_fmt_addr(st.plan.subnet, a, sizeof(a)));
@@ -304,9 +309,9 @@ static int cmd_list(struct cli *c)
 		}
 		tl_testbed_state_free(&st);
 	}
-	if (c->json)
-		print_json(arr);
-	else if (n == 0)
+	if (want_json(c))
+		cmd_outputs_json(&c->l.out, arr);
+	if (!c->json && n == 0)
 		printf("no testbeds (under %s)\n", tl_testbed_root());
 	json_decref(arr);
 	free(names);
@@ -346,8 +351,6 @@ static int cmd_status(struct cli *c)
 		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "status takes the NAME of a testbed");
 	struct tl_err err = { 0 };
 	struct tl_testbed_state st;
-	if (cmd_outputs_open(&c->l.out, &err) < 0)
-		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
 	if (tl_testbed_state_load(c->pos[0], &st, &err) < 0)
 		return cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
 	int code = tl_testbed_forwarder_alive(&st) ? TL_EXIT_OK : TL_EXIT_FAIL;
@@ -391,9 +394,8 @@ static int cmd_set(struct cli *c)
 		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 		goto out;
 	}
-	if (c->json) {
-		print_json(resp);
-	} else {
+	cmd_outputs_json(&c->l.out, resp);
+	if (!c->json) {
 		printf("testbed %s:\n", c->pos[0]);
 		print_settings(cfg, opts);
 	}
@@ -516,9 +518,9 @@ int cmd_testbed_main(int argc, char **argv)
 	}
 	if (code)
 		goto out;
-	if (c.l.out.n > 1 && strcmp(sub, "status") != 0) {
-		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with status (the "
-				     "other commands answer on standard output: use --json)");
+	/* before the command: a --json-file that cannot be written costs no testbed */
+	if (cmd_outputs_open(&c.l.out, &err) < 0) {
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, err.msg);
 		goto out;
 	}
 	if (!strcmp(sub, "up"))

@@ -171,6 +171,15 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
         run testbed tb_set 0 "$TCPLAB" testbed set "$TB" --rate 60mbit --json
         check "testbed set: ok, the new rate in force" '.ok == true and .options.rate == "60mbit"' "$TL_TMP/tb_set"
         run testbed tb_set_usage 2 "$TCPLAB" testbed set "$TB" --rate 60xbit --json
+        # --json-file: the text on standard output, the document in the file, from one answer
+        if "$TCPLAB" testbed set "$TB" --rate 70mbit --json-file "$TL_TMP/tb_set_file" >"$TL_TMP/tb_set_text" &&
+            grep -q "^testbed $TB:" "$TL_TMP/tb_set_text" &&
+            jq -e '.ok == true and .options.rate == "70mbit"' "$TL_TMP/tb_set_file" >/dev/null; then
+            pass "testbed set --json-file: the text on stdout, the document in the file"
+            echo "testbed $TL_TMP/tb_set_file" >>"$TL_TMP/manifest"
+        else
+            fail "testbed set --json-file: $(head -c 300 "$TL_TMP/tb_set_text" "$TL_TMP/tb_set_file")"
+        fi
         if "$TCPLAB" testbed list --json >"$TL_TMP/tb_list" 2>"$TL_TMP/tb_list.err" &&
             jq -e --arg n "$TB" 'type == "array" and any(.[]; .name == $n)' "$TL_TMP/tb_list" >/dev/null; then
             pass "testbed list: an array that holds $TB"
@@ -202,6 +211,10 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
     else
         fail "testbed up $TB: $(head -c 300 "$TL_TMP/tb_up.err")"
     fi
+    "$TCPLAB" testbed list --json-file "$TL_TMP/tb_list_file" >"$TL_TMP/tb_list_text" &&
+        grep -q "^$TB " "$TL_TMP/tb_list_text" && jq -e --arg n "$TB" 'any(.[]; .name == $n)' "$TL_TMP/tb_list_file" >/dev/null &&
+        pass "testbed list --json-file: the table on stdout, the array in the file" ||
+        fail "testbed list --json-file: $(head -c 300 "$TL_TMP/tb_list_text")"
     run testbed tb_downdoc 0 "$TCPLAB" testbed down "$TB" --json
     check "testbed down: named, down, nothing left running in it" ".name == \"$TB\" and .down == true and .lingering_pids == []" "$TL_TMP/tb_downdoc"
     tb_down

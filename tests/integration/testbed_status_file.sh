@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# testbed status and router status with --json-file FILE: the table on standard output and the
+# testbed status and router status with --json-file FILE (list too): the table on standard output and the
 # JSON document in FILE come from one reading of the forwarder (while pings flow, the packet
 # counts in both are the same), FILE is valid against the command's schema in docs/, also
 # when the command fails ({"error"}), and --json-file is refused where it has no meaning. And
@@ -67,10 +67,18 @@ out=$("$TCPLAB" testbed status "$T" --json-file /nonexistent/dir/x.json 2>&1)
 rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q '/nonexistent/dir/x.json' && pass "an unwritable --json-file: exit 2, named ($out)" ||
     fail "unwritable --json-file: exit $rc, $out"
-out=$("$TCPLAB" testbed list --json-file "$TL_TMP/list.json" 2>&1)
+# list takes it too (up, set and down as well: json_schemas): the table and the array
+"$TCPLAB" testbed list --json-file "$TL_TMP/list.json" >"$TL_TMP/list.txt" 2>&1
 rc=$?
-[ $rc = 2 ] && echo "$out" | grep -q -- '--json-file' && pass "testbed list --json-file: exit 2 ($out)" ||
-    fail "list --json-file: exit $rc, $out"
+[ $rc = 0 ] && grep -q "^$T " "$TL_TMP/list.txt" && jq -e --arg n "$T" 'any(.[]; .name == $n)' "$TL_TMP/list.json" >/dev/null &&
+    pass "testbed list --json-file: the table on stdout, the array in the file" ||
+    fail "list --json-file: exit $rc, $(head -c 300 "$TL_TMP/list.txt")"
+# The router's forwarding run answers nothing: --json-file has no meaning there (exit 2, and
+# no interface is touched: the refusal comes first).
+out=$("$TCPLAB" router --in nsa$$ --out nsb$$ --json-file "$TL_TMP/run.json" 2>&1)
+rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q -- '--json-file' && [ ! -e "$TL_TMP/run.json" ] &&
+    pass "router (forwarding) --json-file: exit 2 ($out)" || fail "router --json-file: exit $rc, $out"
 
 # The control socket's limit, end to end: a frame that claims more than 64 KiB is answered
 # with an error from its 4-byte length alone (the body is never sent), and a request frame
