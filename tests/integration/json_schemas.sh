@@ -247,6 +247,10 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
         mutants router-status rt_status
         run router-status rt_flows 0 ip netns exec "$RNS" "$TCPLAB" router status --name js$$ --json --flows 4
         run router-status rt_missing 1 ip netns exec "$RNS" "$TCPLAB" router status --name nosuch$$ --json
+        # router set answers as testbed set does (the same request to the same forwarder code)
+        run testbed rt_set 0 ip netns exec "$RNS" "$TCPLAB" router set --name js$$ --rate 60mbit --json
+        check "router set: ok, the new rate in force" '.ok == true and .options.rate == "60mbit"' "$TL_TMP/rt_set"
+        run testbed rt_set_missing 1 ip netns exec "$RNS" "$TCPLAB" router set --name nosuch$$ --rate 60mbit --json
     else
         fail "router: namespace $RNS and its veth pairs could not be made"
     fi
