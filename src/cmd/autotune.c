@@ -216,7 +216,8 @@ int cmd_stream_autotune(const struct tl_spec *spec, const struct tl_client_targe
 		if (tdoc)
 			json_object_set(doc, "tuned", tdoc);
 	} else if (rc == 0) {
-		doc = tl_autotune_doc(&p, origin.from_cache, origin.age_s, &lim, &choice, kdoc, tdoc);
+		doc = tl_autotune_doc(&p, origin.from_cache, origin.age_s, &lim, &choice, kdoc, tdoc,
+				      &kres.end, &tres.end);
 	}
 	if (format == OUT_JSON && doc) {
 		json_dumpf(doc, stdout, JSON_INDENT(2));

@@ -102,6 +102,40 @@ void tl_stream_interval_free(struct tl_stream_interval *iv)
 	iv->nflows = 0;
 }
 
+int tl_stream_intervals_decode(const json_t *doc, struct tl_stream_interval **out, size_t *n,
+			       struct tl_err *err)
+{
+	struct tl_dec d = { err, 0 };
+	const json_t *arr = json_is_object(doc) ? tl_dec_arr(&d, doc, "", "intervals") : NULL;
+	size_t count = json_array_size(arr);
+	*out = NULL;
+	*n = 0;
+	if (!json_is_object(doc))
+		return tl_dec_fail(&d, "", "document", "not an object");
+	if (tl_dec_failed(&d))
+		return -1;
+	*out = count ? calloc(count, sizeof(**out)) : NULL;
+	if (count && !*out)
+		return tl_dec_fail(&d, "", "intervals", "out of memory");
+	for (size_t i = 0; i < count; i++) {
+		if (tl_stream_interval_decode(json_array_get(arr, i), &(*out)[i], err) < 0) {
+			tl_err_prefix(err, "intervals[%zu]", i);
+			tl_stream_intervals_free(*out, i);
+			*out = NULL;
+			return -1;
+		}
+	}
+	*n = count;
+	return 0;
+}
+
+void tl_stream_intervals_free(struct tl_stream_interval *ivs, size_t n)
+{
+	for (size_t i = 0; ivs && i < n; i++)
+		tl_stream_interval_free(&ivs[i]);
+	free(ivs);
+}
+
 static void side_decode(struct tl_dec *d, const json_t *o, const char *w, struct tl_stream_side *s)
 {
 	static const char *const limits[TL_RES_LIMITS] = { "app", "rwnd", "sndbuf", "network" };
@@ -126,6 +160,11 @@ static void side_decode(struct tl_dec *d, const json_t *o, const char *w, struct
 	s->snd_cwnd = tl_dec_num(d, ti, lw, "snd_cwnd");
 	s->snd_cwnd_bytes = tl_dec_num(d, ti, lw, "snd_cwnd_bytes");
 	s->snd_wnd = tl_dec_num(d, ti, lw, "snd_wnd");
+	s->delivery_rate_bps = tl_dec_num_opt(d, ti, lw, "delivery_rate", 0, NULL);
+	s->snd_mss = tl_dec_u64(d, ti, lw, "snd_mss");
+	s->retransmits_total = tl_dec_u64(d, ti, lw, "retransmits");
+	s->bytes_sent = tl_dec_u64(d, ti, lw, "bytes_sent");
+	s->bytes_retrans = tl_dec_u64(d, ti, lw, "bytes_retrans");
 	s->retransmits_window = tl_dec_u64(d, o, w, "retransmits_window");
 	const json_t *lim = tl_dec_obj(d, o, w, "limited_by");
 	snprintf(lw, sizeof(lw), "%s.limited_by", w);

@@ -90,6 +90,8 @@ struct tl_stream_side {
 	uint64_t bytes, sndbuf, rcvbuf, sndbuf_end, rcvbuf_end;
 	int has_tcp_info;         /* a sender that read TCP_INFO: the fields below */
 	double rtt_us, min_rtt_us, snd_cwnd, snd_cwnd_bytes, snd_wnd;
+	double delivery_rate_bps; /* 0 when the kernel's figure did not fit (null) */
+	uint64_t snd_mss, retransmits_total, bytes_sent, bytes_retrans; /* the connection's life */
 	uint64_t retransmits_window;
 	const char *limited_by;   /* the dominant limit (measure/tcpinfo.h) */
 	double limit_share[TL_RES_LIMITS];
@@ -197,9 +199,15 @@ int tl_stream_interval_decode(const json_t *iv, struct tl_stream_interval *out, 
 int tl_stream_end_decode(const json_t *end, struct tl_stream_end *out, struct tl_err *err);
 int tl_stream_result_decode(const json_t *doc, struct tl_stream_result *out, struct tl_err *err);
 
+/* The document's "intervals" array, each decoded as above (*out allocated, free with
+ * tl_stream_intervals_free); an error names the interval ("intervals[3]: ..."). */
+int tl_stream_intervals_decode(const json_t *doc, struct tl_stream_interval **out, size_t *n,
+			       struct tl_err *err);
+
 void tl_res_start_free(struct tl_res_start *s);
 void tl_stream_interval_free(struct tl_stream_interval *iv);
 void tl_stream_end_free(struct tl_stream_end *e);
 void tl_stream_result_free(struct tl_stream_result *r);
+void tl_stream_intervals_free(struct tl_stream_interval *ivs, size_t n);
 
 #endif

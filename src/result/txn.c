@@ -130,6 +130,14 @@ int tl_txn_end_decode(const json_t *end, struct tl_txn_end *out, struct tl_err *
 		f->transactions_per_second = tl_dec_num(&d, o, fw, "transactions_per_second");
 		f->failed = tl_dec_bool(&d, o, fw, "failed");
 		f->error = tl_dec_str_opt(&d, o, fw, "error");
+		const json_t *ti = tl_dec_obj_opt(&d, o, fw, "tcp_info");
+		f->has_tcp_info = ti != NULL;
+		if (ti) {
+			char tw[64];
+			snprintf(tw, sizeof(tw), "%s.tcp_info", fw);
+			f->rtt_us = tl_dec_num(&d, ti, tw, "rtt");
+			f->min_rtt_us = tl_dec_num(&d, ti, tw, "min_rtt");
+		}
 	}
 	sum_decode(&d, tl_dec_obj(&d, end, w, "sum"), "end.sum", 1, &out->sum);
 	out->failed_flows = tl_dec_u64(&d, end, w, "failed_flows");

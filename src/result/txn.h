@@ -55,6 +55,8 @@ struct tl_txn_flow {
 	double transactions_per_second;
 	int failed;
 	const char *error;        /* NULL without one */
+	int has_tcp_info;         /* rr: the client's connection at the end */
+	double rtt_us, min_rtt_us;
 };
 
 struct tl_txn_end {

@@ -113,39 +113,27 @@ int tl_autotune_specs(const struct tl_spec *user, const struct tl_autotune_choic
 	return rc < 0 ? rc : tl_spec_validate(tuned, err);
 }
 
-static double doc_bps(const json_t *doc)
-{
-	const json_t *v = json_object_get(json_object_get(json_object_get(doc, "end"), "sum"),
-					  "bits_per_second");
-	return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
 /* Sum of the senders' retransmits inside the window, and their mean srtt (us) at the end. */
-static void doc_flows(const json_t *doc, double *retrans, double *srtt_us)
+static void end_flows(const struct tl_stream_end *e, double *retrans, double *srtt_us)
 {
-	const json_t *st;
-	size_t i, n = 0;
 	*retrans = *srtt_us = 0;
-	json_array_foreach(json_object_get(json_object_get(doc, "end"), "streams"), i, st) {
-		const json_t *snd = json_object_get(st, "sender");
-		const json_t *r = json_object_get(snd, "retransmits_window");
-		const json_t *rtt = json_object_get(json_object_get(snd, "tcp_info"), "rtt");
-		*retrans += json_is_number(r) ? json_number_value(r) : 0;
-		*srtt_us += json_is_number(rtt) ? json_number_value(rtt) : 0;
-		n++;
+	for (size_t i = 0; i < e->nflows; i++) {
+		*retrans += (double)e->flows[i].sender.retransmits_window;
+		*srtt_us += e->flows[i].sender.rtt_us;
 	}
-	if (n)
-		*srtt_us /= (double)n;
+	if (e->nflows)
+		*srtt_us /= (double)e->nflows;
 }
 
 json_t *tl_autotune_doc(const struct tl_probe_result *p, int from_cache, uint64_t age_s,
 			const struct tl_advice_limits *lim, const struct tl_autotune_choice *c,
-			const json_t *kernel_doc, const json_t *tuned_doc)
+			const json_t *kernel_doc, const json_t *tuned_doc,
+			const struct tl_stream_end *kernel_end, const struct tl_stream_end *tuned_end)
 {
-	double kb = doc_bps(kernel_doc), tb = doc_bps(tuned_doc), pr = (double)p->rate_bps;
-	double kr, ks, tr, ts;
-	doc_flows(kernel_doc, &kr, &ks);
-	doc_flows(tuned_doc, &tr, &ts);
+	double kb = kernel_end->sum.bits_per_second, tb = tuned_end->sum.bits_per_second;
+	double pr = (double)p->rate_bps, kr, ks, tr, ts;
+	end_flows(kernel_end, &kr, &ks);
+	end_flows(tuned_end, &tr, &ts);
 	json_t *probe = tl_probe_to_json(p);
 	if (probe) {
 		json_object_set_new(probe, "from_cache", json_boolean(from_cache));

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "result/stream.h"
 #include "spec/spec.h"
 #include "tune/advice.h"
 #include "tune/probe.h"
@@ -43,11 +44,13 @@ int tl_autotune_specs(const struct tl_spec *user, const struct tl_autotune_choic
 
 /*
  * The whole result: {"autotune": {"probe", "probe_origin", "limits"+"advice", "choice",
- * "kernel", "tuned", "comparison"}}. kernel_doc and tuned_doc are borrowed (may be NULL when
- * a run did not happen). New reference.
+ * "kernel", "tuned", "comparison"}}. kernel_doc and tuned_doc are borrowed; the comparison is
+ * computed from their ends as result/stream.h decoded them (kernel_end, tuned_end). New
+ * reference.
  */
 json_t *tl_autotune_doc(const struct tl_probe_result *p, int from_cache, uint64_t age_s,
 			const struct tl_advice_limits *lim, const struct tl_autotune_choice *c,
-			const json_t *kernel_doc, const json_t *tuned_doc);
+			const json_t *kernel_doc, const json_t *tuned_doc,
+			const struct tl_stream_end *kernel_end, const struct tl_stream_end *tuned_end);
 
 #endif

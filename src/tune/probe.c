@@ -9,24 +9,16 @@
 #include <unistd.h>
 
 #include "ctl/proto.h"
+#include "result/stream.h"
+#include "result/txn.h"
 #include "util/clock.h"
 
 #define US 1000ULL
 
-static uint64_t get_u64(const json_t *obj, const char *key)
+/* A TCP_INFO time in us as ns (the documents hold whole us). */
+static uint64_t us_to_ns(double us)
 {
-	const json_t *v = json_object_get(obj, key);
-	if (json_is_integer(v))
-		return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-	if (json_is_real(v))
-		return json_real_value(v) > 0 ? (uint64_t)llround(json_real_value(v)) : 0;
-	return 0;
-}
-
-static double get_real(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-	return json_is_number(v) ? json_number_value(v) : 0.0;
+	return us > 0 ? (uint64_t)llround(us) * US : 0;
 }
 
 /* Keeps the smallest non-zero value. */
@@ -36,19 +28,37 @@ static void min_nz(uint64_t *acc, uint64_t v)
 		*acc = v;
 }
 
-static void rr_part(const json_t *rr_doc, struct tl_probe_result *out)
+static void rr_part(const struct tl_txn_end *end, struct tl_probe_result *out)
 {
-	const json_t *end = json_object_get(rr_doc, "end");
-	const json_t *lat = json_object_get(json_object_get(end, "sum"), "latency");
-	const json_t *ti = json_object_get(json_array_get(json_object_get(end, "streams"), 0), "tcp_info");
-	out->rr_min_ns = get_u64(lat, "min_ns");
-	out->rr_p50_ns = get_u64(lat, "p50_ns");
-	min_nz(&out->tcp_min_rtt_ns, get_u64(ti, "min_rtt") * US);
-	out->rtt_smoothed_ns = get_u64(ti, "rtt") * US;
+	const struct tl_txn_flow *f = end->nflows ? &end->flows[0] : NULL;
+	out->rr_min_ns = end->sum.latency.min_ns;
+	out->rr_p50_ns = end->sum.latency.p50_ns;
+	if (f && f->has_tcp_info) {
+		min_nz(&out->tcp_min_rtt_ns, us_to_ns(f->min_rtt_us));
+		out->rtt_smoothed_ns = us_to_ns(f->rtt_us);
+	}
 	if (!out->rtt_smoothed_ns)
 		out->rtt_smoothed_ns = out->rr_p50_ns;
 	min_nz(&out->rtt_min_ns, out->rr_min_ns);
 	min_nz(&out->rtt_min_ns, out->tcp_min_rtt_ns);
+}
+
+/* rr_part from the rr phase's document, decoded through result/ (a bad field is named). */
+static int rr_doc_part(const json_t *rr_doc, struct tl_probe_result *out, struct tl_err *err)
+{
+	struct tl_txn_result rr;
+	if (tl_txn_result_decode(rr_doc, &rr, err) < 0) {
+		tl_err_prefix(err, "rtt phase");
+		return -EINVAL;
+	}
+	int ret = 0;
+	if (rr.has_end)
+		rr_part(&rr.end, out);
+	else
+		ret = tl_err_set(err, EINVAL, "rtt phase: the result has no end%s%s", rr.error ? ": " : "",
+				 rr.error ? rr.error : "");
+	tl_txn_result_free(&rr);
+	return ret;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -111,92 +121,68 @@ static void dominant_limit(const double *shares, struct tl_probe_result *out)
 	}
 }
 
-int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_probe_result *out,
-		       struct tl_err *err)
+/* The bulk senders' TCP_INFO at the end: RTTs, delivery rate, MSS, loss and limits. */
+static void senders_part(const struct tl_stream_end *end, struct tl_probe_result *out)
 {
-	const json_t *end = json_object_get(bulk_doc, "end");
-	const json_t *streams = json_object_get(end, "streams");
-	const json_t *e = json_object_get(bulk_doc, "error");
-	if (e)
-		return tl_err_set(err, EINVAL, "bulk phase failed: %s",
-				  json_is_string(e) ? json_string_value(e) : "error in the result");
-	if (!json_is_array(streams) || json_array_size(streams) == 0)
-		return tl_err_set(err, EINVAL, "bulk phase: the result has no flows");
-	uint64_t failed = get_u64(end, "failed_flows");
-	if (failed)
-		return tl_err_set(err, EINVAL, "bulk phase: %llu of %zu flows failed (see 'tcplab stream' "
-				  "to the same agent for details)", (unsigned long long)failed,
-				  json_array_size(streams));
-	memset(out, 0, sizeof(*out));
-	if (rr_doc)
-		rr_part(rr_doc, out);
-
-	const json_t *sum = json_object_get(end, "sum");
-	out->rate_bps = (uint64_t)llround(get_real(sum, "bits_per_second"));
-	out->window_ns = (uint64_t)llround(get_real(sum, "seconds") * 1e9);
-	out->flows = (uint32_t)json_array_size(streams);
-
 	double shares[NLIMITS] = { 0 };
 	uint64_t rtt_sum = 0, rtt_n = 0, dr = 0;
-	size_t i;
-	const json_t *st;
-	json_array_foreach(streams, i, st) {
-		const json_t *snd = json_object_get(st, "sender");
-		const json_t *ti = json_object_get(snd, "tcp_info");
-		const json_t *lim = json_object_get(snd, "limited_by");
-		min_nz(&out->tcp_min_rtt_ns, get_u64(ti, "min_rtt") * US);
-		if (get_u64(ti, "rtt")) {
-			rtt_sum += get_u64(ti, "rtt") * US;
+	for (size_t i = 0; i < end->nflows; i++) {
+		const struct tl_stream_side *snd = &end->flows[i].sender;
+		if (!snd->has_tcp_info)
+			continue; /* never connected: nothing to read */
+		min_nz(&out->tcp_min_rtt_ns, us_to_ns(snd->min_rtt_us));
+		if (us_to_ns(snd->rtt_us)) {
+			rtt_sum += us_to_ns(snd->rtt_us);
 			rtt_n++;
 		}
-		dr += get_u64(ti, "delivery_rate");
+		dr += snd->delivery_rate_bps > 0 ? (uint64_t)llround(snd->delivery_rate_bps) : 0;
 		if (!out->mss)
-			out->mss = (uint32_t)get_u64(ti, "snd_mss");
-		out->retransmits += get_u64(ti, "retransmits");
-		out->bytes_sent += get_u64(ti, "bytes_sent");
-		out->bytes_retrans += get_u64(ti, "bytes_retrans");
+			out->mss = (uint32_t)snd->snd_mss;
+		out->retransmits += snd->retransmits_total;
+		out->bytes_sent += snd->bytes_sent;
+		out->bytes_retrans += snd->bytes_retrans;
+		/* result/ decodes the shares in limit_keys' order (enum tl_res_limit) */
 		for (size_t k = 0; k < NLIMITS; k++)
-			shares[k] += get_real(lim, limit_keys[k]);
+			shares[k] += snd->limit_share[k];
 	}
 	min_nz(&out->rtt_min_ns, out->tcp_min_rtt_ns);
 	out->rtt_loaded_ns = rtt_n ? rtt_sum / rtt_n : 0;
 	out->delivery_rate_bps = dr;
 	out->loss_ratio = out->bytes_sent ? (double)out->bytes_retrans / (double)out->bytes_sent : 0.0;
-
 	dominant_limit(shares, out);
+}
 
-	/*
-	 * The rate is the median of the full intervals' goodput. The window's mean is biased by
-	 * whatever the receiver held at its edges: data it had not read yet when the window
-	 * opened (a receiver that fell behind, e.g. descheduled on a loaded host, then caught up)
-	 * or data behind a hole that a retransmission releases at once. Either lands in one or two
-	 * intervals; the median ignores them. With fewer than 3 intervals the window's mean is
-	 * all there is.
-	 */
-	out->window_rate_bps = out->rate_bps;
-	out->interval_max_bps = 0;
-	const json_t *ivs = json_object_get(bulk_doc, "intervals"), *iv;
+/*
+ * The rate is the median of the full intervals' goodput. The window's mean is biased by
+ * whatever the receiver held at its edges: data it had not read yet when the window
+ * opened (a receiver that fell behind, e.g. descheduled on a loaded host, then caught up)
+ * or data behind a hole that a retransmission releases at once. Either lands in one or two
+ * intervals; the median ignores them. With fewer than 3 intervals the window's mean is
+ * all there is.
+ */
+static void intervals_part(const struct tl_stream_interval *ivs, size_t niv, struct tl_probe_result *out)
+{
 	double full[TL_PROBE_MAX_INTERVALS], usual = 0, sender_max = 0;
 	size_t n = 0;
+	out->window_rate_bps = out->rate_bps;
+	out->interval_max_bps = 0;
 	/* The intervals' usual length is their median: a receiver that was descheduled past a
 	 * boundary makes one interval longer and the next one short (workload/side.c). */
-	json_array_foreach(ivs, i, iv)
-		if (n < TL_PROBE_MAX_INTERVALS)
-			full[n++] = get_real(iv, "seconds");
+	for (size_t i = 0; i < niv && n < TL_PROBE_MAX_INTERVALS; i++)
+		full[n++] = ivs[i].seconds;
 	usual = n ? median(full, n) : 0;
 	n = 0;
-	json_array_foreach(ivs, i, iv) {
-		double sbps = get_real(json_object_get(iv, "sum"), "sender_bits_per_second");
-		if (sbps > sender_max)
-			sender_max = sbps;
-	}
+	for (size_t i = 0; i < niv; i++)
+		if (ivs[i].sum.sender_bits_per_second > sender_max)
+			sender_max = ivs[i].sum.sender_bits_per_second;
 	/* what the path could have carried in an interval: the senders' own pace */
-	double bound = TL_PROBE_BOUND_FACTOR * (sender_max > (double)dr ? sender_max : (double)dr);
+	double dr = (double)out->delivery_rate_bps;
+	double bound = TL_PROBE_BOUND_FACTOR * (sender_max > dr ? sender_max : dr);
 	out->bound_bps = (uint64_t)llround(bound);
-	json_array_foreach(ivs, i, iv) {
-		double bps = get_real(json_object_get(iv, "sum"), "bits_per_second");
+	for (size_t i = 0; i < niv; i++) {
+		double bps = ivs[i].sum.bits_per_second;
 		/* a last, partial interval is too short to be a sample of its own */
-		if (get_real(iv, "seconds") < 0.8 * usual || n == TL_PROBE_MAX_INTERVALS)
+		if (ivs[i].seconds < 0.8 * usual || n == TL_PROBE_MAX_INTERVALS)
 			continue;
 		if (bound > 0 && bps > bound) {
 			out->rejected_intervals++;
@@ -216,7 +202,54 @@ int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_p
 		out->interval_p25_bps = out->interval_p75_bps = out->rate_bps;
 	}
 	probe_judge(out);
+}
+
+/* Whether the bulk phase has a usable end: no error, some flows, none failed. */
+static int bulk_usable(const struct tl_stream_result *b, struct tl_err *err)
+{
+	if (b->error)
+		return tl_err_set(err, EINVAL, "bulk phase failed: %s", b->error);
+	if (!b->has_end || b->end.nflows == 0)
+		return tl_err_set(err, EINVAL, "bulk phase: the result has no flows");
+	if (b->end.failed_flows)
+		return tl_err_set(err, EINVAL, "bulk phase: %llu of %zu flows failed (see 'tcplab stream' "
+				  "to the same agent for details)", (unsigned long long)b->end.failed_flows,
+				  b->end.nflows);
 	return 0;
+}
+
+int tl_probe_from_docs(const json_t *rr_doc, const json_t *bulk_doc, struct tl_probe_result *out,
+		       struct tl_err *err)
+{
+	struct tl_stream_result bulk = { 0 };
+	struct tl_stream_interval *ivs = NULL;
+	size_t niv = 0;
+	int ret = -EINVAL;
+
+	/* a document with a missing or mistyped field is refused with its path, never read as 0 */
+	if (tl_stream_result_decode(bulk_doc, &bulk, err) < 0) {
+		tl_err_prefix(err, "bulk phase");
+		return -EINVAL;
+	}
+	if (bulk_usable(&bulk, err) < 0)
+		goto out;
+	if (tl_stream_intervals_decode(bulk_doc, &ivs, &niv, err) < 0) {
+		tl_err_prefix(err, "bulk phase");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	if (rr_doc && rr_doc_part(rr_doc, out, err) < 0)
+		goto out;
+	out->rate_bps = (uint64_t)llround(bulk.end.sum.bits_per_second);
+	out->window_ns = (uint64_t)llround(bulk.end.sum.seconds * 1e9);
+	out->flows = (uint32_t)bulk.end.nflows;
+	senders_part(&bulk.end, out);
+	intervals_part(ivs, niv, out);
+	ret = 0;
+out:
+	tl_stream_intervals_free(ivs, niv);
+	tl_stream_result_free(&bulk);
+	return ret;
 }
 
 uint64_t tl_probe_auto_omit_ns(uint64_t rtt_ns)
@@ -260,9 +293,13 @@ static void on_started(void *ctx, const json_t *start)
 static void on_interval(void *ctx, const json_t *iv)
 {
 	struct run_ctx *r = ctx;
-	if (r->o->progress)
-		r->o->progress(r->o->ctx, r->phase, r->omit_s + get_real(iv, "end"), r->total_s,
-			       get_real(json_object_get(iv, "sum"), "bits_per_second"));
+	struct tl_stream_interval d;
+	struct tl_err err = { 0 };
+	/* progress only: an interval that does not decode is not shown (the end is judged) */
+	if (r->o->progress && tl_stream_interval_decode(iv, &d, &err) == 0) {
+		r->o->progress(r->o->ctx, r->phase, r->omit_s + d.end, r->total_s, d.sum.bits_per_second);
+		tl_stream_interval_free(&d);
+	}
 }
 
 static int run_phase(const struct tl_spec *s, const struct tl_client_target *t, struct run_ctx *r,
@@ -305,7 +342,9 @@ int tl_probe_run(const struct tl_client_target *t, const struct tl_probe_opts *o
 	ret = run_phase(&rr, &target, &r, &rr_doc, err);
 	if (ret < 0)
 		goto out;
-	rr_part(rr_doc, out);
+	ret = rr_doc_part(rr_doc, out, err);
+	if (ret < 0)
+		goto out;
 
 	tl_spec_defaults(&bulk);
 	bulk.direction = o->direction;
