@@ -10,6 +10,7 @@
 #include "mesh/counters.h"
 #include "mesh/cpuacct.h"
 #include "mesh/rank_loop.h"
+#include "result/dec.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -21,10 +22,53 @@ void tl_mesh_tokens_expected(uint32_t tokens, uint64_t *id_sum, uint64_t *id_has
 		*id_hash ^= tl_mesh_token_hash(t);
 }
 
-static uint64_t uget(const json_t *o, const char *key)
+/* A rank's final report, read once with the typed getters: a missing or mistyped field is an
+ * error naming it, never a 0 that would make the token check or the CPU figures lie. */
+struct rank_final {
+	uint64_t held, held_id_sum, hops_sent, hops_received, hops_in_window, misrouted, window_ns;
+	const char *hash, *host, *netns;
+	struct tl_cpu_sample cpu;
+	int has_machine;
+	uint64_t busy_ticks, idle_ticks, ncpu;
+	const json_t *latency, *counters;
+};
+
+static int rank_final_decode(const json_t *f, uint32_t i, struct rank_final *r, struct tl_err *err)
 {
-	json_int_t v = json_integer_value(json_object_get(o, key));
-	return v > 0 ? (uint64_t)v : 0;
+	struct tl_dec d = { err, 0 };
+	char w[48], wc[64];
+	snprintf(w, sizeof(w), "rank %u final report", i);
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(f))
+		return tl_dec_fail(&d, "", w, "missing");
+	r->held = tl_dec_u64(&d, f, w, "held");
+	r->held_id_sum = tl_dec_u64(&d, f, w, "held_id_sum");
+	r->hops_sent = tl_dec_u64(&d, f, w, "hops_sent");
+	r->hops_received = tl_dec_u64(&d, f, w, "hops_received");
+	r->hops_in_window = tl_dec_u64(&d, f, w, "hops_in_window");
+	r->misrouted = tl_dec_u64(&d, f, w, "misrouted");
+	r->window_ns = tl_dec_u64(&d, f, w, "window_ns");
+	r->hash = tl_dec_str(&d, f, w, "held_id_hash");
+	r->host = tl_dec_str(&d, f, w, "host_id");
+	r->netns = tl_dec_str(&d, f, w, "netns_id");
+	r->latency = tl_dec_obj(&d, f, w, "latency");
+	const json_t *cpu = tl_dec_obj(&d, f, w, "cpu");
+	snprintf(wc, sizeof(wc), "%s.cpu", w);
+	r->cpu = (struct tl_cpu_sample){
+		.wall_ns = tl_dec_u64(&d, cpu, wc, "wall_ns"), .user_ns = tl_dec_u64(&d, cpu, wc, "user_ns"),
+		.sys_ns = tl_dec_u64(&d, cpu, wc, "sys_ns"), .vol_ctx = tl_dec_u64(&d, cpu, wc, "vol_ctx"),
+		.invol_ctx = tl_dec_u64(&d, cpu, wc, "invol_ctx"),
+	};
+	const json_t *mach = tl_dec_obj_opt(&d, f, w, "machine");
+	if (mach) {
+		snprintf(wc, sizeof(wc), "%s.machine", w);
+		r->has_machine = 1;
+		r->busy_ticks = tl_dec_u64(&d, mach, wc, "busy_ticks");
+		r->idle_ticks = tl_dec_u64(&d, mach, wc, "idle_ticks");
+		r->ncpu = tl_dec_u64(&d, mach, wc, "ncpu");
+	}
+	r->counters = tl_dec_obj_opt(&d, f, w, "counters");
+	return tl_dec_failed(&d) ? -1 : 0;
 }
 
 static json_t *latency_json(const struct tl_hist *h)
@@ -58,22 +102,12 @@ static int seen(json_t *set, const char *id)
 	return 0;
 }
 
-/* A rank's CPU over the test, from its final report's "cpu". */
-static struct tl_cpu_sample rank_cpu(const json_t *cpu)
-{
-	return (struct tl_cpu_sample){
-		.wall_ns = uget(cpu, "wall_ns"), .user_ns = uget(cpu, "user_ns"),
-		.sys_ns = uget(cpu, "sys_ns"), .vol_ctx = uget(cpu, "vol_ctx"),
-		.invol_ctx = uget(cpu, "invol_ctx"),
-	};
-}
-
 /* Rank i's line of per_rank. */
-static json_t *rank_json(uint32_t i, const json_t *f, const struct tl_cpu_sample *d)
+static json_t *rank_json(uint32_t i, const struct rank_final *f, const struct tl_cpu_sample *d)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
-		"rank", (json_int_t)i, "hops_received", (json_int_t)uget(f, "hops_received"),
-		"hops_sent", (json_int_t)uget(f, "hops_sent"), "held", (json_int_t)uget(f, "held"),
+		"rank", (json_int_t)i, "hops_received", (json_int_t)f->hops_received,
+		"hops_sent", (json_int_t)f->hops_sent, "held", (json_int_t)f->held,
 		"cpu_pct", tl_cpu_percent(d), "vol_ctx", (json_int_t)d->vol_ctx,
 		"invol_ctx", (json_int_t)d->invol_ctx);
 }
@@ -115,45 +149,40 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		const json_t *f = finals[i];
-		const json_t *cpu = json_object_get(f, "cpu");
-		const char *host = json_string_value(json_object_get(f, "host_id"));
-		const char *netns = json_string_value(json_object_get(f, "netns_id"));
-		const char *hash = json_string_value(json_object_get(f, "held_id_hash"));
-		if (!json_is_object(cpu) || !host || !netns || !hash) {
-			ret = tl_err_set(err, EPROTO, "rank %u: incomplete final report", i);
+		struct rank_final f;
+		if (rank_final_decode(finals[i], i, &f, err) < 0) {
+			err->code = EPROTO;
 			goto out;
 		}
-		if (tl_hist_from_json(one, json_object_get(f, "latency"), err) < 0) {
+		const char *host = f.host, *netns = f.netns;
+		if (tl_hist_from_json(one, f.latency, err) < 0) {
 			tl_err_prefix(err, "rank %u latency", i);
 			goto out;
 		}
 		tl_hist_merge(all, one);
-		sent += uget(f, "hops_sent");
-		received += uget(f, "hops_received");
-		in_window += uget(f, "hops_in_window");
-		held += uget(f, "held");
-		id_sum += uget(f, "held_id_sum");
-		id_hash ^= strtoull(hash, NULL, 16);
-		misrouted += uget(f, "misrouted");
-		if (uget(f, "window_ns") > window_ns)
-			window_ns = uget(f, "window_ns");
-		struct tl_cpu_sample d = rank_cpu(cpu);
+		sent += f.hops_sent;
+		received += f.hops_received;
+		in_window += f.hops_in_window;
+		held += f.held;
+		id_sum += f.held_id_sum;
+		id_hash ^= strtoull(f.hash, NULL, 16);
+		misrouted += f.misrouted;
+		if (f.window_ns > window_ns)
+			window_ns = f.window_ns;
+		struct tl_cpu_sample d = f.cpu;
 		tl_cpu_add(&cin.mesh, &d);
 		if (i == 0)
 			first_host = host;
 		else if (strcmp(host, first_host) != 0)
 			one_host = 0;
-		const json_t *mach = json_object_get(f, "machine");
-		if (mach)
-			tl_mesh_cpu_add_host(&cin, host, uget(mach, "busy_ticks"), uget(mach, "idle_ticks"),
-					     (unsigned)uget(mach, "ncpu"), hosts, &nhosts, n);
-		const json_t *c = json_object_get(f, "counters");
-		if (json_is_object(c) && !seen(netns_seen, netns)) {
-			add_counters(counters, c);
+		if (f.has_machine)
+			tl_mesh_cpu_add_host(&cin, host, f.busy_ticks, f.idle_ticks, (unsigned)f.ncpu,
+					     hosts, &nhosts, n);
+		if (f.counters && !seen(netns_seen, netns)) {
+			add_counters(counters, f.counters);
 			have_counters = 1;
 		}
-		json_array_append_new(per_rank, rank_json(i, f, &d));
+		json_array_append_new(per_rank, rank_json(i, &f, &d));
 	}
 	cin.hops = in_window;
 	struct tl_mesh_cpu_report cr;
