@@ -131,8 +131,8 @@ int cmd_link_fail(const struct cmd_link_cli *c, const char *cmd, int code, const
 	return cmd_outputs_error(&c->out, cmd, code, msg);
 }
 
-int cmd_link_merge(const json_t *current, const json_t *given, const char *fixed_hint,
-		   json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err)
+static int link_merge(const json_t *current, const json_t *given, const char *fixed_hint,
+		      json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err)
 {
 	const char *key;
 	json_t *v;
@@ -161,13 +161,25 @@ int cmd_link_status(const char *name, unsigned flows, json_t **doc, struct tl_er
 	return rc;
 }
 
-int cmd_link_set(const char *name, const json_t *merged, json_t **resp, struct tl_err *err)
+static int link_set(const char *name, const json_t *merged, json_t **resp, struct tl_err *err)
 {
 	json_t *req = json_pack("{s:s, s:O}", "cmd", "set", "options", merged);
 	int rc = req ? tl_testbed_ctl_request(name, req, CTL_TIMEOUT_NS, resp, err)
 		     : tl_err_set(err, ENOMEM, "out of memory");
 	json_decref(req);
 	return rc;
+}
+
+int cmd_link_apply(const struct cmd_link_cli *c, const char *cmd, const char *name,
+		   const json_t *current, const char *fixed_hint, json_t **merged,
+		   struct tl_testbed_config **cfg, json_t **resp)
+{
+	struct tl_err err = { 0 };
+	if (link_merge(current, c->opts, fixed_hint, merged, cfg, &err) < 0)
+		return cmd_link_fail(c, cmd, TL_EXIT_USAGE, err.msg);
+	if (link_set(name, *merged, resp, &err) < 0)
+		return cmd_link_fail(c, cmd, TL_EXIT_ERROR, err.msg);
+	return 0;
 }
 
 int cmd_link_status_put(const struct cmd_link_cli *c, enum cmd_link_kind kind, const json_t *doc,

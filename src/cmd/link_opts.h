@@ -62,12 +62,14 @@ int cmd_link_fail(const struct cmd_link_cli *c, const char *cmd, int code, const
 
 /*
  * `set`: the options of the running forwarder (current) with the given ones laid over, in
- * *merged (the caller's), and their evaluation in *cfg (malloc'd, the caller frees). An
- * option fixed at start that would change is refused, with fixed_hint saying how to change
- * it ("stop it and start it again"). 0, or a negative errno with err set (a usage error).
+ * *merged, and their evaluation in *cfg (malloc'd), sent to the forwarder: *resp its answer
+ * (the caller frees all three, also on failure). An option fixed at start that would change
+ * is refused, with fixed_hint saying how to change it ("stop it and start it again").
+ * 0, or the exit status with the error said on every output.
  */
-int cmd_link_merge(const json_t *current, const json_t *given, const char *fixed_hint,
-		   json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err);
+int cmd_link_apply(const struct cmd_link_cli *c, const char *cmd, const char *name,
+		   const json_t *current, const char *fixed_hint, json_t **merged,
+		   struct tl_testbed_config **cfg, json_t **resp);
 
 /* The forwarder's status document (name: a testbed or router, under TCPLAB_TESTBED_DIR). */
 int cmd_link_status(const char *name, unsigned flows, json_t **doc, struct tl_err *err);
@@ -77,7 +79,5 @@ enum cmd_link_kind { CMD_LINK_TESTBED, CMD_LINK_ROUTER };
  * table on standard output (decoded once, result/status.h; out/status_table.c). */
 int cmd_link_status_put(const struct cmd_link_cli *c, enum cmd_link_kind kind, const json_t *doc,
 			struct tl_err *err);
-/* Sends the merged option set to the forwarder; *resp its answer. */
-int cmd_link_set(const char *name, const json_t *merged, json_t **resp, struct tl_err *err);
 
 #endif

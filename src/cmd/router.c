@@ -383,15 +383,10 @@ static int cmd_set(struct cli *c)
 		return code;
 	json_t *resp = NULL, *opts = NULL;
 	struct tl_testbed_config *cfg = NULL;
-	if (cmd_link_merge(s.options, c->l.opts, "the router starts (stop it and start it again)",
-			   &opts, &cfg, &err) < 0) {
-		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
+	if ((code = cmd_link_apply(&c->l, CMD, s.name, s.options,
+				   "the router starts (stop it and start it again)", &opts, &cfg,
+				   &resp)) != 0)
 		goto out;
-	}
-	if (cmd_link_set(s.name, opts, &resp, &err) < 0) {
-		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
-		goto out;
-	}
 	json_decref(s.options);
 	s.options = json_incref(opts);
 	if (tl_router_saved_write(&s, &err) < 0) {

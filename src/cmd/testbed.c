@@ -380,14 +380,8 @@ static int cmd_set(struct cli *c)
 	char hint[128];
 	snprintf(hint, sizeof(hint), "the testbed is made ('tcplab testbed down %s' and 'up' again)",
 		 c->pos[0]);
-	if (cmd_link_merge(st.options, c->l.opts, hint, &opts, &cfg, &err) < 0) {
-		code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
+	if ((code = cmd_link_apply(&c->l, CMD, c->pos[0], st.options, hint, &opts, &cfg, &resp)) != 0)
 		goto out;
-	}
-	if (cmd_link_set(c->pos[0], opts, &resp, &err) < 0) {
-		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
-		goto out;
-	}
 	json_decref(st.options);
 	st.options = json_incref(opts);
 	if (tl_testbed_state_save(&st, &err) < 0) {
