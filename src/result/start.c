@@ -92,15 +92,21 @@ void tl_res_start_free(struct tl_res_start *s)
 }
 
 int tl_res_doc_decode(const json_t *doc, struct tl_res_start *start, const char **error,
-		      int *interrupted, const json_t **end, struct tl_err *err)
+		      int *interrupted, int *has_end, tl_res_end_decoder end_decode, void *end_out,
+		      struct tl_err *err)
 {
 	struct tl_dec d = { err, 0 };
 	if (!json_is_object(doc))
 		return tl_dec_fail(&d, "", "document", "not an object");
 	*error = tl_dec_str_opt(&d, doc, "", "error");
 	*interrupted = tl_dec_bool_opt(&d, doc, "", "interrupted") == 1;
-	*end = tl_dec_obj_opt(&d, doc, "", "end");
+	const json_t *end = tl_dec_obj_opt(&d, doc, "", "end");
 	if (tl_dec_failed(&d) || tl_res_start_decode(json_object_get(doc, "start"), start, err) < 0)
 		return -1;
+	*has_end = end != NULL;
+	if (end && end_decode(end, end_out, err) < 0) {
+		tl_res_start_free(start);
+		return -1;
+	}
 	return 0;
 }

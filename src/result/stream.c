@@ -286,18 +286,16 @@ void tl_stream_end_free(struct tl_stream_end *e)
 	e->nflows = e->testbed.nlines = 0;
 }
 
+static int end_decode(const json_t *end, void *out, struct tl_err *err)
+{
+	return tl_stream_end_decode(end, out, err);
+}
+
 int tl_stream_result_decode(const json_t *doc, struct tl_stream_result *out, struct tl_err *err)
 {
-	const json_t *end;
 	memset(out, 0, sizeof(*out));
-	if (tl_res_doc_decode(doc, &out->start, &out->error, &out->interrupted, &end, err) < 0)
-		return -1;
-	out->has_end = end != NULL;
-	if (end && tl_stream_end_decode(end, &out->end, err) < 0) {
-		tl_res_start_free(&out->start);
-		return -1;
-	}
-	return 0;
+	return tl_res_doc_decode(doc, &out->start, &out->error, &out->interrupted, &out->has_end,
+				 end_decode, &out->end, err);
 }
 
 void tl_stream_result_free(struct tl_stream_result *r)

@@ -21,9 +21,13 @@ void tl_res_aqm_decode(struct tl_dec *d, const json_t *a, const char *where, str
 /* end.testbed: the router's series (testbed/series.h). */
 void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_testbed *t);
 
+/* A workload's decoder of the document's end into its struct (end_out). */
+typedef int (*tl_res_end_decoder)(const json_t *end, void *end_out, struct tl_err *err);
 /* The document's top: its error and interrupted flag, its start decoded into start (free
- * with tl_res_start_free), and its end object (NULL when absent) for the workload's decoder. */
+ * with tl_res_start_free), and its end, when there is one (*has_end), by end_decode into
+ * end_out. 0, or -1 with nothing left to free. */
 int tl_res_doc_decode(const json_t *doc, struct tl_res_start *start, const char **error,
-		      int *interrupted, const json_t **end, struct tl_err *err);
+		      int *interrupted, int *has_end, tl_res_end_decoder end_decode, void *end_out,
+		      struct tl_err *err);
 
 #endif
