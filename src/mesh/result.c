@@ -103,8 +103,9 @@ static int seen(json_t *set, const char *id)
 }
 
 /* Rank i's line of per_rank. */
-static json_t *rank_json(uint32_t i, const struct rank_final *f, const struct tl_cpu_sample *d)
+static json_t *rank_json(uint32_t i, const struct rank_final *f)
 {
+	const struct tl_cpu_sample *d = &f->cpu;
 	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
 		"rank", (json_int_t)i, "hops_received", (json_int_t)f->hops_received,
 		"hops_sent", (json_int_t)f->hops_sent, "held", (json_int_t)f->held,
@@ -154,7 +155,6 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 			err->code = EPROTO;
 			goto out;
 		}
-		const char *host = f.host, *netns = f.netns;
 		if (tl_hist_from_json(one, f.latency, err) < 0) {
 			tl_err_prefix(err, "rank %u latency", i);
 			goto out;
@@ -169,20 +169,19 @@ int tl_mesh_result_build(const struct tl_mesh_spec *spec, const json_t *const *f
 		misrouted += f.misrouted;
 		if (f.window_ns > window_ns)
 			window_ns = f.window_ns;
-		struct tl_cpu_sample d = f.cpu;
-		tl_cpu_add(&cin.mesh, &d);
+		tl_cpu_add(&cin.mesh, &f.cpu);
 		if (i == 0)
-			first_host = host;
-		else if (strcmp(host, first_host) != 0)
+			first_host = f.host;
+		else if (strcmp(f.host, first_host) != 0)
 			one_host = 0;
 		if (f.has_machine)
-			tl_mesh_cpu_add_host(&cin, host, f.busy_ticks, f.idle_ticks, (unsigned)f.ncpu,
+			tl_mesh_cpu_add_host(&cin, f.host, f.busy_ticks, f.idle_ticks, (unsigned)f.ncpu,
 					     hosts, &nhosts, n);
-		if (f.counters && !seen(netns_seen, netns)) {
+		if (f.counters && !seen(netns_seen, f.netns)) {
 			add_counters(counters, f.counters);
 			have_counters = 1;
 		}
-		json_array_append_new(per_rank, rank_json(i, &f, &d));
+		json_array_append_new(per_rank, rank_json(i, &f));
 	}
 	cin.hops = in_window;
 	struct tl_mesh_cpu_report cr;
