@@ -40,6 +40,7 @@ BENCH_TIME=${BENCH_TIME:-60}
 BENCH_OMIT=${BENCH_OMIT:-3}
 BENCH_RTT=${BENCH_RTT:-20ms}
 UP_ARGS=${UP_ARGS:-}
+POST_UP=${POST_UP:-}
 for n in $FLOWS $ROUNDS $BENCH_TIME; do
     case $n in
     '' | *[!0-9]* | 0) echo "bench/testbed_flows.sh: \"$n\" in FLOWS, ROUNDS or BENCH_TIME: write a count, e.g. 10" >&2; exit 2 ;;
@@ -73,6 +74,9 @@ row() {
     tag="$rate.$n.r$round"
     "$TCPLAB" testbed up "$NAME" --rate "$rate" --rtt "$BENCH_RTT" --buffer 1bdp --aqm taildrop \
         $UP_ARGS --json >"$RAW/$tag.up.json" || exit 1
+    # POST_UP: a shell command run after each `up`, with NAME set (an experiment by hand,
+    # e.g. RPS on a host: ip netns exec tl-$NAME-rcv sh -c 'echo 3 > /sys/class/net/eth0/queues/rx-0/rps_cpus')
+    if [ -n "${POST_UP:-}" ]; then NAME=$NAME bash -c "$POST_UP" || exit 1; fi
     rcv=$(jq -r '.hosts[] | select(.name == "rcv") | .addr' "$RAW/$tag.up.json")
     start_receiver "$RAW/port.$$"
     local apid=$APID

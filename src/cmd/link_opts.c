@@ -29,6 +29,7 @@ static const struct {
 	{ "rev-aqm", false }, { "rev-loss", false },    { "rev-jitter", false }, { "senders", true },
 	{ "seed", false },    { "pool", false },        { "spin", false },     { "prio", false },
 	{ "cpu-latency", false }, { "isolate", true },  { "standby", false },  { "ppv-class", false },
+	{ "spread", true },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS + 2 <= CMD_LINK_OPTIONS_MAX, "CMD_LINK_OPTIONS_MAX is too small");

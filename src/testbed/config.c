@@ -21,6 +21,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
 	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
 	{ "isolate", "off", false },   { "standby", "on", true },     { "ppv-class", "", true },
+	{ "spread", "off", false },
 };
 
 #define OPT_COUNT (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -249,6 +250,7 @@ int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, st
 	else
 		return tl_err_set(err, EINVAL, "--prio \"%s\": write high, rt or normal", prio);
 	if ((ret = parse_onoff("--isolate", tl_testbed_opt(opts, "isolate"), &c->isolate, err)) < 0 ||
+	    (ret = parse_onoff("--spread", tl_testbed_opt(opts, "spread"), &c->spread, err)) < 0 ||
 	    (ret = parse_onoff("--standby", tl_testbed_opt(opts, "standby"), &c->standby, err)) < 0)
 		return ret;
 	const char *cpu_lat = tl_testbed_opt(opts, "cpu-latency");

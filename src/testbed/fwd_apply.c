@@ -36,8 +36,8 @@ int tl_testbed_fwd_apply(struct tl_testbed_fwd *f, const json_t *opts, uint64_t 
 	if (ret < 0)
 		goto out;
 	if (c->senders != f->cfg.senders || c->seed != f->cfg.seed || c->pool != f->cfg.pool ||
-	    c->isolate != f->cfg.isolate) {
-		ret = tl_err_set(err, EINVAL, "set: --senders, --seed, --pool and --isolate are fixed "
+	    c->isolate != f->cfg.isolate || c->spread != f->cfg.spread) {
+		ret = tl_err_set(err, EINVAL, "set: --senders, --seed, --pool, --isolate and --spread are fixed "
 				 "when the testbed is made ('tcplab testbed down' and 'up' again)");
 		goto out;
 	}

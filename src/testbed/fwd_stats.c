@@ -338,6 +338,8 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 	char iso[64];
 	if (f->st.forwarder_cpu >= 0)
 		snprintf(iso, sizeof(iso), "cpu %d (the hosts: the others)", f->st.forwarder_cpu);
+	else if (f->cfg.spread)
+		snprintf(iso, sizeof(iso), "shared, the hosts' receive work spread");
 	else
 		snprintf(iso, sizeof(iso), "shared");
 	json_object_set_new(json_object_get(doc, "forwarder"), "isolation",

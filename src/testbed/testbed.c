@@ -268,20 +268,31 @@ fail:
 	return ret;
 }
 
-/* The hosts' receive work (RPS) goes to the CPUs other than the forwarder's. */
+/*
+ * The hosts' receive work (RPS on each host's interface): with --isolate, to the CPUs other
+ * than the forwarder's; with --spread, over every CPU, as a real host's NIC spreads its flows
+ * over CPUs with RSS (a veth has one queue, so RPS plays that part). Without either, the
+ * receiving host's TCP stack runs in the softirq of whoever transmits to it, the forwarder:
+ * at 100 flows through 1 Gbit/s, 20 ms, that cost 19-24% of the rate (770 and 730 Mbit/s)
+ * where spreading gave 933 (-2.5%) on this 2-vCPU VM (bench/results/testbed.md, run 20). Not
+ * the default: a packet handed to another CPU waits for it, and a 1-byte rr through 10 ms
+ * measured 10.49-10.55 ms at p50 against 10.22 without. Spreading is best effort (a host
+ * without it works, only slower); isolation is not.
+ */
 static int steer_hosts(const struct tl_testbed_plan *plan, int fwd_cpu, struct tl_err *err)
 {
-	cpu_set_t others;
+	cpu_set_t cpus;
 	char mask[160];
 	int ret;
-	if (tl_testbed_cpus_others(fwd_cpu, &others) == 0)
+	int n = tl_testbed_cpus_others(fwd_cpu, &cpus);
+	if (n == 0 || (fwd_cpu < 0 && n < 2))
 		return 0;
-	if ((ret = tl_testbed_cpus_mask_hex(&others, mask, sizeof(mask), err)) < 0)
+	if ((ret = tl_testbed_cpus_mask_hex(&cpus, mask, sizeof(mask), err)) < 0)
 		return ret;
 	for (unsigned i = 0; i < plan->nhosts; i++) {
 		struct tl_err rerr = { 0 };
-		if ((ret = tl_testbed_netns_rps(plan->hosts[i].netns, plan->hosts[i].ifname, mask,
-						&rerr)) < 0)
+		ret = tl_testbed_netns_rps(plan->hosts[i].netns, plan->hosts[i].ifname, mask, &rerr);
+		if (ret < 0 && fwd_cpu >= 0)
 			return tl_err_set(err, -ret, "%s (--isolate off goes without)", rerr.msg);
 	}
 	return 0;
@@ -335,7 +346,8 @@ int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 	if ((ret = tl_testbed_netns_create(&st.plan, err)) < 0)
 		goto out;
 	ns_made = true;
-	if (st.forwarder_cpu >= 0 && (ret = steer_hosts(&st.plan, st.forwarder_cpu, err)) < 0)
+	if ((st.forwarder_cpu >= 0 || cfg->spread) &&
+	    (ret = steer_hosts(&st.plan, st.forwarder_cpu, err)) < 0)
 		goto out;
 	if ((ret = spawn_forwarder(name, exe, &st.forwarder_pid, err)) < 0)
 		goto out;

@@ -64,6 +64,25 @@ got=$("$TCPLAB" testbed exec "$S" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]
 [ "$(cpu_expand "$got")" = "$mine" ] && pass "default (off): exec'd command on every cpu" ||
     fail "default (off): exec'd command on $got"
 
+# --spread on: every host's receive work over every CPU (RPS), the forwarder unpinned.
+P=t$$p
+tb_up "$P" --rtt 2ms --spread on
+want=0
+ncpu=0
+for c in $mine; do want=$((want | (1 << c))); ncpu=$((ncpu + 1)); done
+[ "$ncpu" -lt 2 ] && want=0
+for h in rcv snd1; do
+    m=$("$TCPLAB" testbed exec "$P" $h -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
+    [ $((16#${m//,/})) -eq "$want" ] && pass "--spread on: $h rps_cpus $m (cpus $mine)" ||
+        fail "--spread on: $h rps_cpus $m, want $(printf %x "$want")"
+done
+if [ "$ncpu" -ge 2 ]; then
+    [ "$(tb_json "$P" | jq -r .forwarder.isolation)" = "shared, the hosts' receive work spread" ] &&
+        pass "--spread on: status says so" || fail "--spread on: $(tb_json "$P" | jq -r .forwarder.isolation)"
+fi
+out=$("$TCPLAB" testbed set "$P" --spread off 2>&1) && fail "set --spread off was accepted"
+echo "$out" | grep -q 'spread is fixed' && pass "set --spread refused: fixed at up" || fail "set --spread: $out"
+
 out=$("$TCPLAB" testbed up t$$x --isolate maybe 2>&1) && { TB_NAMES+=("t$$x"); fail "--isolate maybe accepted"; }
 echo "$out" | grep -q 'isolate "maybe": write on or off' && pass "--isolate maybe refused, naming the values" ||
     fail "--isolate maybe: $out"
