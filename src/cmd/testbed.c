@@ -74,8 +74,9 @@ static void usage(FILE *f)
 		"                       testbed runs (0us, the default: idle CPUs poll; off: they sleep)\n"
 		"  --isolate on|off     the forwarder on a CPU of its own, the hosts and the commands\n"
 		"                       of exec on the others (default off; fixed at up)\n"
-		"  --spread on|off      the hosts' receive work spread over every CPU (RPS), off the\n"
-		"                       forwarder's sends: for many flows (default off; fixed at up)\n"
+		"  --spread on|off      the forwarder on a CPU of its own, the hosts' receive work\n"
+		"                       (RPS) on the others, their programs anywhere: for many\n"
+		"                       flows (default off; fixed at up)\n"
 		"  --standby on|off     a second forwarder thread on another CPU sends what the first\n"
 		"                       is late with after a long sleep (default on)\n\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");

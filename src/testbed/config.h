@@ -39,8 +39,8 @@
  *                       (testbed/cpu_latency.h); "0us": idle CPUs poll; "off": no request
  *   isolate  "off"      all share all CPUs; "on": the forwarder on a CPU of its own, the
  *                       hosts on the others (testbed/cpus.h) (fixed at `up`)
- *   spread   "off"      "on": each host's receive work spread over every CPU by RPS, so the
- *                       hosts' TCP stacks leave the forwarder's sends (fixed at `up`)
+ *   spread   "off"      "on": the forwarder on a CPU of its own and each host's receive work
+ *                       (RPS) on the others, the hosts' programs anywhere (fixed at `up`)
  *   ppv-class ""        PPV's marker measures each flow's rate ("flow") or each sender
  *                       host's ("host"); "": the aqm's class= (default flow)
  *   standby  "on"       a second forwarder thread, on another CPU, sends what the first is
@@ -72,7 +72,7 @@ struct tl_testbed_config {
 	enum tl_testbed_prio prio; /* how the forwarder is scheduled */
 	int32_t cpu_latency_us; /* PM QoS request held by the forwarder; -1: none */
 	bool isolate;           /* a CPU of its own for the forwarder (testbed/cpus.h) */
-	bool spread;            /* the hosts' receive work over every CPU (RPS) */
+	bool spread;            /* the hosts' receive work off the forwarder's CPU (RPS) */
 	bool standby;           /* a second thread covers late wake-ups (testbed/fwd.h) */
 	struct tl_link_spec fwd, rev; /* the shared bottleneck, each direction */
 	/* Per-sender delay lines (no rate, no loss), used when senders > 1. */

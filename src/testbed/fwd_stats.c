@@ -336,10 +336,11 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 			    json_string(f->cpu_latency_note[0] ? f->cpu_latency_note : cpu_lat));
 	/* "cpu 1 (the hosts: the others)", "shared" (--isolate off, or one CPU), or why not. */
 	char iso[64];
-	if (f->st.forwarder_cpu >= 0)
+	if (f->st.forwarder_cpu >= 0 && f->cfg.spread && !f->cfg.isolate)
+		snprintf(iso, sizeof(iso), "cpu %d (the hosts' receive work: the others)",
+			 f->st.forwarder_cpu);
+	else if (f->st.forwarder_cpu >= 0)
 		snprintf(iso, sizeof(iso), "cpu %d (the hosts: the others)", f->st.forwarder_cpu);
-	else if (f->cfg.spread)
-		snprintf(iso, sizeof(iso), "shared, the hosts' receive work spread");
 	else
 		snprintf(iso, sizeof(iso), "shared");
 	json_object_set_new(json_object_get(doc, "forwarder"), "isolation",

@@ -269,30 +269,30 @@ fail:
 }
 
 /*
- * The hosts' receive work (RPS on each host's interface): with --isolate, to the CPUs other
- * than the forwarder's; with --spread, over every CPU, as a real host's NIC spreads its flows
- * over CPUs with RSS (a veth has one queue, so RPS plays that part). Without either, the
- * receiving host's TCP stack runs in the softirq of whoever transmits to it, the forwarder:
- * at 100 flows through 1 Gbit/s, 20 ms, that cost 19-24% of the rate (770 and 730 Mbit/s)
- * where spreading gave 933 (-2.5%) on this 2-vCPU VM (bench/results/testbed.md, run 20). Not
- * the default: a packet handed to another CPU waits for it, and a 1-byte rr through 10 ms
- * measured 10.49-10.55 ms at p50 against 10.22 without. Spreading is best effort (a host
- * without it works, only slower); isolation is not.
+ * The hosts' receive work (RPS on each host's interface) goes to the CPUs other than the
+ * forwarder's, with --isolate (which also confines the hosts' programs there) and with
+ * --spread (which leaves the programs on every CPU). Without either, the receiving host's
+ * TCP stack runs in the softirq of whoever transmits into its veth, the forwarder: at 100
+ * flows through 1 Gbit/s, 20 ms, that cost 12-24% of the rate on this 2-vCPU VM, where
+ * --spread gave -0.6% and -1.7% (bench/results/testbed.md, run 20). Not the default: a packet
+ * handed to another CPU waits for it (a 1-byte rr through 10 ms: 10.49-10.55 ms at p50
+ * against 10.22). Steering is best effort with --spread (a host without it works, only
+ * slower); with --isolate it is refused, as that is what was asked for.
  */
-static int steer_hosts(const struct tl_testbed_plan *plan, int fwd_cpu, struct tl_err *err)
+static int steer_hosts(const struct tl_testbed_plan *plan, int fwd_cpu, bool required,
+		       struct tl_err *err)
 {
-	cpu_set_t cpus;
+	cpu_set_t others;
 	char mask[160];
 	int ret;
-	int n = tl_testbed_cpus_others(fwd_cpu, &cpus);
-	if (n == 0 || (fwd_cpu < 0 && n < 2))
+	if (tl_testbed_cpus_others(fwd_cpu, &others) == 0)
 		return 0;
-	if ((ret = tl_testbed_cpus_mask_hex(&cpus, mask, sizeof(mask), err)) < 0)
+	if ((ret = tl_testbed_cpus_mask_hex(&others, mask, sizeof(mask), err)) < 0)
 		return ret;
 	for (unsigned i = 0; i < plan->nhosts; i++) {
 		struct tl_err rerr = { 0 };
 		ret = tl_testbed_netns_rps(plan->hosts[i].netns, plan->hosts[i].ifname, mask, &rerr);
-		if (ret < 0 && fwd_cpu >= 0)
+		if (ret < 0 && required)
 			return tl_err_set(err, -ret, "%s (--isolate off goes without)", rerr.msg);
 	}
 	return 0;
@@ -338,7 +338,7 @@ int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 		goto out;
 	snprintf(st.phase, sizeof(st.phase), "creating");
 	st.created_unix_ns = tl_wall_ns();
-	st.forwarder_cpu = cfg->isolate ? tl_testbed_cpus_pick() : -1;
+	st.forwarder_cpu = cfg->isolate || cfg->spread ? tl_testbed_cpus_pick() : -1;
 	st.options = json_deep_copy(opts);
 	/* Recorded before anything is made, so `down` can clean up after a crash of `up`. */
 	if ((ret = tl_testbed_state_save(&st, err)) < 0)
@@ -346,8 +346,8 @@ int tl_testbed_up(const char *name, const json_t *opts, const char *exe,
 	if ((ret = tl_testbed_netns_create(&st.plan, err)) < 0)
 		goto out;
 	ns_made = true;
-	if ((st.forwarder_cpu >= 0 || cfg->spread) &&
-	    (ret = steer_hosts(&st.plan, st.forwarder_cpu, err)) < 0)
+	if (st.forwarder_cpu >= 0 &&
+	    (ret = steer_hosts(&st.plan, st.forwarder_cpu, cfg->isolate, err)) < 0)
 		goto out;
 	if ((ret = spawn_forwarder(name, exe, &st.forwarder_pid, err)) < 0)
 		goto out;
@@ -439,7 +439,9 @@ int tl_testbed_enter(const char *name, const char *host, struct tl_err *err)
 		goto out;
 	tl_testbed_netns_remount_sys();
 	cpu_set_t others;
-	if (st.forwarder_cpu >= 0 && tl_testbed_cpus_others(st.forwarder_cpu, &others) > 0 &&
+	/* --isolate confines the hosts' programs too; --spread moves only their receive work */
+	bool confine = strcmp(tl_testbed_opt(st.options, "isolate"), "on") == 0;
+	if (confine && st.forwarder_cpu >= 0 && tl_testbed_cpus_others(st.forwarder_cpu, &others) > 0 &&
 	    sched_setaffinity(0, sizeof(others), &others) < 0) {
 		ret = tl_err_errno(err, "testbed %s: keeping the command off the forwarder's CPU "
 				   "%d: sched_setaffinity", name, st.forwarder_cpu);

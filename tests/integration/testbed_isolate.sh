@@ -64,20 +64,26 @@ got=$("$TCPLAB" testbed exec "$S" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]
 [ "$(cpu_expand "$got")" = "$mine" ] && pass "default (off): exec'd command on every cpu" ||
     fail "default (off): exec'd command on $got"
 
-# --spread on: every host's receive work over every CPU (RPS), the forwarder unpinned.
+# --spread on: the forwarder on a CPU of its own and the hosts' receive work (RPS) on the
+# others, as --isolate, but the hosts' programs keep every CPU.
 P=t$$p
 tb_up "$P" --rtt 2ms --spread on
-want=0
-ncpu=0
-for c in $mine; do want=$((want | (1 << c))); ncpu=$((ncpu + 1)); done
-[ "$ncpu" -lt 2 ] && want=0
-for h in rcv snd1; do
-    m=$("$TCPLAB" testbed exec "$P" $h -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
-    [ $((16#${m//,/})) -eq "$want" ] && pass "--spread on: $h rps_cpus $m (cpus $mine)" ||
-        fail "--spread on: $h rps_cpus $m, want $(printf %x "$want")"
-done
+ppid=$(jq -r .forwarder_pid "$TL_TMP/$P.up.json")
+ncpu=$(echo $mine | wc -w)
 if [ "$ncpu" -ge 2 ]; then
-    [ "$(tb_json "$P" | jq -r .forwarder.isolation)" = "shared, the hosts' receive work spread" ] &&
+    want=0
+    for c in $mine; do [ "$c" = "$top" ] || want=$((want | (1 << c))); done
+    for h in rcv snd1; do
+        m=$("$TCPLAB" testbed exec "$P" $h -- cat /sys/class/net/eth0/queues/rx-0/rps_cpus)
+        [ $((16#${m//,/})) -eq "$want" ] && pass "--spread on: $h rps_cpus $m: receive work off cpu $top" ||
+            fail "--spread on: $h rps_cpus $m, want $(printf %x "$want")"
+    done
+    [ "$(cpus_allowed "$ppid")" = "$top" ] && pass "--spread on: forwarder pinned to cpu $top" ||
+        fail "--spread on: forwarder on $(cpus_allowed "$ppid")"
+    got=$("$TCPLAB" testbed exec "$P" rcv -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+    [ "$(cpu_expand "$got")" = "$mine" ] && pass "--spread on: exec'd command on every cpu" ||
+        fail "--spread on: exec'd command on $got"
+    [ "$(tb_json "$P" | jq -r .forwarder.isolation)" = "cpu $top (the hosts' receive work: the others)" ] &&
         pass "--spread on: status says so" || fail "--spread on: $(tb_json "$P" | jq -r .forwarder.isolation)"
 fi
 out=$("$TCPLAB" testbed set "$P" --spread off 2>&1) && fail "set --spread off was accepted"
