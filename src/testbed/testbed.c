@@ -121,14 +121,7 @@ static void remove_state_dir(const char *name)
 		rmdir(path);
 }
 
-/*
- * Whether argv (NUL-separated words) runs testbed name's router: `tcplab router --testbed
- * NAME` (also --testbed=NAME, in any place after "router"), as spawn_forwarder starts it
- * and as a user restarts it by hand; or `tcplab testbed _forward NAME`, the form of the
- * releases before, so that `down` with this binary still ends a forwarder such a release
- * started.
- */
-static int argv_is_forwarder(char *const *args, int na, const char *name)
+bool tl_testbed_argv_is_forwarder(char *const *args, int na, const char *name)
 {
 	int router = -1;
 	for (int i = 1; i < na && router < 0; i++)
@@ -136,15 +129,15 @@ static int argv_is_forwarder(char *const *args, int na, const char *name)
 			router = i;
 	for (int i = router + 1; router > 0 && i < na; i++) {
 		if (!strcmp(args[i], "--testbed") && i + 1 < na && !strcmp(args[i + 1], name))
-			return 1;
+			return true;
 		if (!strncmp(args[i], "--testbed=", 10) && !strcmp(args[i] + 10, name))
-			return 1;
+			return true;
 	}
 	for (int i = 1; i + 2 < na; i++)
 		if (!strcmp(args[i], "testbed") && !strcmp(args[i + 1], "_forward") &&
 		    !strcmp(args[i + 2], name))
-			return 1;
-	return 0;
+			return true;
+	return false;
 }
 
 static int proc_cmdline_is_forwarder(pid_t pid, const char *name)
@@ -163,7 +156,7 @@ static int proc_cmdline_is_forwarder(pid_t pid, const char *name)
 	int na = 0;
 	for (ssize_t off = 0; off < n && na < 16; off += (ssize_t)strlen(buf + off) + 1)
 		args[na++] = buf + off;
-	return argv_is_forwarder(args, na, name);
+	return tl_testbed_argv_is_forwarder(args, na, name);
 }
 
 bool tl_testbed_forwarder_alive(const struct tl_testbed_state *st)

@@ -43,6 +43,15 @@ struct tl_testbed_down_report {
  */
 int tl_testbed_down(const char *name, struct tl_testbed_down_report *rep, struct tl_err *err);
 
+/*
+ * Whether a command line (argv as /proc/PID/cmdline splits it, na words) runs testbed
+ * name's router: `tcplab router --testbed NAME` (or --testbed=NAME, anywhere after
+ * "router"), as `up` starts it and a user restarts it by hand; or `tcplab testbed _forward
+ * NAME`, the form releases before this one started, so that `down` still ends a forwarder
+ * of a testbed such a release brought up.
+ */
+bool tl_testbed_argv_is_forwarder(char *const *args, int na, const char *name);
+
 /* Whether the recorded forwarder PID runs and is this testbed's forwarder: `tcplab router
  * --testbed NAME` (or `tcplab testbed _forward NAME`, as releases before started it). */
 bool tl_testbed_forwarder_alive(const struct tl_testbed_state *st);
