@@ -4,6 +4,8 @@
  *   router set [--name NAME | --in IF --out IF] LINK OPTIONS
  *   router status [--name NAME | --in IF --out IF] [--json]
  *   router --restore IF         put back what a killed router changed on IF (and its pair)
+ *   router --testbed NAME [--ready-fd N]   testbed NAME's router on its veths (`testbed up`
+ *                               starts it; by hand it restarts one that ended)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,9 +22,10 @@
 #include "cmd/common.h"
 #include "cmd/link_opts.h"
 #include "router/router.h"
+#include "router/run.h"
+#include "router/testbed.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
-#include "testbed/fwd.h"
 #include "util/clock.h"
 #include "util/parse.h"
 
@@ -35,7 +38,8 @@ static void usage(FILE *f)
 		"                         [--json-file FILE]\n"
 		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--json-file FILE]\n"
 		"                            [--flows N]\n"
-		"       tcplab router --restore IF\n\n"
+		"       tcplab router --restore IF\n"
+		"       tcplab router --testbed NAME [--ready-fd N]\n\n"
 		"The testbed's emulated bottleneck between two interfaces of this host, as a bump\n"
 		"in the wire: frames from IN (the senders' side) cross the forward link to OUT (the\n"
 		"receivers' side), frames from OUT the reverse link to IN. It runs until SIGINT or\n"
@@ -50,7 +54,12 @@ static void usage(FILE *f)
 		"  --json                set and status: the answer as JSON\n"
 		"  --json-file FILE      set and status: the JSON document also into FILE, beside the\n"
 		"                        text\n"
-		"  --flows N             status: the N largest flows of each direction (default 32)\n\n"
+		"  --flows N             status: the N largest flows of each direction (default 32)\n"
+		"  --testbed NAME        run testbed NAME's router on its veths, with its options:\n"
+		"                        what 'tcplab testbed up' starts; by hand, it brings back a\n"
+		"                        testbed's router that ended (in the foreground)\n"
+		"  --ready-fd N          with --testbed: write \"ok\" (or the error) to fd N once it\n"
+		"                        forwards\n\n"
 		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
 		"  --rate RATE  --rtt DURATION  --buffer SIZE  --aqm SPEC  --loss SPEC\n"
 		"  --jitter DURATION  --reorder/--no-reorder  --rev-rate, --rev-buffer, --rev-aqm,\n"
@@ -62,12 +71,13 @@ static void usage(FILE *f)
 
 #define CMD "router"
 
-enum { O_IN = 1000, O_OUT, O_NAME, O_FORCE, O_RESTORE };
+enum { O_IN = 1000, O_OUT, O_NAME, O_FORCE, O_RESTORE, O_TESTBED, O_READY_FD };
 
 struct cli {
 	struct cmd_link_cli l;  /* the link options, --json, --json-file, --flows */
 	bool json, force;
-	const char *in, *out, *name, *restore;
+	const char *in, *out, *name, *restore, *testbed;
+	int ready_fd; /* --ready-fd; -1 without */
 	char name_buf[64];
 };
 
@@ -75,13 +85,20 @@ struct cli {
 static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 {
 	struct cli *c = ctx;
-	(void)err;
+	uint64_t v = 0;
+	int rc;
 	switch (opt) {
 	case O_IN: c->in = arg; return 1;
 	case O_OUT: c->out = arg; return 1;
 	case O_NAME: c->name = arg; return 1;
 	case O_FORCE: c->force = true; return 1;
 	case O_RESTORE: c->restore = arg; return 1;
+	case O_TESTBED: c->testbed = arg; return 1;
+	case O_READY_FD:
+		if ((rc = tl_parse_count("--ready-fd", arg, 3, 1 << 20, &v, err)) < 0)
+			return rc;
+		c->ready_fd = (int)v;
+		return 1;
 	}
 	return 0;
 }
@@ -95,8 +112,11 @@ static int parse(int argc, char **argv, struct cli *c)
 		{ "name", required_argument, NULL, O_NAME },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "restore", required_argument, NULL, O_RESTORE },
+		{ "testbed", required_argument, NULL, O_TESTBED },
+		{ "ready-fd", required_argument, NULL, O_READY_FD },
 		{ NULL, 0, NULL, 0 },
 	};
+	c->ready_fd = -1;
 	const struct cmd_link_extra extra = { own, take, c };
 	/* the link options, not a testbed's host ones: a router has no hosts */
 	int rc = cmd_link_parse(argc, argv, CMD, false, &extra, usage, &c->l);
@@ -107,6 +127,43 @@ static int parse(int argc, char **argv, struct cli *c)
 		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "unexpected argument (options "
 				     "only; see 'tcplab router --help')");
 	return 0;
+}
+
+/* --testbed and --ready-fd against the rest: one clear line for a mix that means nothing. */
+static int check_testbed_form(struct cli *c, bool is_sub)
+{
+	const char *msg = NULL;
+	char buf[200];
+	if (!c->testbed && c->ready_fd >= 0)
+		msg = "--ready-fd goes with --testbed NAME";
+	else if (c->testbed && is_sub)
+		msg = "--testbed goes with the forwarding form: a testbed's router is reached with "
+		      "'tcplab testbed status NAME' and 'tcplab testbed set NAME'";
+	else if (c->testbed && (c->in || c->out || c->name || c->force || c->restore))
+		msg = "--testbed NAME runs that testbed's router on its own veths: --in, --out, "
+		      "--name, --force and --restore do not go with it";
+	else if (c->testbed && json_object_size(c->l.opts) > 0)
+		msg = "--testbed NAME takes its link options from the testbed: change them with "
+		      "'tcplab testbed set NAME ...'";
+	else if (c->testbed && tl_testbed_name_check(c->testbed, NULL) < 0) {
+		snprintf(buf, sizeof(buf), "--testbed \"%.40s\": not a testbed name (1 to 24 "
+			 "letters, digits, '-' and '_'; 'tcplab testbed list' shows them)",
+			 c->testbed);
+		msg = buf;
+	}
+	return msg ? cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, msg) : 0;
+}
+
+/* The signals that end a router, blocked from the start: from then on one of them ends the
+ * forwarder's loop and the ports are put back. */
+static void block_stop_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* --name, or IN-OUT; the name must suit a directory (testbed names' rules). */
@@ -145,7 +202,8 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-/* Puts both interfaces back; messages of what failed go to stderr. */
+/* Puts both interfaces back after a router was killed; messages of what failed go to
+ * stderr. */
 static int restore_both(const struct tl_router_saved *s)
 {
 	int bad = 0;
@@ -198,30 +256,26 @@ static void print_started(const struct tl_router_saved *s, const struct tl_testb
 	fflush(stdout);
 }
 
+struct started_ctx {
+	const struct tl_router_saved *s;
+	const struct tl_testbed_config *cfg;
+};
+
+static void on_started(void *ctx)
+{
+	const struct started_ctx *sc = ctx;
+	print_started(sc->s, sc->cfg);
+}
+
 /* Forwards until a signal; everything changed is put back on the way out. */
-static int forward(struct tl_router_saved *s, const sigset_t *sigs,
+static int forward(struct tl_router_saved *s, struct tl_router_ports *ports, const sigset_t *sigs,
 		   const struct tl_testbed_config *cfg, struct tl_err *err)
 {
 	struct tl_testbed_state st = { 0 };
-	struct tl_testbed_fwd *f = NULL;
-	int pfd[2] = { -1, -1 };
-	int ret;
-	if ((ret = tl_router_iface_offloads_off(&s->in, err)) < 0 ||
-	    (ret = tl_router_iface_offloads_off(&s->out, err)) < 0 ||
-	    (ret = tl_router_iface_promisc(s->in.name, &pfd[0], err)) < 0 ||
-	    (ret = tl_router_iface_promisc(s->out.name, &pfd[1], err)) < 0 ||
-	    (ret = tl_router_fwd_state(s, &st, err)) < 0 ||
-	    (ret = tl_testbed_fwd_create(&st, sigs, &f, err)) < 0)
-		goto out;
-	print_started(s, cfg);
-	ret = tl_testbed_fwd_run(f, err);
-out:
-	tl_testbed_fwd_destroy(f);
-	for (int i = 0; i < 2; i++)
-		if (pfd[i] >= 0)
-			close(pfd[i]);
-	if (restore_both(s) && ret == 0)
-		ret = tl_err_set(err, EIO, "could not restore every offload (see above)");
+	struct started_ctx sc = { s, cfg };
+	int ret = tl_router_fwd_state(s, &st, err);
+	if (ret == 0)
+		ret = tl_router_run(&st, ports, sigs, on_started, &sc, err);
 	tl_testbed_state_free(&st);
 	return ret;
 }
@@ -230,19 +284,13 @@ static int cmd_run(struct cli *c)
 {
 	struct tl_err err = { 0 };
 	struct tl_router_saved s = { 0 };
+	struct tl_router_ports ports;
 	struct tl_testbed_config *cfg = NULL;
 	bool saved = false;
 	int code = TL_EXIT_USAGE;
 	char dir[512] = "";
-	/* Blocked from the start: a SIGTERM from now on ends the forwarder's loop, and the
-	 * interfaces are restored. */
 	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_stop_signals(&sigs);
 	if (tl_router_check_ifaces(c->in, c->out, c->force, &err) < 0 ||
 	    resolve_name(c, &err) < 0)
 		goto fail;
@@ -266,14 +314,16 @@ static int cmd_run(struct cli *c)
 	s.pid = getpid();
 	s.netns_ino = tl_router_netns_ino();
 	s.options = json_incref(c->l.opts);
-	if (tl_router_iface_read(c->in, &s.in, &err) < 0 ||
-	    tl_router_iface_read(c->out, &s.out, &err) < 0)
+	const char *names[2] = { c->in, c->out };
+	if (tl_router_ports_read(&ports, names, 2, &err) < 0)
 		goto fail;
+	s.in = ports.ifs[0];
+	s.out = ports.ifs[1];
 	/* Written before anything changes: after a SIGKILL, --restore finds it. */
 	if (tl_router_saved_write(&s, &err) < 0)
 		goto fail;
 	saved = true;
-	if (forward(&s, &sigs, cfg, &err) < 0)
+	if (forward(&s, &ports, &sigs, cfg, &err) < 0)
 		goto fail;
 	fprintf(stderr, "tcplab router: %s stopped; %s and %s restored\n", s.name, s.in.name,
 		s.out.name);
@@ -290,6 +340,57 @@ out:
 		rmdir(dir); /* only if empty: one this process just made */
 	tl_router_saved_free(&s);
 	free(cfg);
+	return code;
+}
+
+struct ready_ctx {
+	const char *name;
+	int *ready_fd;
+};
+
+/* The testbed's router forwards: its log says so, and `testbed up` hears "ok". */
+static void on_ready(void *ctx)
+{
+	struct ready_ctx *r = ctx;
+	fprintf(stderr, "tcplab router: router of testbed %s running, pid %d\n", r->name,
+		(int)getpid());
+	if (*r->ready_fd >= 0) {
+		if (write(*r->ready_fd, "ok\n", 3) < 0) {
+			/* `up` gave up waiting; it says so itself */
+		}
+		close(*r->ready_fd);
+		*r->ready_fd = -1;
+	}
+}
+
+/* `router --testbed NAME`: the testbed's router, in its router namespace, on its veths. */
+static int cmd_testbed(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	struct tl_testbed_state st;
+	struct tl_router_ports ports;
+	struct ready_ctx rc = { c->testbed, &c->ready_fd };
+	int code = TL_EXIT_ERROR;
+	sigset_t sigs;
+	block_stop_signals(&sigs);
+	if (tl_router_testbed_open(c->testbed, &st, &ports, &err) < 0) {
+		code = err.code == ENOENT || err.code == EBUSY ? TL_EXIT_FAIL : TL_EXIT_ERROR;
+		goto out;
+	}
+	int ret = tl_router_run(&st, &ports, &sigs, on_ready, &rc, &err);
+	tl_testbed_state_free(&st);
+	if (ret < 0)
+		goto out;
+	fprintf(stderr, "tcplab router: router of testbed %s stopped\n", c->testbed);
+	code = TL_EXIT_OK;
+out:
+	if (code != TL_EXIT_OK) {
+		cmd_error(CMD, OUT_TABLE, code, err.msg);
+		if (c->ready_fd >= 0) {
+			dprintf(c->ready_fd, "%s\n", err.msg);
+			close(c->ready_fd);
+		}
+	}
 	return code;
 }
 
@@ -416,9 +517,6 @@ int cmd_router_main(int argc, char **argv)
 		usage(stderr);
 		return TL_EXIT_USAGE;
 	}
-	/* The forwarder keeps its control socket and series where the testbed code looks:
-	 * under the testbed root, which for this process is the routers' root. */
-	setenv("TCPLAB_TESTBED_DIR", tl_router_root(), 1);
 	const char *sub = argv[1];
 	bool is_sub = !strcmp(sub, "set") || !strcmp(sub, "status");
 	struct cli c = { 0 };
@@ -428,8 +526,13 @@ int cmd_router_main(int argc, char **argv)
 		code = TL_EXIT_OK;
 		goto out;
 	}
-	if (code)
+	if (code || (code = check_testbed_form(&c, is_sub)) != 0)
 		goto out;
+	/* The forwarder keeps its control socket and series where the testbed code looks:
+	 * under the testbed root, which for a router between two interfaces is the routers'
+	 * root; a testbed's router uses its testbed's. */
+	if (!c.testbed)
+		setenv("TCPLAB_TESTBED_DIR", tl_router_root(), 1);
 	if (c.l.out.n > 1 && !is_sub) {
 		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with set and status");
 		goto out;
@@ -443,6 +546,8 @@ int cmd_router_main(int argc, char **argv)
 		code = cmd_set(&c);
 	else if (!strcmp(sub, "status"))
 		code = cmd_status(&c);
+	else if (c.testbed)
+		code = cmd_testbed(&c);
 	else if (c.restore)
 		code = cmd_restore(&c);
 	else

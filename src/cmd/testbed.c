@@ -6,7 +6,7 @@
  *   exec NAME HOST -- CMD...    run a command on a host
  *   list                        the testbeds of this machine
  *   down NAME                   remove everything the testbed made
- *   _forward NAME --ready-fd N  (internal) the forwarder, started by `up`
+ * The forwarder `up` starts is `tcplab router --testbed NAME` (cmd/router.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +23,6 @@
 #include "cmd/link_opts.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
-#include "testbed/fwd.h"
 #include "testbed/run.h"
 #include "testbed/series.h"
 #include "testbed/testbed.h"
@@ -84,13 +83,12 @@ static void usage(FILE *f)
 
 #define CMD "testbed"
 
-enum { O_SERIES = 1000, O_SINCE, O_READY_FD };
+enum { O_SERIES = 1000, O_SINCE };
 
 struct cli {
 	struct cmd_link_cli l;  /* the link options, --json, --json-file, --flows */
 	bool json, series;
 	uint64_t since_ns;
-	int ready_fd;
 	int npos;
 	char *pos[4]; /* positional arguments */
 };
@@ -105,7 +103,6 @@ static bool want_json(const struct cli *c)
 static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 {
 	struct cli *c = ctx;
-	uint64_t v;
 	int rc;
 	switch (opt) {
 	case O_SERIES:
@@ -116,11 +113,6 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 				       &c->since_ns, err);
 		c->series = true;
 		return rc < 0 ? rc : 1;
-	case O_READY_FD:
-		if ((rc = tl_parse_count("--ready-fd", arg, 3, 1 << 20, &v, err)) < 0)
-			return rc;
-		c->ready_fd = (int)v;
-		return 1;
 	}
 	return 0;
 }
@@ -132,11 +124,9 @@ static int parse(int argc, char **argv, struct cli *c)
 	static const struct option own[] = {
 		{ "series", no_argument, NULL, O_SERIES },
 		{ "since", required_argument, NULL, O_SINCE },
-		{ "ready-fd", required_argument, NULL, O_READY_FD },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_link_extra extra = { own, take, c };
-	c->ready_fd = -1;
 	int rc = cmd_link_parse(argc, argv, CMD, true, &extra, usage, &c->l);
 	c->json = c->l.out.format[0] == OUT_JSON;
 	if (rc)
@@ -441,58 +431,6 @@ static int cmd_exec(int argc, char **argv)
 	return errno == ENOENT ? 127 : 126;
 }
 
-/* The forwarder process: `testbed _forward NAME --ready-fd N`, started by `up`. */
-static int cmd_forward(struct cli *c)
-{
-	struct tl_err err = { 0 };
-	struct tl_testbed_state st;
-	struct tl_testbed_fwd *f = NULL;
-	int code = TL_EXIT_ERROR;
-	bool have_state = false;
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if (c->npos != 1) {
-		snprintf(err.msg, sizeof(err.msg), "_forward takes the NAME of a testbed");
-		goto out;
-	}
-	if (tl_testbed_state_load(c->pos[0], &st, &err) < 0)
-		goto out;
-	have_state = true;
-	if (tl_testbed_netns_enter(st.plan.rtr_netns, &err) < 0)
-		goto out;
-	if (tl_testbed_fwd_create(&st, &sigs, &f, &err) < 0)
-		goto out;
-	fprintf(stderr, "tcplab testbed: forwarder of %s running, pid %d\n", c->pos[0],
-		(int)getpid());
-	if (c->ready_fd >= 0) {
-		if (write(c->ready_fd, "ok\n", 3) < 0) {
-		}
-		close(c->ready_fd);
-		c->ready_fd = -1;
-	}
-	if (tl_testbed_fwd_run(f, &err) < 0)
-		goto out;
-	fprintf(stderr, "tcplab testbed: forwarder of %s stopped\n", c->pos[0]);
-	code = TL_EXIT_OK;
-out:
-	if (code != TL_EXIT_OK) {
-		fprintf(stderr, "tcplab testbed: forwarder: %s\n", err.msg);
-		if (c->ready_fd >= 0) {
-			dprintf(c->ready_fd, "%s\n", err.msg);
-			close(c->ready_fd);
-		}
-	}
-	tl_testbed_fwd_destroy(f);
-	if (have_state)
-		tl_testbed_state_free(&st);
-	return code;
-}
-
 int cmd_testbed_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -530,8 +468,6 @@ int cmd_testbed_main(int argc, char **argv)
 		code = cmd_status(&c);
 	else if (!strcmp(sub, "set"))
 		code = cmd_set(&c);
-	else if (!strcmp(sub, "_forward"))
-		code = cmd_forward(&c);
 	else
 		code = cmd_error(CMD, OUT_TABLE, TL_EXIT_USAGE, "unknown command (up, set, status, "
 				 "exec, list, down; see 'tcplab testbed --help')");

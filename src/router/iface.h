@@ -9,7 +9,8 @@
 #include "util/err.h"
 
 /*
- * What `tcplab router` changes on its two interfaces, and puts back. The emulator counts
+ * What `tcplab router` changes on each of its interfaces (two, or a testbed's veths:
+ * router/ports.h), and puts back. The emulator counts
  * every frame's bytes against the rate and the buffer, so it must see frames as they were
  * on the wire: GRO and LRO (receive) would hand it one 64 KB aggregate for forty frames,
  * GSO and TSO (transmit) would let the kernel send one. All four are turned off with the

@@ -19,7 +19,9 @@
  *
  * It runs as a testbed with one sender whose two ports are IN (the sender's) and OUT (the
  * receiver's), so every option, the control socket and the series are the testbed's own
- * code. Its files, under ROOT = $TCPLAB_ROUTER_DIR or /run/tcplab/router:
+ * code. Its ports are prepared and the forwarder run by router/ports.h and router/run.h,
+ * as for a testbed's own router (router/testbed.h). Its files, under ROOT =
+ * $TCPLAB_ROUTER_DIR or /run/tcplab/router:
  *
  *   ROOT/NAME/router.json    written before anything is changed, removed at the end
  *   ROOT/NAME/ctl.sock       the control socket (testbed/ctl.h), mode 0600

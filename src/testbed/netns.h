@@ -12,11 +12,16 @@
  *                      only the forwarder moves packets; one port per host, up
  *   each host          eth0 with its address /24 and MAC; the peers' MACs as permanent
  *                      neighbour entries, so no ARP has to cross the emulated link
- *   every veth end     ethtool -K tx off tso off gso off gro off: the router sees real
+ *   each host's end    ethtool -K tx off tso off gso off gro off: the router sees real
  *                      frames of at most MTU + 14 bytes, and checksums are complete
  *                      (with tx checksumming on, a veth leaves TCP checksums to a NIC that
  *                      does not exist, and a frame re-sent from a packet socket arrives
  *                      with a wrong one)
+ *   the router's end   left as made: it is a port of `tcplab router --testbed NAME`, which
+ *                      turns GRO, LRO, GSO and TSO off while it runs, as on any interface
+ *                      (router/ports.h). Its tx checksumming does not matter: the frames
+ *                      the router sends from a packet socket carry the checksums the hosts
+ *                      computed, and nothing else leaves the router namespace.
  *
  * The veths are created inside the router namespace with their peers placed straight into
  * the hosts, so no interface ever appears in the caller's namespace.

@@ -121,6 +121,25 @@ static void remove_state_dir(const char *name)
 		rmdir(path);
 }
 
+bool tl_testbed_argv_is_forwarder(char *const *args, int na, const char *name)
+{
+	int router = -1;
+	for (int i = 1; i < na && router < 0; i++)
+		if (!strcmp(args[i], "router"))
+			router = i;
+	for (int i = router + 1; router > 0 && i < na; i++) {
+		if (!strcmp(args[i], "--testbed") && i + 1 < na && !strcmp(args[i + 1], name))
+			return true;
+		if (!strncmp(args[i], "--testbed=", 10) && !strcmp(args[i] + 10, name))
+			return true;
+	}
+	for (int i = 1; i + 2 < na; i++)
+		if (!strcmp(args[i], "testbed") && !strcmp(args[i + 1], "_forward") &&
+		    !strcmp(args[i + 2], name))
+			return true;
+	return false;
+}
+
 static int proc_cmdline_is_forwarder(pid_t pid, const char *name)
 {
 	char path[64], buf[1024];
@@ -133,16 +152,11 @@ static int proc_cmdline_is_forwarder(pid_t pid, const char *name)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	/* argv: exe "testbed" "_forward" NAME ..., NUL-separated. */
-	const char *args[8];
+	char *args[16];
 	int na = 0;
-	for (ssize_t off = 0; off < n && na < 8; off += (ssize_t)strlen(buf + off) + 1)
+	for (ssize_t off = 0; off < n && na < 16; off += (ssize_t)strlen(buf + off) + 1)
 		args[na++] = buf + off;
-	for (int i = 0; i + 2 < na; i++)
-		if (!strcmp(args[i], "testbed") && !strcmp(args[i + 1], "_forward") &&
-		    !strcmp(args[i + 2], name))
-			return 1;
-	return 0;
+	return tl_testbed_argv_is_forwarder(args, na, name);
 }
 
 bool tl_testbed_forwarder_alive(const struct tl_testbed_state *st)
@@ -196,7 +210,10 @@ static int stop_forwarder(const struct tl_testbed_state *st, struct tl_testbed_d
 	return 0;
 }
 
-/* Starts the forwarder and waits for its "ok"; *pid_out is its PID. */
+/*
+ * Starts the testbed's router, `EXE router --testbed NAME --ready-fd 3` (router/testbed.h),
+ * and waits for its "ok"; *pid_out is its PID.
+ */
 static int spawn_forwarder(const char *name, const char *exe, pid_t *pid_out, struct tl_err *err)
 {
 	char log[512];
@@ -224,7 +241,7 @@ static int spawn_forwarder(const char *name, const char *exe, pid_t *pid_out, st
 		dup2(out, 1);
 		dup2(out, 2);
 		dup2(fds[1], 3); /* dup2 clears close-on-exec */
-		execl(exe, exe, "testbed", "_forward", name, "--ready-fd", "3", (char *)NULL);
+		execl(exe, exe, "router", "--testbed", name, "--ready-fd", "3", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);

@@ -12,14 +12,15 @@
 /*
  * `tcplab testbed`: hosts as network namespaces joined through a userspace bottleneck
  * router. This file brings testbeds up and down; testbed/plan.h names things,
- * testbed/netns.h builds the namespaces, testbed/fwd.h is the router, testbed/ctl.h talks
- * to it, testbed/series.h reads its time series.
+ * testbed/netns.h builds the namespaces, `tcplab router --testbed NAME` (router/testbed.h,
+ * over testbed/fwd.h) is the router, testbed/ctl.h talks to it, testbed/series.h reads its
+ * time series.
  */
 
 /*
  * Brings testbed name up with the options opts (testbed/config.h): checks them, picks the
  * subnet (past those of other testbeds and of this namespace's routes), writes the state
- * directory, creates the namespaces, and starts the forwarder as `exe testbed _forward NAME
+ * directory, creates the namespaces, and starts the forwarder as `exe router --testbed NAME
  * --ready-fd 3` in its own session (stderr to forwarder.log), waiting until it is ready. On
  * failure everything it made is removed again. *out (freed with tl_testbed_state_free)
  * describes the running testbed.
@@ -36,13 +37,23 @@ struct tl_testbed_down_report {
 
 /*
  * Takes testbed name down: ends its forwarder (by the recorded PID, after checking that
- * the PID still runs `testbed _forward NAME`), deletes exactly the namespaces of its state
+ * the PID still runs `tcplab router --testbed NAME`), deletes exactly the namespaces of its state
  * file and removes its state directory. Processes that still run in a host namespace are
  * listed in rep, not killed: they keep that namespace (and its veth) alive until they end.
  */
 int tl_testbed_down(const char *name, struct tl_testbed_down_report *rep, struct tl_err *err);
 
-/* Whether the recorded forwarder PID runs and is this testbed's forwarder. */
+/*
+ * Whether a command line (argv as /proc/PID/cmdline splits it, na words) runs testbed
+ * name's router: `tcplab router --testbed NAME` (or --testbed=NAME, anywhere after
+ * "router"), as `up` starts it and a user restarts it by hand; or `tcplab testbed _forward
+ * NAME`, the form releases before this one started, so that `down` still ends a forwarder
+ * of a testbed such a release brought up.
+ */
+bool tl_testbed_argv_is_forwarder(char *const *args, int na, const char *name);
+
+/* Whether the recorded forwarder PID runs and is this testbed's forwarder: `tcplab router
+ * --testbed NAME` (or `tcplab testbed _forward NAME`, as releases before started it). */
 bool tl_testbed_forwarder_alive(const struct tl_testbed_state *st);
 
 /*

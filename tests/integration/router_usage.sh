@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad input to tcplab router gets one clear line naming it, and changes nothing: an
 # interface that does not exist, the same interface twice, an interface that holds the
-# host's default route (unless --force), a bad link option, set/status of no router.
+# host's default route (unless --force), a bad link option, set/status of no router,
+# --testbed with what does not go with it.
 . "$(dirname "$0")/router_lib.sh"
 
 rt_setup
@@ -33,6 +34,13 @@ one_line "status without a name" 2 "which router?" rtr status
 one_line "status of no router" 1 "no router nosuch" rtr status --name nosuch
 one_line "set of no router" 1 "no router nosuch" rtr set --name nosuch --rate 1mbit
 one_line "--restore of an interface no router changed" 1 "nothing to restore" rtr --restore "$IF_IN"
+# --testbed NAME: a testbed's router, with none of the two-interface form's options.
+one_line "--testbed of no testbed" 1 "no testbed nosuch$$" rtr --testbed nosuch$$
+one_line "--testbed with a link option" 2 "testbed set" rtr --testbed x$$ --rate 1mbit
+one_line "--testbed with --in" 2 "do not go with it" rtr --testbed x$$ --in "$IF_IN"
+one_line "--testbed with a bad name" 2 '--testbed "a/b"' rtr --testbed a/b
+one_line "--ready-fd without --testbed" 2 "goes with --testbed" rtr --in "$IF_IN" --out "$IF_OUT" --ready-fd 3
+one_line "status --testbed" 2 "testbed status" rtr status --testbed x$$
 
 # The default route: through IF_OUT in the middle namespace (our own), refused without --force.
 ip -n "$NS_M" addr add 172.31.$(( $$ % 250 )).2/24 dev "$IF_OUT"

@@ -6,7 +6,7 @@
 snap() {
     ip netns list | awk '{print $1}' | sort >"$TL_TMP/$1.netns"
     ip -o link show | awk -F': ' '{print $2}' | sort >"$TL_TMP/$1.links"
-    pgrep -f "testbed _forward" | sort >"$TL_TMP/$1.fwd" || true
+    pgrep -f "router --testbed" | sort >"$TL_TMP/$1.fwd" || true
     ls /run/tcplab/testbed 2>/dev/null | sort >"$TL_TMP/$1.state" || true
 }
 snap before
@@ -44,12 +44,20 @@ echo "$k" | grep -q "^tcp-segmentation-offload: off" && echo "$k" | grep -q "^ge
 "$TCPLAB" testbed exec "$A" nosuch -- true 2>"$TL_TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "no host \"nosuch\"" "$TL_TMP/err" && pass "exec: unknown host named" || fail "exec nosuch: rc $rc $(cat "$TL_TMP/err")"
 
-# Both forwarders run, and they are the recorded PIDs.
+# Both forwarders run `tcplab router --testbed NAME` (the router on the testbed's veths),
+# and they are the PIDs the state file and status give.
+declare -A FWD_PID
 for n in "$A" "$B"; do
     pid=$(jq -r .forwarder_pid "$TL_TMP/$n.up.json")
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "testbed _forward $n " && pass "forwarder of $n runs as pid $pid" ||
-        fail "forwarder of $n (pid $pid) not running"
+    FWD_PID[$n]=$pid
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q " router --testbed $n " && pass "forwarder of $n runs 'tcplab router --testbed $n' as pid $pid" ||
+        fail "forwarder of $n (pid $pid) not running 'router --testbed $n': $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+    [ "$(jq -r .forwarder_pid "${TCPLAB_TESTBED_DIR:-/run/tcplab/testbed}/$n/testbed.json" 2>/dev/null)" = "$pid" ] &&
+        pass "state file of $n: forwarder pid $pid" || fail "state file of $n does not name pid $pid"
 done
+# (a packet socket's membership counts in promiscuity; the PROMISC flag shows only the user's)
+"$TCPLAB" testbed exec "$A" rtr -- ip -d link show snd1 | grep -Eq "promiscuity [1-9]" &&
+    pass "router port: held promiscuous by the router" || fail "router port snd1 not promiscuous"
 
 # Packets pass: sender to receiver, both senders.
 for s in snd1 snd2; do
@@ -109,6 +117,10 @@ C=t$$c
 # down: everything goes, nothing else.
 for n in "$A" "$B"; do
     "$TCPLAB" testbed down "$n" >"$TL_TMP/down.txt" && pass "down $n" || fail "down $n: $(cat "$TL_TMP/down.txt")"
+    # (a zombie not yet reaped by init has an empty command line)
+    ! tr '\0' ' ' <"/proc/${FWD_PID[$n]}/cmdline" 2>/dev/null | grep -q "router --testbed $n " &&
+        pass "down $n ended its router (pid ${FWD_PID[$n]})" ||
+        fail "down $n: router pid ${FWD_PID[$n]} still there: $(tr '\0' ' ' <"/proc/${FWD_PID[$n]}/cmdline" 2>/dev/null)"
 done
 TB_NAMES=()
 sleep 0.2
