@@ -390,14 +390,13 @@ static int ask(struct cli *c, struct tl_router_req *r, json_t **result)
 		return 0;
 	json_decref(*result);
 	*result = NULL;
-	if (!c->remote)
+	/* the connection's and the agent's own refusals name the agent already */
+	if (!c->remote || why == TL_ROUTER_FAILED)
 		snprintf(msg, sizeof(msg), "%s", err.msg);
 	else if (why == TL_ROUTER_NO_ROUTER)
 		snprintf(msg, sizeof(msg), "no router %s on %s: %s", c->name, c->remote, err.msg);
 	else if (why != TL_ROUTER_FAILED)
 		snprintf(msg, sizeof(msg), "router %s on %s: %s", c->name, c->remote, err.msg);
-	else
-		snprintf(msg, sizeof(msg), "--remote %s: %s", c->remote, err.msg);
 	return cmd_link_fail(&c->l, CMD, exit_of(why), msg);
 }
 
