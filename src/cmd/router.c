@@ -390,9 +390,12 @@ static int ask(struct cli *c, struct tl_router_req *r, json_t **result)
 		return 0;
 	json_decref(*result);
 	*result = NULL;
-	/* the connection's and the agent's own refusals name the agent already */
-	if (!c->remote || why == TL_ROUTER_FAILED)
+	/* the connection's failures name the agent already; a refusal read after the agent
+	 * closed may not (its address is gone with the socket) */
+	if (!c->remote || (why == TL_ROUTER_FAILED && strstr(err.msg, c->remote_host)))
 		snprintf(msg, sizeof(msg), "%s", err.msg);
+	else if (why == TL_ROUTER_FAILED)
+		snprintf(msg, sizeof(msg), "--remote %s: %s", c->remote, err.msg);
 	else if (why == TL_ROUTER_NO_ROUTER)
 		snprintf(msg, sizeof(msg), "no router %s on %s: %s", c->name, c->remote, err.msg);
 	else if (why != TL_ROUTER_FAILED)

@@ -98,6 +98,21 @@ out=$(remote "$TL_TMP/good" status --remote "$MG_NET.1:1" --name "$RT_NAME" 2>&1
 grep -q "router status $RT_NAME from $MG_NET.2" "$TL_TMP/agent.log" && pass "the agent logs what it relayed" ||
     fail "agent log: $(tail -5 "$TL_TMP/agent.log")"
 
+# stream --router NAME@HOST: the router's series over the test's window, from its agent (the
+# namespaces share one clock, so the window sent as "how long ago" must land on the test's)
+start_agent_rcv
+ip netns exec "$NS_S" env TCPLAB_KEY="$TL_TMP/good" "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 2 \
+    --router "$RT_NAME@$REMOTE" --json >"$TL_TMP/s.json" || fail "stream --router: exit $?"
+check "stream --router NAME@HOST: end.testbed has the remote router's series" \
+    ".end.testbed.name == \"$RT_NAME\" and .end.testbed.host == \"$REMOTE\" and (.end.testbed.series | length) >= 10" "$TL_TMP/s.json"
+check "stream --router: the series lies in the test's window (within 0.3 s) and carried its bytes" \
+    '.start.start_monotonic_ns as $t0 | (.end.sum.seconds * 1e9) as $w | .end.testbed.series as $s |
+     ($s[0].t_ns >= $t0 - 3e8) and ($s[-1].t_ns <= $t0 + $w + 3e8) and ($s[-1].fwd.bytes_out > $s[0].fwd.bytes_out)' "$TL_TMP/s.json"
+ip netns exec "$NS_S" env TCPLAB_KEY="$TL_TMP/good" "$TCPLAB" stream "$RCV" -p "$AGENT_PORT" -t 1 \
+    --router "nosuch$$@$REMOTE" --json >"$TL_TMP/s2.json" || fail "stream --router nosuch: exit $?"
+check "stream --router with no such router: the test stands, end.testbed says why" \
+    ".end.sum.bytes > 0 and (.end.testbed.error | test(\"no router nosuch$$ on $REMOTE\"))" "$TL_TMP/s2.json"
+
 # an agent without keys answers anyone who reaches it, as it runs their tests
 agent_mid "$TL_TMP/open.port" --no-auth
 remote "$TL_TMP/nosuchkey" status --remote "$MG_NET.1:$(cat "$TL_TMP/open.port")" --name "$RT_NAME" --json >"$TL_TMP/o.json" ||
