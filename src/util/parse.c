@@ -204,8 +204,9 @@ int tl_parse_hostport(const char *what, const char *s, uint16_t default_port, ch
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	*port = default_port;
-	if (colon && tl_parse_port(what, colon + 1, 0, port, err) < 0)
-		return -EINVAL;
+	if (colon && tl_parse_port(what, colon + 1, 0, port, NULL) < 0)
+		return tl_err_set(err, EINVAL, "%s \"%s\": not a port after the ':' (write HOST:PORT, "
+				  "PORT 1 to 65535)", what, s);
 	return 0;
 }
 

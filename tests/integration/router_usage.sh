@@ -33,6 +33,9 @@ one_line "status without a name" 2 "which router?" rtr status
 one_line "status of no router" 1 "no router nosuch" rtr status --name nosuch
 one_line "set of no router" 1 "no router nosuch" rtr set --name nosuch --rate 1mbit
 one_line "--restore of an interface no router changed" 1 "nothing to restore" rtr --restore "$IF_IN"
+one_line "--remote to start a router" 2 "goes with set and status" rtr --in "$IF_IN" --out "$IF_OUT" --remote 127.0.0.1
+one_line "--remote with a bad port" 2 '--remote "127.0.0.1:0": not a port after' rtr status --name x --remote 127.0.0.1:0
+one_line "--remote with no host" 2 '--remote ":5299": no host' rtr status --name x --remote :5299
 
 # The default route: through IF_OUT in the middle namespace (our own), refused without --force.
 ip -n "$NS_M" addr add 172.31.$(( $$ % 250 )).2/24 dev "$IF_OUT"
