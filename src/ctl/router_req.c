@@ -28,6 +28,11 @@ const char *tl_router_reason_name(enum tl_router_reason r)
 	return (unsigned)r < NREASONS ? reason_names[r] : "failed";
 }
 
+const char *tl_router_op_name(enum tl_router_op op)
+{
+	return op >= TL_ROUTER_OP_STATUS && op <= TL_ROUTER_OP_SERIES ? op_names[op] : "?";
+}
+
 json_t *tl_router_req_json(const struct tl_router_req *r)
 {
 	json_t *j = json_pack("{s:s, s:s}", "router", r->name, "op", op_names[r->op]);

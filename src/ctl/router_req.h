@@ -69,6 +69,8 @@ int tl_router_answer_read(const json_t *answer, json_t **result, enum tl_router_
 			  struct tl_err *err);
 
 const char *tl_router_reason_name(enum tl_router_reason r);
+/* "status", "set", "series" (for logs). */
+const char *tl_router_op_name(enum tl_router_op op);
 
 /*
  * The client's side (router_client.c): sends r to the agent at host:port (family AF_UNSPEC,

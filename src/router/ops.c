@@ -26,8 +26,12 @@ int tl_router_running(const char *name, struct tl_router_saved *s, struct tl_err
 	int ret = tl_testbed_name_check(name, err);
 	if (ret < 0)
 		return ret;
-	if ((ret = tl_router_saved_load(name, s, err)) < 0)
-		return ret;
+	if ((ret = tl_router_saved_load(name, s, err)) < 0) {
+		/* a damaged state file is no request's fault (EINVAL means "refused" to callers) */
+		if (ret == -EINVAL && err)
+			err->code = EIO;
+		return ret == -EINVAL ? -EIO : ret;
+	}
 	if (!tl_router_alive(s)) {
 		ret = tl_err_set(err, ESRCH, "router %s is not running (killed? 'tcplab router "
 				 "--restore %s')", name, s->in.name);
