@@ -356,12 +356,6 @@ static int exit_of(enum tl_router_reason why)
 	}
 }
 
-static enum tl_router_reason reason_of(int code)
-{
-	return code == ENOENT ? TL_ROUTER_NO_ROUTER : code == ESRCH ? TL_ROUTER_NOT_RUNNING
-		: code == EINVAL ? TL_ROUTER_REFUSED : TL_ROUTER_FAILED;
-}
-
 /*
  * r on the router c names, here or on --remote's host: the result (status document, set's
  * answer) in *result; or the exit status with the error said on every output. Both ways ask
@@ -384,7 +378,7 @@ static int ask(struct cli *c, struct tl_router_req *r, json_t **result)
 		ret = r->op == TL_ROUTER_OP_STATUS ? tl_router_status_doc(c->name, r->flows, result, &err)
 						   : tl_router_set(c->name, r->options, result, &cfg, &err);
 		free(cfg);
-		why = reason_of(err.code);
+		why = tl_router_reason_of(err.code);
 	}
 	if (ret == 0)
 		return 0;

@@ -107,7 +107,7 @@ void tl_router_req_free(struct tl_router_req *r)
 	r->options = NULL;
 }
 
-static enum tl_router_reason reason_of(int code)
+enum tl_router_reason tl_router_reason_of(int code)
 {
 	switch (code) {
 	case ENOENT: return TL_ROUTER_NO_ROUTER;
@@ -136,7 +136,7 @@ json_t *tl_router_req_serve(const struct tl_router_req *r)
 	if (ret < 0) {
 		json_decref(result);
 		return json_pack("{s:s, s:s}", "error", err.msg[0] ? err.msg : "failed", "reason",
-				 tl_router_reason_name(reason_of(err.code ? err.code : -ret)));
+				 tl_router_reason_name(tl_router_reason_of(err.code ? err.code : -ret)));
 	}
 	return json_pack("{s:o}", "result", result);
 }

@@ -69,6 +69,8 @@ int tl_router_answer_read(const json_t *answer, json_t **result, enum tl_router_
 			  struct tl_err *err);
 
 const char *tl_router_reason_name(enum tl_router_reason r);
+/* The reason for a router/ops.h error code (ENOENT, ESRCH, EINVAL, other). */
+enum tl_router_reason tl_router_reason_of(int code);
 /* "status", "set", "series" (for logs). */
 const char *tl_router_op_name(enum tl_router_op op);
 
