@@ -426,17 +426,21 @@ void *tl_session_main(void *arg)
 	setsockopt(s->ctl_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	json_t *router = NULL;
 	int hrc = handshake(s, &spec, &router, &err);
-	tl_agent_unpend(a, s); /* it holds a slot now, or it ends */
-	if (hrc < 0)
-		goto out;
 	if (router) {
-		hrc = serve_router(s, router, who, &err);
+		/* still pending while it is served: --max-pending and --max-pending-per-host bound
+		 * the router requests at once, as they bound greetings */
+		if (hrc == 0)
+			hrc = serve_router(s, router, who, &err);
 		json_decref(router);
+		tl_agent_unpend(a, s);
 		if (hrc < 0)
 			goto out;
 		ok = 2; /* answered; no test ran, none to count or log as one */
 		goto out;
 	}
+	tl_agent_unpend(a, s); /* it holds a slot now, or it ends */
+	if (hrc < 0)
+		goto out;
 	pthread_mutex_lock(&a->lock);
 	int busy = a->stats.tests_running >= a->cfg.max_tests;
 	uint64_t share = take_rate_share(a, tl_spec_connections(&spec), &busy);
