@@ -132,30 +132,9 @@ int cmd_link_fail(const struct cmd_link_cli *c, const char *cmd, int code, const
 	return cmd_outputs_error(&c->out, cmd, code, msg);
 }
 
-static int link_merge(const json_t *current, const json_t *given, const char *fixed_hint,
-		      json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err)
-{
-	const char *key;
-	json_t *v;
-	*cfg = NULL;
-	*merged = json_deep_copy(current);
-	if (!*merged)
-		return tl_err_set(err, ENOMEM, "out of memory");
-	json_object_foreach((json_t *)given, key, v) {
-		if (!tl_testbed_opt_runtime(key) &&
-		    strcmp(tl_testbed_opt(*merged, key), json_string_value(v)) != 0)
-			return tl_err_set(err, EINVAL, "--%s is fixed when %s", key, fixed_hint);
-		json_object_set(*merged, key, v);
-	}
-	*cfg = malloc(sizeof(**cfg));
-	if (!*cfg)
-		return tl_err_set(err, ENOMEM, "out of memory");
-	return tl_testbed_config_eval(*merged, *cfg, err);
-}
-
 int cmd_link_status(const char *name, unsigned flows, json_t **doc, struct tl_err *err)
 {
-	json_t *req = json_pack("{s:s, s:i}", "cmd", "status", "flows", (int)flows);
+	json_t *req = tl_testbed_ctl_req_status(flows);
 	int rc = req ? tl_testbed_ctl_request(name, req, CTL_TIMEOUT_NS, doc, err)
 		     : tl_err_set(err, ENOMEM, "out of memory");
 	json_decref(req);
@@ -164,7 +143,7 @@ int cmd_link_status(const char *name, unsigned flows, json_t **doc, struct tl_er
 
 static int link_set(const char *name, const json_t *merged, json_t **resp, struct tl_err *err)
 {
-	json_t *req = json_pack("{s:s, s:O}", "cmd", "set", "options", merged);
+	json_t *req = tl_testbed_ctl_req_set(merged);
 	int rc = req ? tl_testbed_ctl_request(name, req, CTL_TIMEOUT_NS, resp, err)
 		     : tl_err_set(err, ENOMEM, "out of memory");
 	json_decref(req);
@@ -176,7 +155,7 @@ int cmd_link_apply(const struct cmd_link_cli *c, const char *cmd, const char *na
 		   struct tl_testbed_config **cfg, json_t **resp)
 {
 	struct tl_err err = { 0 };
-	if (link_merge(current, c->opts, fixed_hint, merged, cfg, &err) < 0)
+	if (tl_testbed_opts_merge(current, c->opts, fixed_hint, merged, cfg, &err) < 0)
 		return cmd_link_fail(c, cmd, TL_EXIT_USAGE, err.msg);
 	if (link_set(name, *merged, resp, &err) < 0)
 		return cmd_link_fail(c, cmd, TL_EXIT_ERROR, err.msg);

@@ -3,6 +3,7 @@
  *   router --in IF --out IF [--name NAME] [LINK OPTIONS]   forward until SIGINT/SIGTERM
  *   router set [--name NAME | --in IF --out IF] LINK OPTIONS
  *   router status [--name NAME | --in IF --out IF] [--json]
+ *   router set|status --remote HOST[:PORT] ...   the same on another host, through its agent
  *   router --restore IF         put back what a killed router changed on IF (and its pair)
  *   router --testbed NAME [--ready-fd N]   testbed NAME's router on its veths (`testbed up`
  *                               starts it; by hand it restarts one that ended)
@@ -15,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "cmd/link_opts.h"
+#include "ctl/agent.h"
+#include "ctl/router_req.h"
+#include "router/ops.h"
 #include "router/router.h"
 #include "router/run.h"
 #include "router/testbed.h"
@@ -38,6 +43,7 @@ static void usage(FILE *f)
 		"                         [--json-file FILE]\n"
 		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--json-file FILE]\n"
 		"                            [--flows N]\n"
+		"       tcplab router set|status --remote HOST[:PORT] ... (the same on another host)\n"
 		"       tcplab router --restore IF\n"
 		"       tcplab router --testbed NAME [--ready-fd N]\n\n"
 		"The testbed's emulated bottleneck between two interfaces of this host, as a bump\n"
@@ -59,19 +65,23 @@ static void usage(FILE *f)
 		"                        what 'tcplab testbed up' starts; by hand, it brings back a\n"
 		"                        testbed's router that ended (in the foreground)\n"
 		"  --ready-fd N          with --testbed: write \"ok\" (or the error) to fd N once it\n"
-		"                        forwards\n\n"
+		"                        forwards\n"
+		"  --remote HOST[:PORT]  set and status: the router of that name on HOST, through the\n"
+		"                        'tcplab serve' agent there (port %d), with this user's key\n"
+		"                        ($TCPLAB_KEY or ~/.config/tcplab/id_ed25519) when the agent\n"
+		"                        has --authorized-keys\n\n"
 		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
 		"  --rate RATE  --rtt DURATION  --buffer SIZE  --aqm SPEC  --loss SPEC\n"
 		"  --jitter DURATION  --reorder/--no-reorder  --rev-rate, --rev-buffer, --rev-aqm,\n"
 		"  --rev-loss, --rev-jitter  --seed N  --pool N  --spin DURATION  --prio high|rt|normal\n"
 		"  --cpu-latency DURATION|off  --standby on|off  --ppv-class flow|host\n"
 		"  (--rtt is the round trip the router adds, half in each direction)\n\n"
-		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n");
+		"Exit status: 0 ok, 1 failed, 2 usage, 3 error.\n", TL_DEFAULT_PORT);
 }
 
 #define CMD "router"
 
-enum { O_IN = 1000, O_OUT, O_NAME, O_FORCE, O_RESTORE, O_TESTBED, O_READY_FD };
+enum { O_IN = 1000, O_OUT, O_NAME, O_FORCE, O_RESTORE, O_TESTBED, O_READY_FD, O_REMOTE };
 
 struct cli {
 	struct cmd_link_cli l;  /* the link options, --json, --json-file, --flows */
@@ -79,6 +89,9 @@ struct cli {
 	const char *in, *out, *name, *restore, *testbed;
 	int ready_fd; /* --ready-fd; -1 without */
 	char name_buf[64];
+	const char *remote;     /* --remote as given */
+	char remote_host[256];  /* its host, and port */
+	uint16_t remote_port;
 };
 
 /* router's own options (cmd_link_parse takes the shared ones). */
@@ -88,6 +101,10 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 	uint64_t v = 0;
 	int rc;
 	switch (opt) {
+	case O_REMOTE:
+		c->remote = arg;
+		return tl_parse_hostport("--remote", arg, TL_DEFAULT_PORT, c->remote_host,
+					 sizeof(c->remote_host), &c->remote_port, err) < 0 ? -EINVAL : 1;
 	case O_IN: c->in = arg; return 1;
 	case O_OUT: c->out = arg; return 1;
 	case O_NAME: c->name = arg; return 1;
@@ -114,6 +131,7 @@ static int parse(int argc, char **argv, struct cli *c)
 		{ "restore", required_argument, NULL, O_RESTORE },
 		{ "testbed", required_argument, NULL, O_TESTBED },
 		{ "ready-fd", required_argument, NULL, O_READY_FD },
+		{ "remote", required_argument, NULL, O_REMOTE },
 		{ NULL, 0, NULL, 0 },
 	};
 	c->ready_fd = -1;
@@ -428,48 +446,86 @@ static int cmd_restore(struct cli *c)
 	return code;
 }
 
-/* Loads the running router that c names, for set and status. */
-static int find_running(struct cli *c, struct tl_router_saved *s, int *code)
+/* The exit status of a failed set or status: no such router, or not running, fails what was
+ * asked (1), as locally; values refused are a usage error (2); the rest an error (3). */
+static int exit_of(enum tl_router_reason why)
+{
+	switch (why) {
+	case TL_ROUTER_NO_ROUTER:
+	case TL_ROUTER_NOT_RUNNING: return TL_EXIT_FAIL;
+	case TL_ROUTER_REFUSED: return TL_EXIT_USAGE;
+	default: return TL_EXIT_ERROR;
+	}
+}
+
+/*
+ * r on the router c names, here or on --remote's host: the result (status document, set's
+ * answer) in *result; or the exit status with the error said on every output. Both ways ask
+ * the library's one owner (router/ops.h), so the document is the same.
+ */
+static int ask(struct cli *c, struct tl_router_req *r, json_t **result)
 {
 	struct tl_err err = { 0 };
-	if (resolve_name(c, &err) < 0) {
-		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
-		return -1;
+	struct tl_testbed_config *cfg = NULL;
+	enum tl_router_reason why = TL_ROUTER_FAILED;
+	char msg[sizeof(err.msg) + 400];
+	int ret;
+	*result = NULL;
+	if (resolve_name(c, &err) < 0)
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
+	snprintf(r->name, sizeof(r->name), "%s", c->name);
+	if (c->remote) {
+		ret = tl_router_remote(c->remote_host, c->remote_port, AF_UNSPEC, r, result, &why, &err);
+	} else {
+		ret = r->op == TL_ROUTER_OP_STATUS ? tl_router_status_doc(c->name, r->flows, result, &err)
+						   : tl_router_set(c->name, r->options, result, &cfg, &err);
+		free(cfg);
+		why = tl_router_reason_of(err.code);
 	}
-	if (tl_router_saved_load(c->name, s, &err) < 0) {
-		*code = cmd_link_fail(&c->l, CMD, err.code == ENOENT ? TL_EXIT_FAIL : TL_EXIT_ERROR, err.msg);
-		return -1;
-	}
-	if (!tl_router_alive(s)) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "router %s is not running (killed? 'tcplab router "
-			 "--restore %s')", c->name, s->in.name);
-		*code = cmd_link_fail(&c->l, CMD, TL_EXIT_FAIL, msg);
-		tl_router_saved_free(s);
-		return -1;
-	}
-	return 0;
+	if (ret == 0)
+		return 0;
+	json_decref(*result);
+	*result = NULL;
+	/* the connection's failures name the agent already; a refusal read after the agent
+	 * closed may not (its address is gone with the socket) */
+	if (!c->remote || (why == TL_ROUTER_FAILED && strstr(err.msg, c->remote_host)))
+		snprintf(msg, sizeof(msg), "%s", err.msg);
+	else if (why == TL_ROUTER_FAILED)
+		snprintf(msg, sizeof(msg), "--remote %s: %s", c->remote, err.msg);
+	else if (why == TL_ROUTER_NO_ROUTER)
+		snprintf(msg, sizeof(msg), "no router %s on %s: %s", c->name, c->remote, err.msg);
+	else if (why != TL_ROUTER_FAILED)
+		snprintf(msg, sizeof(msg), "router %s on %s: %s", c->name, c->remote, err.msg);
+	return cmd_link_fail(&c->l, CMD, exit_of(why), msg);
 }
 
 static int cmd_status(struct cli *c)
 {
-	struct tl_router_saved s;
+	struct tl_router_req r = { .op = TL_ROUTER_OP_STATUS, .flows = c->l.flows };
 	struct tl_err err = { 0 };
-	int code = TL_EXIT_OK;
-	if (find_running(c, &s, &code) < 0)
-		return code;
 	json_t *doc = NULL;
-	if (cmd_link_status(s.name, c->l.flows, &doc, &err) == 0) {
-		json_object_set_new(doc, "router",
-				    json_pack("{s:s, s:o, s:o}", "name", s.name, "in",
-					      tl_router_iface_json(&s.in), "out",
-					      tl_router_iface_json(&s.out)));
-	}
-	if (!doc || cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
+	int code = ask(c, &r, &doc);
+	if (code == 0 && cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
 		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
 	json_decref(doc);
-	tl_router_saved_free(&s);
 	return code;
+}
+
+/* set's line: what the router runs with now (the forwarder's answer: its options). */
+static void print_set(const char *name, const json_t *resp)
+{
+	const json_t *opts = json_object_get(resp, "options");
+	struct tl_testbed_config *cfg = malloc(sizeof(*cfg));
+	char r[32];
+	if (cfg && tl_testbed_config_eval(opts, cfg, NULL) < 0) {
+		free(cfg);
+		cfg = NULL;
+	}
+	printf("router %s: rate %s, RTT %s, buffer %s, aqm %s\n", name,
+	       !cfg ? tl_testbed_opt(opts, "rate")
+	       : cfg->fwd.rate_bps ? tl_fmt_rate((double)cfg->fwd.rate_bps, r, sizeof(r)) : "unlimited",
+	       tl_testbed_opt(opts, "rtt"), tl_testbed_opt(opts, "buffer"), tl_testbed_opt(opts, "aqm"));
+	free(cfg);
 }
 
 static int cmd_set(struct cli *c)
@@ -477,37 +533,15 @@ static int cmd_set(struct cli *c)
 	if (json_object_size(c->l.opts) == 0)
 		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "set: nothing to change (give "
 				     "--rate, --rtt, --buffer, --aqm, --loss, --jitter, ...)");
-	struct tl_router_saved s;
-	struct tl_err err = { 0 };
-	int code = TL_EXIT_OK;
-	if (find_running(c, &s, &code) < 0)
-		return code;
-	json_t *resp = NULL, *opts = NULL;
-	struct tl_testbed_config *cfg = NULL;
-	if ((code = cmd_link_apply(&c->l, CMD, s.name, s.options,
-				   "the router starts (stop it and start it again)", &opts, &cfg,
-				   &resp)) != 0)
-		goto out;
-	json_decref(s.options);
-	s.options = json_incref(opts);
-	if (tl_router_saved_write(&s, &err) < 0) {
-		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
-		goto out;
+	struct tl_router_req r = { .op = TL_ROUTER_OP_SET, .options = c->l.opts };
+	json_t *resp = NULL;
+	int code = ask(c, &r, &resp);
+	if (code == 0) {
+		cmd_outputs_json(&c->l.out, resp);
+		if (!c->json)
+			print_set(c->name, resp);
 	}
-	cmd_outputs_json(&c->l.out, resp);
-	if (!c->json) {
-		char r[32];
-		printf("router %s: rate %s, RTT %s, buffer %s, aqm %s\n", s.name,
-		       cfg->fwd.rate_bps ? tl_fmt_rate((double)cfg->fwd.rate_bps, r, sizeof(r))
-					 : "unlimited",
-		       tl_testbed_opt(opts, "rtt"), tl_testbed_opt(opts, "buffer"),
-		       tl_testbed_opt(opts, "aqm"));
-	}
-out:
-	free(cfg);
-	json_decref(opts);
 	json_decref(resp);
-	tl_router_saved_free(&s);
 	return code;
 }
 
@@ -533,6 +567,11 @@ int cmd_router_main(int argc, char **argv)
 	 * root; a testbed's router uses its testbed's. */
 	if (!c.testbed)
 		setenv("TCPLAB_TESTBED_DIR", tl_router_root(), 1);
+	if (c.remote && !is_sub) {
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--remote goes with set and status "
+				     "(a router starts on its own host)");
+		goto out;
+	}
 	if (c.l.out.n > 1 && !is_sub) {
 		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with set and status");
 		goto out;

@@ -16,6 +16,9 @@
 #include "ctl/agent.h"
 #include "ctl/client.h"
 #include "out/render.h"
+#include "ctl/router_req.h"
+#include "router/ops.h"
+#include "testbed/plan.h"
 #include "testbed/series.h"
 #include "util/clock.h"
 #include "util/parse.h"
@@ -28,6 +31,9 @@ struct stream_cli {
 	int bytes_set;
 	int autotune;
 	const char *testbed; /* embed this testbed's router series in the result */
+	const char *router;  /* or this `tcplab router`'s, as given: NAME[@HOST[:PORT]] */
+	char router_name[32], router_host[256];
+	uint16_t router_port; /* 0: the router runs on this host */
 	struct cmd_live live; /* the outputs, and what renders the parts as they arrive */
 };
 
@@ -80,6 +86,9 @@ static void usage(FILE *f)
 		"      --testbed NAME       embed the testbed router's series for the window in\n"
 		"                           end.testbed (default: $TCPLAB_TESTBED, which\n"
 		"                           'tcplab testbed exec' sets)\n"
+		"      --router NAME[@HOST[:PORT]]  the same from a 'tcplab router' of that name, on\n"
+		"                           this host or on HOST (through its agent, port %d by\n"
+		"                           default, with this user's key as for the test)\n"
 		"Tuning:\n"
 		"      --autotune           probe HOST (or reuse its remembered probe, see tcplab probe), size\n"
 		"                           each flow's SO_SNDBUF/SO_RCVBUF and the flow count from the BDP, then\n"
@@ -87,14 +96,14 @@ static void usage(FILE *f)
 		"Testing:\n"
 		"      --fault-stop-reading FLOW@TIME  the receiver of FLOW stops reading after TIME\n"
 		"  -h, --help               this text\n",
-		TL_DEFAULT_PORT);
+		TL_DEFAULT_PORT, TL_DEFAULT_PORT);
 }
 
 /* stream's own options (the shared ones: cmd/test_opts.h) */
 enum {
 	OPT_BIDIR = 256, OPT_MAX_TIME, OPT_VERIFY, OPT_STALL, OPT_CONNECT_RATE, OPT_SNDBUF,
 	OPT_RCVBUF, OPT_CLAMP, OPT_MSS, OPT_NODELAY, OPT_PACING, OPT_ZEROCOPY, OPT_PER_FLOW,
-	OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED,
+	OPT_FAULT, OPT_AUTOTUNE, OPT_TESTBED, OPT_ROUTER,
 };
 
 static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
@@ -111,6 +120,26 @@ static int parse_fault(const char *text, struct tl_spec *s, struct tl_err *err)
 			      &s->fault_after_ns, err) < 0)
 		return -EINVAL;
 	s->fault_stop_reading_flow = (int64_t)flow;
+	return 0;
+}
+
+/* --router NAME[@HOST[:PORT]] */
+static int parse_router(struct stream_cli *c, const char *text, struct tl_err *err)
+{
+	const char *at = strchr(text, '@');
+	size_t nl = at ? (size_t)(at - text) : strlen(text);
+	c->router = text;
+	if (nl >= sizeof(c->router_name))
+		return tl_err_set(err, EINVAL, "--router \"%s\": the name is too long (1 to 24 of "
+				  "A-Z a-z 0-9 _ -)", text);
+	memcpy(c->router_name, text, nl);
+	c->router_name[nl] = '\0';
+	if (tl_testbed_name_check(c->router_name, NULL) < 0)
+		return tl_err_set(err, EINVAL, "--router \"%s\": write NAME or NAME@HOST[:PORT], NAME "
+				  "1 to 24 of A-Z a-z 0-9 _ -", text);
+	if (at && tl_parse_hostport("--router", at + 1, TL_DEFAULT_PORT, c->router_host,
+				    sizeof(c->router_host), &c->router_port, err) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -159,6 +188,7 @@ static int take_option(struct stream_cli *c, int opt, int *reverse, int *bidir, 
 	case OPT_ZEROCOPY: s->opts.zerocopy = 1; break;
 	case OPT_PER_FLOW: c->per_flow = 1; break;
 	case OPT_TESTBED: c->testbed = optarg; break;
+	case OPT_ROUTER: rc = parse_router(c, optarg, err); break;
 	case OPT_FAULT: rc = parse_fault(optarg, s, err); break;
 	case OPT_AUTOTUNE: c->autotune = 1; break;
 	default: return 0;
@@ -180,6 +210,7 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 		{ "nodelay", no_argument, NULL, OPT_NODELAY }, { "pacing", required_argument, NULL, OPT_PACING },
 		{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY }, { "per-flow", no_argument, NULL, OPT_PER_FLOW },
 		{ "testbed", required_argument, NULL, OPT_TESTBED },
+		{ "router", required_argument, NULL, OPT_ROUTER },
 		{ "fault-stop-reading", required_argument, NULL, OPT_FAULT },
 		{ "autotune", no_argument, NULL, OPT_AUTOTUNE }, { NULL, 0, NULL, 0 },
 	};
@@ -210,7 +241,10 @@ static int parse_args(int argc, char **argv, struct stream_cli *c, struct tl_err
 	s->direction = bidir ? TL_DIR_BIDIR : reverse ? TL_DIR_REVERSE : TL_DIR_FORWARD;
 	if (c->per_flow)
 		c->target.per_flow_limit = TL_SPEC_MAX_FLOWS * 2;
-	if (!c->testbed && getenv("TCPLAB_TESTBED") && *getenv("TCPLAB_TESTBED"))
+	if (c->testbed && c->router)
+		return tl_err_set(err, EINVAL, "--testbed and --router cannot be used together (both "
+				  "embed the bottleneck's series in end.testbed)");
+	if (!c->testbed && !c->router && getenv("TCPLAB_TESTBED") && *getenv("TCPLAB_TESTBED"))
 		c->testbed = getenv("TCPLAB_TESTBED");
 	return cmd_test_opts_end(&o, argc, argv, err);
 }
@@ -230,28 +264,75 @@ static void render_end(const struct stream_cli *c, const struct tl_stream_result
 	}
 }
 
-/*
- * Inside a testbed (--testbed NAME, or TCPLAB_TESTBED set by 'tcplab testbed exec'), the
- * router's series over the measurement window goes into end.testbed: what the bottleneck's
- * queue and drops did while the flows ran.
- */
-static void embed_testbed_series(const struct stream_cli *c, json_t *doc)
+/* The measurement window on this host's CLOCK_MONOTONIC: 0, or -1 when the test did not
+ * start (nothing to embed). */
+static int window(const struct stream_cli *c, json_t *doc, uint64_t *from, uint64_t *to)
 {
 	json_t *end = json_object_get(doc, "end");
 	const json_t *t0 = json_object_get(json_object_get(doc, "start"), "start_monotonic_ns");
 	if (!end || !json_is_integer(t0))
-		return;
-	uint64_t from = (uint64_t)json_integer_value(t0) + c->spec.omit_ns;
+		return -1;
+	*from = (uint64_t)json_integer_value(t0) + c->spec.omit_ns;
 	double secs = json_number_value(json_object_get(json_object_get(end, "sum"), "seconds"));
-	uint64_t to = from + (uint64_t)(secs * 1e9);
+	*to = *from + (uint64_t)(secs * 1e9);
+	return 0;
+}
+
+/*
+ * A router's series over the window, from --router NAME (this host) or NAME@HOST (through
+ * the agent there, ctl/router_req.h). That host's clock is not this one's: the window goes
+ * as "how long ago", which is off by the time the request takes to arrive (the greeting's
+ * few round trips), small beside the series' period of 100 ms.
+ */
+static int router_series(const struct stream_cli *c, uint64_t from, uint64_t to, json_t **series,
+			 struct tl_err *err)
+{
+	if (!c->router_port)
+		return tl_router_series(c->router_name, from, to, series, err);
+	uint64_t now = tl_now_ns();
+	struct tl_router_req r = { .op = TL_ROUTER_OP_SERIES, .from_ago_ns = now > from ? now - from : 0,
+				   .to_ago_ns = now > to ? now - to : 0 };
+	enum tl_router_reason why;
+	snprintf(r.name, sizeof(r.name), "%s", c->router_name);
+	if (r.from_ago_ns > TL_ROUTER_REQ_WINDOW_MAX_NS)
+		return tl_err_set(err, E2BIG, "the window began %llu s ago; a remote router's series "
+				  "is sent for the last %llu s at most",
+				  (unsigned long long)(r.from_ago_ns / TL_NSEC_PER_SEC),
+				  (unsigned long long)(TL_ROUTER_REQ_WINDOW_MAX_NS / TL_NSEC_PER_SEC));
+	int ret = tl_router_remote(c->router_host, c->router_port, c->target.family, &r, series,
+				   &why, err);
+	if (ret < 0 && why == TL_ROUTER_NO_ROUTER)
+		tl_err_prefix(err, "no router %s on %s", c->router_name, c->router + strlen(c->router_name) + 1);
+	if (ret == 0 && !json_is_array(*series)) {
+		json_decref(*series);
+		*series = NULL;
+		ret = tl_err_set(err, EPROTO, "the agent's series is not an array");
+	}
+	return ret;
+}
+
+/*
+ * Inside a testbed (--testbed NAME, or TCPLAB_TESTBED set by 'tcplab testbed exec'), or
+ * through a router (--router), the router's series over the measurement window goes into
+ * end.testbed: what the bottleneck's queue and drops did while the flows ran.
+ */
+static void embed_testbed_series(const struct stream_cli *c, json_t *doc)
+{
+	uint64_t from, to;
+	if (window(c, doc, &from, &to) < 0)
+		return;
 	json_t *series = NULL;
 	struct tl_err err = { 0 };
-	json_t *tb = json_pack("{s:s}", "name", c->testbed);
-	if (tl_testbed_series_read(c->testbed, from, to, &series, &err) < 0)
+	json_t *tb = json_pack("{s:s}", "name", c->testbed ? c->testbed : c->router_name);
+	int ret = c->testbed ? tl_testbed_series_read(c->testbed, from, to, &series, &err)
+			     : router_series(c, from, to, &series, &err);
+	if (c->router_port)
+		json_object_set_new(tb, "host", json_string(c->router + strlen(c->router_name) + 1));
+	if (ret < 0)
 		json_object_set_new(tb, "error", json_string(err.msg));
 	else
 		json_object_set_new(tb, "series", series);
-	json_object_set_new(end, "testbed", tb);
+	json_object_set_new(json_object_get(doc, "end"), "testbed", tb);
 }
 
 int cmd_stream_main(int argc, char **argv)
@@ -284,7 +365,7 @@ int cmd_stream_main(int argc, char **argv)
 					  .interrupt = cmd_interrupt_flag() };
 	json_t *doc = NULL;
 	rc = tl_stream_client_run(&c.spec, &c.target, &cb, &doc, &err);
-	if (c.testbed)
+	if (c.testbed || c.router)
 		embed_testbed_series(&c, doc);
 	struct tl_stream_result res;
 	struct tl_err derr = { 0 };

@@ -27,6 +27,11 @@ static const struct {
 	[TL_MSG_RESULTS] = { "RESULTS", 64u << 20 },
 	[TL_MSG_ERROR] = { "ERROR", 8192 },
 	[TL_MSG_AUTH] = { "AUTH", 4096 },
+	/* A set with every link option, each a long AQM spec, is under 2 KB. */
+	[TL_MSG_ROUTER] = { "ROUTER", 8 * 1024 },
+	/* What the router's control socket may answer (a status of 100000 flows a direction,
+	 * testbed/ctl.c), and the longest series window (ctl/router_req.h). */
+	[TL_MSG_ROUTER_ANSWER] = { "ROUTER_ANSWER", 64u << 20 },
 };
 
 #define TL_MSG_LARGEST (64u << 20)

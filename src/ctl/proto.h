@@ -28,7 +28,15 @@
  * AUTH is told the agent requires authentication. Clients without nonce (before AUTH existed)
  * can run tests only on agents without --authorized-keys.
  *
- * Versions: the frame version is 1 throughout; AUTH (type 11), HELLO's nonce, WELCOME's auth
+ * A router request takes TEST's place (ctl/router_req.h): after HELLO, WELCOME and, when the
+ * agent authenticates, AUTH, the client sends ROUTER {router, op, ...}; the agent relays it
+ * to the `tcplab router` of that name on its host (its control socket, or its series files)
+ * and answers one ROUTER_ANSWER {result} or {error, reason}, then closes. It takes no test
+ * slot. An agent with --authorized-keys refuses a ROUTER without AUTH exactly as a TEST.
+ *
+ * Versions: the frame version is 1 throughout; ROUTER (12) and ROUTER_ANSWER (13) were added
+ * like AUTH (an older agent refuses ROUTER as a message out of order); AUTH (type 11),
+ * HELLO's nonce, WELCOME's auth
  * and ACCEPT's caps were added without changing it (an older agent ignores the nonce, an
  * older client ignores the new ACCEPT fields and fails on WELCOME's auth with the agent's
  * refusal).
@@ -46,10 +54,12 @@
  * Bounds. Each state reads only the types it expects (tl_msg_recv_any's mask) and judges the
  * 12-byte header before reading a payload byte: another type, or a length over the limit, is
  * refused without reading or allocating the payload. Limits (payload bytes):
- *   HELLO, WELCOME, AUTH, ACCEPT, READY, START, DONE  4 KiB;   TEST 8 KiB;   ERROR 8 KiB
+ *   HELLO, WELCOME, AUTH, ACCEPT, READY, START, DONE  4 KiB;   TEST, ROUTER 8 KiB;   ERROR 8 KiB
+ *   ROUTER_ANSWER 64 MiB: only the client takes it, once, after its ROUTER.
  *   INTERVAL, RESULTS: only the client takes them, only once the test runs, each at most
  *     tl_msg_results_max(connections) = 64 KiB + 3 KiB a connection (ceiling 64 MiB).
- * The agent takes, in order: HELLO; AUTH (or TEST, refused) when it authenticates; TEST;
+ * The agent takes, in order: HELLO; AUTH (or TEST or ROUTER, refused) when it authenticates;
+ * TEST or ROUTER (after ROUTER, nothing);
  * nothing but ERROR while the flows connect; START;
  * DONE (or ERROR) during the test; DONE after RESULTS.
  */
@@ -71,6 +81,8 @@ enum tl_msg_type {
 	TL_MSG_RESULTS = 9,
 	TL_MSG_ERROR = 10,
 	TL_MSG_AUTH = 11,
+	TL_MSG_ROUTER = 12,
+	TL_MSG_ROUTER_ANSWER = 13,
 	TL_MSG_TYPE_COUNT
 };
 

@@ -13,6 +13,7 @@
 #include "ctl/data_listen.h"
 #include "ctl/auth.h"
 #include "ctl/proto.h"
+#include "ctl/router_req.h"
 #include "ctl/spec.h"
 #include "net/sock.h"
 #include "util/clock.h"
@@ -83,8 +84,8 @@ static int authenticate(struct tl_session *s, const uint8_t agent_nonce[TL_AUTH_
 	const char *key_hex = NULL, *sig_hex = NULL;
 	uint8_t pk[TL_AUTH_PK_LEN], sig[TL_AUTH_SIG_LEN], hash[TL_AUTH_HASH_LEN];
 	struct tl_addr local, peer;
-	int rc = tl_msg_recv_any(s->ctl_fd, TL_MSG_BIT(TL_MSG_AUTH) | TL_MSG_BIT(TL_MSG_TEST), 0, &type, &msg,
-				 s->greet_deadline_ns, err);
+	int rc = tl_msg_recv_any(s->ctl_fd, TL_MSG_BIT(TL_MSG_AUTH) | TL_MSG_BIT(TL_MSG_TEST) |
+				 TL_MSG_BIT(TL_MSG_ROUTER), 0, &type, &msg, s->greet_deadline_ns, err);
 	if (rc < 0)
 		goto out;
 	rc = -1;
@@ -123,7 +124,11 @@ out:
 
 static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *err);
 
-static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *err)
+/*
+ * HELLO to TEST (the spec in *spec), or HELLO to ROUTER: then *router is that request's body
+ * (the caller's) and no spec is read.
+ */
+static int handshake(struct tl_session *s, struct tl_spec *spec, json_t **router, struct tl_err *err)
 {
 	struct tl_agent *a = s->agent;
 	json_t *msg = NULL;
@@ -155,12 +160,18 @@ static int handshake(struct tl_session *s, struct tl_spec *spec, struct tl_err *
 		return rc;
 	if (a->cfg.auth_keys && authenticate(s, agent_nonce, client_nonce, have_nonce, err) < 0)
 		return -1;
-	rc = tl_msg_recv(s->ctl_fd, TL_MSG_TEST, NULL, &msg, s->greet_deadline_ns, err);
+	uint16_t type = 0;
+	rc = tl_msg_recv_any(s->ctl_fd, TL_MSG_BIT(TL_MSG_TEST) | TL_MSG_BIT(TL_MSG_ROUTER), 0, &type, &msg,
+			     s->greet_deadline_ns, err);
 	if (rc == -ETIMEDOUT)
 		tl_err_set(err, ETIMEDOUT, "no TEST within the agent's --handshake-timeout of %llu ms",
 			   (unsigned long long)(a->cfg.handshake_timeout_ns / TL_NSEC_PER_MSEC));
 	if (rc < 0)
 		return rc;
+	if (type == TL_MSG_ROUTER) {
+		*router = msg;
+		return 0;
+	}
 	rc = tl_spec_from_json(json_object_get(msg, "spec"), spec, err);
 	json_decref(msg);
 	msg = NULL;
@@ -196,6 +207,31 @@ static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *e
 	if (spec->stall_timeout_ns > a->cfg.max_stall_timeout_ns)
 		spec->stall_timeout_ns = a->cfg.max_stall_timeout_ns;
 	return 0;
+}
+
+/*
+ * A router request (ctl/router_req.h): relayed to the router on this host, answered once.
+ * It holds no test slot; its time is the forwarder's (TL_ROUTER_OPS_TIMEOUT_NS) and the
+ * answer's send.
+ */
+static int serve_router(struct tl_session *s, const json_t *body, const char *who, struct tl_err *err)
+{
+	struct tl_router_req req;
+	if (tl_router_req_parse(body, &req, err) < 0)
+		return -1;
+	json_t *answer = tl_router_req_serve(&req);
+	const char *emsg = json_string_value(json_object_get(answer, "error"));
+	tl_agent_logf(s->agent, "router %s %s from %s: %s", tl_router_op_name(req.op), req.name, who,
+		      emsg ? emsg : "done");
+	int rc = answer ? tl_msg_send(s->ctl_fd, TL_MSG_ROUTER_ANSWER, answer,
+				      tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err)
+			: tl_err_set(err, ENOMEM, "out of memory");
+	if (rc == -EMSGSIZE)
+		tl_err_prefix(err, "router %s's answer is too large (ask for fewer --flows or a "
+			      "shorter window)", req.name);
+	json_decref(answer);
+	tl_router_req_free(&req);
+	return rc;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -388,7 +424,20 @@ void *tl_session_main(void *arg)
 	/* Control messages are small and must not wait behind Nagle (the start instant). */
 	int one = 1;
 	setsockopt(s->ctl_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	int hrc = handshake(s, &spec, &err);
+	json_t *router = NULL;
+	int hrc = handshake(s, &spec, &router, &err);
+	if (router) {
+		/* still pending while it is served: --max-pending and --max-pending-per-host bound
+		 * the router requests at once, as they bound greetings */
+		if (hrc == 0)
+			hrc = serve_router(s, router, who, &err);
+		json_decref(router);
+		tl_agent_unpend(a, s);
+		if (hrc < 0)
+			goto out;
+		ok = 2; /* answered; no test ran, none to count or log as one */
+		goto out;
+	}
 	tl_agent_unpend(a, s); /* it holds a slot now, or it ends */
 	if (hrc < 0)
 		goto out;
@@ -459,7 +508,7 @@ out:
 	if (!ok) {
 		tl_msg_send_error(s->ctl_fd, err.msg);
 		tl_agent_logf(a, "test %llu from %s failed: %s", (unsigned long long)s->id, who, err.msg);
-	} else {
+	} else if (ok == 1) {
 		tl_agent_logf(a, "test %llu from %s done", (unsigned long long)s->id, who);
 	}
 	tl_agent_unregister(a, s);

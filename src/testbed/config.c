@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -301,4 +302,29 @@ const char *tl_testbed_prio_name(enum tl_testbed_prio p)
 	default:
 		return "normal";
 	}
+}
+
+int tl_testbed_opts_merge(const json_t *current, const json_t *given, const char *fixed_hint,
+			  json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err)
+{
+	const char *key;
+	json_t *v;
+	*cfg = NULL;
+	*merged = NULL;
+	int ret = tl_testbed_opts_check(given, err);
+	if (ret < 0)
+		return ret;
+	*merged = json_deep_copy(current);
+	if (!*merged)
+		return tl_err_set(err, ENOMEM, "out of memory");
+	json_object_foreach((json_t *)given, key, v) {
+		if (!tl_testbed_opt_runtime(key) &&
+		    strcmp(tl_testbed_opt(*merged, key), json_string_value(v)) != 0)
+			return tl_err_set(err, EINVAL, "--%s is fixed when %s", key, fixed_hint);
+		json_object_set(*merged, key, v);
+	}
+	*cfg = malloc(sizeof(**cfg));
+	if (!*cfg)
+		return tl_err_set(err, ENOMEM, "out of memory");
+	return tl_testbed_config_eval(*merged, *cfg, err);
 }

@@ -96,4 +96,14 @@ int tl_testbed_opts_check(const json_t *opts, struct tl_err *err);
 /* Parses every option of opts into out. Messages name the option ("--rate \"x\": ..."). */
 int tl_testbed_config_eval(const json_t *opts, struct tl_testbed_config *out, struct tl_err *err);
 
+/*
+ * `set`: the options of a running forwarder (current) with the given ones laid over, in
+ * *merged (the caller's, json_decref), and their evaluation in *cfg (malloc'd, the caller
+ * frees it; both also on failure). given is checked first (known keys, string values: it may
+ * come from the network); an option fixed at start that would change is refused (-EINVAL),
+ * with fixed_hint saying how to change it ("the router starts (stop it and start it again)").
+ */
+int tl_testbed_opts_merge(const json_t *current, const json_t *given, const char *fixed_hint,
+			  json_t **merged, struct tl_testbed_config **cfg, struct tl_err *err);
+
 #endif

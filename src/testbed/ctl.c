@@ -66,23 +66,45 @@ out:
 	return ret;
 }
 
+json_t *tl_testbed_ctl_req_status(unsigned flows)
+{
+	return json_pack("{s:s, s:I}", "cmd", "status", "flows", (json_int_t)flows);
+}
+
+json_t *tl_testbed_ctl_req_set(const json_t *options)
+{
+	return json_pack("{s:s, s:O}", "cmd", "set", "options", options);
+}
+
 int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, json_t **resp,
 			   struct tl_err *err)
 {
-	char path[512], peer[96];
+	char dir[512], who[96], hint[160];
+	*resp = NULL;
+	int ret = tl_testbed_path(dir, sizeof(dir), name, NULL, err);
+	if (ret < 0)
+		return ret;
+	snprintf(who, sizeof(who), "testbed %s", name);
+	snprintf(hint, sizeof(hint), "is its forwarder running? 'tcplab testbed status %s'", name);
+	return tl_testbed_ctl_request_at(dir, who, hint, req, timeout_ns, resp, err);
+}
+
+int tl_testbed_ctl_request_at(const char *dir, const char *who, const char *hint, json_t *req,
+			      uint64_t timeout_ns, json_t **resp, struct tl_err *err)
+{
+	char path[600], peer[128];
 	struct sockaddr_un sa;
 	struct tl_wire_reader rd;
 	char *text = NULL;
 	int fd = -1;
 	*resp = NULL;
 	tl_wire_reader_init(&rd, RESP_MAX);
-	int ret = tl_testbed_path(path, sizeof(path), name, "ctl.sock", err);
+	if ((size_t)snprintf(path, sizeof(path), "%s/ctl.sock", dir) >= sizeof(path))
+		return tl_err_set(err, ENAMETOOLONG, "%s: control socket path too long", who);
+	int ret = sun_fill(&sa, path, err);
 	if (ret < 0)
 		return ret;
-	ret = sun_fill(&sa, path, err);
-	if (ret < 0)
-		return ret;
-	snprintf(peer, sizeof(peer), "testbed %s's forwarder", name);
+	snprintf(peer, sizeof(peer), "%s's forwarder", who);
 	uint64_t deadline = tl_now_ns() + timeout_ns;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -90,20 +112,19 @@ int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, j
 		goto out;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ret = tl_err_errno(err, "testbed %s: connect %s (is its forwarder running? "
-				   "'tcplab testbed status %s')", name, path, name);
+		ret = tl_err_errno(err, "%s: connect %s (%s)", who, path, hint);
 		goto out;
 	}
 	json_object_set_new(req, "v", json_integer(TL_TESTBED_CTL_VERSION));
 	text = json_dumps(req, JSON_COMPACT);
 	if (!text) {
-		ret = tl_err_set(err, ENOMEM, "testbed %s: cannot encode the request", name);
+		ret = tl_err_set(err, ENOMEM, "%s: cannot encode the request", who);
 		goto out;
 	}
 	size_t len = strlen(text);
 	if (len > TL_TESTBED_CTL_MAX) {
-		ret = tl_err_set(err, E2BIG, "testbed %s: request of %zu bytes, at most %u", name,
-				 len, TL_TESTBED_CTL_MAX);
+		ret = tl_err_set(err, E2BIG, "%s: request of %zu bytes, at most %u", who, len,
+				 TL_TESTBED_CTL_MAX);
 		goto out;
 	}
 	const uint8_t *body;
@@ -121,8 +142,8 @@ int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, j
 	json_t *j = json_loadb((const char *)body, blen, 0, &jerr);
 	if (!j || !json_is_object(j)) {
 		json_decref(j);
-		ret = tl_err_set(err, EPROTO, "testbed %s: the forwarder's answer is not a JSON "
-				 "object (%s)", name, jerr.text);
+		ret = tl_err_set(err, EPROTO, "%s: the forwarder's answer is not a JSON object (%s)",
+				 who, jerr.text);
 		goto out;
 	}
 	const char *emsg = json_string_value(json_object_get(j, "error"));

@@ -37,6 +37,17 @@
  */
 int tl_testbed_ctl_request(const char *name, json_t *req, uint64_t timeout_ns, json_t **resp,
 			   struct tl_err *err);
+/*
+ * The same to the forwarder whose control socket is dir/ctl.sock (a router's, whose root is
+ * not the testbeds'); who names it in messages ("router r1"), hint says how to check it runs.
+ */
+int tl_testbed_ctl_request_at(const char *dir, const char *who, const char *hint, json_t *req,
+			      uint64_t timeout_ns, json_t **resp, struct tl_err *err);
+
+/* The requests' bodies, built in one place (NULL when out of memory): status of the N
+ * largest flows of each direction; set of the complete new option set. */
+json_t *tl_testbed_ctl_req_status(unsigned flows);
+json_t *tl_testbed_ctl_req_set(const json_t *options);
 
 /* A non-blocking listening socket at path (an old socket file there is replaced). */
 int tl_testbed_ctl_listen(const char *path, int *out_fd, struct tl_err *err);

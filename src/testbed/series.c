@@ -94,7 +94,7 @@ int tl_testbed_series_read_file(const char *path, uint64_t from_ns, uint64_t to_
 int tl_testbed_series_read(const char *name, uint64_t from_ns, uint64_t to_ns, json_t **out,
 			   struct tl_err *err)
 {
-	char dir[512], path[512];
+	char dir[512];
 	*out = NULL;
 	int ret = tl_testbed_name_check(name, err);
 	if (ret < 0)
@@ -103,11 +103,25 @@ int tl_testbed_series_read(const char *name, uint64_t from_ns, uint64_t to_ns, j
 		return ret;
 	if (access(dir, F_OK) < 0)
 		return tl_err_set(err, ENOENT, "no testbed %s (no %s)", name, dir);
+	return tl_testbed_series_read_dir(dir, from_ns, to_ns, out, err);
+}
+
+int tl_testbed_series_read_dir(const char *dir, uint64_t from_ns, uint64_t to_ns, json_t **out,
+			       struct tl_err *err)
+{
+	char path[600];
+	*out = NULL;
 	json_t *arr = json_array();
+	if (!arr)
+		return tl_err_set(err, ENOMEM, "out of memory");
 	const char *files[] = { "series.1.jsonl", "series.jsonl" };
 	for (size_t i = 0; i < 2; i++) {
-		if ((ret = tl_testbed_path(path, sizeof(path), name, files[i], err)) < 0 ||
-		    (ret = tl_testbed_series_read_file(path, from_ns, to_ns, arr, err)) < 0) {
+		int ret;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
+			ret = tl_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+		else
+			ret = tl_testbed_series_read_file(path, from_ns, to_ns, arr, err);
+		if (ret < 0) {
 			json_decref(arr);
 			return ret;
 		}

@@ -56,5 +56,9 @@ int tl_testbed_series_read_file(const char *path, uint64_t from_ns, uint64_t to_
  */
 int tl_testbed_series_read(const char *name, uint64_t from_ns, uint64_t to_ns, json_t **out,
 			   struct tl_err *err);
+/* The same from the files in dir (a router's, whose root is not the testbeds'); a missing
+ * file adds nothing. */
+int tl_testbed_series_read_dir(const char *dir, uint64_t from_ns, uint64_t to_ns, json_t **out,
+			       struct tl_err *err);
 
 #endif

@@ -178,6 +178,38 @@ int tl_parse_port(const char *what, const char *s, int allow_zero, uint16_t *out
 	return 0;
 }
 
+int tl_parse_hostport(const char *what, const char *s, uint16_t default_port, char *host,
+		      size_t len, uint16_t *port, struct tl_err *err)
+{
+	const char *h = s, *colon = NULL;
+	size_t hl;
+	if (!s || !*s)
+		return tl_err_set(err, EINVAL, "%s \"\": write HOST or HOST:PORT", what);
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close == s + 1 || (close[1] && close[1] != ':'))
+			return tl_err_set(err, EINVAL, "%s \"%s\": write [IPV6] or [IPV6]:PORT", what, s);
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close[1] == ':' ? close + 1 : NULL;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 literal: no port */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (hl == 0 || hl >= len)
+		return tl_err_set(err, EINVAL, "%s \"%s\": %s", what, s,
+				  hl ? "host name too long" : "no host before the port");
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = default_port;
+	if (colon && tl_parse_port(what, colon + 1, 0, port, NULL) < 0)
+		return tl_err_set(err, EINVAL, "%s \"%s\": not a port after the ':' (write HOST:PORT, "
+				  "PORT 1 to 65535)", what, s);
+	return 0;
+}
+
 static const char *fmt_scaled(double v, const char *const *names, double step, char *buf,
 			      unsigned len)
 {

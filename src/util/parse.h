@@ -35,6 +35,13 @@ int tl_parse_duration(const char *what, const char *s, uint64_t min_ns, uint64_t
 int tl_parse_port(const char *what, const char *s, int allow_zero, uint16_t *out,
 		  struct tl_err *err);
 
+/*
+ * HOST[:PORT] into host (len bytes) and *port (default_port without one): a name, an IPv4
+ * literal, an IPv6 literal in brackets ([2001:db8::1]:5299), or a bare IPv6 literal (no port).
+ */
+int tl_parse_hostport(const char *what, const char *s, uint16_t default_port, char *host,
+		      size_t len, uint16_t *port, struct tl_err *err);
+
 /* Human forms for output: "1.23 Gbit/s", "12.5 MB", "250 ms". Write into buf, return buf. */
 const char *tl_fmt_rate(double bps, char *buf, unsigned len);
 const char *tl_fmt_size(double bytes, char *buf, unsigned len);

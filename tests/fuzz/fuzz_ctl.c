@@ -6,11 +6,14 @@
  *   (b) a TEST message body: tl_msg_parse(TEST), then tl_spec_from_json on its "spec" (or on
  *       the body itself, so a bare spec is reachable too);
  *   (c) a data greeting: the first 28 bytes through tl_data_hello_decode;
- *   (d) a --cc argument (only when the input has no NUL, as argv strings cannot).
+ *   (d) a --cc argument (only when the input has no NUL, as argv strings cannot);
+ *   (e) a ROUTER message body: tl_msg_parse(ROUTER), then tl_router_req_parse (as the agent
+ *       reads it before relaying anything to a router); a frame of type ROUTER in (a) too.
  * Besides "no crash, no sanitizer report", it checks properties a parser bug would break:
  * what decodes re-encodes to the same bytes, the message type only changes the size limit,
  * the getters honour their bounds, an accepted spec validates and survives a JSON round trip
- * unchanged, and the per-connection helpers agree with the spec (byte shares sum to the total).
+ * unchanged, an accepted router request is within its bounds and survives its JSON round trip,
+ * and the per-connection helpers agree with the spec (byte shares sum to the total).
  */
 #include "fuzz_ctl.h"
 
@@ -23,6 +26,7 @@
 
 #include "ctl/frame.h"
 #include "ctl/proto.h"
+#include "ctl/router_req.h"
 #include "ctl/spec.h"
 
 #define CHECK(cond)                                                                     \
@@ -195,6 +199,38 @@ static unsigned spec_from_body(const json_t *body)
 	return FUZZ_CTL_SPEC;
 }
 
+/* What must hold for a router request the agent accepted. */
+static unsigned router_from_body(const json_t *body)
+{
+	struct tl_router_req r, again;
+	struct tl_err err = { 0 };
+	if (tl_router_req_parse(body, &r, &err) != 0) {
+		CHECK(err.msg[0] != '\0');
+		CHECK(r.options == NULL); /* nothing left to free */
+		return 0;
+	}
+	CHECK(tl_testbed_name_check(r.name, NULL) == 0);
+	CHECK(r.op == TL_ROUTER_OP_STATUS || r.op == TL_ROUTER_OP_SET || r.op == TL_ROUTER_OP_SERIES);
+	CHECK(r.flows <= TL_ROUTER_REQ_FLOWS_MAX);
+	CHECK(r.to_ago_ns <= r.from_ago_ns && r.from_ago_ns <= TL_ROUTER_REQ_WINDOW_MAX_NS);
+	CHECK((r.op == TL_ROUTER_OP_SET) == (r.options != NULL));
+	/* what a client sends is what the agent reads */
+	json_t *j = tl_router_req_json(&r);
+	CHECK(j != NULL);
+	char *text = json_dumps(j, JSON_COMPACT);
+	CHECK(text != NULL && strlen(text) <= tl_msg_max_len(TL_MSG_ROUTER));
+	CHECK(tl_router_req_parse(j, &again, &err) == 0);
+	CHECK(again.op == r.op && strcmp(again.name, r.name) == 0 && again.flows == r.flows);
+	CHECK(again.from_ago_ns == r.from_ago_ns && again.to_ago_ns == r.to_ago_ns);
+	CHECK((r.options == NULL) == (again.options == NULL));
+	CHECK(!r.options || json_equal(r.options, again.options));
+	free(text);
+	json_decref(j);
+	tl_router_req_free(&again);
+	tl_router_req_free(&r);
+	return FUZZ_CTL_ROUTER;
+}
+
 /* (a) */
 static unsigned fuzz_frame(const uint8_t *data, size_t size)
 {
@@ -246,6 +282,8 @@ static unsigned fuzz_frame(const uint8_t *data, size_t size)
 			got |= FUZZ_CTL_FRAME_MSG;
 			if (type == TL_MSG_TEST)
 				got |= spec_from_body(body);
+			if (type == TL_MSG_ROUTER)
+				got |= router_from_body(body);
 		}
 		json_decref(body);
 	}
@@ -262,6 +300,21 @@ static unsigned fuzz_test_body(const uint8_t *data, size_t size)
 	if (size <= UINT32_MAX &&
 	    tl_msg_parse(TL_MSG_TEST, (const char *)copy, (uint32_t)size, &body, NULL) == 0) {
 		got = spec_from_body(body);
+		json_decref(body);
+	}
+	free(copy);
+	return got;
+}
+
+/* (e) */
+static unsigned fuzz_router_body(const uint8_t *data, size_t size)
+{
+	json_t *body = NULL;
+	unsigned got = 0;
+	uint8_t *copy = dup_exact(data, size);
+	if (size <= UINT32_MAX &&
+	    tl_msg_parse(TL_MSG_ROUTER, (const char *)copy, (uint32_t)size, &body, NULL) == 0) {
+		got = router_from_body(body);
 		json_decref(body);
 	}
 	free(copy);
@@ -324,7 +377,7 @@ void fuzz_ctl_init(void)
 unsigned fuzz_ctl_one(const uint8_t *data, size_t size)
 {
 	return fuzz_frame(data, size) | fuzz_test_body(data, size) | fuzz_data_hello(data, size) |
-	       fuzz_cc_mix(data, size);
+	       fuzz_cc_mix(data, size) | fuzz_router_body(data, size);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

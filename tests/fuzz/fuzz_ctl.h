@@ -16,6 +16,7 @@
 #define FUZZ_CTL_SPEC        (1u << 2) /* a test spec was accepted (TEST body or frame payload) */
 #define FUZZ_CTL_DATA_HELLO  (1u << 3) /* first 28 bytes: a valid data greeting */
 #define FUZZ_CTL_CC_MIX      (1u << 4) /* the input as a --cc argument was accepted */
+#define FUZZ_CTL_ROUTER      (1u << 5) /* a router request was accepted (ROUTER body or payload) */
 
 /* Makes runs reproducible (jansson's hash seed); call once before the first input. */
 void fuzz_ctl_init(void);

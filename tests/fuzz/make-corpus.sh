@@ -81,6 +81,18 @@ printf 'bbr;rm' > "$out/cc-bad-name.txt"
 printf ',' > "$out/cc-comma-only.txt" # was accepted as an empty mix (fixed in spec.c)
 : > "$out/empty"
 
+# router requests (ctl/router_req.h), as frames and as bare bodies
+frame 12 '{"router":"r1","op":"status","flows":32}' > "$out/frame-router-status.bin"
+frame 12 '{"router":"r1","op":"set","options":{"rate":"50mbit","aqm":"codel:target=5ms"}}' > "$out/frame-router-set.bin"
+printf '{"router":"r1","op":"series","from_ago_ns":3000000000,"to_ago_ns":100000000}' > "$out/router-series.json"
+printf '{"router":"r1","op":"series","from_ago_ns":1,"to_ago_ns":2}' > "$out/router-series-backwards.json"
+printf '{"router":"r1","op":"set","options":{"senders":"1","nosuch":"x"}}' > "$out/router-set-unknown-option.json"
+printf '{"router":"r1","op":"set","options":{"rate":50}}' > "$out/router-set-not-string.json"
+printf '{"router":"../etc","op":"status"}' > "$out/router-bad-name.json"
+printf '{"router":"r1","op":"status","flows":100001}' > "$out/router-flows-too-many.json"
+printf '{"router":"r1","op":"restart"}' > "$out/router-unknown-op.json"
+printf '{"router":"r1","op":"series","from_ago_ns":600000000001,"to_ago_ns":0}' > "$out/router-window-too-long.json"
+
 # ---- farm (farm/proto.h): u32 length (8 + body), u8 version, u8 type, u16 flags, u32 count
 be8() { printf "\\x$(printf %02x $(($1 & 255)))"; }
 be64() { be32 $(($1 >> 32 & 4294967295)); be32 $(($1 & 4294967295)); }
@@ -203,6 +215,11 @@ hello=$(ls "$dir"/*-c2a-hello.bin) test=$(ls "$dir"/*-c2a-test.bin)
 { cat "$hello"; frame 3 "$(payload "$test" | sed 's/"flows":1,/"flows":100,/')"; } > "$d/more-flows-than-allowed.bin"
 { cat "$hello"; frame 6 '{"delay_ns":0}'; } > "$d/start-instead-of-test.bin"
 { cat "$hello"; frame 9 '{"a":[0,0,0,0]}'; } > "$d/results-from-client.bin"
+# router requests (ctl/router_req.h): the fuzzer's agent has no router (TCPLAB_ROUTER_DIR)
+{ cat "$hello"; frame 12 '{"router":"r1","op":"status","flows":32}'; } > "$d/router-status.bin"
+{ cat "$hello"; frame 12 '{"router":"r1","op":"set","options":{"rate":"50mbit"}}'; } > "$d/router-set.bin"
+{ cat "$hello"; frame 12 '{"router":"r1","op":"series","from_ago_ns":2000000000,"to_ago_ns":0}'; cat "$test"; } > "$d/router-series-then-test.bin"
+{ cat "$hello"; frame 12 '{"router":"r1","op":"status","flows":-1}'; } > "$d/router-bad-flows.bin"
 
 d=$here/corpus-merge
 mkdir -p "$d"

@@ -24,6 +24,7 @@
 #define SPEC FUZZ_CTL_SPEC
 #define HELLO FUZZ_CTL_DATA_HELLO
 #define CC FUZZ_CTL_CC_MIX
+#define ROUTER FUZZ_CTL_ROUTER
 
 /* A corpus file is an input for a parser: anything larger is not one of ours. */
 #define REPLAY_MAX_INPUT (1u << 20)
@@ -64,6 +65,16 @@ static const struct {
 	{ "cc-bad-name.txt", 0 },
 	{ "cc-comma-only.txt", 0 },
 	{ "empty", 0 },
+	{ "frame-router-status.bin", HDR | MSG | ROUTER },
+	{ "frame-router-set.bin", HDR | MSG | ROUTER },
+	{ "router-series.json", ROUTER },
+	{ "router-series-backwards.json", 0 },
+	{ "router-set-unknown-option.json", 0 },
+	{ "router-set-not-string.json", 0 },
+	{ "router-bad-name.json", 0 },
+	{ "router-flows-too-many.json", 0 },
+	{ "router-unknown-op.json", 0 },
+	{ "router-window-too-long.json", 0 },
 };
 
 static int is_dir(const char *path)

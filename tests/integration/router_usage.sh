@@ -41,6 +41,9 @@ one_line "--testbed with --in" 2 "do not go with it" rtr --testbed x$$ --in "$IF
 one_line "--testbed with a bad name" 2 '--testbed "a/b"' rtr --testbed a/b
 one_line "--ready-fd without --testbed" 2 "goes with --testbed" rtr --in "$IF_IN" --out "$IF_OUT" --ready-fd 3
 one_line "status --testbed" 2 "testbed status" rtr status --testbed x$$
+one_line "--remote to start a router" 2 "goes with set and status" rtr --in "$IF_IN" --out "$IF_OUT" --remote 127.0.0.1
+one_line "--remote with a bad port" 2 '--remote "127.0.0.1:0": not a port after' rtr status --name x --remote 127.0.0.1:0
+one_line "--remote with no host" 2 '--remote ":5299": no host' rtr status --name x --remote :5299
 
 # The default route: through IF_OUT in the middle namespace (our own), refused without --force.
 ip -n "$NS_M" addr add 172.31.$(( $$ % 250 )).2/24 dev "$IF_OUT"

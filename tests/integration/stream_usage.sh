@@ -25,6 +25,9 @@ expect_error 'unknown part "colour"' stream --group count=1,colour=red 127.0.0.1
 expect_error '--port "70000": not a port' stream -p 70000 127.0.0.1
 expect_error '--max-tests "x": not a whole number' serve --max-tests x
 expect_error 'no command "strem"' strem
+expect_error '--router "a/b@h": write NAME or NAME@HOST[:PORT]' stream --router a/b@h 127.0.0.1
+expect_error '--router "h:0": not a port after' stream --router r1@h:0 127.0.0.1
+expect_error '--testbed and --router cannot be used together' stream --testbed t1 --router r1 127.0.0.1
 
 out=$("$TCPLAB" stream 127.0.0.1 -t 3x --json 2>/dev/null)
 echo "$out" | jq -e '.error | test("not a duration")' >/dev/null && pass "--json: usage error is a JSON document, wherever --json stands" \

@@ -47,6 +47,8 @@ static const struct {
 	{ TL_MSG_RESULTS, "RESULTS", "{\"flows\":[{\"bytes\":123,\"stalled\":false}],\"cpu\":null}", "cpu" },
 	{ TL_MSG_ERROR, "ERROR", "{\"error\":\"no such congestion control \\\"bbr2\\\"\"}", "error" },
 	{ TL_MSG_AUTH, "AUTH", "{\"key\":\"00ff\",\"sig\":\"11ee\"}", "sig" },
+	{ TL_MSG_ROUTER, "ROUTER", "{\"router\":\"r1\",\"op\":\"status\",\"flows\":32}", "op" },
+	{ TL_MSG_ROUTER_ANSWER, "ROUTER_ANSWER", "{\"result\":{\"ok\":true}}", "result" },
 };
 
 static void test_every_type_valid(void **state)
@@ -73,7 +75,7 @@ static void test_every_type_valid(void **state)
 static void test_unknown_types(void **state)
 {
 	(void)state;
-	static const uint16_t types[] = { 0, TL_MSG_TYPE_COUNT, 12, 0x100, 0xffff };
+	static const uint16_t types[] = { 0, TL_MSG_TYPE_COUNT, 14, 0x100, 0xffff };
 	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
 		json_t *body = (json_t *)1; /* must be reset to NULL */
 		struct tl_err err = { 0 };

@@ -75,6 +75,35 @@ static void test_count_and_port(void **state)
 	assert_int_equal(port, 0);
 }
 
+static void test_hostport(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *host;
+		int port; /* -1: refused */
+	} cases[] = {
+		{ "lab", "lab", 5299 }, { "lab:7000", "lab", 7000 }, { "10.0.0.1:1", "10.0.0.1", 1 },
+		{ "[fd00::1]:80", "fd00::1", 80 }, { "[fd00::1]", "fd00::1", 5299 },
+		{ "fd00::1", "fd00::1", 5299 }, { "lab:0", NULL, -1 }, { "lab:x", NULL, -1 },
+		{ ":80", NULL, -1 }, { "", NULL, -1 }, { "[]:80", NULL, -1 }, { "[fd00::1", NULL, -1 },
+		{ "[fd00::1]x", NULL, -1 }, { "lab:70000", NULL, -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char host[64];
+		uint16_t port = 0;
+		struct tl_err err = { 0 };
+		int rc = tl_parse_hostport("--remote", cases[i].in, 5299, host, sizeof(host), &port, &err);
+		if (cases[i].port < 0) {
+			assert_true(rc < 0);
+			assert_non_null(strstr(err.msg, "--remote"));
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
+	}
+}
+
 struct bad_case {
 	int kind; /* 0 size, 1 rate, 2 duration, 3 count, 4 port */
 	const char *in;
@@ -134,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_count_and_port),
 		cmocka_unit_test(test_bad_inputs_quote_value_and_fix),
 		cmocka_unit_test(test_formatting),
+		cmocka_unit_test(test_hostport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

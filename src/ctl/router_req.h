@@ -1,0 +1,87 @@
+#ifndef TCPLAB_CTL_ROUTER_REQ_H
+#define TCPLAB_CTL_ROUTER_REQ_H
+
+/*
+ * A router request over the agent's control connection (ctl/proto.h: ROUTER, answered by
+ * ROUTER_ANSWER): a client on another host asks about a `tcplab router` that runs on the
+ * agent's host, in the agent's network namespace, under the agent's TCPLAB_ROUTER_DIR.
+ *
+ *   ROUTER {"router": NAME, "op": "status", "flows": N}          N 0..100000 (default 32)
+ *   ROUTER {"router": NAME, "op": "set", "options": {KEY: "VALUE", ...}}
+ *          the link options given (testbed/config.h keys, string values), laid over the
+ *          router's own as `tcplab router set` does on its host
+ *   ROUTER {"router": NAME, "op": "series", "from_ago_ns": A, "to_ago_ns": B}
+ *          the series lines of the window [now - A, now - B] on the agent's clock
+ *          (B <= A <= TL_ROUTER_REQ_WINDOW_MAX_NS): the two hosts' monotonic clocks differ,
+ *          so the client says how long ago, and the window is off by the request's one-way
+ *          delay (the series' own period is 100 ms)
+ *
+ *   ROUTER_ANSWER {"result": <status document | set's {"ok", "options"} | series array>}
+ *   ROUTER_ANSWER {"error": MESSAGE, "reason": "no_router" | "not_running" | "refused" |
+ *                  "failed"}
+ *
+ * Only an authenticated client reaches this on an agent with --authorized-keys: whoever may
+ * run tests there may also read and set its routers.
+ */
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "testbed/plan.h"
+#include "util/err.h"
+
+/* The longest series window a client may ask for (6000 lines of 100 ms). */
+#define TL_ROUTER_REQ_WINDOW_MAX_NS (600ull * 1000000000ull)
+#define TL_ROUTER_REQ_FLOWS_MAX 100000u
+#define TL_ROUTER_REQ_FLOWS_DEFAULT 32u
+
+enum tl_router_op { TL_ROUTER_OP_STATUS = 1, TL_ROUTER_OP_SET, TL_ROUTER_OP_SERIES };
+
+struct tl_router_req {
+	enum tl_router_op op;
+	char name[TL_TESTBED_NAME_MAX + 1];
+	unsigned flows;                  /* status */
+	json_t *options;                 /* set: owned (tl_router_req_free) */
+	uint64_t from_ago_ns, to_ago_ns; /* series */
+};
+
+/* Why a request failed, as the answer says it (the client's exit status follows it). */
+enum tl_router_reason {
+	TL_ROUTER_FAILED = 0,
+	TL_ROUTER_NO_ROUTER,   /* no router of that name there */
+	TL_ROUTER_NOT_RUNNING, /* its state is there, its process is not */
+	TL_ROUTER_REFUSED,     /* the request's values (an option fixed at start, a bad rate) */
+};
+
+/* The body a client sends (NULL when out of memory). */
+json_t *tl_router_req_json(const struct tl_router_req *r);
+/* Checks and reads a ROUTER body from the network: 0, or -EPROTO with err naming the field. */
+int tl_router_req_parse(const json_t *body, struct tl_router_req *out, struct tl_err *err);
+void tl_router_req_free(struct tl_router_req *r);
+
+/* The agent's side: does r on this host, and builds the ROUTER_ANSWER body (never NULL
+ * unless out of memory). Bounded by the forwarder's TL_ROUTER_OPS_TIMEOUT_NS. */
+json_t *tl_router_req_serve(const struct tl_router_req *r);
+
+/* A ROUTER_ANSWER body read: 0 with *result (the caller's), or -1 with err the agent's
+ * message and *reason. */
+int tl_router_answer_read(const json_t *answer, json_t **result, enum tl_router_reason *reason,
+			  struct tl_err *err);
+
+const char *tl_router_reason_name(enum tl_router_reason r);
+/* The reason for a router/ops.h error code (ENOENT, ESRCH, EINVAL, other). */
+enum tl_router_reason tl_router_reason_of(int code);
+/* "status", "set", "series" (for logs). */
+const char *tl_router_op_name(enum tl_router_op op);
+
+/*
+ * The client's side (router_client.c): sends r to the agent at host:port (family AF_UNSPEC,
+ * AF_INET or AF_INET6) after the greeting and authentication a test has (ctl/greet.h), and
+ * waits for the answer (at most TL_MSG_ROUTER_ANSWER's limit, within 30 s). 0 with *result
+ * (the caller's); -1 with err and *reason (TL_ROUTER_FAILED for a connection or protocol
+ * failure, an authentication refused).
+ */
+int tl_router_remote(const char *host, uint16_t port, int family, const struct tl_router_req *r,
+		     json_t **result, enum tl_router_reason *reason, struct tl_err *err);
+
+#endif
