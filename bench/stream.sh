@@ -552,15 +552,15 @@ equal_line() {
     t=$(get "$label" "$n" 5); p=$(best_of "$n" "$@")
     awk -v t="${t:-NA}" -v p="${p:-NA}" -v z="$size" 'BEGIN {
         if (t == "NA" || p == "NA" || t == "" || p == "") { printf "UNKNOWN (missing data)"; exit }
-        printf "%s: %s writes, tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", z, t / 1e9, p / 1e9, t / p }'
+        printf "%s: %s, tcplab %.2f Gbit/s vs best peer %.2f Gbit/s (ratio %.2f)", (t + 0 >= p + 0) ? "PASS" : "FAIL", z, t / 1e9, p / 1e9, t / p }'
 }
 T1=$(target_line 1)
 T16=$(target_line 16)
-E1M_1=$(equal_line 1 tcplab "1 MiB" "iperf3 -l 1M" "iperf2 -l 1M")
-E1M_16=$(equal_line 16 tcplab "1 MiB" "iperf3 -l 1M" "iperf2 -l 1M")
-E128_1=$(equal_line 1 "tcplab -l 128K" "128 KiB" iperf3 iperf2)
-E128_16=$(equal_line 16 "tcplab -l 128K" "128 KiB" iperf3 iperf2)
-E128_16T=$(equal_line 16 "tcplab -l 128K -T 16" "128 KiB with a thread per flow (-T 16),"  iperf3 iperf2)
+E1M_1=$(equal_line 1 tcplab "1 MiB writes" "iperf3 -l 1M" "iperf2 -l 1M")
+E1M_16=$(equal_line 16 tcplab "1 MiB writes" "iperf3 -l 1M" "iperf2 -l 1M")
+E128_1=$(equal_line 1 "tcplab -l 128K" "128 KiB writes" iperf3 iperf2)
+E128_16=$(equal_line 16 "tcplab -l 128K" "128 KiB writes" iperf3 iperf2)
+E128_16T=$(equal_line 16 "tcplab -l 128K -T 16" "128 KiB writes and a thread per flow on each end (-T 16, as iperf2)" iperf3 iperf2)
 MAXC=$(get tcplab $TCPLAB_MAX 7)
 MAXS=$(get tcplab $TCPLAB_MAX 8)
 MAXGOOD=$(get tcplab $TCPLAB_MAX 4)
