@@ -334,7 +334,8 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 		snprintf(cpu_lat, sizeof(cpu_lat), "off");
 	json_object_set_new(json_object_get(doc, "forwarder"), "cpu_latency",
 			    json_string(f->cpu_latency_note[0] ? f->cpu_latency_note : cpu_lat));
-	/* "cpu 1 (the hosts: the others)", "shared" (--isolate off, or one CPU), or why not. */
+	/* "cpu 1 (the hosts: the others)" (--isolate), "cpu 1 (the hosts' receive work: the
+	 * others)" (--spread), "shared" (neither, or one CPU), or why not. */
 	char iso[64];
 	if (f->st.forwarder_cpu >= 0 && f->cfg.spread && !f->cfg.isolate)
 		snprintf(iso, sizeof(iso), "cpu %d (the hosts' receive work: the others)",

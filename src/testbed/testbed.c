@@ -456,8 +456,11 @@ int tl_testbed_enter(const char *name, const char *host, struct tl_err *err)
 		goto out;
 	tl_testbed_netns_remount_sys();
 	cpu_set_t others;
-	/* --isolate confines the hosts' programs too; --spread moves only their receive work */
-	bool confine = strcmp(tl_testbed_opt(st.options, "isolate"), "on") == 0;
+	/* --isolate confines the hosts' programs too; --spread moves only their receive work.
+	 * The options are read by the one parser (on, yes, 1, true all mean on). */
+	struct tl_testbed_config *cfg = malloc(sizeof(*cfg));
+	bool confine = cfg && tl_testbed_config_eval(st.options, cfg, NULL) == 0 && cfg->isolate;
+	free(cfg);
 	if (confine && st.forwarder_cpu >= 0 && tl_testbed_cpus_others(st.forwarder_cpu, &others) > 0 &&
 	    sched_setaffinity(0, sizeof(others), &others) < 0) {
 		ret = tl_err_errno(err, "testbed %s: keeping the command off the forwarder's CPU "
