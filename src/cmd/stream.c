@@ -289,25 +289,11 @@ static int router_series(const struct stream_cli *c, uint64_t from, uint64_t to,
 {
 	if (!c->router_port)
 		return tl_router_series(c->router_name, from, to, series, err);
-	uint64_t now = tl_now_ns();
-	struct tl_router_req r = { .op = TL_ROUTER_OP_SERIES, .from_ago_ns = now > from ? now - from : 0,
-				   .to_ago_ns = now > to ? now - to : 0 };
 	enum tl_router_reason why;
-	snprintf(r.name, sizeof(r.name), "%s", c->router_name);
-	if (r.from_ago_ns > TL_ROUTER_REQ_WINDOW_MAX_NS)
-		return tl_err_set(err, E2BIG, "the window began %llu s ago; a remote router's series "
-				  "is sent for the last %llu s at most",
-				  (unsigned long long)(r.from_ago_ns / TL_NSEC_PER_SEC),
-				  (unsigned long long)(TL_ROUTER_REQ_WINDOW_MAX_NS / TL_NSEC_PER_SEC));
-	int ret = tl_router_remote(c->router_host, c->router_port, c->target.family, &r, series,
-				   &why, err);
+	int ret = tl_router_remote_series(c->router_host, c->router_port, c->target.family,
+					  c->router_name, from, to, series, &why, err);
 	if (ret < 0 && why == TL_ROUTER_NO_ROUTER)
 		tl_err_prefix(err, "no router %s on %s", c->router_name, c->router + strlen(c->router_name) + 1);
-	if (ret == 0 && !json_is_array(*series)) {
-		json_decref(*series);
-		*series = NULL;
-		ret = tl_err_set(err, EPROTO, "the agent's series is not an array");
-	}
 	return ret;
 }
 

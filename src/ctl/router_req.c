@@ -70,10 +70,15 @@ static int parse_op(const json_t *body, struct tl_router_req *out, struct tl_err
 		return out->options ? 0 : tl_err_set(err, ENOMEM, "out of memory");
 	}
 	case TL_ROUTER_OP_SERIES:
-		if (tl_json_get_u64(body, "from_ago_ns", 0, TL_ROUTER_REQ_WINDOW_MAX_NS, 1,
+		if (tl_json_get_u64(body, "from_ago_ns", 0, TL_ROUTER_REQ_AGE_MAX_NS, 1,
 				    &out->from_ago_ns, err) < 0 ||
 		    tl_json_get_u64(body, "to_ago_ns", 0, out->from_ago_ns, 1, &out->to_ago_ns, err) < 0)
 			return -EPROTO;
+		if (out->from_ago_ns - out->to_ago_ns > TL_ROUTER_REQ_WINDOW_MAX_NS)
+			return tl_err_set(err, EPROTO, "ROUTER series: a window of %llu s is longer than "
+					  "%llu s (ask for it in pieces)",
+					  (unsigned long long)((out->from_ago_ns - out->to_ago_ns) / 1000000000ull),
+					  (unsigned long long)(TL_ROUTER_REQ_WINDOW_MAX_NS / 1000000000ull));
 		return 0;
 	}
 	return tl_err_set(err, EPROTO, "ROUTER: no operation");

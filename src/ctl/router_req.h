@@ -12,9 +12,10 @@
  *          router's own as `tcplab router set` does on its host
  *   ROUTER {"router": NAME, "op": "series", "from_ago_ns": A, "to_ago_ns": B}
  *          the series lines of the window [now - A, now - B] on the agent's clock
- *          (B <= A <= TL_ROUTER_REQ_WINDOW_MAX_NS): the two hosts' monotonic clocks differ,
- *          so the client says how long ago, and the window is off by the request's one-way
- *          delay (the series' own period is 100 ms)
+ *          (B <= A <= TL_ROUTER_REQ_AGE_MAX_NS, A - B <= TL_ROUTER_REQ_WINDOW_MAX_NS): the
+ *          two hosts' monotonic clocks differ, so the client says how long ago, and the
+ *          window is off by the request's one-way delay (the series' own period is 100 ms);
+ *          a longer window is asked for in pieces (tl_router_remote_series)
  *
  *   ROUTER_ANSWER {"result": <status document | set's {"ok", "options"} | series array>}
  *   ROUTER_ANSWER {"error": MESSAGE, "reason": "no_router" | "not_running" | "refused" |
@@ -30,8 +31,14 @@
 #include "testbed/plan.h"
 #include "util/err.h"
 
-/* The longest series window a client may ask for (6000 lines of 100 ms). */
+/* The longest series window one request may ask for (6000 lines of 100 ms, ~7 MB). */
 #define TL_ROUTER_REQ_WINDOW_MAX_NS (600ull * 1000000000ull)
+/* How long ago a window may begin: the agent keeps about an hour (testbed/series.h); the
+ * bound keeps the arithmetic and a hostile client's ask finite. */
+#define TL_ROUTER_REQ_AGE_MAX_NS (24ull * 3600ull * 1000000000ull)
+/* Consecutive pieces of a longer window overlap by this much, so that the clock offset of
+ * two requests cannot leave a line out between them; the merge keeps each line once. */
+#define TL_ROUTER_REQ_PIECE_OVERLAP_NS (1000000000ull)
 #define TL_ROUTER_REQ_FLOWS_MAX 100000u
 #define TL_ROUTER_REQ_FLOWS_DEFAULT 32u
 
@@ -83,5 +90,25 @@ const char *tl_router_op_name(enum tl_router_op op);
  */
 int tl_router_remote(const char *host, uint16_t port, int family, const struct tl_router_req *r,
 		     json_t **result, enum tl_router_reason *reason, struct tl_err *err);
+
+/*
+ * The series of router name on host over [from_ns, to_ns] of this host's CLOCK_MONOTONIC,
+ * however long: asked for in pieces of at most TL_ROUTER_REQ_WINDOW_MAX_NS, oldest first,
+ * merged into one array in *series (the caller's). -1 with err and *reason as
+ * tl_router_remote, or E2BIG when the window began more than TL_ROUTER_REQ_AGE_MAX_NS ago.
+ */
+int tl_router_remote_series(const char *host, uint16_t port, int family, const char *name,
+			    uint64_t from_ns, uint64_t to_ns, json_t **series,
+			    enum tl_router_reason *reason, struct tl_err *err);
+
+/* Where the piece of [from_ns, to_ns] that begins at from_ns ends. */
+uint64_t tl_router_series_piece_end(uint64_t from_ns, uint64_t to_ns);
+
+/*
+ * Appends to all the lines of piece (a series array) that are newer than all's last one by
+ * their "t_ns", in order: overlapping pieces give each line once. 0, or -EPROTO when piece
+ * is not an array of objects with an integer t_ns (all keeps what it had).
+ */
+int tl_router_series_merge(json_t *all, const json_t *piece, struct tl_err *err);
 
 #endif

@@ -212,7 +212,8 @@ static unsigned router_from_body(const json_t *body)
 	CHECK(tl_testbed_name_check(r.name, NULL) == 0);
 	CHECK(r.op == TL_ROUTER_OP_STATUS || r.op == TL_ROUTER_OP_SET || r.op == TL_ROUTER_OP_SERIES);
 	CHECK(r.flows <= TL_ROUTER_REQ_FLOWS_MAX);
-	CHECK(r.to_ago_ns <= r.from_ago_ns && r.from_ago_ns <= TL_ROUTER_REQ_WINDOW_MAX_NS);
+	CHECK(r.to_ago_ns <= r.from_ago_ns && r.from_ago_ns <= TL_ROUTER_REQ_AGE_MAX_NS &&
+		      r.from_ago_ns - r.to_ago_ns <= TL_ROUTER_REQ_WINDOW_MAX_NS);
 	CHECK((r.op == TL_ROUTER_OP_SET) == (r.options != NULL));
 	/* what a client sends is what the agent reads */
 	json_t *j = tl_router_req_json(&r);

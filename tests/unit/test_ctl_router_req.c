@@ -49,6 +49,60 @@ static void test_accepts(void **state)
 	assert_int_equal(r.to_ago_ns, 1);
 	tl_router_req_free(&r);
 	json_decref(j);
+
+	/* a window that began long ago, asked for as one piece of a longer test's */
+	j = load("{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":3600000000000,"
+		 "\"to_ago_ns\":3000000000000}");
+	assert_int_equal(tl_router_req_parse(j, &r, &err), 0);
+	assert_int_equal(r.from_ago_ns - r.to_ago_ns, TL_ROUTER_REQ_WINDOW_MAX_NS);
+	tl_router_req_free(&r);
+	json_decref(j);
+}
+
+/* A 25-minute window goes in three pieces of at most 10 minutes, each reaching back one
+ * overlap into the one before, and the merge keeps each line once and in order. */
+static void test_series_pieces(void **state)
+{
+	(void)state;
+	const uint64_t s = 1000000000ull, from = 1000 * s, to = from + 1500 * s;
+	uint64_t a = from, ends[8];
+	unsigned n = 0;
+	for (;;) {
+		uint64_t b = tl_router_series_piece_end(a, to);
+		assert_true(b > a && b - a <= TL_ROUTER_REQ_WINDOW_MAX_NS);
+		assert_true(n < 8);
+		ends[n++] = b;
+		if (b >= to)
+			break;
+		a = b - TL_ROUTER_REQ_PIECE_OVERLAP_NS;
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(ends[0], from + 600 * s);
+	assert_int_equal(ends[1], from + 1199 * s);
+	assert_int_equal(ends[2], to);
+	assert_int_equal(tl_router_series_piece_end(from, from + 10 * s), from + 10 * s);
+
+	struct tl_err err = { 0 };
+	json_t *all = json_array();
+	json_t *p1 = load("[{\"t_ns\":100},{\"t_ns\":200},{\"t_ns\":300}]");
+	json_t *p2 = load("[{\"t_ns\":200},{\"t_ns\":300},{\"t_ns\":400,\"x\":1}]");
+	json_t *bad = load("[{\"t_ns\":500},{\"fwd\":{}}]");
+	assert_int_equal(tl_router_series_merge(all, p1, &err), 0);
+	assert_int_equal(tl_router_series_merge(all, p2, &err), 0);
+	assert_int_equal(json_array_size(all), 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(all, i), "t_ns")),
+				 100 * (i + 1));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(all, 3), "x")), 1);
+	/* a damaged piece is refused whole: nothing of it is kept */
+	assert_int_equal(tl_router_series_merge(all, bad, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "line 1 has no t_ns"));
+	assert_int_equal(json_array_size(all), 4);
+	assert_int_equal(tl_router_series_merge(all, json_object_get(bad, "nope"), &err), -EPROTO);
+	json_decref(p1);
+	json_decref(p2);
+	json_decref(bad);
+	json_decref(all);
 }
 
 static void test_refuses(void **state)
@@ -71,6 +125,8 @@ static void test_refuses(void **state)
 		{ "{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":1}", "to_ago_ns" },
 		{ "{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":1,\"to_ago_ns\":2}", "to_ago_ns" },
 		{ "{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":600000000001,\"to_ago_ns\":0}",
+		  "a window of 600 s is longer than 600 s" },
+		{ "{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":86400000000001,\"to_ago_ns\":86399000000000}",
 		  "from_ago_ns" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -185,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts),
 		cmocka_unit_test(test_refuses),
+		cmocka_unit_test(test_series_pieces),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_opts_merge),
