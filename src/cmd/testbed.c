@@ -21,6 +21,7 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "cmd/link_opts.h"
+#include "sys/sysctl.h"
 #include "testbed/config.h"
 #include "testbed/ctl.h"
 #include "testbed/run.h"
@@ -217,6 +218,14 @@ static int cmd_up(struct cli *c)
 		cmd_outputs_json(&c->l.out, j);
 		json_decref(j);
 	}
+	uint64_t backlog;
+	if (cfg->spread && tl_sysctl_read_u64("net.core.netdev_max_backlog", &backlog, NULL) == 0 &&
+	    backlog < TL_TESTBED_BACKLOG_ADVISED)
+		fprintf(stderr, "tcplab testbed: note: net.core.netdev_max_backlog is %llu; with --spread "
+			"the receiving host's packets wait in another CPU's input queue, which overflows "
+			"at high packet rates and drops them outside the emulated links: sysctl -w "
+			"net.core.netdev_max_backlog=%d\n", (unsigned long long)backlog,
+			TL_TESTBED_BACKLOG_ADVISED);
 	if (!c->json) {
 		char a[32];
 		printf("testbed %s is up: subnet %s/24, forwarder pid %d\n", name,

@@ -118,6 +118,9 @@ static void forwarder(FILE *f, const struct tl_fwd_status *s)
 	if (s->rx_kernel_drops || w->no_buffer_drops)
 		fprintf(f, ", frames lost before the emulator: %" PRIu64 " (socket) %" PRIu64 " (pool)",
 			s->rx_kernel_drops, w->no_buffer_drops);
+	if (w->has_backlog_drops && w->backlog_drops)
+		fprintf(f, ", this host's kernel dropped %" PRIu64 " packets at a full input queue "
+			"(outside the emulated links: raise net.core.netdev_max_backlog)", w->backlog_drops);
 	if (w->has_cpu_wait)
 		fprintf(f, ", waited %.3f s for a CPU", w->cpu_wait_s);
 	if (w->has_steal && w->steal_percent >= 0.05)

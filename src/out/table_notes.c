@@ -2,6 +2,7 @@
 #include <inttypes.h>
 
 #include "out/render.h"
+#include "testbed/config.h"
 
 /* From this share on, a figure may be off by more than run-to-run noise on a quiet machine. */
 #define STEAL_NOTE_PERCENT 1.0
@@ -138,6 +139,23 @@ static void testbed_late_note(FILE *f, const struct series *s)
 	fprintf(f, "\n");
 }
 
+/*
+ * Packets the host's kernel dropped at a full per-CPU input queue while the test ran: lost
+ * outside the emulated links, so the flows saw more loss than the configured path has.
+ * With --spread the receiving host's work waits in another CPU's queue, which
+ * net.core.netdev_max_backlog (1000 by default) bounds.
+ */
+static void testbed_backlog_note(FILE *f, const char *name, const struct series *s)
+{
+	double first = s->first->backlog_drops, last = s->last->backlog_drops;
+	if (first < 0 || last <= first)
+		return;
+	fprintf(f, "Note: this host's kernel dropped %.0f packets at a full input queue while "
+		"the test ran, outside testbed %s's emulated links, so the flows saw more loss "
+		"than the configured path has. Raise the queue and repeat: sysctl -w "
+		"net.core.netdev_max_backlog=%d\n", last - first, name, TL_TESTBED_BACKLOG_ADVISED);
+}
+
 void tl_table_testbed_note(FILE *f, const struct tl_stream_end *end)
 {
 	const struct tl_stream_testbed *tb = &end->testbed;
@@ -158,4 +176,5 @@ void tl_table_testbed_note(FILE *f, const struct tl_stream_end *end)
 	    0.5 * (s.last->fwd.bytes_out - s.first->fwd.bytes_out))
 		testbed_dir_line(f, name, &s, 1, "receiver -> senders");
 	testbed_late_note(f, &s);
+	testbed_backlog_note(f, name, &s);
 }

@@ -100,6 +100,7 @@ static void forwarder_decode(struct tl_dec *d, const json_t *doc, struct tl_st_f
 	s->cpu_system_s = tl_dec_num(d, o, w, "cpu_system_s");
 	s->cpu_wait_s = tl_dec_num_opt(d, o, w, "cpu_wait_s", 0.0, &s->has_cpu_wait);
 	s->steal_percent = tl_dec_num_opt(d, o, w, "steal_percent", 0.0, &s->has_steal);
+	s->backlog_drops = tl_dec_u64_opt(d, o, w, "backlog_drops", &s->has_backlog_drops);
 	s->sched = tl_dec_str_opt(d, o, w, "sched");
 	s->isolation = tl_dec_str_opt(d, o, w, "isolation");
 	const json_t *sb = tl_dec_obj_opt(d, o, w, "standby");

@@ -50,6 +50,8 @@ struct tl_st_forwarder {
 	double cpu_user_s, cpu_system_s;
 	int has_cpu_wait, has_steal;     /* each read when the kernel gives it */
 	double cpu_wait_s, steal_percent;
+	int has_backlog_drops;
+	uint64_t backlog_drops; /* this host's input-queue drops since the start */
 	const char *sched, *isolation;   /* NULL when not reported */
 	const char *standby_state;       /* NULL when not reported */
 	int standby_running;

@@ -156,6 +156,7 @@ struct tl_tb_dir {
 
 struct tl_tb_line {
 	double t_ns, late_p99_ns, late_max_ns, cpu_wait_ns, steal_percent;
+	double backlog_drops; /* cumulative since the router started; -1 when not reported */
 	struct tl_tb_dir fwd, rev;
 };
 

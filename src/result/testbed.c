@@ -103,6 +103,7 @@ void tl_res_testbed_decode(struct tl_dec *d, const json_t *tb, struct tl_stream_
 		/* each read by the forwarder when its kernel gives it */
 		l->cpu_wait_ns = tl_dec_num_opt(d, line, lw, "cpu_wait_ns", 0.0, NULL);
 		l->steal_percent = tl_dec_num_opt(d, line, lw, "steal_percent", 0.0, NULL);
+		l->backlog_drops = tl_dec_num_opt(d, line, lw, "backlog_drops", -1.0, NULL);
 		dir_decode(d, line, lw, "fwd", &l->fwd);
 		dir_decode(d, line, lw, "rev", &l->rev);
 	}

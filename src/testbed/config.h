@@ -61,6 +61,15 @@ enum tl_testbed_prio {
 /* "normal", "high" or "rt". */
 const char *tl_testbed_prio_name(enum tl_testbed_prio p);
 
+/*
+ * The net.core.netdev_max_backlog advised with --spread: the receiving host's packets then
+ * wait in another CPU's input queue, and at the kernel's default of 1000 that queue
+ * overflowed at 100 flows through 1 Gbit/s (about 550 packets a second lost outside the
+ * emulated links); at 10000 it did not (bench/results/testbed.md, run 22). The forwarder
+ * counts such drops (its status' and series' backlog_drops).
+ */
+#define TL_TESTBED_BACKLOG_ADVISED 10000
+
 struct tl_testbed_config {
 	unsigned senders;
 	uint64_t rtt_ns[TL_TESTBED_SENDERS_MAX];

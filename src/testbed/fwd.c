@@ -162,6 +162,9 @@ int tl_testbed_fwd_create(const struct tl_testbed_state *st, const sigset_t *sig
 		goto out;
 	f->have_wait = tl_sched_time_read_self(&f->wait_start, NULL) == 0;
 	f->have_sys = tl_sys_cpu_read(&f->sys_start, NULL) == 0;
+	struct tl_softnet sn;
+	f->have_softnet = tl_softnet_read(&sn, NULL) == 0;
+	f->backlog_drops_start = f->have_softnet ? sn.dropped : 0;
 	f->wait_last = f->wait_start;
 	f->sys_last = f->sys_start;
 	f->start_ns = f->last_series_ns = tl_now_ns();

@@ -20,6 +20,7 @@
 #include "emu/lhist.h"
 #include "emu/link.h"
 #include "measure/cpu.h"
+#include "sys/softnet.h"
 #include "testbed/config.h"
 #include "testbed/cpu_latency.h"
 #include "testbed/ctl.h"
@@ -116,6 +117,14 @@ struct tl_testbed_fwd {
 	struct tl_sched_time wait_start, wait_last;
 	struct tl_sys_cpu sys_start, sys_last;
 	bool have_wait, have_sys;
+	/*
+	 * Packets this host's kernel dropped because a CPU's input queue was full
+	 * (/proc/net/softnet_stat column 2, all CPUs) at create: frames lost outside the
+	 * emulated links, on their way to the router's ports or from them into a host
+	 * (with --spread the receiving host's work waits in another CPU's queue).
+	 */
+	uint64_t backlog_drops_start;
+	bool have_softnet;
 	/* How late packets left against their due time (ready_ns): the loop's own error. */
 	struct tl_lhist *late, *late_period;
 	uint8_t scratch[TL_TESTBED_BATCH][TL_TESTBED_BUF_SIZE];

@@ -243,6 +243,17 @@ static double tv_s(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* Since the start, cumulative (a series line's too, so that a window's count is last
+ * minus first): the host's input-queue drops, outside the emulated links. */
+static void backlog_drops_set(const struct tl_testbed_fwd *f, json_t *o)
+{
+	struct tl_softnet sn;
+	if (!f->have_softnet || tl_softnet_read(&sn, NULL) < 0)
+		return;
+	uint64_t d = sn.dropped > f->backlog_drops_start ? sn.dropped - f->backlog_drops_start : 0;
+	json_object_set_new(o, "backlog_drops", json_integer((json_int_t)d));
+}
+
 json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigned max_flows)
 {
 	const struct tl_testbed_config *c = &f->cfg;
@@ -364,6 +375,7 @@ json_t *tl_testbed_fwd_status(struct tl_testbed_fwd *f, uint64_t now_ns, unsigne
 	if (f->have_sys && tl_sys_cpu_read(&sys, NULL) == 0)
 		json_object_set_new(json_object_get(doc, "forwarder"), "steal_percent",
 				    json_real(tl_sys_cpu_steal_percent(&f->sys_start, &sys)));
+	backlog_drops_set(f, json_object_get(doc, "forwarder"));
 	return doc;
 }
 
@@ -428,5 +440,6 @@ json_t *tl_testbed_fwd_series_line(struct tl_testbed_fwd *f, uint64_t now_ns)
 				    json_real(tl_sys_cpu_steal_percent(&f->sys_last, &sys)));
 		f->sys_last = sys;
 	}
+	backlog_drops_set(f, line);
 	return line;
 }

@@ -213,6 +213,29 @@ static void test_testbed_note(void **state)
 	}
 }
 
+/* The host's input-queue drops during the test (last line's count minus the first's):
+ * named with the fix; none, or a forwarder that does not report them, no note. */
+static void test_testbed_backlog_note(void **state)
+{
+	(void)state;
+	char *s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+			  "{\"t_ns\": 0, \"backlog_drops\": 40},"
+			  "{\"t_ns\": 100000000, \"backlog_drops\": 41},"
+			  "{\"t_ns\": 200000000, \"backlog_drops\": 4425}]}}");
+	assert_non_null(strstr(s, "this host's kernel dropped 4385 packets at a full input queue "
+				  "while the test ran, outside testbed lab's emulated links"));
+	assert_non_null(strstr(s, "sysctl -w net.core.netdev_max_backlog=10000"));
+	free(s);
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+		    "{\"t_ns\": 0, \"backlog_drops\": 40}, {\"t_ns\": 100000000, \"backlog_drops\": 40}]}}");
+	assert_null(strstr(s, "input queue"));
+	free(s);
+	s = note_of(tl_table_testbed_note, "{\"testbed\": {\"name\": \"lab\", \"series\": ["
+		    "{\"t_ns\": 0}, {\"t_ns\": 100000000, \"backlog_drops\": 9}]}}");
+	assert_null(strstr(s, "input queue"));
+	free(s);
+}
+
 /* GSP, PPV and DualPI2 bottlenecks: their state at the series' last line. */
 static void test_testbed_aqm_note(void **state)
 {
@@ -250,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_note),
 		cmocka_unit_test(test_testbed_note),
 		cmocka_unit_test(test_testbed_aqm_note),
+		cmocka_unit_test(test_testbed_backlog_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
