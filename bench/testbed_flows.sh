@@ -20,8 +20,11 @@
 #               worst period's p99
 #   forwarder   its CPU time from `up` to the end of the test (status .forwarder.cpu_user_s
 #               + cpu_system_s, all its threads), in % of one CPU over the test's seconds
-#   drops       packets the bottleneck dropped (fwd direction), and the kernel's drops on
-#               the router's ports before the forwarder read them (rx_kernel_drops)
+#   drops       packets the bottleneck dropped (fwd direction), the kernel's drops on
+#               the router's ports before the forwarder read them (rx_kernel_drops), and
+#               the host's input-queue drops over the test (the series' backlog_drops,
+#               last minus first; "-" from a build that does not report them): the last
+#               two are losses outside the emulated link
 #   steal       the hypervisor's steal over the test, % of all CPUs (the stream's
 #               .end.machine_cpu.client.steal_percent); a row over 1% is marked "(steal)"
 #   cpu wait    how long the forwarder's main thread waited for a CPU over the test (the
@@ -106,14 +109,15 @@ render() {
         "| \($round) | \($rate) | \($n) | \($got / 1e4 | round / 100) | \(10000 * ($got - $want) / $want | round / 100)% | " +
         "\($late | map(select(. >= 200000)) | length) of \($late | length) | \(($late | max // 0) / 1e4 | round / 100) ms | " +
         "\(100 * ($st.forwarder.cpu_user_s + $st.forwarder.cpu_system_s) / $secs | round)% | " +
-        "\([$st.fwd.stats.drops[]] | add) / \([$st.ports[].rx_kernel_drops] | add) | " +
+        "\([$st.fwd.stats.drops[]] | add) / \([$st.ports[].rx_kernel_drops] | add) / " +
+        "\(if $e.testbed.series[-1].backlog_drops then $e.testbed.series[-1].backlog_drops - $e.testbed.series[0].backlog_drops else "-" end) | " +
         "\(([$e.testbed.series[1:][] | .cpu_wait_ns // 0] | add) / 1e7 / $secs | round)% | " +
         "\($steal * 10 | round / 10)%\(if $steal > 1 then " (steal)" else "" end) |"'
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# testbed up --rate R --rtt $BENCH_RTT --buffer 1bdp --aqm taildrop $UP_ARGS; stream -P N -t $BENCH_TIME -O $BENCH_OMIT"
-echo "| round | rate | flows | goodput Mbit/s | rate error | periods late >= 0.2 ms | worst p99 | forwarder CPU | drops / kernel drops | cpu wait | steal |"
+echo "| round | rate | flows | goodput Mbit/s | rate error | periods late >= 0.2 ms | worst p99 | forwarder CPU | drops / port / host queue | cpu wait | steal |"
 echo "|---:|------|------|-----:|-----:|-----:|-----:|----:|-----|----:|----:|"
 if [ "${RENDER:-0}" = 1 ]; then
     for f in $(ls "$RAW"/*.stream.json | sort -t. -k2,2 -k1,1); do
