@@ -221,8 +221,8 @@ static int serve_router(struct tl_session *s, const json_t *body, const char *wh
 		return -1;
 	json_t *answer = tl_router_req_serve(&req);
 	const char *emsg = json_string_value(json_object_get(answer, "error"));
-	tl_agent_logf(s->agent, "router %s %s from %s: %s", tl_router_op_name(req.op), req.name, who,
-		      emsg ? emsg : "done");
+	tl_agent_logf(s->agent, "router %s%s%s from %s: %s", tl_router_op_name(req.op),
+		      req.name[0] ? " " : "", req.name, who, emsg ? emsg : "done");
 	int rc = answer ? tl_msg_send(s->ctl_fd, TL_MSG_ROUTER_ANSWER, answer,
 				      tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err)
 			: tl_err_set(err, ENOMEM, "out of memory");
