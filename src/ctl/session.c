@@ -226,7 +226,9 @@ static int serve_router(struct tl_session *s, const json_t *body, const char *wh
 	int rc = answer ? tl_msg_send(s->ctl_fd, TL_MSG_ROUTER_ANSWER, answer,
 				      tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err)
 			: tl_err_set(err, ENOMEM, "out of memory");
-	if (rc == -EMSGSIZE)
+	if (rc == -EMSGSIZE && req.op == TL_ROUTER_OP_LIST)
+		tl_err_prefix(err, "router list: the answer is too large");
+	else if (rc == -EMSGSIZE)
 		tl_err_prefix(err, "router %s's answer is too large (ask for fewer --flows or a "
 			      "shorter window)", req.name);
 	json_decref(answer);
