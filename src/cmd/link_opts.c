@@ -87,8 +87,8 @@ static int parse(int argc, char **argv, const char *cmd, bool with_hosts,
 	c->opts = json_object();
 	c->flows = FLOWS_DEFAULT;
 	optind = 1;
-	opterr = 0; /* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's (':' first: a missing value is ':') */
+	while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			return 1;
@@ -103,7 +103,11 @@ static int parse(int argc, char **argv, const char *cmd, bool with_hosts,
 			if ((rc = tl_parse_count("--flows", optarg, 0, 100000, &v, err)) < 0)
 				return rc;
 			c->flows = (unsigned)v;
+			c->flows_given = true;
 			break;
+		case ':':
+			return tl_err_set(err, EINVAL, "option \"%s\" needs a value (see 'tcplab %s "
+					  "--help')", argv[optind - 1], cmd);
 		default:
 			if (cmd_link_option_take(c->opts, opt, optarg))
 				break;

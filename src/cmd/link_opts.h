@@ -42,6 +42,7 @@ int cmd_link_option_take(json_t *opts, int opt, const char *arg);
 struct cmd_link_cli {
 	json_t *opts;             /* the link options given; json_decref when done */
 	unsigned flows;
+	bool flows_given;         /* --flows was on the command line */
 	struct cmd_outputs out;   /* standard output (the table, or --json), and the --json-file */
 };
 

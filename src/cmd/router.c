@@ -3,7 +3,8 @@
  *   router --in IF --out IF [--name NAME] [LINK OPTIONS]   forward until SIGINT/SIGTERM
  *   router set [--name NAME | --in IF --out IF] LINK OPTIONS
  *   router status [--name NAME | --in IF --out IF] [--json]
- *   router set|status --remote HOST[:PORT] ...   the same on another host, through its agent
+ *   router list [--json]        the routers of this host, running or left stopped
+ *   router set|status|list --remote HOST[:PORT] ...   the same on another host, through its agent
  *   router --restore IF         put back what a killed router changed on IF (and its pair)
  *   router --testbed NAME [--ready-fd N]   testbed NAME's router on its veths (`testbed up`
  *                               starts it; by hand it restarts one that ended)
@@ -25,6 +26,9 @@
 #include "cmd/link_opts.h"
 #include "ctl/agent.h"
 #include "ctl/router_req.h"
+#include "out/router_list_table.h"
+#include "result/router_list.h"
+#include "router/list.h"
 #include "router/ops.h"
 #include "router/router.h"
 #include "router/run.h"
@@ -43,7 +47,8 @@ static void usage(FILE *f)
 		"                         [--json-file FILE]\n"
 		"       tcplab router status [--name NAME | --in IF --out IF] [--json] [--json-file FILE]\n"
 		"                            [--flows N]\n"
-		"       tcplab router set|status --remote HOST[:PORT] ... (the same on another host)\n"
+		"       tcplab router list [--json] [--json-file FILE]\n"
+		"       tcplab router set|status|list --remote HOST[:PORT] ... (the same on another host)\n"
 		"       tcplab router --restore IF\n"
 		"       tcplab router --testbed NAME [--ready-fd N]\n\n"
 		"The testbed's emulated bottleneck between two interfaces of this host, as a bump\n"
@@ -51,14 +56,18 @@ static void usage(FILE *f)
 		"receivers' side), frames from OUT the reverse link to IN. It runs until SIGINT or\n"
 		"SIGTERM, turns GRO/LRO/GSO/TSO off on both interfaces and puts them back when it ends,\n"
 		"holds them promiscuous while it runs, and never changes their addresses.\n\n"
+		"  list                  the routers of this host: name, interfaces, pid, running or\n"
+		"                        stopped (killed before it put its interfaces back: 'tcplab\n"
+		"                        router --restore IF' does), rate, RTT and AQM (a testbed's\n"
+		"                        router is in 'tcplab testbed list')\n"
 		"  --in IF, --out IF     the two interfaces (distinct; not the default route's)\n"
 		"  --name NAME           the router's name (default IN-OUT); its control socket is\n"
 		"                        " TL_ROUTER_DEFAULT_ROOT "/NAME/ctl.sock ($TCPLAB_ROUTER_DIR)\n"
 		"  --force               forward on an interface that holds the default route\n"
 		"  --restore IF          after a router was killed (SIGKILL): restore IF's offloads\n"
 		"                        and its pair's, from the state file it left\n"
-		"  --json                set and status: the answer as JSON\n"
-		"  --json-file FILE      set and status: the JSON document also into FILE, beside the\n"
+		"  --json                set, status and list: the answer as JSON\n"
+		"  --json-file FILE      set, status and list: the JSON document also into FILE, beside the\n"
 		"                        text\n"
 		"  --flows N             status: the N largest flows of each direction (default 32)\n"
 		"  --testbed NAME        run testbed NAME's router on its veths, with its options:\n"
@@ -66,8 +75,9 @@ static void usage(FILE *f)
 		"                        testbed's router that ended (in the foreground)\n"
 		"  --ready-fd N          with --testbed: write \"ok\" (or the error) to fd N once it\n"
 		"                        forwards\n"
-		"  --remote HOST[:PORT]  set and status: the router of that name on HOST, through the\n"
-		"                        'tcplab serve' agent there (port %d), with this user's key\n"
+		"  --remote HOST[:PORT]  set, status and list: the router of that name (list: every\n"
+		"                        router) on HOST, through the 'tcplab serve' agent there\n"
+		"                        (port %d), with this user's key\n"
 		"                        ($TCPLAB_KEY or ~/.config/tcplab/id_ed25519) when the agent\n"
 		"                        has --authorized-keys\n\n"
 		"Link options, as 'tcplab testbed up' (see tcplab-testbed(1)):\n"
@@ -120,8 +130,9 @@ static int take(void *ctx, int opt, const char *arg, struct tl_err *err)
 	return 0;
 }
 
-/* Parses argv into c; 0, -1 for --help, or an exit code (with the error said). */
-static int parse(int argc, char **argv, struct cli *c)
+/* Parses argv into c (is_list: the words of `router list`); 0, -1 for --help, or an exit
+ * code (with the error said). */
+static int parse(int argc, char **argv, bool is_list, struct cli *c)
 {
 	static const struct option own[] = {
 		{ "in", required_argument, NULL, O_IN },
@@ -141,9 +152,13 @@ static int parse(int argc, char **argv, struct cli *c)
 	c->json = c->l.out.format[0] == OUT_JSON;
 	if (rc)
 		return rc;
-	if (optind < argc)
-		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, "unexpected argument (options "
-				     "only; see 'tcplab router --help')");
+	if (optind < argc) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "unexpected argument \"%.60s\" (%s)", argv[optind],
+			 is_list ? "list takes no name: it lists every router; 'tcplab router status "
+				   "--name NAME' shows one" : "options only; see 'tcplab router --help'");
+		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, msg);
+	}
 	return 0;
 }
 
@@ -170,6 +185,26 @@ static int check_testbed_form(struct cli *c, bool is_sub)
 		msg = buf;
 	}
 	return msg ? cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, msg) : 0;
+}
+
+/* `router list` takes --json, --json-file and --remote: one line naming what it does not. */
+static int check_list_form(struct cli *c)
+{
+	const char *opt = c->in ? "--in" : c->out ? "--out" : c->name ? "--name"
+			: c->force ? "--force" : c->restore ? "--restore"
+			: c->ready_fd >= 0 ? "--ready-fd" : c->l.flows_given ? "--flows" : NULL;
+	char link[40], msg[300];
+	if (!opt && json_object_size(c->l.opts) > 0) {
+		/* the first link option given, by its option's name */
+		snprintf(link, sizeof(link), "--%s", json_object_iter_key(json_object_iter(c->l.opts)));
+		opt = link;
+	}
+	if (!opt)
+		return 0;
+	snprintf(msg, sizeof(msg), "list: %s does not go with it (list takes --json, --json-file "
+		 "and --remote and lists every router; 'tcplab router status --name NAME' shows one)",
+		 opt);
+	return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, msg);
 }
 
 /* The signals that end a router, blocked from the start: from then on one of them ends the
@@ -471,11 +506,15 @@ static int ask(struct cli *c, struct tl_router_req *r, json_t **result)
 	char msg[sizeof(err.msg) + 400];
 	int ret;
 	*result = NULL;
-	if (resolve_name(c, &err) < 0)
-		return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
-	snprintf(r->name, sizeof(r->name), "%s", c->name);
+	if (r->op != TL_ROUTER_OP_LIST) {
+		if (resolve_name(c, &err) < 0)
+			return cmd_link_fail(&c->l, CMD, TL_EXIT_USAGE, err.msg);
+		snprintf(r->name, sizeof(r->name), "%s", c->name);
+	}
 	if (c->remote) {
 		ret = tl_router_remote(c->remote_host, c->remote_port, AF_UNSPEC, r, result, &why, &err);
+	} else if (r->op == TL_ROUTER_OP_LIST) {
+		ret = tl_router_list_doc(result, &err);
 	} else {
 		ret = r->op == TL_ROUTER_OP_STATUS ? tl_router_status_doc(c->name, r->flows, result, &err)
 						   : tl_router_set(c->name, r->options, result, &cfg, &err);
@@ -507,6 +546,29 @@ static int cmd_status(struct cli *c)
 	int code = ask(c, &r, &doc);
 	if (code == 0 && cmd_link_status_put(&c->l, CMD_LINK_ROUTER, doc, &err) < 0)
 		code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
+	json_decref(doc);
+	return code;
+}
+
+/* `router list`: the document into the JSON outputs and, without --json, its table (decoded
+ * once, result/router_list.h), the same here and from --remote's agent. */
+static int cmd_list(struct cli *c)
+{
+	struct tl_router_req r = { .op = TL_ROUTER_OP_LIST };
+	struct tl_router_list l;
+	struct tl_err err = { 0 };
+	json_t *doc = NULL;
+	int code = ask(c, &r, &doc);
+	if (code == 0 && !c->json) {
+		if (tl_router_list_decode(doc, &l, &err) < 0) {
+			code = cmd_link_fail(&c->l, CMD, TL_EXIT_ERROR, err.msg);
+		} else {
+			tl_out_router_list_table(stdout, &l, c->remote);
+			tl_router_list_free(&l);
+		}
+	}
+	if (code == 0)
+		cmd_outputs_json(&c->l.out, doc);
 	json_decref(doc);
 	return code;
 }
@@ -552,15 +614,17 @@ int cmd_router_main(int argc, char **argv)
 		return TL_EXIT_USAGE;
 	}
 	const char *sub = argv[1];
-	bool is_sub = !strcmp(sub, "set") || !strcmp(sub, "status");
+	bool is_list = !strcmp(sub, "list");
+	bool is_sub = !strcmp(sub, "set") || !strcmp(sub, "status") || is_list;
 	struct cli c = { 0 };
 	struct tl_err err = { 0 };
-	int code = is_sub ? parse(argc - 1, argv + 1, &c) : parse(argc, argv, &c);
+	int code = is_sub ? parse(argc - 1, argv + 1, is_list, &c) : parse(argc, argv, false, &c);
 	if (code == -1) {
 		code = TL_EXIT_OK;
 		goto out;
 	}
-	if (code || (code = check_testbed_form(&c, is_sub)) != 0)
+	if (code || (code = check_testbed_form(&c, is_sub)) != 0 ||
+	    (is_list && (code = check_list_form(&c)) != 0))
 		goto out;
 	/* The forwarder keeps its control socket and series where the testbed code looks:
 	 * under the testbed root, which for a router between two interfaces is the routers'
@@ -568,12 +632,13 @@ int cmd_router_main(int argc, char **argv)
 	if (!c.testbed)
 		setenv("TCPLAB_TESTBED_DIR", tl_router_root(), 1);
 	if (c.remote && !is_sub) {
-		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--remote goes with set and status "
-				     "(a router starts on its own host)");
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--remote goes with set, status and "
+				     "list (a router starts on its own host)");
 		goto out;
 	}
 	if (c.l.out.n > 1 && !is_sub) {
-		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with set and status");
+		code = cmd_link_fail(&c.l, CMD, TL_EXIT_USAGE, "--json-file goes with set, status and "
+				     "list");
 		goto out;
 	}
 	/* before the command: a --json-file that cannot be written changes nothing */
@@ -585,6 +650,8 @@ int cmd_router_main(int argc, char **argv)
 		code = cmd_set(&c);
 	else if (!strcmp(sub, "status"))
 		code = cmd_status(&c);
+	else if (is_list)
+		code = cmd_list(&c);
 	else if (c.testbed)
 		code = cmd_testbed(&c);
 	else if (c.restore)

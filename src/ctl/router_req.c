@@ -10,13 +10,16 @@
 #include <string.h>
 
 #include "ctl/proto.h"
+#include "router/list.h"
 #include "router/ops.h"
 #include "testbed/config.h"
 #include "util/clock.h"
 
 static const char *const op_names[] = { [TL_ROUTER_OP_STATUS] = "status",
 					[TL_ROUTER_OP_SET] = "set",
-					[TL_ROUTER_OP_SERIES] = "series" };
+					[TL_ROUTER_OP_SERIES] = "series",
+					[TL_ROUTER_OP_LIST] = "list" };
+#define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 static const char *const reason_names[] = { [TL_ROUTER_FAILED] = "failed",
 					    [TL_ROUTER_NO_ROUTER] = "no_router",
 					    [TL_ROUTER_NOT_RUNNING] = "not_running",
@@ -30,11 +33,13 @@ const char *tl_router_reason_name(enum tl_router_reason r)
 
 const char *tl_router_op_name(enum tl_router_op op)
 {
-	return op >= TL_ROUTER_OP_STATUS && op <= TL_ROUTER_OP_SERIES ? op_names[op] : "?";
+	return op >= TL_ROUTER_OP_STATUS && (unsigned)op < NOPS ? op_names[op] : "?";
 }
 
 json_t *tl_router_req_json(const struct tl_router_req *r)
 {
+	if (r->op == TL_ROUTER_OP_LIST)
+		return json_pack("{s:s}", "op", op_names[r->op]);
 	json_t *j = json_pack("{s:s, s:s}", "router", r->name, "op", op_names[r->op]);
 	if (!j)
 		return NULL;
@@ -80,26 +85,49 @@ static int parse_op(const json_t *body, struct tl_router_req *out, struct tl_err
 					  (unsigned long long)((out->from_ago_ns - out->to_ago_ns) / 1000000000ull),
 					  (unsigned long long)(TL_ROUTER_REQ_WINDOW_MAX_NS / 1000000000ull));
 		return 0;
+	case TL_ROUTER_OP_LIST:
+		return 0;
 	}
 	return tl_err_set(err, EPROTO, "ROUTER: no operation");
 }
 
+/* "op" into out->op: 0, or -EPROTO naming it. */
+static int parse_op_name(const json_t *body, struct tl_router_req *out, struct tl_err *err)
+{
+	const char *op = NULL;
+	if (tl_json_get_str(body, "op", 16, 1, &op, err) < 0)
+		return -EPROTO;
+	for (unsigned i = 1; i < NOPS; i++)
+		if (!strcmp(op, op_names[i]))
+			out->op = (enum tl_router_op)i;
+	if (!out->op)
+		return tl_err_set(err, EPROTO, "ROUTER: unknown \"op\" \"%s\" (status, set, series, "
+				  "list)", op);
+	return 0;
+}
+
 int tl_router_req_parse(const json_t *body, struct tl_router_req *out, struct tl_err *err)
 {
-	const char *name = NULL, *op = NULL;
+	const char *name = NULL;
 	memset(out, 0, sizeof(*out));
+	if (!json_is_object(body))
+		return tl_err_set(err, EPROTO, "ROUTER: the body is not a JSON object");
+	/* list names no router: one given is a client that means something else */
+	if (json_is_string(json_object_get(body, "op")) &&
+	    !strcmp(json_string_value(json_object_get(body, "op")), op_names[TL_ROUTER_OP_LIST])) {
+		out->op = TL_ROUTER_OP_LIST;
+		return json_object_get(body, "router")
+			       ? tl_err_set(err, EPROTO, "ROUTER list: \"router\" does not go with "
+					    "list (it lists every router; ask status for one)")
+			       : 0;
+	}
 	if (tl_json_get_str(body, "router", TL_TESTBED_NAME_MAX, 1, &name, err) < 0 ||
-	    tl_json_get_str(body, "op", 16, 1, &op, err) < 0)
+	    parse_op_name(body, out, err) < 0)
 		return -EPROTO;
 	if (tl_testbed_name_check(name, NULL) < 0)
 		return tl_err_set(err, EPROTO, "ROUTER: \"router\" \"%s\" is no router name (1 to %d of "
 				  "A-Z a-z 0-9 _ -)", name, TL_TESTBED_NAME_MAX);
 	snprintf(out->name, sizeof(out->name), "%s", name);
-	for (unsigned i = 1; i < sizeof(op_names) / sizeof(op_names[0]); i++)
-		if (!strcmp(op, op_names[i]))
-			out->op = (enum tl_router_op)i;
-	if (!out->op)
-		return tl_err_set(err, EPROTO, "ROUTER: unknown \"op\" \"%s\" (status, set, series)", op);
 	int ret = parse_op(body, out, err);
 	if (ret < 0)
 		tl_router_req_free(out);
@@ -133,6 +161,8 @@ json_t *tl_router_req_serve(const struct tl_router_req *r)
 	} else if (r->op == TL_ROUTER_OP_SET) {
 		ret = tl_router_set(r->name, r->options, &result, &cfg, &err);
 		free(cfg);
+	} else if (r->op == TL_ROUTER_OP_LIST) {
+		ret = tl_router_list_doc(&result, &err);
 	} else {
 		uint64_t now = tl_now_ns();
 		uint64_t from = now > r->from_ago_ns ? now - r->from_ago_ns : 0;

@@ -17,7 +17,13 @@
  *          window is off by the request's one-way delay (the series' own period is 100 ms);
  *          a longer window is asked for in pieces (tl_router_remote_series)
  *
- *   ROUTER_ANSWER {"result": <status document | set's {"ok", "options"} | series array>}
+ *   ROUTER {"op": "list"}
+ *          every router of the agent's host (router/list.h): no "router" (a list with one
+ *          is refused, as is any op this agent does not know); the answer is the document
+ *          `tcplab router list --json` prints there, at most TL_ROUTER_LIST_MAX routers
+ *
+ *   ROUTER_ANSWER {"result": <status document | set's {"ok", "options"} | series array |
+ *                  list document>}
  *   ROUTER_ANSWER {"error": MESSAGE, "reason": "no_router" | "not_running" | "refused" |
  *                  "failed"}
  *
@@ -42,11 +48,11 @@
 #define TL_ROUTER_REQ_FLOWS_MAX 100000u
 #define TL_ROUTER_REQ_FLOWS_DEFAULT 32u
 
-enum tl_router_op { TL_ROUTER_OP_STATUS = 1, TL_ROUTER_OP_SET, TL_ROUTER_OP_SERIES };
+enum tl_router_op { TL_ROUTER_OP_STATUS = 1, TL_ROUTER_OP_SET, TL_ROUTER_OP_SERIES, TL_ROUTER_OP_LIST };
 
 struct tl_router_req {
 	enum tl_router_op op;
-	char name[TL_TESTBED_NAME_MAX + 1];
+	char name[TL_TESTBED_NAME_MAX + 1]; /* "" for list */
 	unsigned flows;                  /* status */
 	json_t *options;                 /* set: owned (tl_router_req_free) */
 	uint64_t from_ago_ns, to_ago_ns; /* series */
@@ -78,7 +84,7 @@ int tl_router_answer_read(const json_t *answer, json_t **result, enum tl_router_
 const char *tl_router_reason_name(enum tl_router_reason r);
 /* The reason for a router/ops.h error code (ENOENT, ESRCH, EINVAL, other). */
 enum tl_router_reason tl_router_reason_of(int code);
-/* "status", "set", "series" (for logs). */
+/* "status", "set", "series", "list" (for logs). */
 const char *tl_router_op_name(enum tl_router_op op);
 
 /*

@@ -221,12 +221,14 @@ static int serve_router(struct tl_session *s, const json_t *body, const char *wh
 		return -1;
 	json_t *answer = tl_router_req_serve(&req);
 	const char *emsg = json_string_value(json_object_get(answer, "error"));
-	tl_agent_logf(s->agent, "router %s %s from %s: %s", tl_router_op_name(req.op), req.name, who,
-		      emsg ? emsg : "done");
+	tl_agent_logf(s->agent, "router %s%s%s from %s: %s", tl_router_op_name(req.op),
+		      req.name[0] ? " " : "", req.name, who, emsg ? emsg : "done");
 	int rc = answer ? tl_msg_send(s->ctl_fd, TL_MSG_ROUTER_ANSWER, answer,
 				      tl_now_ns() + SESSION_MSG_TIMEOUT_NS, err)
 			: tl_err_set(err, ENOMEM, "out of memory");
-	if (rc == -EMSGSIZE)
+	if (rc == -EMSGSIZE && req.op == TL_ROUTER_OP_LIST)
+		tl_err_prefix(err, "router list: the answer is too large");
+	else if (rc == -EMSGSIZE)
 		tl_err_prefix(err, "router %s's answer is too large (ask for fewer --flows or a "
 			      "shorter window)", req.name);
 	json_decref(answer);

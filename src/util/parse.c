@@ -200,7 +200,7 @@ int tl_parse_hostport(const char *what, const char *s, uint16_t default_port, ch
 	}
 	if (hl == 0 || hl >= len)
 		return tl_err_set(err, EINVAL, "%s \"%s\": %s", what, s,
-				  hl ? "host name too long" : "no host before the port");
+				  hl ? "host name too long" : "no host before the port (write HOST:PORT)");
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	*port = default_port;

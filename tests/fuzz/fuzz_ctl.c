@@ -209,8 +209,11 @@ static unsigned router_from_body(const json_t *body)
 		CHECK(r.options == NULL); /* nothing left to free */
 		return 0;
 	}
-	CHECK(tl_testbed_name_check(r.name, NULL) == 0);
-	CHECK(r.op == TL_ROUTER_OP_STATUS || r.op == TL_ROUTER_OP_SET || r.op == TL_ROUTER_OP_SERIES);
+	/* list names no router; every other op one that suits a directory */
+	CHECK(r.op == TL_ROUTER_OP_LIST ? r.name[0] == '\0' && !json_object_get(body, "router")
+					: tl_testbed_name_check(r.name, NULL) == 0);
+	CHECK(r.op == TL_ROUTER_OP_STATUS || r.op == TL_ROUTER_OP_SET || r.op == TL_ROUTER_OP_SERIES ||
+	      r.op == TL_ROUTER_OP_LIST);
 	CHECK(r.flows <= TL_ROUTER_REQ_FLOWS_MAX);
 	CHECK(r.to_ago_ns <= r.from_ago_ns && r.from_ago_ns <= TL_ROUTER_REQ_AGE_MAX_NS &&
 		      r.from_ago_ns - r.to_ago_ns <= TL_ROUTER_REQ_WINDOW_MAX_NS);

@@ -92,6 +92,9 @@ printf '{"router":"../etc","op":"status"}' > "$out/router-bad-name.json"
 printf '{"router":"r1","op":"status","flows":100001}' > "$out/router-flows-too-many.json"
 printf '{"router":"r1","op":"restart"}' > "$out/router-unknown-op.json"
 printf '{"router":"r1","op":"series","from_ago_ns":600000000001,"to_ago_ns":0}' > "$out/router-window-too-long.json"
+frame 12 '{"op":"list"}' > "$out/frame-router-list.bin"
+printf '{"op":"list"}' > "$out/router-list.json"
+printf '{"router":"r1","op":"list"}' > "$out/router-list-with-name.json"
 
 # ---- farm (farm/proto.h): u32 length (8 + body), u8 version, u8 type, u16 flags, u32 count
 be8() { printf "\\x$(printf %02x $(($1 & 255)))"; }
@@ -220,6 +223,7 @@ hello=$(ls "$dir"/*-c2a-hello.bin) test=$(ls "$dir"/*-c2a-test.bin)
 { cat "$hello"; frame 12 '{"router":"r1","op":"set","options":{"rate":"50mbit"}}'; } > "$d/router-set.bin"
 { cat "$hello"; frame 12 '{"router":"r1","op":"series","from_ago_ns":2000000000,"to_ago_ns":0}'; cat "$test"; } > "$d/router-series-then-test.bin"
 { cat "$hello"; frame 12 '{"router":"r1","op":"status","flows":-1}'; } > "$d/router-bad-flows.bin"
+{ cat "$hello"; frame 12 '{"op":"list"}'; } > "$d/router-list.bin"
 
 d=$here/corpus-merge
 mkdir -p "$d"

@@ -75,6 +75,9 @@ static const struct {
 	{ "router-flows-too-many.json", 0 },
 	{ "router-unknown-op.json", 0 },
 	{ "router-window-too-long.json", 0 },
+	{ "frame-router-list.bin", HDR | MSG | ROUTER },
+	{ "router-list.json", ROUTER },
+	{ "router-list-with-name.json", 0 },
 };
 
 static int is_dir(const char *path)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every command's real --json output validated against its schema in docs/ (JSON Schema draft
 # 2020-12, python3-jsonschema from Debian): rr, crr, probe, farm, mesh, doctor, exp export, testbed
-# up/set/list/down, testbed status and router status, each on success and on at least one failure (refused connection, usage error, no
+# up/set/list/down, testbed status, router status and router list, each on success and on at least one failure (refused connection, usage error, no
 # such testbed), whose document must stay valid JSON of the documented shape. Then each schema
 # rejects a document with an undocumented field and one with a required field removed.
 # The testbed and router parts need root (network namespaces); without it, it is skipped and said so.
@@ -251,6 +251,34 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
         run testbed rt_set 0 ip netns exec "$RNS" "$TCPLAB" router set --name js$$ --rate 60mbit --json
         check "router set: ok, the new rate in force" '.ok == true and .options.rate == "60mbit"' "$TL_TMP/rt_set"
         run testbed rt_set_missing 1 ip netns exec "$RNS" "$TCPLAB" router set --name nosuch$$ --rate 60mbit --json
+        # router list: here, and the same document from an agent in the router's namespace
+        run router-list rt_list 0 ip netns exec "$RNS" "$TCPLAB" router list --json
+        check "router list: js$$ running on its interfaces" \
+            "any(.routers[]; .name == \"js$$\" and .state == \"running\" and .in == \"ja$$\" and .rate == \"60mbit\")" "$TL_TMP/rt_list"
+        mutants router-list rt_list
+        run router-list rt_list_empty 0 env TCPLAB_ROUTER_DIR="$TL_TMP/no-routers" "$TCPLAB" router list --json
+        run router-list rt_list_usage 2 "$TCPLAB" router list extra --json
+        run router-list rt_list_refused 3 "$TCPLAB" router list --remote 127.0.0.2:1 --json
+        ip -n "$RNS" link set lo up
+        ip netns exec "$RNS" "$TCPLAB" serve --no-auth --bind 127.0.0.1 --port 0 --port-file "$TL_TMP/rt_port" -q \
+            >/dev/null 2>"$TL_TMP/rt_agent.err" &
+        rt_agent=$!
+        TL_PIDS+=("$rt_agent")
+        for _ in $(seq 1 100); do [ -s "$TL_TMP/rt_port" ] && break; sleep 0.05; done
+        run router-list rt_list_remote 0 ip netns exec "$RNS" env TCPLAB_ROUTER_DIR="$TL_TMP/no-routers" \
+            "$TCPLAB" router list --remote "127.0.0.1:$(cat "$TL_TMP/rt_port")" --json
+        check "router list --remote: js$$ from the agent" "any(.routers[]; .name == \"js$$\")" "$TL_TMP/rt_list_remote"
+        kill "$rt_agent" 2>/dev/null
+        wait "$rt_agent" 2>/dev/null
+        # killed: listed as stopped, with the command that puts its interfaces back
+        kill -KILL "$rt_pid" 2>/dev/null
+        wait "$rt_pid" 2>/dev/null
+        rt_pid=
+        run router-list rt_list_stopped 0 ip netns exec "$RNS" "$TCPLAB" router list --json
+        check "router list after SIGKILL: stopped, with its restore command" \
+            "any(.routers[]; .name == \"js$$\" and .state == \"stopped\" and .restore == \"tcplab router --restore ja$$\")" "$TL_TMP/rt_list_stopped"
+        mutants router-list rt_list_stopped
+        ip netns exec "$RNS" "$TCPLAB" router --restore ja$$ >/dev/null || fail "router --restore ja$$ after SIGKILL"
     else
         fail "router: namespace $RNS and its veth pairs could not be made"
     fi

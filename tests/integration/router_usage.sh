@@ -2,7 +2,8 @@
 # Bad input to tcplab router gets one clear line naming it, and changes nothing: an
 # interface that does not exist, the same interface twice, an interface that holds the
 # host's default route (unless --force), a bad link option, set/status of no router,
-# --testbed with what does not go with it.
+# --testbed with what does not go with it, list with a name, an option it does not take or a
+# bad --remote.
 . "$(dirname "$0")/router_lib.sh"
 
 rt_setup
@@ -41,9 +42,24 @@ one_line "--testbed with --in" 2 "do not go with it" rtr --testbed x$$ --in "$IF
 one_line "--testbed with a bad name" 2 '--testbed "a/b"' rtr --testbed a/b
 one_line "--ready-fd without --testbed" 2 "goes with --testbed" rtr --in "$IF_IN" --out "$IF_OUT" --ready-fd 3
 one_line "status --testbed" 2 "testbed status" rtr status --testbed x$$
-one_line "--remote to start a router" 2 "goes with set and status" rtr --in "$IF_IN" --out "$IF_OUT" --remote 127.0.0.1
+one_line "--remote to start a router" 2 "goes with set, status and list" rtr --in "$IF_IN" --out "$IF_OUT" --remote 127.0.0.1
 one_line "--remote with a bad port" 2 '--remote "127.0.0.1:0": not a port after' rtr status --name x --remote 127.0.0.1:0
 one_line "--remote with no host" 2 '--remote ":5299": no host' rtr status --name x --remote :5299
+# router list: no name, none of the other forms' options; --remote as for set and status
+one_line "list with an argument" 2 'unexpected argument "extra-arg" (list takes no name' rtr list extra-arg
+one_line "list --remote without a host" 2 'option "--remote" needs a value' rtr list --remote
+one_line "list --remote with an empty host" 2 '--remote ":5299": no host before the port (write HOST:PORT)' rtr list --remote :5299
+one_line "list --remote with a port out of range" 2 '--remote "host:99999": not a port after the' rtr list --remote host:99999
+one_line "list with a link option" 2 'list: --rate does not go with it' rtr list --rate 1mbit
+one_line "list with --name" 2 'list: --name does not go with it' rtr list --name x
+one_line "list with --flows" 2 'list: --flows does not go with it' rtr list --flows 4
+one_line "list with --testbed" 2 'testbed status' rtr list --testbed x
+out=$(rtr list --json extra-arg 2>/dev/null); rc=$?
+[ $rc = 2 ] && echo "$out" | jq -e '.error | test("unexpected argument \"extra-arg\"")' >/dev/null &&
+    pass "list --json with an argument: the error as JSON, exit 2" || fail "list --json extra-arg: exit $rc: $out"
+out=$(rtr list 2>&1); rc=$?
+[ $rc = 0 ] && [ "$out" = "no routers (under $TCPLAB_ROUTER_DIR)" ] && pass "list with no router: one line, exit 0" ||
+    fail "list with no router: exit $rc: $out"
 
 # The default route: through IF_OUT in the middle namespace (our own), refused without --force.
 ip -n "$NS_M" addr add 172.31.$(( $$ % 250 )).2/24 dev "$IF_OUT"

@@ -57,6 +57,16 @@ static void test_accepts(void **state)
 	assert_int_equal(r.from_ago_ns - r.to_ago_ns, TL_ROUTER_REQ_WINDOW_MAX_NS);
 	tl_router_req_free(&r);
 	json_decref(j);
+
+	/* list names no router */
+	j = load("{\"op\":\"list\"}");
+	assert_int_equal(tl_router_req_parse(j, &r, &err), 0);
+	assert_int_equal(r.op, TL_ROUTER_OP_LIST);
+	assert_string_equal(r.name, "");
+	assert_null(r.options);
+	assert_string_equal(tl_router_op_name(r.op), "list");
+	tl_router_req_free(&r);
+	json_decref(j);
 }
 
 /* A 25-minute window goes in three pieces of at most 10 minutes, each reaching back one
@@ -128,11 +138,21 @@ static void test_refuses(void **state)
 		  "a window of 600 s is longer than 600 s" },
 		{ "{\"router\":\"r1\",\"op\":\"series\",\"from_ago_ns\":86400000000001,\"to_ago_ns\":86399000000000}",
 		  "from_ago_ns" },
+		{ "{\"router\":\"r1\",\"op\":\"list\"}", "\"router\" does not go with list" },
+		{ "{\"router\":\"\",\"op\":\"list\"}", "\"router\" does not go with list" },
+		{ "{\"router\":null,\"op\":\"list\"}", "\"router\" does not go with list" },
+		{ "{\"op\":\"List\"}", "router" },
+		{ "{\"router\":\"r1\",\"op\":\"List\"}", "unknown \"op\" \"List\" (status, set, series, list)" },
+		{ "{\"op\":[\"list\"]}", "router" },
+		{ "{\"router\":\"r1\",\"op\":7}", "op" },
+		{ "[\"list\"]", "not a JSON object" },
+		{ "\"list\"", "not a JSON object" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct tl_router_req r;
 		struct tl_err err = { 0 };
-		json_t *j = load(cases[i].body);
+		json_t *j = json_loads(cases[i].body, JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
 		assert_true(tl_router_req_parse(j, &r, &err) < 0);
 		assert_null(r.options);
 		if (!strstr(err.msg, cases[i].must_contain))
@@ -163,6 +183,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.from_ago_ns, 7);
 	assert_int_equal(b.to_ago_ns, 3);
 	json_decref(j);
+
+	/* list: the body is {"op": "list"} and nothing else */
+	struct tl_router_req l = { .op = TL_ROUTER_OP_LIST };
+	j = tl_router_req_json(&l);
+	assert_int_equal(json_object_size(j), 1);
+	assert_string_equal(json_string_value(json_object_get(j, "op")), "list");
+	assert_int_equal(tl_router_req_parse(j, &b, &err), 0);
+	assert_int_equal(b.op, TL_ROUTER_OP_LIST);
+	json_decref(j);
 }
 
 /* The agent's answer for a router that is not there, read back by the client. */
@@ -187,6 +216,15 @@ static void test_answer(void **state)
 	ans = tl_router_req_serve(&r);
 	assert_true(tl_router_answer_read(ans, &res, &why, &err) < 0);
 	assert_int_equal(why, TL_ROUTER_NO_ROUTER);
+	json_decref(ans);
+	/* list on a root with no router: an empty list, no error */
+	r.op = TL_ROUTER_OP_LIST;
+	r.name[0] = '\0';
+	ans = tl_router_req_serve(&r);
+	assert_int_equal(tl_router_answer_read(ans, &res, &why, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "routers")), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "root")), root);
+	json_decref(res);
 	json_decref(ans);
 	rmdir(root);
 
