@@ -77,6 +77,11 @@ want=$("$TCPLAB" testbed --help | sed -n '/^Link options/,$p' | grep -oE -- '(^|
 missing=$(comm -23 <(echo "$want") <(offer testbed up --))
 [ -n "$want" ] && [ -z "$missing" ] && pass "testbed up: all $(echo "$want" | wc -l) link options" ||
     fail "testbed up: not offered: $(echo $missing)"
+expect "testbed up --spread <TAB>" "$(printf 'on\noff')" testbed up --spread ""
+expect "testbed up --aqm d<TAB>" dualpi2 testbed up --aqm d
+expect "testbed up --ppv-class <TAB>" "$(printf 'flow\nhost')" testbed up --ppv-class ""
+expect "router <TAB>" "$(printf 'set\nstatus\nlist')" router ""
+expect "router set x --aqm g<TAB>" gsp router set --aqm g
 port_file=$TL_TMP/portfile.$$
 : >"$port_file"
 expect "serve --port-file <TAB> completes files" "$port_file" serve --port-file "$TL_TMP/portf"

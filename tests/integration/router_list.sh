@@ -84,6 +84,11 @@ rl >"$TL_TMP/k.txt" || fail "router list (table) after SIGKILL: exit $?"
 grep -Eq "^$RT_NAME +$IF_IN +$IF_OUT +$RT_PID +stopped " "$TL_TMP/k.txt" &&
     grep -q "^$RT_NAME: stopped without putting $IF_IN and $IF_OUT back (killed?): 'tcplab router --restore $IF_IN' restores them$" "$TL_TMP/k.txt" &&
     pass "after SIGKILL: the table says stopped and how to restore" || { fail "table after SIGKILL:"; cat "$TL_TMP/k.txt"; }
+# The bash completion's router names (for --name) come from this table, its notes lines and all.
+comp=$TESTS_DIR/../contrib/bash-completion/tcplab
+names=$(ip netns exec "$NS_M" bash -c '. "$1" && _tcplab_router_names "$2"' _ "$comp" "$TCPLAB" | tr '\n' ' ')
+[ "$names" = "$RT2_NAME $RT_NAME " ] && pass "bash completion: router names $names" ||
+    fail "bash completion's router names: [$names], want [$RT2_NAME $RT_NAME ]"
 remote "$TL_TMP/good" --json >"$TL_TMP/rk.json" || fail "list --remote after SIGKILL: exit $?"
 cmp -s <(jq -S . "$TL_TMP/rk.json") <(jq -S . "$TL_TMP/k.json") && pass "list --remote after SIGKILL: the same" ||
     fail "list --remote after SIGKILL differs"

@@ -13,12 +13,12 @@ held=$(tb_json "$T" | jq -r .forwarder.cpu_latency)
 [ "$held" = "held at 0 us" ] && pass "forwarder holds the CPU latency request by default" ||
     fail "forwarder.cpu_latency is \"$held\", not \"held at 0 us\""
 RCV=$(tb_addr "$T" rcv)
-p=$(ping_p50 "$T" snd1 "$RCV")
-near "$p" 40 0.3 && pass "ping p50 $p ms for RTT 40ms" || fail "ping p50 $p ms for RTT 40ms"
+tb_ping_near "$T" snd1 "$RCV" 40 && pass "ping p50 for RTT 40ms (runs:$PING_SEEN)" ||
+    fail "ping p50 for RTT 40ms off in every run:$PING_SEEN ms"
 
 "$TCPLAB" testbed set "$T" --rtt 10ms >/dev/null || fail "set --rtt 10ms"
-p=$(ping_p50 "$T" snd1 "$RCV")
-near "$p" 10 0.3 && pass "ping p50 $p ms after set --rtt 10ms" || fail "ping p50 $p ms for RTT 10ms"
+tb_ping_near "$T" snd1 "$RCV" 10 && pass "ping p50 after set --rtt 10ms (runs:$PING_SEEN)" ||
+    fail "ping p50 for RTT 10ms off in every run:$PING_SEEN ms"
 
 # tcplab rr: one-byte transactions, the application-level RTT (histogram within 1%).
 if "$TCPLAB" rr --help >/dev/null 2>&1; then
@@ -43,9 +43,10 @@ fi
 U=t$$s
 tb_up "$U" --senders 2 --rtt 5ms,25ms
 RCV=$(tb_addr "$U" rcv)
-p1=$(ping_p50 "$U" snd1 "$RCV"); p2=$(ping_p50 "$U" snd2 "$RCV")
-near "$p1" 5 0.3 && pass "snd1 ping p50 $p1 ms for 5ms" || fail "snd1 ping p50 $p1 ms for 5ms"
-near "$p2" 25 0.3 && pass "snd2 ping p50 $p2 ms for 25ms" || fail "snd2 ping p50 $p2 ms for 25ms"
+tb_ping_near "$U" snd1 "$RCV" 5 && pass "snd1 ping p50 for 5ms (runs:$PING_SEEN)" ||
+    fail "snd1 ping p50 for 5ms off in every run:$PING_SEEN ms"
+tb_ping_near "$U" snd2 "$RCV" 25 && pass "snd2 ping p50 for 25ms (runs:$PING_SEEN)" ||
+    fail "snd2 ping p50 for 25ms off in every run:$PING_SEEN ms"
 
 # Released with 'set', and the request goes with the forwarder: after 'down' nobody holds it.
 "$TCPLAB" testbed set "$U" --cpu-latency off >/dev/null || fail "set --cpu-latency off"
@@ -65,8 +66,8 @@ fpid=$(tb_json "$U" | jq -r .pid)
 "$TCPLAB" testbed set "$U" --prio normal >/dev/null || fail "set --prio normal"
 [ "$(sched_of "$fpid")" = "0 0" ] && pass "set --prio normal: SCHED_OTHER, nice 0" ||
     fail "after --prio normal: $(sched_of "$fpid")"
-p1=$(ping_p50 "$U" snd1 "$RCV")
-near "$p1" 5 0.3 && pass "snd1 ping p50 $p1 ms after the changes" || fail "snd1 ping p50 $p1 ms after the changes"
+tb_ping_near "$U" snd1 "$RCV" 5 && pass "snd1 ping p50 after the changes (runs:$PING_SEEN)" ||
+    fail "snd1 ping p50 after the changes off in every run:$PING_SEEN ms"
 out=$("$TCPLAB" testbed set "$U" --prio fast 2>&1) && fail "set --prio fast was accepted"
 echo "$out" | grep -q 'prio "fast": write high, rt or normal' && pass "--prio fast refused, naming the values" ||
     fail "--prio fast: $out"
