@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"  --senders N          sender hosts (default 1; fixed at up)\n"
 		"  --seed N             seed of every random draw (default 1; fixed at up)\n"
 		"  --pool N             packet buffers of the forwarder (default 65536; fixed at up)\n"
-		"  --spin DURATION      at most this long busy-polling before a departure (default 100us)\n"
+		"  --spin DURATION      at most this long busy-polling before a departure (default 400us)\n"
 		"  --prio high|rt|normal  the forwarder runs at nice -20 (default high), SCHED_FIFO,\n"
 		"                       or as a normal task\n"
 		"  --cpu-latency DURATION|off   hold the CPUs' wake-up latency at most this while the\n"

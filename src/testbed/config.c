@@ -20,7 +20,7 @@ static const struct opt_def opt_defs[] = {
 	{ "jitter", "0", true },       { "reorder", "off", true },   { "rev-rate", "", true },
 	{ "rev-buffer", "", true },    { "rev-aqm", "", true },      { "rev-loss", "0", true },
 	{ "rev-jitter", "0", true },   { "seed", "1", false },       { "pool", "65536", false },
-	{ "spin", "100us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
+	{ "spin", "400us", true },     { "prio", "high", true },       { "cpu-latency", "0us", true },
 	{ "isolate", "off", false },   { "standby", "on", true },     { "ppv-class", "", true },
 	{ "spread", "off", false },
 };

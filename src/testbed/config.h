@@ -31,7 +31,7 @@
  *   rev-loss "0", rev-jitter "0"    the receiver -> senders direction
  *   seed     "1"        every random draw (loss, jitter, RED, PIE) derives from it (fixed at `up`)
  *   pool     "65536"    packet buffers in the forwarder (fixed at `up`)
- *   spin     "100us"    at most this long the forwarder busy-polls before an event (fwd.h)
+ *   spin     "400us"    at most this long the forwarder busy-polls before an event (fwd.h)
  *   prio     "high"     the forwarder runs SCHED_OTHER at nice -20: it preempts the hosts'
  *                       programs on wake-up and is never throttled (fwd.h); "rt":
  *                       SCHED_FIFO priority 10; "normal": SCHED_OTHER at nice 0

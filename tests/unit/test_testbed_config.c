@@ -41,7 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.fwd.loss.kind, TL_LOSS_NONE);
 	assert_int_equal(c.seed, 1);
 	assert_int_equal(c.pool, 65536);
-	assert_int_equal(c.spin_ns, 100000);
+	assert_int_equal(c.spin_ns, 400000);
 	assert_int_equal(c.prio, TL_TESTBED_PRIO_HIGH);
 	assert_false(c.isolate);
 	assert_true(c.standby);
