@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "router/router.h"
 #include "testbed/config.h"
@@ -41,14 +40,6 @@ static void cut(struct names *ns)
 	}
 }
 
-/* Whether ROOT/name holds a state file. */
-static bool has_state(const char *name)
-{
-	char path[512];
-	int n = snprintf(path, sizeof(path), "%s/%s/router.json", tl_router_root(), name);
-	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
-}
-
 /* The router names under the root, sorted, bounded. */
 static int read_names(struct names *ns, struct tl_err *err)
 {
@@ -63,7 +54,7 @@ static int read_names(struct names *ns, struct tl_err *err)
 		goto out;
 	}
 	for (struct dirent *e; (e = readdir(d));) {
-		if (tl_testbed_name_check(e->d_name, NULL) < 0 || !has_state(e->d_name))
+		if (tl_testbed_name_check(e->d_name, NULL) < 0 || !tl_router_saved_exists(e->d_name))
 			continue;
 		if (ns->n == KEEP_MAX)
 			cut(ns);

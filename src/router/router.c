@@ -133,6 +133,12 @@ int tl_router_saved_write(const struct tl_router_saved *s, struct tl_err *err)
 	return ret;
 }
 
+bool tl_router_saved_exists(const char *name)
+{
+	char path[512];
+	return state_path(path, sizeof(path), name, STATE_FILE, NULL) == 0 && access(path, F_OK) == 0;
+}
+
 int tl_router_saved_load(const char *name, struct tl_router_saved *out, struct tl_err *err)
 {
 	char path[512];

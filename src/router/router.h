@@ -61,6 +61,8 @@ void tl_router_saved_free(struct tl_router_saved *s);
 int tl_router_saved_write(const struct tl_router_saved *s, struct tl_err *err);
 /* -ENOENT with "no router NAME" if there is none. */
 int tl_router_saved_load(const char *name, struct tl_router_saved *out, struct tl_err *err);
+/* Whether ROOT/name holds a router's state file (what tl_router_saved_load reads). */
+bool tl_router_saved_exists(const char *name);
 
 /* Whether the recorded PID still runs a `tcplab router`. */
 bool tl_router_alive(const struct tl_router_saved *s);
