@@ -385,18 +385,22 @@ int cmd_mesh_main(int argc, char **argv)
 	} else {
 		json_t *res = NULL;
 		int root = 1;
-		rc = tl_mesh_run_mpi(&c.spec, c.bind, &res, &root, &err);
+		enum tl_mesh_mpi_end end = TL_MESH_MPI_FAILED;
+		rc = tl_mesh_run_mpi(&c.spec, c.bind, &res, &root, &end, &err);
 		if (res)
 			json_array_append_new(json_object_get(doc, "runs"), res);
 		if (root) {
 			status = finish(&c, doc, rc, &err);
 		} else {
-			/* Under mpirun every rank's stdout is merged: only rank 0 prints there. */
-			if (rc < 0)
+			/* Under mpirun every rank's stdout is merged: only rank 0 prints there, and
+			 * says once why a run every rank refused was refused. */
+			if (rc < 0 && end != TL_MESH_MPI_REFUSED)
 				fprintf(stderr, "tcplab mesh: %s\n", err.msg);
 			status = rc < 0 ? TL_EXIT_ERROR : TL_EXIT_OK;
 		}
-		tl_mesh_mpi_finish(rc == 0);
+		fflush(stdout); /* out before the others may exit (tl_mesh_mpi_finish) */
+		fflush(stderr);
+		tl_mesh_mpi_finish(end);
 	}
 	if (cmd_outputs_close(&c.out, &err) < 0) {
 		fprintf(stderr, "tcplab mesh: %s\n", err.msg);

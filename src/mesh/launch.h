@@ -50,12 +50,15 @@ int tl_mesh_run_join(struct tl_mesh_join *j, json_t **result, struct tl_err *err
  * Under mpirun: the rank and size come from MPI, and the ranks' addresses (and rank 0's
  * control port) are exchanged with MPI_Allgather; then they talk TCP as in a join.
  * spec.ranks is set from MPI_Comm_size. *is_root says whether this process is rank 0 (the
- * one that prints). Call tl_mesh_mpi_finish(ok) after printing. Without Open MPI at build
- * time it returns -ENOTSUP with how to get it.
+ * one that prints). After printing, call tl_mesh_mpi_finish with *end: TL_MESH_MPI_DONE,
+ * TL_MESH_MPI_REFUSED when every rank refused the same run (they all wait there for rank
+ * 0's report to be out), or TL_MESH_MPI_FAILED when this rank failed on its own (the job is
+ * aborted). Without Open MPI at build time it returns -ENOTSUP with how to get it.
  */
+enum tl_mesh_mpi_end { TL_MESH_MPI_DONE, TL_MESH_MPI_REFUSED, TL_MESH_MPI_FAILED };
 int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result, int *is_root,
-		    struct tl_err *err);
-void tl_mesh_mpi_finish(int ok);
+		    enum tl_mesh_mpi_end *end, struct tl_err *err);
+void tl_mesh_mpi_finish(enum tl_mesh_mpi_end end);
 int tl_mesh_mpi_built(void);
 
 #endif

@@ -71,7 +71,7 @@ static int listen_any(uint16_t *port, struct tl_err *err)
 }
 
 int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result, int *is_root,
-		    struct tl_err *err)
+		    enum tl_mesh_mpi_end *end, struct tl_err *err)
 {
 	int provided = 0, rank = 0, size = 0, ret = -1;
 	struct mpi_record mine, *all = NULL;
@@ -79,6 +79,7 @@ int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result
 
 	*result = NULL;
 	*is_root = 0;
+	*end = TL_MESH_MPI_FAILED;
 	memset(&j, 0, sizeof(j));
 	j.ctl_listen_fd = j.data_listen_fd = j.interrupt_fd = -1; /* mpirun has its own Ctrl-C */
 	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
@@ -88,15 +89,17 @@ int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result
 	*is_root = rank == 0;
 	spec->ranks = (uint32_t)size;
 	/*
-	 * Every rank checks the same spec and so fails the same way: all can finalize cleanly
-	 * (tl_mesh_mpi_finish then has nothing left to do) instead of aborting the job.
+	 * Every rank checks the same spec and so fails the same way. None may finalize or exit
+	 * yet: mpirun ends the whole job when a rank exits non-zero, and rank 0 has still to
+	 * print why (its report came out cut short or empty). tl_mesh_mpi_finish finalizes
+	 * them together once it has.
 	 */
 	if ((size < 2 && tl_err_set(err, EINVAL, "--mpi: MPI reports %d rank; start tcplab under "
 				    "mpirun -np N with N >= 2", size) < 0) ||
 	    tl_mesh_spec_validate(spec, err) < 0 ||
 	    (spec->transport == TL_MESH_UNIX &&
 	     tl_err_set(err, EINVAL, "--mpi: the ranks talk tcp, tcp-nodelay or tcp-quickack") < 0)) {
-		MPI_Finalize();
+		*end = TL_MESH_MPI_REFUSED;
 		return -EINVAL;
 	}
 
@@ -139,6 +142,8 @@ int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result
 	snprintf(j.host, sizeof(j.host), "%s", same_host ? "127.0.0.1" : all[0].addr);
 	snprintf(j.bind, sizeof(j.bind), "%s", same_host ? "127.0.0.1" : all[rank].addr);
 	ret = tl_mesh_run_join(&j, result, err);
+	if (ret == 0)
+		*end = TL_MESH_MPI_DONE;
 out:
 	if (j.data_listen_fd >= 0)
 		close(j.data_listen_fd);
@@ -148,15 +153,18 @@ out:
 	return ret;
 }
 
-void tl_mesh_mpi_finish(int ok)
+void tl_mesh_mpi_finish(enum tl_mesh_mpi_end end)
 {
 	int inited = 0, finalized = 0;
 	MPI_Initialized(&inited);
 	MPI_Finalized(&finalized);
 	if (!inited || finalized)
 		return;
-	/* A failed rank must not leave the others blocked in MPI_Finalize. */
-	if (!ok)
+	/* A rank that failed alone must not leave the others blocked in MPI_Finalize. */
+	if (end == TL_MESH_MPI_FAILED)
 		MPI_Abort(MPI_COMM_WORLD, 3);
+	/* Refused everywhere: the barrier holds the others until rank 0 has printed why. */
+	if (end == TL_MESH_MPI_REFUSED)
+		MPI_Barrier(MPI_COMM_WORLD);
 	MPI_Finalize();
 }

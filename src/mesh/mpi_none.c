@@ -11,18 +11,19 @@ int tl_mesh_mpi_built(void)
 }
 
 int tl_mesh_run_mpi(struct tl_mesh_spec *spec, const char *bind, json_t **result, int *is_root,
-		    struct tl_err *err)
+		    enum tl_mesh_mpi_end *end, struct tl_err *err)
 {
 	(void)spec;
 	(void)bind;
 	*result = NULL;
 	*is_root = 1;
+	*end = TL_MESH_MPI_FAILED;
 	return tl_err_set(err, ENOTSUP, "--mpi: this tcplab was built without Open MPI (install "
 			  "openmpi-bin and libopenmpi-dev, then run 'meson setup --reconfigure' on "
 			  "the build directory); --rank/--size/--rendezvous works with any launcher");
 }
 
-void tl_mesh_mpi_finish(int ok)
+void tl_mesh_mpi_finish(enum tl_mesh_mpi_end end)
 {
-	(void)ok;
+	(void)end;
 }
