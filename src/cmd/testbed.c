@@ -417,7 +417,7 @@ static int cmd_exec(int argc, char **argv)
 		cmd++;
 	struct tl_err err = { 0 };
 	/* Without its forwarder the hosts are cut off from each other: a command run there
-	 * would fail in ways that do not say why (issue 17: exec returned 0 and said nothing). */
+	 * would fail in ways that do not say why (exec once returned 0 and said nothing). */
 	struct tl_testbed_state st;
 	if (tl_testbed_state_load(argv[1], &st, &err) == 0) {
 		bool alive = tl_testbed_forwarder_alive(&st);

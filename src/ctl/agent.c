@@ -171,7 +171,7 @@ void tl_agent_unregister(struct tl_agent *a, struct tl_session *s)
 
 /* Joins and frees sessions whose threads have returned. When that leaves the agent idle,
  * hands the freed heap back to the kernel: the session threads' malloc arenas otherwise keep
- * their peak (issue 17: 702 MB resident with 52 KB in use after hostile input). */
+ * their peak (seen: 702 MB resident with 52 KB in use after hostile input). */
 static void reap_sessions(struct tl_agent *a, int all)
 {
 	int reaped = 0;

@@ -145,7 +145,7 @@ int tl_msg_recv_any(int fd, uint32_t mask, uint32_t max_len, uint16_t *type, jso
 	json_t *j = NULL;
 	char names[96];
 	/* Never leave the caller's previous pointer in place: a caller that frees *body after a
-	 * failed receive must free nothing (issue 17: a stale pointer was freed twice). */
+	 * failed receive must free nothing (a stale pointer was once freed twice). */
 	*body = NULL;
 	int rc = tl_frame_read_hdr(fd, TL_MSG_LARGEST, &hdr, deadline_ns, err);
 	if (rc < 0)

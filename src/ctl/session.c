@@ -201,7 +201,7 @@ static int check_spec(struct tl_agent *a, struct tl_spec *spec, struct tl_err *e
 		spec->threads = a->cfg.max_threads;
 	/* The client chooses how long the agent waits for its connections and for a stalled flow;
 	 * the agent's caps bound both, so a TEST that never connects holds a slot no longer than
-	 * --max-connect-timeout (issue 17: 3600 s asked, 3600 s held). */
+	 * --max-connect-timeout (without the cap: 3600 s asked, 3600 s held). */
 	if (spec->connect_timeout_ns > a->cfg.max_connect_timeout_ns)
 		spec->connect_timeout_ns = a->cfg.max_connect_timeout_ns;
 	if (spec->stall_timeout_ns > a->cfg.max_stall_timeout_ns)

@@ -50,7 +50,7 @@ int tl_testbed_fwd_ctl_accept(struct tl_testbed_fwd *f, uint64_t now_ns)
 		if (!c) {
 			/* Every slot taken: the one that has waited longest without a whole request
 			 * makes way. Clients that connect and say nothing cannot hold all slots
-			 * (issue 17: 40 stalled clients made 'testbed status' fail); a real client
+			 * (once, 40 stalled clients made 'testbed status' fail); a real client
 			 * sends its request at once and is answered in the same pass. */
 			for (unsigned i = 0; i < FWD_CTL_CONNS; i++)
 				if (!f->conns[i].io.out && (!c || f->conns[i].deadline_ns < c->deadline_ns)) {

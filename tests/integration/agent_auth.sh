@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Authentication end to end (issue 17): `tcplab keygen` keys, `serve --authorized-keys`, the
+# Authentication end to end: `tcplab keygen` keys, `serve --authorized-keys`, the
 # client's key from TCPLAB_KEY. A right key passes; a wrong key, no key, a client that does not
 # authenticate, a replayed transcript, a relayed handshake and a truncated one are refused with
 # one clear line and no test. Without keys the agent stays on loopback unless --no-auth.

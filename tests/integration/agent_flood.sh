@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sessions before a test (issue 17, item 4): 9,000 greeting-then-silent connections held 9,003
+# Sessions before a test: 9,000 greeting-then-silent connections held 9,003
 # threads and 18,013 fds, and at 'ulimit -n 1024' the accept loop spun (140,314 log lines in
 # 11 s). Now: a bounded number of greeted sessions (--max-pending, --max-pending-per-host), one
 # deadline for the whole greeting (--handshake-timeout, HELLO and TEST included), and a paused

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Clients that die at every protocol step (issue 17, item 1: a use-after-free took the agent
+# Clients that die at every protocol step (a use-after-free took the agent
 # down when an rr/crr/stream client was killed or interrupted mid-test). A proxy that reads the
 # framing (agent_peer.py) forwards a real client's connections and, right after a chosen message
 # has passed, kills the client (SIGKILL or SIGINT), injects an ERROR, or resets the connection.

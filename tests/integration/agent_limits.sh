@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Limits a client cannot move (issue 17): congestion-control names only from the agent's
+# Limits a client cannot move: congestion-control names only from the agent's
 # net.ipv4.tcp_allowed_congestion_control (a root agent must not load tcp_<name> modules on a
 # client's word), --max-test-rate and --max-rate (SO_MAX_PACING_RATE on what the agent sends),
 # and --one-off.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log injection (issue 17, item 5): a client's ERROR text was logged raw, so it could forge log
+# Log injection: a client's ERROR text was logged raw, so it could forge log
 # lines and send terminal escapes. Every control character is now escaped and the line capped.
 . "$(dirname "$0")/lib.sh"
 PEER=$(dirname "$0")/agent_peer.py

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The low items of issue 17 outside the agent: mesh rank 0 listened on every address with a
+# Hardening outside the agent: mesh rank 0 listened on every address with a
 # loopback rendezvous and took a 63 MiB hello; the testbed forwarder's 8 control slots could be
 # held by stalled clients; 'testbed exec' on a testbed whose forwarder died said nothing and
 # returned 0.

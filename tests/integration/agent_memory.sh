@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory amplification (issue 17, item 2): a 63 MiB frame took 1.3 GB of the agent's RSS, six at
+# Memory amplification: a 63 MiB frame took 1.3 GB of the agent's RSS, six at
 # once 7.9 GB. Each state now reads only the types it expects, each under its own bound, judged
 # from the 12-byte header: an announced 63 MiB frame must be refused without being read whole,
 # and the agent's peak RSS (VmHWM) must stay far below one such frame.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Slots held without traffic (issue 17, item 3): TESTs for many flows with a one-hour connect
+# Slots held without traffic: TESTs for many flows with a one-hour connect
 # timeout that open no data connection held every slot for an hour. The agent now caps the
 # client's connect and stall timeouts (--max-connect-timeout, --max-stall-timeout) and a slot's
 # whole life (--max-duration after the connect time it allowed). The holders' slots last 6 s, so

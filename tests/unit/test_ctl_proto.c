@@ -473,7 +473,7 @@ static void test_recv_malformed_frames(void **state)
 }
 
 /* A state's set of types and its own bound: refused from the 12-byte header, so a peer that
- * announces 63 MiB costs 12 bytes of reading (issue 17: the agent read and parsed any type up
+ * announces 63 MiB costs 12 bytes of reading (the agent once read and parsed any type up
  * to the RESULTS limit during a test). */
 static void test_recv_any_mask_and_bound(void **state)
 {
@@ -519,7 +519,7 @@ static void test_recv_any_mask_and_bound(void **state)
 }
 
 /* After a failed receive *body is NULL, whatever it held: a caller that frees it after the
- * failure frees nothing (issue 17's use-after-free). */
+ * failure frees nothing (the agent once freed a stale pointer). */
 static void test_recv_failure_clears_body(void **state)
 {
 	struct pair *p = *state;
