@@ -54,6 +54,23 @@ check() {
     fi
 }
 
+# check_ecn_marks STREAM_JSON STATUS_JSON: after an ECN sender's stream through CoDel with
+# ECN (testbed or router status in STATUS_JSON), the AQM marked and dropped only what it may.
+# CoDel drops the packets that are not ECN-capable, and an ECN sender's only such packets are
+# its retransmissions (sent without ECT: RFC 3168 section 6.1.5), which follow slow start's
+# taildrop; a drop of an ECN-capable packet shows as more AQM drops than retransmissions, or
+# than marks. (A tenth of the marks was too tight: a 4-s run makes as few as 3 or 4 marks.)
+check_ecn_marks() {
+    local retx marks aqm ecn
+    retx=$(jq '[.end.streams[].sender.tcp_info.retransmits // 0] | add // 0' "$1")
+    read -r marks aqm ecn < <(jq -r '"\(.fwd.stats.marks) \(.fwd.stats.drops.aqm) \(.fwd.queue.ecn)"' "$2")
+    if [ "$ecn" = true ] && [ "$marks" -gt 0 ] && [ "$aqm" -le "$retx" ] && [ "$aqm" -le "$marks" ]; then
+        pass "ECN: CoDel marked $marks packets; its $aqm drops were of the sender's $retx retransmissions"
+    else
+        fail "ECN: marks $marks, AQM drops $aqm, the sender's retransmissions $retx, queue.ecn $ecn"
+    fi
+}
+
 finish() {
     if [ "$TL_FAILS" -gt 0 ]; then
         echo "agent log:"; tail -20 "$TL_TMP/agent.log" 2>/dev/null

@@ -69,12 +69,12 @@ check "router: no frame lost before the emulator, none truncated (offloads off: 
 # keeps the queue near CoDel's 5 ms target (the 1 BDP buffer alone would allow 20 ms).
 rt_set --rate 50mbit --aqm codel:ecn >/dev/null || fail "set --aqm codel:ecn"
 ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_ecn=1 || fail "tcp_ecn in the sender"
-stream -t 4 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" ||
+# 8 s, not 4: slow start's overshoot ends in taildrop before CoDel's first 100 ms interval,
+# so the marks come from Cubic's later probing (3 to 4 in a 4 s run).
+stream -t 8 -i 0 --cc cubic --json >"$TL_TMP/ecn.json" ||
     fail "stream with ECN: exit $?: $(jq -r '.error // empty' "$TL_TMP/ecn.json" 2>/dev/null | head -c 300)"
 rt_status --json >"$TL_TMP/st.json"
-# Marks, not drops: a packet that is not ECN-capable (a SYN, a pure ACK; RFC 3168 6.1.4)
-# that meets the queue above target is still dropped, so a few AQM drops may come, never as many as a tenth of the marks.
-check "ECN: CoDel marked packets and dropped (almost) none" '.fwd.queue.ecn and .fwd.stats.marks > 0 and .fwd.stats.drops.aqm * 10 <= .fwd.stats.marks' "$TL_TMP/st.json"
+check_ecn_marks "$TL_TMP/ecn.json" "$TL_TMP/st.json"
 check "ECN: the queue delay stayed near the 5 ms target (median of the test's periods under 10 ms)" \
     '[.end.testbed.series[] | select(.fwd.samples > 100) | .fwd.qdelay_p50_ns] | sort | length > 5 and .[length / 2 | floor] < 10000000' "$TL_TMP/ecn.json"
 

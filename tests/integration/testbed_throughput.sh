@@ -54,17 +54,7 @@ check "router: no frame lost before the emulator" '([.ports[].rx_kernel_drops] |
     fail "stream with ECN: exit $?"
 tb_json "$T" >"$TL_TMP/st.json"
 "$TCPLAB" testbed status "$T" --json --series --since 3s >"$TL_TMP/ser.json"
-# Marks, not drops: CoDel drops only packets that are not ECN-capable, and the ECN sender's
-# only such packets are its retransmissions (sent without ECT: RFC 3168 section 6.1.5),
-# which follow slow start's taildrop; a drop of an ECN-capable packet would show as more
-# AQM drops than retransmissions, or than marks.
-retx=$(jq '[.end.streams[].sender.tcp_info.retransmits // 0] | add // 0' "$TL_TMP/ecn.json")
-read -r marks aqm ecn < <(jq -r '"\(.fwd.stats.marks) \(.fwd.stats.drops.aqm) \(.fwd.queue.ecn)"' "$TL_TMP/st.json")
-if [ "$ecn" = true ] && [ "$marks" -gt 0 ] && [ "$aqm" -le "$retx" ] && [ "$aqm" -le "$marks" ]; then
-    pass "ECN: CoDel marked $marks packets; its $aqm drops were of the sender's $retx retransmissions"
-else
-    fail "ECN: marks $marks, AQM drops $aqm, the sender's retransmissions $retx, queue.ecn $ecn"
-fi
+check_ecn_marks "$TL_TMP/ecn.json" "$TL_TMP/st.json"
 check "ECN: the queue delay stayed near the 5 ms target (median of the last 3 s under 10 ms)" \
     '[.series[] | select(.fwd.samples > 100) | .fwd.qdelay_p50_ns] | sort | length > 5 and .[length / 2 | floor] < 10000000' "$TL_TMP/ser.json"
 
