@@ -43,8 +43,11 @@ wait $b || fail "test B: exit $?"
 sum=$(jq -s '.[0].end.sum.bits_per_second + .[1].end.sum.bits_per_second' "$TL_TMP/a.json" "$TL_TMP/b.json")
 awk -v s="$sum" 'BEGIN {exit !(s > 0 && s <= 120000000)}' && pass "--max-rate 100M: two tests together $sum bit/s" \
     || fail "--max-rate 100M: two tests together $sum bit/s"
-check "the second test's share is what was left (20M; at most 26 Mbit/s)" \
-    '.end.sum.bits_per_second <= 26000000' "$TL_TMP/b.json"
+# Which test gets the 20M left is the order the agent admits them in: B normally, A when
+# A's TEST comes after B's or the previous test's share is not yet given back (a loaded host).
+low=$(jq -s '[.[].end.sum.bits_per_second] | min' "$TL_TMP/a.json" "$TL_TMP/b.json")
+awk -v l="$low" 'BEGIN {exit !(l > 0 && l <= 26000000)}' && pass "the test admitted second got what was left (20M; $low bit/s)" \
+    || fail "neither test was held to the 20M left: the lower one ran at $low bit/s"
 
 # --one-off: one test, then the agent exits 0
 pf2=$TL_TMP/port.oneoff

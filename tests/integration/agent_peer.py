@@ -143,6 +143,9 @@ def proxy(args):
             if not fired.is_set() and at == "%s:%s" % (direction, mtype):
                 fired.set()
                 pending.append(1)
+                # Said now: a client may end on its own within the pause before the action
+                # (after RESULTS it always does), and the step was reached all the same.
+                print("reached %s" % at, flush=True)
             return keep
 
         pending = []

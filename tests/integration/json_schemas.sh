@@ -286,8 +286,16 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
 
     # exp export: a campaign of one short run on a testbed of its own (exp names and removes
     # it), then the export, and the error document of a database that does not exist.
-    if timeout -k 5 120 "$TCPLAB" exp run --rate 20mbit --rtt 20ms --cc cubic:1,bbr:1 --flows 2 -t 1s \
-        --warmup 1s --probe=20 -o "$TL_TMP/exp.db" >/dev/null 2>"$TL_TMP/exp.err"; then
+    # A run that failed (exit 1: on a loaded machine an agent's results can come late) is
+    # run again the way a user would, by running the same command on the same database.
+    for try in 1 2 3; do
+        timeout -k 5 120 "$TCPLAB" exp run --rate 20mbit --rtt 20ms --cc cubic:1,bbr:1 --flows 2 -t 1s \
+            --warmup 1s --probe=20 -o "$TL_TMP/exp.db" >/dev/null 2>>"$TL_TMP/exp.err"
+        exp_rc=$?
+        [ "$exp_rc" = 1 ] || break
+        echo "note: exp run for the export, try $try: a run failed; resuming"
+    done
+    if [ "$exp_rc" = 0 ]; then
         run exp-export exp_export 0 "$TCPLAB" exp export "$TL_TMP/exp.db" --json
         check "exp export: one point, one ok run, the testbed's facts an object, finished" \
             '(.points | length) == 1 and .points[0].runs_ok == 1 and (.campaign.testbed | type) == "object" and .campaign.state == "finished"' "$TL_TMP/exp_export"

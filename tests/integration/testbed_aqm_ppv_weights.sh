@@ -50,6 +50,14 @@ for core in pie ppov; do
     if [ $core = pie ]; then secs=20; else secs=10; fi
     pair $core $secs; read -r g s r <"$TL_TMP/pair.$core"
     echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
+    # The 10% bound sits at the edge of single runs under load (1.72 once): a PV-PIE pair
+    # that misses runs once more and the second is asserted; a marker that does not weigh
+    # the hosts misses both (equal Cubics share about 1:1).
+    if [ $core = pie ] && ! awk -v r="$r" 'BEGIN { exit !(r >= 1.8 && r <= 2.2) }'; then
+        echo "note: $core: ratio $r outside 1.8 to 2.2 in the first pair (load $(cut -d' ' -f1 /proc/loadavg)): a second pair"
+        pair $core $secs; read -r g s r <"$TL_TMP/pair.$core"
+        echo "$core: snd1 (weight 2) $g bit/s, snd2 (weight 1) $s bit/s, ratio $r"
+    fi
     # Shares mean something only on a congested bottleneck: under 70 Mbit/s in all, a
     # sender did not keep the link busy (seen once, at load 30: 31 Mbit/s), so no claim.
     if ! awk -v g="$g" -v s="$s" 'BEGIN { exit !(g + s >= 70e6) }'; then

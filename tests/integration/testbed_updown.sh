@@ -96,10 +96,12 @@ check "set: applied to the running links" '.fwd.rate_bps == 20000000 and .fwd.qu
 [ $rc -eq 2 ] && grep -q "fixed" "$TL_TMP/err" && pass "set: --senders is fixed" || fail "set --senders: rc $rc"
 tb_json "$A" | jq -e '.fwd.queue.aqm == "pie"' >/dev/null && pass "set: refusals changed nothing" || fail "refused set changed something"
 
-# The series file: a line every 100 ms, on the monotonic clock.
+# The series file: a line every 100 ms, on the monotonic clock. A line's time is when its
+# tick ran, and the next tick keeps the period's phase: after a late tick the next gap is
+# short, so single gaps are bounded loosely and their mean tightly.
 sleep 0.5
 "$TCPLAB" testbed status "$A" --json --series >"$TL_TMP/ser.json"
-check "series: lines 100 ms apart, increasing" '(.series | length) >= 5 and ([.series | range(1; length) as $i | (.[$i].t_ns - .[$i-1].t_ns)] | all(. > 50000000 and . < 400000000))' "$TL_TMP/ser.json"
+check "series: lines 100 ms apart on average, increasing" '(.series | length) >= 5 and ([.series | range(1; length) as $i | (.[$i].t_ns - .[$i-1].t_ns)] | all(. > 0 and . < 400000000)) and ((.series[-1].t_ns - .series[0].t_ns) / ((.series | length) - 1) | . > 80000000 and . < 150000000)' "$TL_TMP/ser.json"
 check "series: per-direction counters" '.series[-1].fwd.pkts_in >= 4 and (.series[-1].rev | has("qdelay_p99_ns"))' "$TL_TMP/ser.json"
 check "series: the forwarder's CPU wait (at most its period) and the steal of each period" \
     '[.series[] | .cpu_wait_ns >= 0 and .cpu_wait_ns <= 400000000 and .steal_percent >= 0 and .steal_percent <= 100] | all' "$TL_TMP/ser.json"
